@@ -1,0 +1,379 @@
+package queue
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Commands validate a request against the state and return the events that record
+// it. They never change the state: the caller appends the events to the log and
+// applies them. Every command expects the current service day to be open; the
+// caller runs RollDay first.
+
+// RollDay returns the events that seal the open day and open the day of now, or
+// nothing when now belongs to the open day.
+func (s *State) RollDay(h *Hall, now time.Time) []Event {
+	day := h.Day(now)
+	if day == s.Day {
+		return nil
+	}
+	var evs []Event
+	if s.Day != "" {
+		d := &DaySealedData{Day: s.Day}
+		for _, t := range s.Tickets {
+			d.Issued++
+			switch t.Status {
+			case StatusCompleted:
+				d.Served++
+			case StatusWaiting, StatusCalled:
+				d.Expired++
+			}
+		}
+		evs = append(evs, Event{Time: now, Type: TypeDaySealed, Data: d})
+	}
+	return append(evs, Event{Time: now, Type: TypeDayOpened, Data: &DayOpenedData{Day: day}})
+}
+
+func (s *State) checkDay(h *Hall, now time.Time) error {
+	if day := h.Day(now); s.Day != day {
+		return Errorf(ECONFLICT, "service day %s is not open (open: %q)", day, s.Day)
+	}
+	return nil
+}
+
+// IssueRequest asks for a new number.
+type IssueRequest struct {
+	Service  string
+	Priority string // a priority class ID, or "" for none
+	Kiosk    string // the issuing device
+	// Identity says an identity document was given; IdentityCount is how many
+	// tickets that identity already took today for the service (kept privately by
+	// the server, outside the log).
+	Identity      bool
+	IdentityCount int
+}
+
+// Issued describes a ticket about to be issued, for the response to the kiosk.
+type Issued struct {
+	Ticket string
+	Number string
+	Ahead  int
+	Wait   time.Duration
+}
+
+// TicketID returns the public ID of a day's number, for example "20261122-A001".
+func TicketID(day, number string) string {
+	return strings.ReplaceAll(day, "-", "") + "-" + number
+}
+
+// FormatNumber returns the number with the service's prefix and digits.
+func FormatNumber(svc *Service, seq int) string {
+	return fmt.Sprintf("%s%0*d", svc.Prefix, svc.Digits, seq)
+}
+
+// Issue returns the event that issues a new number, and what to tell the applicant.
+func (s *State) Issue(h *Hall, now time.Time, r IssueRequest) ([]Event, Issued, error) {
+	if err := s.checkDay(h, now); err != nil {
+		return nil, Issued{}, err
+	}
+	svc, ok := h.Service(r.Service)
+	if !ok {
+		return nil, Issued{}, Errorf(EINVALID, "unknown service %q", r.Service).Zh("没有这项业务：%q", r.Service)
+	}
+	if _, ok := h.PriorityRank(r.Priority); !ok {
+		return nil, Issued{}, Errorf(EINVALID, "unknown priority class %q", r.Priority).Zh("没有这个优先类别：%q", r.Priority)
+	}
+	if !h.IsOpen(now) {
+		return nil, Issued{}, Errorf(ECONFLICT, "the hall issues numbers only during opening hours (%s)", h.HoursText()).
+			Zh("不在取号时间内（%s）", h.HoursText())
+	}
+	if svc.RealName && !r.Identity {
+		return nil, Issued{}, Errorf(EINVALID, "%s requires an identity document", svc.NameEN).Zh("%s须实名取号，请提供身份证件号码", svc.NameZH)
+	}
+	if r.Identity && svc.PerIdentityDaily > 0 && r.IdentityCount >= svc.PerIdentityDaily {
+		return nil, Issued{}, Errorf(ELIMIT, "this identity already took %d number(s) for %s today, the daily limit", r.IdentityCount, svc.NameEN).
+			Zh("该证件今日已取%s号%d次，已达每日上限", svc.NameZH, r.IdentityCount)
+	}
+	next := s.Counters[svc.ID] + 1
+	limit := maxSeq(svc.Digits)
+	if svc.DailyCap > 0 {
+		limit = min(limit, svc.DailyCap)
+	}
+	if next > limit {
+		return nil, Issued{}, Errorf(ELIMIT, "%s has issued all %d numbers of today", svc.NameEN, limit).
+			Zh("%s今日号源（%d个）已发完", svc.NameZH, limit)
+	}
+	number := FormatNumber(svc, next)
+	d := &TicketIssuedData{
+		Ticket: TicketID(s.Day, number), Number: number, Service: svc.ID, Day: s.Day,
+		Priority: r.Priority, Kiosk: r.Kiosk, IssuedAt: now,
+	}
+	ahead := s.aheadOfNew(h, svc.ID, r.Priority)
+	return []Event{{Time: now, Type: TypeTicketIssued, Data: d}},
+		Issued{Ticket: d.Ticket, Number: number, Ahead: ahead, Wait: s.EstimateWait(h, svc.ID, ahead)}, nil
+}
+
+// serving checks that a window exists and is in one of the given statuses.
+func (s *State) windowIn(h *Hall, window string, statuses ...string) (*Window, WindowState, error) {
+	w, ok := h.Window(window)
+	if !ok {
+		return nil, WindowState{}, Errorf(ENOTFOUND, "no window %q", window)
+	}
+	ws := s.Window(window)
+	if !slices.Contains(statuses, ws.Status) {
+		return nil, ws, Errorf(ECONFLICT, "window %s is %s", window, ws.Status)
+	}
+	return w, ws, nil
+}
+
+// callable checks that a window may call a ticket now.
+func (s *State) callable(h *Hall, now time.Time, window string) (*Window, error) {
+	if err := s.checkDay(h, now); err != nil {
+		return nil, err
+	}
+	w, ws, err := s.windowIn(h, window, WindowOpen)
+	if err != nil {
+		return nil, err
+	}
+	if ws.Current != "" {
+		return nil, Errorf(ECONFLICT, "window %s is still serving %s: complete it, mark it a no-show or transfer it first",
+			window, s.Tickets[ws.Current].Number)
+	}
+	return w, nil
+}
+
+// CallNext returns the event that calls the rule's pick to a window.
+func (s *State) CallNext(h *Hall, now time.Time, window, staff string) ([]Event, error) {
+	if _, err := s.callable(h, now, window); err != nil {
+		return nil, err
+	}
+	t, reason := s.Next(h, window)
+	if t == nil {
+		return nil, Errorf(ENOTFOUND, "nobody is waiting for the services of window %s", window)
+	}
+	return []Event{{Time: now, Type: TypeTicketCalled, Data: &TicketCalledData{
+		Ticket: t.ID, Number: t.Number, Service: t.Service, Window: window, Reason: reason, Staff: staff,
+	}}}, nil
+}
+
+// CallNumber returns the event that calls a specific waiting number out of order.
+// The reason must be one of the hall's published manual-call reasons; the event
+// records which ticket the rule would have called instead.
+func (s *State) CallNumber(h *Hall, now time.Time, window, staff, number, reason string) ([]Event, error) {
+	w, err := s.callable(h, now, window)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := h.ManualReason(reason); !ok {
+		codes := make([]string, len(h.ManualReasons))
+		for i, r := range h.ManualReasons {
+			codes[i] = r.Code
+		}
+		return nil, Errorf(EINVALID, "calling a specific number needs one of the published reasons %v, not %q", codes, reason)
+	}
+	t, ok := s.TicketByNumber(number)
+	if !ok {
+		return nil, Errorf(ENOTFOUND, "no number %q today", number)
+	}
+	if t.Status != StatusWaiting {
+		return nil, Errorf(ECONFLICT, "number %s is %s, not waiting", number, t.Status)
+	}
+	if !w.Serves(t.Service) {
+		return nil, Errorf(EFORBIDDEN, "window %s does not serve %s", window, t.Service)
+	}
+	d := &TicketCalledData{Ticket: t.ID, Number: t.Number, Service: t.Service, Window: window,
+		Reason: ReasonManual, ManualReason: reason, Staff: staff}
+	if pick, _ := s.Next(h, window); pick != nil {
+		d.RulePick = pick.Number
+	}
+	return []Event{{Time: now, Type: TypeTicketCalled, Data: d}}, nil
+}
+
+// serving returns the ticket a window is serving.
+func (s *State) serving(h *Hall, now time.Time, window string) (*Ticket, error) {
+	if err := s.checkDay(h, now); err != nil {
+		return nil, err
+	}
+	_, ws, err := s.windowIn(h, window, WindowOpen, WindowPaused)
+	if err != nil {
+		return nil, err
+	}
+	if ws.Current == "" {
+		return nil, Errorf(ECONFLICT, "window %s is not serving anyone", window)
+	}
+	return s.Tickets[ws.Current], nil
+}
+
+// Recall returns the event that calls the window's current ticket again.
+func (s *State) Recall(h *Hall, now time.Time, window string) ([]Event, error) {
+	t, err := s.serving(h, now, window)
+	if err != nil {
+		return nil, err
+	}
+	return []Event{{Time: now, Type: TypeTicketRecalled, Data: &TicketRecalledData{
+		Ticket: t.ID, Number: t.Number, Window: window, Reason: ReasonRecall}}}, nil
+}
+
+// NoShow returns the event that marks the window's current ticket as not come.
+func (s *State) NoShow(h *Hall, now time.Time, window string) ([]Event, error) {
+	t, err := s.serving(h, now, window)
+	if err != nil {
+		return nil, err
+	}
+	return []Event{{Time: now, Type: TypeTicketNoShow, Data: &TicketDoneData{Ticket: t.ID, Number: t.Number, Window: window}}}, nil
+}
+
+// Complete returns the event that ends the service of the window's current ticket.
+func (s *State) Complete(h *Hall, now time.Time, window string) ([]Event, error) {
+	t, err := s.serving(h, now, window)
+	if err != nil {
+		return nil, err
+	}
+	return []Event{{Time: now, Type: TypeTicketCompleted, Data: &TicketDoneData{Ticket: t.ID, Number: t.Number, Window: window}}}, nil
+}
+
+// Transfer returns the event that sends the window's current ticket to another
+// service, where it keeps its place.
+func (s *State) Transfer(h *Hall, now time.Time, window, service string) ([]Event, error) {
+	t, err := s.serving(h, now, window)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := h.Service(service); !ok {
+		return nil, Errorf(EINVALID, "unknown service %q", service)
+	}
+	if service == t.Service {
+		return nil, Errorf(EINVALID, "number %s is already in %s", t.Number, service)
+	}
+	return []Event{{Time: now, Type: TypeTicketTransferred, Data: &TicketTransferredData{
+		Ticket: t.ID, Number: t.Number, Window: window, From: t.Service, To: service}}}, nil
+}
+
+// Reinstate returns the event that puts a no-show number back in the queue, within
+// the published time, placed behind the next ReinstateAfter tickets of its service
+// and priority class.
+func (s *State) Reinstate(h *Hall, now time.Time, window, number string) ([]Event, error) {
+	if err := s.checkDay(h, now); err != nil {
+		return nil, err
+	}
+	w, _, err := s.windowIn(h, window, WindowOpen, WindowPaused)
+	if err != nil {
+		return nil, err
+	}
+	t, ok := s.TicketByNumber(number)
+	if !ok {
+		return nil, Errorf(ENOTFOUND, "no number %q today", number)
+	}
+	if t.Status != StatusNoShow {
+		return nil, Errorf(ECONFLICT, "number %s is %s, not a no-show", number, t.Status)
+	}
+	if !w.Serves(t.Service) {
+		return nil, Errorf(EFORBIDDEN, "window %s does not serve %s", window, t.Service)
+	}
+	if late := now.Sub(t.NoShowAt); late > h.Rules.ReinstateWithin {
+		return nil, Errorf(ECONFLICT, "number %s missed its call %s ago; reinstatement is allowed within %s",
+			number, late.Round(time.Minute), h.Rules.ReinstateWithin)
+	}
+	d := &TicketReinstatedData{Ticket: t.ID, Number: t.Number, Window: window}
+	// The lane: waiting, not transferred tickets of the same service and class.
+	var lane []*Ticket
+	for _, u := range s.waiting[t.Service] {
+		if u.Priority == t.Priority && !u.Transferred {
+			lane = append(lane, u)
+		}
+	}
+	if len(lane) > h.Rules.ReinstateAfter {
+		slices.SortFunc(lane, func(a, b *Ticket) int {
+			return cmp3(compareKeys(h.key(a), h.key(b)), a.IssueSeq, b.IssueSeq)
+		})
+		d.After = lane[h.Rules.ReinstateAfter-1].ID
+	}
+	return []Event{{Time: now, Type: TypeTicketReinstated, Data: d}}, nil
+}
+
+func cmp3(c int, a, b uint64) int {
+	if c != 0 {
+		return c
+	}
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Cancel returns the event that withdraws a waiting ticket, at the applicant's
+// request (window empty) or by staff at a window.
+func (s *State) Cancel(h *Hall, now time.Time, ticket, window string) ([]Event, error) {
+	if err := s.checkDay(h, now); err != nil {
+		return nil, err
+	}
+	t, ok := s.Tickets[ticket]
+	if !ok {
+		return nil, Errorf(ENOTFOUND, "no ticket %q today", ticket)
+	}
+	if t.Status != StatusWaiting {
+		return nil, Errorf(ECONFLICT, "number %s is %s and can no longer be cancelled", t.Number, t.Status).
+			Zh("%s号当前状态不能取消", t.Number)
+	}
+	d := &TicketCancelledData{Ticket: t.ID, Number: t.Number, By: "applicant"}
+	if window != "" {
+		w, _, err := s.windowIn(h, window, WindowOpen, WindowPaused)
+		if err != nil {
+			return nil, err
+		}
+		if !w.Serves(t.Service) {
+			return nil, Errorf(EFORBIDDEN, "window %s does not serve %s", window, t.Service)
+		}
+		d.By, d.Window = "staff", window
+	}
+	return []Event{{Time: now, Type: TypeTicketCancelled, Data: d}}, nil
+}
+
+// OpenWindow returns the event that opens a closed window for a staff member.
+func (s *State) OpenWindow(h *Hall, now time.Time, window, staff string) ([]Event, error) {
+	if err := s.checkDay(h, now); err != nil {
+		return nil, err
+	}
+	if _, _, err := s.windowIn(h, window, WindowClosed); err != nil {
+		return nil, err
+	}
+	return []Event{{Time: now, Type: TypeWindowOpened, Data: &WindowData{Window: window, Staff: staff}}}, nil
+}
+
+// PauseWindow returns the event that pauses an open window; its current ticket stays.
+func (s *State) PauseWindow(h *Hall, now time.Time, window, staff string) ([]Event, error) {
+	return s.windowChange(h, now, window, staff, TypeWindowPaused, WindowOpen)
+}
+
+// ResumeWindow returns the event that reopens a paused window.
+func (s *State) ResumeWindow(h *Hall, now time.Time, window, staff string) ([]Event, error) {
+	return s.windowChange(h, now, window, staff, TypeWindowResumed, WindowPaused)
+}
+
+// CloseWindow returns the event that closes a window that serves nobody.
+func (s *State) CloseWindow(h *Hall, now time.Time, window, staff string) ([]Event, error) {
+	evs, err := s.windowChange(h, now, window, staff, TypeWindowClosed, WindowOpen, WindowPaused)
+	if err != nil {
+		return nil, err
+	}
+	if cur := s.Window(window).Current; cur != "" {
+		return nil, Errorf(ECONFLICT, "window %s is still serving %s: complete it, mark it a no-show or transfer it first",
+			window, s.Tickets[cur].Number)
+	}
+	return evs, nil
+}
+
+func (s *State) windowChange(h *Hall, now time.Time, window, staff, typ string, from ...string) ([]Event, error) {
+	if err := s.checkDay(h, now); err != nil {
+		return nil, err
+	}
+	if _, _, err := s.windowIn(h, window, from...); err != nil {
+		return nil, err
+	}
+	return []Event{{Time: now, Type: typ, Data: &WindowData{Window: window, Staff: staff}}}, nil
+}

@@ -1,0 +1,183 @@
+package queue
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Event types of the public log. The names are part of the published format.
+const (
+	TypeDayOpened         = "day.opened"
+	TypeDaySealed         = "day.sealed"
+	TypeTicketIssued      = "ticket.issued"
+	TypeTicketCalled      = "ticket.called"
+	TypeTicketRecalled    = "ticket.recalled"
+	TypeTicketNoShow      = "ticket.no_show"
+	TypeTicketReinstated  = "ticket.reinstated"
+	TypeTicketCompleted   = "ticket.completed"
+	TypeTicketTransferred = "ticket.transferred"
+	TypeTicketCancelled   = "ticket.cancelled"
+	TypeWindowOpened      = "window.opened"
+	TypeWindowPaused      = "window.paused"
+	TypeWindowResumed     = "window.resumed"
+	TypeWindowClosed      = "window.closed"
+	TypeLeaseGranted      = "lease.granted"
+	TypeLeaseVoided       = "lease.voided"
+)
+
+// Reasons recorded with every call.
+const (
+	ReasonFIFO     = "fifo"     // first in the ordinary order
+	ReasonPriority = "priority" // a priority class was served first
+	ReasonTransfer = "transfer" // a transferred ticket kept its place
+	ReasonRecall   = "recall"   // the same ticket called again
+	ReasonManual   = "manual"   // a specific number called out of order, with a reason code
+)
+
+// Event is one change of the hall. Commands return events with Type, Time and Data
+// set; the log assigns Seq when it appends them. Data is one of the *…Data types of
+// this package, matching Type.
+type Event struct {
+	Seq  uint64
+	Time time.Time
+	Type string
+	Data any
+}
+
+// DayOpenedData starts a service day: numbering restarts at 1 for every service.
+type DayOpenedData struct {
+	Day string `json:"day"`
+}
+
+// DaySealedData ends a service day. Tickets still waiting or being served expire.
+type DaySealedData struct {
+	Day     string `json:"day"`
+	Issued  int    `json:"issued"`
+	Served  int    `json:"served"`
+	Expired int    `json:"expired"`
+}
+
+// TicketIssuedData records a new number. It carries nothing personal.
+type TicketIssuedData struct {
+	Ticket   string    `json:"ticket"`
+	Number   string    `json:"number"`
+	Service  string    `json:"service"`
+	Day      string    `json:"day"`
+	Priority string    `json:"priority,omitempty"`
+	Kiosk    string    `json:"kiosk,omitempty"`
+	IssuedAt time.Time `json:"issued_at"`
+}
+
+// TicketCalledData records a call of a ticket to a window and why it was chosen.
+// For a manual call, ManualReason is the published reason code and RulePick the
+// number the rule would have called instead.
+type TicketCalledData struct {
+	Ticket       string `json:"ticket"`
+	Number       string `json:"number"`
+	Service      string `json:"service"`
+	Window       string `json:"window"`
+	Reason       string `json:"reason"`
+	ManualReason string `json:"manual_reason,omitempty"`
+	RulePick     string `json:"rule_pick,omitempty"`
+	Staff        string `json:"staff,omitempty"`
+}
+
+// TicketRecalledData records a repeated call of the ticket a window is serving.
+type TicketRecalledData struct {
+	Ticket string `json:"ticket"`
+	Number string `json:"number"`
+	Window string `json:"window"`
+	Reason string `json:"reason"`
+}
+
+// TicketDoneData records the end of a call at a window: no-show or completed.
+type TicketDoneData struct {
+	Ticket string `json:"ticket"`
+	Number string `json:"number"`
+	Window string `json:"window"`
+}
+
+// TicketReinstatedData puts a no-show ticket back in the queue. After is the ticket
+// it is placed behind (by the published reinstatement rule), or empty when it goes
+// to the end of its lane.
+type TicketReinstatedData struct {
+	Ticket string `json:"ticket"`
+	Number string `json:"number"`
+	Window string `json:"window"`
+	After  string `json:"after,omitempty"`
+}
+
+// TicketTransferredData moves the ticket being served to another service, keeping
+// its place in the order.
+type TicketTransferredData struct {
+	Ticket string `json:"ticket"`
+	Number string `json:"number"`
+	Window string `json:"window"`
+	From   string `json:"from"`
+	To     string `json:"to"`
+}
+
+// TicketCancelledData withdraws a waiting ticket.
+type TicketCancelledData struct {
+	Ticket string `json:"ticket"`
+	Number string `json:"number"`
+	By     string `json:"by"` // "applicant" or "staff"
+	Window string `json:"window,omitempty"`
+}
+
+// WindowData records a change of a window's state, and who made it.
+type WindowData struct {
+	Window string `json:"window"`
+	Staff  string `json:"staff,omitempty"`
+}
+
+// LeaseData records a block of numbers granted to, or voided from, an offline kiosk.
+type LeaseData struct {
+	Lease   string   `json:"lease"`
+	Kiosk   string   `json:"kiosk"`
+	Service string   `json:"service"`
+	Day     string   `json:"day"`
+	Numbers []string `json:"numbers"`
+}
+
+// NewData returns a new zero value of the data type of an event type.
+func NewData(typ string) (any, error) {
+	switch typ {
+	case TypeDayOpened:
+		return new(DayOpenedData), nil
+	case TypeDaySealed:
+		return new(DaySealedData), nil
+	case TypeTicketIssued:
+		return new(TicketIssuedData), nil
+	case TypeTicketCalled:
+		return new(TicketCalledData), nil
+	case TypeTicketRecalled:
+		return new(TicketRecalledData), nil
+	case TypeTicketNoShow, TypeTicketCompleted:
+		return new(TicketDoneData), nil
+	case TypeTicketReinstated:
+		return new(TicketReinstatedData), nil
+	case TypeTicketTransferred:
+		return new(TicketTransferredData), nil
+	case TypeTicketCancelled:
+		return new(TicketCancelledData), nil
+	case TypeWindowOpened, TypeWindowPaused, TypeWindowResumed, TypeWindowClosed:
+		return new(WindowData), nil
+	case TypeLeaseGranted, TypeLeaseVoided:
+		return new(LeaseData), nil
+	}
+	return nil, fmt.Errorf("queue: unknown event type %q", typ)
+}
+
+// DecodeEvent builds an Event from the fields of a stored log record.
+func DecodeEvent(seq uint64, at time.Time, typ string, data []byte) (Event, error) {
+	d, err := NewData(typ)
+	if err != nil {
+		return Event{}, err
+	}
+	if err := json.Unmarshal(data, d); err != nil {
+		return Event{}, fmt.Errorf("queue: decode %s event %d: %w", typ, seq, err)
+	}
+	return Event{Seq: seq, Time: at, Type: typ, Data: d}, nil
+}

@@ -1,0 +1,217 @@
+package queue
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+// referencePick is the calling rule written out naively over all tickets, without
+// the state's indexes, to check Next against.
+func referencePick(h *Hall, s *State, window string) *Ticket {
+	w, _ := h.Window(window)
+	var cands []*Ticket
+	for _, t := range s.Tickets {
+		if t.Status == StatusWaiting && w.Serves(t.Service) {
+			cands = append(cands, t)
+		}
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	slices.SortFunc(cands, func(a, b *Ticket) int {
+		ta, tb := w.tier(a.Service), w.tier(b.Service)
+		if ta != tb {
+			return ta - tb
+		}
+		ra, _ := h.PriorityRank(a.Priority)
+		rb, _ := h.PriorityRank(b.Priority)
+		if ra != rb {
+			return ra - rb
+		}
+		if a.Transferred != b.Transferred {
+			if a.Transferred {
+				return -1
+			}
+			return 1
+		}
+		if c := a.OrderAt.Compare(b.OrderAt); c != 0 {
+			return c
+		}
+		if a.OrderSeq != b.OrderSeq {
+			return cmp3(0, a.OrderSeq, b.OrderSeq)
+		}
+		return cmp3(cmp3(0, a.OrderSub, b.OrderSub), a.IssueSeq, b.IssueSeq)
+	})
+	return cands[0]
+}
+
+func stateJSON(t *testing.T, s *State) []byte {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestPropertyReplay runs random command sequences and checks that replaying the
+// events reproduces the state, that a snapshot plus the tail does too, that every
+// non-manual call picked the rule's ticket, and that no number repeats in a day.
+func TestPropertyReplay(t *testing.T) {
+	services := []string{"general", "tax", "social"}
+	windows := []string{"1", "2", "3", "4"}
+	priorities := []string{"", "", "", "elderly", "disabled"}
+	totalManual, totalReinstated, totalTransferred := 0, 0, 0
+	for seed := range uint64(40) {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 99))
+			w := newWorld(t)
+			var snapshot []byte
+			var snapSeq uint64
+			calls, manual := 0, 0
+			for step := range 600 {
+				if step == 300 {
+					snapshot, snapSeq = stateJSON(t, w.s), w.s.Seq
+				}
+				w.tick(time.Duration(rng.IntN(120)) * time.Second)
+				if rng.IntN(300) == 0 {
+					w.tick(20 * time.Hour) // cross into another service day
+				}
+				w.roll()
+				win := windows[rng.IntN(len(windows))]
+				var evs []Event
+				var err error
+				switch op := rng.IntN(14); op {
+				case 0, 1, 2, 3:
+					evs, _, err = w.s.Issue(w.h, w.now, IssueRequest{
+						Service: services[rng.IntN(3)], Priority: priorities[rng.IntN(len(priorities))],
+						Identity: true, IdentityCount: rng.IntN(2)})
+				case 4, 5:
+					evs, err = w.s.CallNext(w.h, w.now, win, "")
+				case 6:
+					evs, err = w.s.Complete(w.h, w.now, win)
+				case 7:
+					evs, err = w.s.NoShow(w.h, w.now, win)
+				case 8:
+					evs, err = w.s.Recall(w.h, w.now, win)
+				case 9:
+					nums := slices.Sorted(maps.Keys(w.s.Numbers))
+					num := "A001"
+					if len(nums) > 0 {
+						num = nums[rng.IntN(len(nums))]
+					}
+					if rng.IntN(2) == 0 {
+						evs, err = w.s.Reinstate(w.h, w.now, win, num)
+					} else {
+						evs, err = w.s.CallNumber(w.h, w.now, win, "", num, "supervisor")
+					}
+				case 10:
+					evs, err = w.s.Transfer(w.h, w.now, win, services[rng.IntN(3)])
+				case 11:
+					num := fmt.Sprintf("A%03d", 1+rng.IntN(20))
+					evs, err = w.s.Cancel(w.h, w.now, TicketID(w.s.Day, num), "")
+				case 12:
+					evs, err = w.s.OpenWindow(w.h, w.now, win, "s")
+				case 13:
+					switch rng.IntN(5) {
+					case 0:
+						evs, err = w.s.PauseWindow(w.h, w.now, win, "s")
+					case 1:
+						evs, err = w.s.ResumeWindow(w.h, w.now, win, "s")
+					case 2:
+						evs, err = w.s.CloseWindow(w.h, w.now, win, "s")
+					}
+				}
+				if err != nil {
+					if ErrorCode(err) == EINTERNAL {
+						t.Fatalf("step %d: internal error %v", step, err)
+					}
+					continue
+				}
+				for _, ev := range evs {
+					if d, ok := ev.Data.(*TicketCalledData); ok {
+						calls++
+						if d.Reason == ReasonManual {
+							manual++
+						} else {
+							ref := referencePick(w.h, w.s, d.Window)
+							if ref == nil || ref.ID != d.Ticket {
+								t.Fatalf("step %d: window %s called %s, reference rule picks %v", step, d.Window, d.Number, ref)
+							}
+						}
+						if err := w.s.CheckCall(w.h, d); err != nil {
+							t.Fatalf("step %d: %v", step, err)
+						}
+					}
+				}
+				w.commit(evs)
+			}
+			if calls == 0 {
+				t.Fatalf("sequence too poor: no call")
+			}
+			totalManual += manual
+			for _, ev := range w.log {
+				switch ev.Type {
+				case TypeTicketReinstated:
+					totalReinstated++
+				case TypeTicketTransferred:
+					totalTransferred++
+				}
+			}
+			want := stateJSON(t, w.s)
+
+			// Full replay, auditing every call as an outside verifier would.
+			r := NewState()
+			seen := map[string]bool{}
+			for _, ev := range w.log {
+				switch d := ev.Data.(type) {
+				case *TicketCalledData:
+					if err := r.CheckCall(w.h, d); err != nil {
+						t.Fatalf("replay audit of event %d: %v", ev.Seq, err)
+					}
+				case *TicketIssuedData:
+					if seen[d.Ticket] {
+						t.Fatalf("number %s issued twice on %s", d.Number, d.Day)
+					}
+					seen[d.Ticket] = true
+				}
+				if err := r.Apply(ev); err != nil {
+					t.Fatalf("replay: %v", err)
+				}
+			}
+			if got := stateJSON(t, r); !bytes.Equal(got, want) {
+				t.Fatalf("replayed state differs:\n got %s\nwant %s", got, want)
+			}
+
+			// Snapshot plus tail.
+			var snap State
+			if err := json.Unmarshal(snapshot, &snap); err != nil {
+				t.Fatal(err)
+			}
+			snap.Reindex()
+			for _, ev := range w.log {
+				if ev.Seq > snapSeq {
+					if err := snap.Apply(ev); err != nil {
+						t.Fatalf("tail: %v", err)
+					}
+				}
+			}
+			if got := stateJSON(t, &snap); !bytes.Equal(got, want) {
+				t.Fatalf("snapshot + tail differs")
+			}
+			if got := stateJSON(t, w.s.Clone()); !bytes.Equal(got, want) {
+				t.Fatalf("clone differs")
+			}
+		})
+	}
+	if totalManual == 0 || totalReinstated == 0 || totalTransferred == 0 {
+		t.Errorf("sequences too poor: %d manual calls, %d reinstatements, %d transfers", totalManual, totalReinstated, totalTransferred)
+	}
+	t.Logf("%d manual calls, %d reinstatements, %d transfers", totalManual, totalReinstated, totalTransferred)
+}

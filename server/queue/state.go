@@ -1,0 +1,440 @@
+package queue
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Ticket statuses.
+const (
+	StatusWaiting   = "waiting"
+	StatusCalled    = "called" // called to a window and being served there
+	StatusNoShow    = "no_show"
+	StatusCompleted = "completed"
+	StatusCancelled = "cancelled"
+	StatusExpired   = "expired" // still open when the day was sealed
+)
+
+// Window statuses.
+const (
+	WindowClosed = "closed"
+	WindowOpen   = "open"
+	WindowPaused = "paused"
+)
+
+// RecentCalls is how many calls the state keeps for boards.
+const RecentCalls = 20
+
+// State is the projection of the public log: a pure fold of its events. It is owned
+// by one goroutine at a time; readers get a copy or hold the owner's lock.
+type State struct {
+	Seq      uint64                  `json:"seq"` // last applied event
+	Day      string                  `json:"day"` // open service day, "" before the first
+	Tickets  map[string]*Ticket      `json:"tickets"`
+	Numbers  map[string]string       `json:"numbers"`  // number -> ticket ID, today
+	Counters map[string]int          `json:"counters"` // service -> highest sequence used today
+	Windows  map[string]*WindowState `json:"windows"`
+	Stats    map[string]*Stats       `json:"stats"` // per service, today
+	Recent   []Call                  `json:"recent"`
+
+	// waiting indexes waiting tickets by service; counts by service and priority
+	// class. Both are derived from Tickets and rebuilt by Reindex.
+	waiting map[string]map[string]*Ticket
+	counts  map[string]map[string]int
+}
+
+// Ticket is one number of the day.
+type Ticket struct {
+	ID       string    `json:"id"`
+	Number   string    `json:"number"`
+	Service  string    `json:"service"`
+	Day      string    `json:"day"`
+	Priority string    `json:"priority,omitempty"`
+	Kiosk    string    `json:"kiosk,omitempty"`
+	IssuedAt time.Time `json:"issued_at"`
+	IssueSeq uint64    `json:"issue_seq"`
+	Status   string    `json:"status"`
+	// OrderAt, OrderSeq and OrderSub place the ticket in its service's order:
+	// issue time and sequence, kept by a transfer, set by a reinstatement.
+	OrderAt     time.Time `json:"order_at"`
+	OrderSeq    uint64    `json:"order_seq"`
+	OrderSub    uint64    `json:"order_sub,omitempty"`
+	Transferred bool      `json:"transferred,omitempty"`
+	Window      string    `json:"window,omitempty"` // window called to, while called
+	LastWindow  string    `json:"last_window,omitempty"`
+	CalledAt    time.Time `json:"called_at,omitzero"`
+	NoShowAt    time.Time `json:"no_show_at,omitzero"`
+	DoneAt      time.Time `json:"done_at,omitzero"`
+	Calls       int       `json:"calls,omitempty"`
+}
+
+// WindowState is the live state of a window.
+type WindowState struct {
+	ID          string        `json:"id"`
+	Status      string        `json:"status"`
+	Staff       string        `json:"staff,omitempty"`
+	Current     string        `json:"current,omitempty"` // ticket ID being served
+	Served      int           `json:"served"`
+	NoShows     int           `json:"no_shows"`
+	ServiceTime time.Duration `json:"service_time"` // total of completed services today
+}
+
+// Stats are a service's figures of the day.
+type Stats struct {
+	Issued      int           `json:"issued"`
+	Served      int           `json:"served"`
+	NoShows     int           `json:"no_shows"`
+	ServiceTime time.Duration `json:"service_time"`
+}
+
+// Call is one call (or recall) as shown on boards.
+type Call struct {
+	Seq          uint64    `json:"seq"`
+	Time         time.Time `json:"time"`
+	Ticket       string    `json:"ticket"`
+	Number       string    `json:"number"`
+	Service      string    `json:"service"`
+	Window       string    `json:"window"`
+	Reason       string    `json:"reason"`
+	ManualReason string    `json:"manual_reason,omitempty"`
+}
+
+// NewState returns the empty state before the first event.
+func NewState() *State {
+	s := &State{}
+	s.resetDay("")
+	s.Windows = map[string]*WindowState{}
+	return s
+}
+
+func (s *State) resetDay(day string) {
+	s.Day = day
+	s.Tickets = map[string]*Ticket{}
+	s.Numbers = map[string]string{}
+	s.Counters = map[string]int{}
+	s.Stats = map[string]*Stats{}
+	s.Recent = nil
+	s.waiting = map[string]map[string]*Ticket{}
+	s.counts = map[string]map[string]int{}
+}
+
+// Reindex rebuilds the derived indexes after the state was decoded from a snapshot.
+func (s *State) Reindex() {
+	s.waiting = map[string]map[string]*Ticket{}
+	s.counts = map[string]map[string]int{}
+	for _, t := range s.Tickets {
+		if t.Status == StatusWaiting {
+			s.addWaiting(t)
+		}
+	}
+	if s.Windows == nil {
+		s.Windows = map[string]*WindowState{}
+	}
+}
+
+func (s *State) addWaiting(t *Ticket) {
+	m := s.waiting[t.Service]
+	if m == nil {
+		m = map[string]*Ticket{}
+		s.waiting[t.Service] = m
+	}
+	m[t.ID] = t
+	c := s.counts[t.Service]
+	if c == nil {
+		c = map[string]int{}
+		s.counts[t.Service] = c
+	}
+	c[t.Priority]++
+}
+
+func (s *State) removeWaiting(t *Ticket) {
+	if m := s.waiting[t.Service]; m != nil {
+		if _, ok := m[t.ID]; ok {
+			delete(m, t.ID)
+			s.counts[t.Service][t.Priority]--
+		}
+	}
+}
+
+// Waiting returns the number of tickets waiting for a service.
+func (s *State) Waiting(service string) int { return len(s.waiting[service]) }
+
+// Window returns the state of a window, closed if it never opened.
+func (s *State) Window(id string) WindowState {
+	if w, ok := s.Windows[id]; ok {
+		return *w
+	}
+	return WindowState{ID: id, Status: WindowClosed}
+}
+
+// TicketByNumber returns today's ticket with the given number.
+func (s *State) TicketByNumber(number string) (*Ticket, bool) {
+	id, ok := s.Numbers[number]
+	if !ok {
+		return nil, false
+	}
+	t, ok := s.Tickets[id]
+	return t, ok
+}
+
+// Apply folds one committed event into the state. It fails, changing nothing, if
+// the event does not fit the state (a corrupt or foreign log).
+func (s *State) Apply(ev Event) error {
+	if ev.Seq != 0 && ev.Seq <= s.Seq {
+		return fmt.Errorf("queue: apply event %d: state is already at %d", ev.Seq, s.Seq)
+	}
+	if err := s.apply(ev); err != nil {
+		return fmt.Errorf("queue: apply %s event %d: %w", ev.Type, ev.Seq, err)
+	}
+	if ev.Seq != 0 {
+		s.Seq = ev.Seq
+	}
+	return nil
+}
+
+func (s *State) ticket(id string) (*Ticket, error) {
+	t, ok := s.Tickets[id]
+	if !ok {
+		return nil, fmt.Errorf("unknown ticket %q", id)
+	}
+	return t, nil
+}
+
+func (s *State) window(id string) *WindowState {
+	w, ok := s.Windows[id]
+	if !ok {
+		w = &WindowState{ID: id, Status: WindowClosed}
+		s.Windows[id] = w
+	}
+	return w
+}
+
+func (s *State) stats(service string) *Stats {
+	st, ok := s.Stats[service]
+	if !ok {
+		st = &Stats{}
+		s.Stats[service] = st
+	}
+	return st
+}
+
+func (s *State) addCall(c Call) {
+	s.Recent = append(s.Recent, c)
+	if len(s.Recent) > RecentCalls {
+		s.Recent = append(s.Recent[:0:0], s.Recent[len(s.Recent)-RecentCalls:]...)
+	}
+}
+
+func (s *State) apply(ev Event) error {
+	switch d := ev.Data.(type) {
+	case *DayOpenedData:
+		s.resetDay(d.Day)
+		for _, w := range s.Windows {
+			w.Current, w.Served, w.NoShows, w.ServiceTime = "", 0, 0, 0
+		}
+	case *DaySealedData:
+		if d.Day != s.Day {
+			return fmt.Errorf("sealing day %s while %s is open", d.Day, s.Day)
+		}
+		for _, t := range s.Tickets {
+			if t.Status == StatusWaiting || t.Status == StatusCalled {
+				s.removeWaiting(t)
+				t.Status = StatusExpired
+				t.Window = ""
+			}
+		}
+		for _, w := range s.Windows {
+			w.Status, w.Staff, w.Current = WindowClosed, "", ""
+		}
+	case *TicketIssuedData:
+		if _, dup := s.Tickets[d.Ticket]; dup {
+			return fmt.Errorf("ticket %s issued twice", d.Ticket)
+		}
+		if _, dup := s.Numbers[d.Number]; dup {
+			return fmt.Errorf("number %s issued twice", d.Number)
+		}
+		if d.Day != s.Day {
+			return fmt.Errorf("ticket of day %s while %s is open", d.Day, s.Day)
+		}
+		n, err := numberSeq(d.Number)
+		if err != nil {
+			return err
+		}
+		t := &Ticket{
+			ID: d.Ticket, Number: d.Number, Service: d.Service, Day: d.Day,
+			Priority: d.Priority, Kiosk: d.Kiosk, IssuedAt: d.IssuedAt, IssueSeq: ev.Seq,
+			Status: StatusWaiting, OrderAt: d.IssuedAt, OrderSeq: ev.Seq,
+		}
+		s.Tickets[t.ID] = t
+		s.Numbers[t.Number] = t.ID
+		s.Counters[t.Service] = max(s.Counters[t.Service], n)
+		s.stats(t.Service).Issued++
+		s.addWaiting(t)
+	case *TicketCalledData:
+		t, err := s.ticket(d.Ticket)
+		if err != nil {
+			return err
+		}
+		if t.Status != StatusWaiting {
+			return fmt.Errorf("ticket %s is %s, not waiting", t.Number, t.Status)
+		}
+		w := s.window(d.Window)
+		if w.Current != "" {
+			return fmt.Errorf("window %s is still serving %s", d.Window, w.Current)
+		}
+		s.removeWaiting(t)
+		t.Status, t.Window, t.LastWindow, t.CalledAt = StatusCalled, d.Window, d.Window, ev.Time
+		t.Calls++
+		w.Current = t.ID
+		s.addCall(Call{Seq: ev.Seq, Time: ev.Time, Ticket: t.ID, Number: t.Number, Service: t.Service,
+			Window: d.Window, Reason: d.Reason, ManualReason: d.ManualReason})
+	case *TicketRecalledData:
+		t, err := s.current(d.Ticket, d.Window)
+		if err != nil {
+			return err
+		}
+		t.Calls++
+		s.addCall(Call{Seq: ev.Seq, Time: ev.Time, Ticket: t.ID, Number: t.Number, Service: t.Service,
+			Window: d.Window, Reason: ReasonRecall})
+	case *TicketDoneData:
+		t, err := s.current(d.Ticket, d.Window)
+		if err != nil {
+			return err
+		}
+		w := s.window(d.Window)
+		w.Current, t.Window = "", ""
+		st := s.stats(t.Service)
+		if ev.Type == TypeTicketNoShow {
+			t.Status, t.NoShowAt = StatusNoShow, ev.Time
+			w.NoShows++
+			st.NoShows++
+		} else {
+			t.Status, t.DoneAt = StatusCompleted, ev.Time
+			dur := ev.Time.Sub(t.CalledAt)
+			w.Served++
+			w.ServiceTime += dur
+			st.Served++
+			st.ServiceTime += dur
+		}
+	case *TicketReinstatedData:
+		t, err := s.ticket(d.Ticket)
+		if err != nil {
+			return err
+		}
+		if t.Status != StatusNoShow {
+			return fmt.Errorf("ticket %s is %s, not a no-show", t.Number, t.Status)
+		}
+		t.Status, t.Transferred = StatusWaiting, false
+		if after, ok := s.Tickets[d.After]; ok && d.After != "" {
+			t.OrderAt, t.OrderSeq, t.OrderSub = after.OrderAt, after.OrderSeq, ev.Seq
+		} else {
+			t.OrderAt, t.OrderSeq, t.OrderSub = ev.Time, ev.Seq, 0
+		}
+		s.addWaiting(t)
+	case *TicketTransferredData:
+		t, err := s.current(d.Ticket, d.Window)
+		if err != nil {
+			return err
+		}
+		s.window(d.Window).Current = ""
+		t.Status, t.Window, t.Service, t.Transferred = StatusWaiting, "", d.To, true
+		s.addWaiting(t)
+	case *TicketCancelledData:
+		t, err := s.ticket(d.Ticket)
+		if err != nil {
+			return err
+		}
+		if t.Status != StatusWaiting {
+			return fmt.Errorf("ticket %s is %s, not waiting", t.Number, t.Status)
+		}
+		s.removeWaiting(t)
+		t.Status, t.DoneAt = StatusCancelled, ev.Time
+	case *WindowData:
+		w := s.window(d.Window)
+		switch ev.Type {
+		case TypeWindowOpened:
+			w.Status, w.Staff = WindowOpen, d.Staff
+		case TypeWindowPaused:
+			w.Status = WindowPaused
+		case TypeWindowResumed:
+			w.Status = WindowOpen
+		case TypeWindowClosed:
+			if w.Current != "" {
+				return fmt.Errorf("window %s closed while serving %s", d.Window, w.Current)
+			}
+			w.Status, w.Staff = WindowClosed, ""
+		}
+	case *LeaseData:
+		if ev.Type == TypeLeaseGranted && d.Day == s.Day {
+			for _, num := range d.Numbers {
+				n, err := numberSeq(num)
+				if err != nil {
+					return err
+				}
+				s.Counters[d.Service] = max(s.Counters[d.Service], n)
+			}
+		}
+	default:
+		return fmt.Errorf("unexpected data %T", ev.Data)
+	}
+	return nil
+}
+
+// current returns the ticket a window is serving, checking the event names it.
+func (s *State) current(id, window string) (*Ticket, error) {
+	t, err := s.ticket(id)
+	if err != nil {
+		return nil, err
+	}
+	if t.Status != StatusCalled || t.Window != window {
+		return nil, fmt.Errorf("ticket %s is not being served at window %s", t.Number, window)
+	}
+	return t, nil
+}
+
+// numberSeq returns the daily sequence of a number: its trailing digits.
+func numberSeq(number string) (int, error) {
+	i := len(number)
+	for i > 0 && number[i-1] >= '0' && number[i-1] <= '9' {
+		i--
+	}
+	n, err := strconv.Atoi(number[i:])
+	if err != nil || i == 0 {
+		return 0, fmt.Errorf("malformed number %q", number)
+	}
+	return n, nil
+}
+
+// Clone returns a deep copy of the state.
+func (s *State) Clone() *State {
+	c := &State{
+		Seq: s.Seq, Day: s.Day,
+		Tickets:  make(map[string]*Ticket, len(s.Tickets)),
+		Numbers:  make(map[string]string, len(s.Numbers)),
+		Counters: make(map[string]int, len(s.Counters)),
+		Windows:  make(map[string]*WindowState, len(s.Windows)),
+		Stats:    make(map[string]*Stats, len(s.Stats)),
+		Recent:   append([]Call(nil), s.Recent...),
+	}
+	for k, t := range s.Tickets {
+		cp := *t
+		c.Tickets[k] = &cp
+	}
+	for k, v := range s.Numbers {
+		c.Numbers[k] = v
+	}
+	for k, v := range s.Counters {
+		c.Counters[k] = v
+	}
+	for k, w := range s.Windows {
+		cp := *w
+		c.Windows[k] = &cp
+	}
+	for k, st := range s.Stats {
+		cp := *st
+		c.Stats[k] = &cp
+	}
+	c.Reindex()
+	return c
+}
