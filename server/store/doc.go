@@ -1,0 +1,66 @@
+// Package store keeps hallq's public event log and its private data in one
+// bbolt file.
+//
+// The package knows nothing of queues or tickets: it stores events of any
+// dotted type (ticket.issued, window.opened …) with a JSON object as data,
+// chains them with SHA-256 so that history cannot be rewritten unnoticed,
+// and keeps the private buckets (identities, devices, staff, sessions …)
+// that never leave the server. The domain runs on top of it through
+// Store.Update, which is one bbolt read-write transaction and one fsync
+// however many events it appends (group commit).
+//
+// # Published event layout
+//
+// Each event is stored as the exact bytes that are published; anyone holding
+// the public log can recompute the chain. For event number seq (1, 2, 3 …,
+// no gaps):
+//
+//	body      = {"seq":<decimal>,"time":"<time>","type":"<type>","data":<data>,"prev_hash":"<64 hex>"}
+//	hash      = lowercase hex of SHA-256( prev_hash as its 32 raw bytes ‖ body )
+//	published = body without its final "}" followed by ,"hash":"<64 hex>"}
+//
+// where
+//
+//   - seq is a decimal number without leading zeros, starting at 1;
+//   - time is UTC in RFC 3339 with exactly three fractional digits and a
+//     "Z", for example 2026-11-22T01:44:10.123Z;
+//   - type matches ^[a-z][a-z_]*(\.[a-z_]+)+$, for example ticket.issued;
+//   - data is a JSON object in compact form (as Go's json.Compact writes it:
+//     no white space outside strings, strings kept byte for byte, UTF-8);
+//   - prev_hash is the hash of event seq-1, and 64 zeros (GenesisHash) for
+//     event 1;
+//   - hex is lowercase; there are no spaces anywhere outside the data's
+//     strings and the keys always appear in the order shown.
+//
+// A published event therefore looks like
+//
+//	{"seq":1,"time":"2026-11-22T01:44:10.123Z","type":"ticket.issued","data":{"number":"A001"},"prev_hash":"0000…0000","hash":"<64 hex>"}
+//
+// To verify it, recover body by removing the trailing ,"hash":"<64 hex>"
+// (the 74 bytes before the final "}"), compute SHA-256 over the 32 bytes of
+// the previous hash followed by body, and compare its hex form with the
+// published hash; then check that prev_hash equals the previous event's hash
+// and that seq is one more than the previous event's. VerifyRecords does
+// exactly this and is what clients and tests use.
+//
+// # Buckets
+//
+// BucketEvents maps the 8-byte big-endian seq to the published bytes, so
+// cursors walk in order; it is written only by Tx.Append. BucketMeta holds
+// the head (last seq and hash), written in the same transaction as the
+// events and checked against the last event when the store opens.
+// BucketSnapshots holds projection snapshots written by Tx.PutSnapshot; the
+// chain after the latest snapshot is verified at every Open. The other
+// buckets are private: their keys and values belong to the caller and never
+// enter the chain.
+//
+// # Concurrency
+//
+// A Store is safe for use by many goroutines. Updates are serialised (bbolt
+// has one writer); Views run concurrently with each other and with the
+// writer. Store.Head is an atomic read of the last committed event and moves
+// only after a commit has reached the disk. A Tx belongs to the goroutine
+// running the function it was given to and is invalid once that function
+// returns; bytes passed to callbacks are valid only during the callback,
+// while everything a method returns is a copy the caller owns.
+package store

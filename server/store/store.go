@@ -1,0 +1,406 @@
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Bucket names a bbolt bucket of the store. All buckets are created by Open.
+type Bucket []byte
+
+// String returns the bucket's name.
+func (b Bucket) String() string { return string(b) }
+
+// The buckets of the store.
+var (
+	BucketEvents      = Bucket("events")      // seq (8-byte big-endian) -> published bytes
+	BucketMeta        = Bucket("meta")        // head etc.
+	BucketSnapshots   = Bucket("snapshots")   // seq BE -> state bytes
+	BucketIdentities  = Bucket("identities")  // private: identity HMAC counters (caller-defined keys)
+	BucketIdempotency = Bucket("idempotency") // private: idempotency keys -> responses
+	BucketDevices     = Bucket("devices")     // private: device tokens (hashed)
+	BucketStaff       = Bucket("staff")       // private: staff password hashes
+	BucketSessions    = Bucket("sessions")    // private: staff sessions
+	BucketSecrets     = Bucket("secrets")     // private: server secrets (HMAC key …)
+	BucketOutbox      = Bucket("outbox")      // private: reserved for later use
+)
+
+// buckets lists every bucket Open creates.
+var buckets = []Bucket{
+	BucketEvents, BucketMeta, BucketSnapshots, BucketIdentities, BucketIdempotency,
+	BucketDevices, BucketStaff, BucketSessions, BucketSecrets, BucketOutbox,
+}
+
+// metaHead is the key in BucketMeta of the head: seq (8 bytes BE) followed
+// by the raw hash (32 bytes). Only the store writes it.
+var metaHead = []byte("head")
+
+// DefaultEventsLimit is the number of events EventsAfter returns when its
+// limit is not positive.
+const DefaultEventsLimit = 1000
+
+// SnapshotsKept is how many of the latest snapshots PutSnapshot keeps.
+const SnapshotsKept = 3
+
+// eventsFillPercent fills the pages of the append-only events bucket: keys
+// only grow, so split pages are never written into again.
+const eventsFillPercent = 1.0
+
+// Options configure Open.
+type Options struct {
+	// Timeout is how long Open waits for the file lock held by another
+	// process; 0 means one second.
+	Timeout time.Duration
+	// NoSync skips fsync on commit. For tests and benchmarks only: a crash
+	// can lose or corrupt committed events.
+	NoSync bool
+}
+
+// head is the last committed event.
+type head struct {
+	seq uint64
+	raw [sha256.Size]byte
+	hex string
+}
+
+// genesis is the head of an empty log.
+var genesis = &head{hex: GenesisHash}
+
+// Store is hallq's bbolt file: the public event log and the private buckets.
+// It is safe for use by many goroutines.
+type Store struct {
+	db *bolt.DB
+	// writeMu serialises Update so that head is stored in commit order and
+	// every write transaction starts from the committed head.
+	writeMu sync.Mutex
+	head    atomic.Pointer[head]
+}
+
+// Open opens or creates (mode 0600) the store at path, creates its buckets,
+// reads the head, checks it against the last event and verifies the chain
+// after the latest snapshot (the whole chain when there is none). It fails
+// on a broken chain, naming the first bad event.
+func Open(path string, opts Options) (*Store, error) {
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = time.Second
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      timeout,
+		NoSync:       opts.NoSync,
+		FreelistType: bolt.FreelistArrayType,
+	})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("store: open %s: file is locked by another process (is another hallq server running?): %w", path, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s := &Store{db: db}
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// init creates the buckets, loads the head and verifies the tail.
+func (s *Store) init() error {
+	err := s.db.Update(func(btx *bolt.Tx) error {
+		for _, b := range buckets {
+			if _, err := btx.CreateBucketIfNotExists(b); err != nil {
+				return fmt.Errorf("create bucket %s: %w", b, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.db.View(func(btx *bolt.Tx) error {
+		h, err := readHead(btx)
+		if err != nil {
+			return err
+		}
+		if err := checkLast(btx, h); err != nil {
+			return err
+		}
+		from := uint64(1)
+		if k, _ := btx.Bucket(BucketSnapshots).Cursor().Last(); k != nil {
+			snap := binary.BigEndian.Uint64(k)
+			if snap > h.seq {
+				return fmt.Errorf("snapshot at event %d is after the head %d", snap, h.seq)
+			}
+			from = snap + 1
+		}
+		if h.seq >= from {
+			if err := verify(btx, from, h.seq); err != nil {
+				return err
+			}
+		}
+		s.head.Store(h)
+		return nil
+	})
+}
+
+// readHead reads the head stored in BucketMeta.
+func readHead(btx *bolt.Tx) (*head, error) {
+	v := btx.Bucket(BucketMeta).Get(metaHead)
+	if v == nil {
+		return genesis, nil
+	}
+	if len(v) != 8+sha256.Size {
+		return nil, fmt.Errorf("head record has %d bytes, want %d", len(v), 8+sha256.Size)
+	}
+	h := &head{seq: binary.BigEndian.Uint64(v)}
+	copy(h.raw[:], v[8:])
+	h.hex = hex.EncodeToString(h.raw[:])
+	return h, nil
+}
+
+// checkLast checks that the head names the last stored event.
+func checkLast(btx *bolt.Tx, h *head) error {
+	k, v := btx.Bucket(BucketEvents).Cursor().Last()
+	if k == nil {
+		if h.seq != 0 {
+			return fmt.Errorf("head names event %d but the log is empty", h.seq)
+		}
+		return nil
+	}
+	seq := binary.BigEndian.Uint64(k)
+	if seq != h.seq {
+		return fmt.Errorf("head names event %d but the last stored event is %d", h.seq, seq)
+	}
+	f, err := parse(v)
+	if err != nil {
+		return &ChainError{Seq: seq, Reason: err.Error()}
+	}
+	if string(f.hash) != h.hex {
+		return fmt.Errorf("head hash %s differs from the hash %s of event %d", h.hex, f.hash, seq)
+	}
+	return nil
+}
+
+// Close closes the bbolt file, waiting for open transactions.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// Head returns the seq and hash of the last committed event, or (0,
+// GenesisHash) when the log is empty. It is safe from any goroutine.
+func (s *Store) Head() (seq uint64, hash string) {
+	h := s.head.Load()
+	return h.seq, h.hex
+}
+
+// Update runs fn in one read-write transaction, committed with one fsync
+// however many events fn appends. If fn returns an error (returned as is)
+// or the commit fails, nothing fn did is kept and Head is unchanged; Head
+// advances only after the commit. Updates run one at a time; fn must not
+// call Update or View.
+func (s *Store) Update(fn func(tx *Tx) error) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	h := s.head.Load()
+	var tx *Tx
+	var fnErr error
+	err := s.db.Update(func(btx *bolt.Tx) error {
+		events := btx.Bucket(BucketEvents)
+		events.FillPercent = eventsFillPercent
+		tx = &Tx{btx: btx, events: events, seq: h.seq, raw: h.raw, hex: h.hex}
+		defer tx.close()
+		if fnErr = fn(tx); fnErr != nil {
+			return fnErr
+		}
+		if tx.seq == h.seq {
+			return nil
+		}
+		v := make([]byte, 8+sha256.Size)
+		binary.BigEndian.PutUint64(v, tx.seq)
+		copy(v[8:], tx.raw[:])
+		if err := btx.Bucket(BucketMeta).Put(metaHead, v); err != nil {
+			return fmt.Errorf("store: write head %d: %w", tx.seq, err)
+		}
+		return nil
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	if tx.seq != h.seq {
+		s.head.Store(&head{seq: tx.seq, raw: tx.raw, hex: tx.hex})
+	}
+	for _, f := range tx.onCommit {
+		f()
+	}
+	return nil
+}
+
+// View runs fn in a read-only transaction that sees the committed state as
+// of its start. Views run concurrently with each other and with Update.
+func (s *Store) View(fn func(tx *Tx) error) error {
+	return s.db.View(func(btx *bolt.Tx) error {
+		tx := &Tx{btx: btx}
+		defer tx.close()
+		return fn(tx)
+	})
+}
+
+// LatestSnapshot returns the latest projection snapshot and the seq it was
+// taken at, or (0, nil, nil) when there is none.
+func (s *Store) LatestSnapshot() (seq uint64, state []byte, err error) {
+	err = s.db.View(func(btx *bolt.Tx) error {
+		k, v := btx.Bucket(BucketSnapshots).Cursor().Last()
+		if k != nil {
+			seq, state = binary.BigEndian.Uint64(k), bytes.Clone(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, nil, fmt.Errorf("store: latest snapshot: %w", err)
+	}
+	return seq, state, nil
+}
+
+// EventsAfter returns committed events with seq > after in ascending order,
+// at most limit of them (DefaultEventsLimit when limit <= 0). Fewer than
+// limit means the caller has reached the head as of the call.
+func (s *Store) EventsAfter(after uint64, limit int) ([]Record, error) {
+	if limit <= 0 {
+		limit = DefaultEventsLimit
+	}
+	if after == ^uint64(0) {
+		return nil, nil
+	}
+	var recs []Record
+	err := s.db.View(func(btx *bolt.Tx) error {
+		c := btx.Bucket(BucketEvents).Cursor()
+		k, v := c.Seek(seqKey(after + 1))
+		if k == nil {
+			return nil
+		}
+		h, err := readHead(btx)
+		if err != nil {
+			return err
+		}
+		recs = make([]Record, 0, min(uint64(limit), h.seq-after))
+		for ; k != nil && len(recs) < limit; k, v = c.Next() {
+			r, err := ParseRecord(bytes.Clone(v))
+			if err != nil {
+				return fmt.Errorf("event %d: %w", binary.BigEndian.Uint64(k), err)
+			}
+			recs = append(recs, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: events after %d: %w", after, err)
+	}
+	return recs, nil
+}
+
+// Event returns the committed event seq; the error wraps ErrNotFound when
+// there is none.
+func (s *Store) Event(seq uint64) (Record, error) {
+	var r Record
+	err := s.db.View(func(btx *bolt.Tx) error {
+		v := btx.Bucket(BucketEvents).Get(seqKey(seq))
+		if v == nil {
+			return ErrNotFound
+		}
+		var err error
+		r, err = ParseRecord(bytes.Clone(v))
+		return err
+	})
+	if err != nil {
+		return Record{}, fmt.Errorf("store: event %d: %w", seq, err)
+	}
+	return r, nil
+}
+
+// Verify recomputes the chain of the committed events from..to (from 0 is
+// 1, to 0 is the head) against their stored prev_hash and hash, taking the
+// hash of event from-1 as given. The error is a *ChainError naming the
+// first bad event, or wraps ErrNotFound when to is after the head.
+func (s *Store) Verify(from, to uint64) error {
+	err := s.db.View(func(btx *bolt.Tx) error {
+		h, err := readHead(btx)
+		if err != nil {
+			return err
+		}
+		if from == 0 {
+			from = 1
+		}
+		if to == 0 {
+			to = h.seq
+		}
+		if to > h.seq {
+			return fmt.Errorf("event %d is after the head %d: %w", to, h.seq, ErrNotFound)
+		}
+		if from > to {
+			if from == 1 && to == 0 {
+				return nil
+			}
+			return fmt.Errorf("range %d..%d is empty: %w", from, to, ErrInvalid)
+		}
+		return verify(btx, from, to)
+	})
+	if err != nil {
+		return fmt.Errorf("store: verify: %w", err)
+	}
+	return nil
+}
+
+// verify recomputes the chain of events from..to (1 <= from <= to), taking
+// the stored hash of event from-1 as given.
+func verify(btx *bolt.Tx, from, to uint64) error {
+	b := btx.Bucket(BucketEvents)
+	prev := GenesisHash
+	if from > 1 {
+		v := b.Get(seqKey(from - 1))
+		if v == nil {
+			return &ChainError{Seq: from - 1, Reason: "missing"}
+		}
+		f, err := parse(v)
+		if err != nil {
+			return &ChainError{Seq: from - 1, Reason: err.Error()}
+		}
+		prev = string(f.hash)
+	}
+	ch, err := newChainer(prev)
+	if err != nil {
+		return err
+	}
+	ch.next = from
+	c := b.Cursor()
+	k, v := c.Seek(seqKey(from))
+	for seq := from; seq <= to; seq++ {
+		if k == nil || binary.BigEndian.Uint64(k) != seq {
+			return &ChainError{Seq: seq, Reason: "missing"}
+		}
+		if _, err := ch.add(v); err != nil {
+			return err
+		}
+		k, v = c.Next()
+	}
+	return nil
+}
+
+// seqKey returns the key of event seq in BucketEvents.
+func seqKey(seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), seq)
+}
