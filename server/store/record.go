@@ -50,13 +50,20 @@ func (e *ChainError) Unwrap() error { return ErrBrokenChain }
 // Record is one event of the public log: its exact published bytes and the
 // fields parsed from them.
 type Record struct {
-	Seq      uint64
-	Time     time.Time
-	Type     string
-	Data     json.RawMessage // compact JSON object, a sub-slice of Raw
+	// Seq is the event's number, from 1 without gaps.
+	Seq uint64
+	// Time is when the event happened, in UTC to the millisecond.
+	Time time.Time
+	// Type is the event type, like ticket.issued.
+	Type string
+	// Data is the event's data, a compact JSON object and a sub-slice of Raw.
+	Data json.RawMessage
+	// PrevHash is the hash of event Seq-1 (GenesisHash for event 1).
 	PrevHash string
-	Hash     string
-	Raw      []byte // exact published bytes
+	// Hash is the event's hash, which the next event links to.
+	Hash string
+	// Raw is the exact published bytes.
+	Raw []byte
 }
 
 // Fixed pieces of the layout.
@@ -92,7 +99,7 @@ func encode(dst []byte, seq uint64, prev *[sha256.Size]byte, prevHex string, typ
 	buf = append(buf, keySeq...)
 	buf = appendUint(buf, seq)
 	buf = append(buf, keyTime...)
-	buf = at.AppendFormat(buf, TimeLayout)
+	buf = appendTime(buf, at)
 	buf = append(buf, keyType...)
 	buf = append(buf, typ...)
 	buf = append(buf, keyData...)
@@ -151,6 +158,22 @@ func isCompact(data []byte) bool {
 		}
 	}
 	return true
+}
+
+// appendTime appends at (UTC, year 1 to 9999) in TimeLayout, as
+// at.AppendFormat(dst, TimeLayout) does but without parsing the layout.
+func appendTime(dst []byte, at time.Time) []byte {
+	y, mo, d := at.Date()
+	h, mi, s := at.Clock()
+	ms := at.Nanosecond() / int(time.Millisecond)
+	return append(dst,
+		byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+mo/10), byte('0'+mo%10), '-',
+		byte('0'+d/10), byte('0'+d%10), 'T',
+		byte('0'+h/10), byte('0'+h%10), ':',
+		byte('0'+mi/10), byte('0'+mi%10), ':',
+		byte('0'+s/10), byte('0'+s%10), '.',
+		byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
 }
 
 // appendUint appends n in decimal.

@@ -318,3 +318,33 @@ func flipHex(c byte) string {
 	}
 	return "0"
 }
+
+func TestAppendTimeMatchesLayout(t *testing.T) {
+	tests := []struct {
+		name string
+		at   time.Time
+	}{
+		{"golden", time.Date(2026, 11, 22, 1, 44, 10, 123000000, time.UTC)},
+		{"midnight", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"last millisecond of a year", time.Date(2026, 12, 31, 23, 59, 59, 999000000, time.UTC)},
+		{"leap day", time.Date(2028, 2, 29, 12, 30, 5, 7000000, time.UTC)},
+		{"year 1", time.Date(1, 1, 1, 0, 0, 0, 1000000, time.UTC)},
+		{"year 9999", time.Date(9999, 12, 31, 23, 59, 59, 990000000, time.UTC)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := string(appendTime(nil, tt.at))
+			if want := tt.at.Format(TimeLayout); got != want {
+				t.Errorf("appendTime: got %s, want %s", got, want)
+			}
+		})
+	}
+	// And every millisecond offset of a day's worth of steps.
+	at := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	for i := range 20000 {
+		tm := at.Add(time.Duration(i) * 4321001 * time.Microsecond).Truncate(time.Millisecond)
+		if got, want := string(appendTime(nil, tm)), tm.Format(TimeLayout); got != want {
+			t.Fatalf("appendTime(%v): got %s, want %s", tm, got, want)
+		}
+	}
+}

@@ -251,7 +251,8 @@ func (s *Store) Update(fn func(tx *Tx) error) error {
 }
 
 // View runs fn in a read-only transaction that sees the committed state as
-// of its start. Views run concurrently with each other and with Update.
+// of its start. Views run concurrently with each other and with Update; fn
+// must not call Update.
 func (s *Store) View(fn func(tx *Tx) error) error {
 	return s.db.View(func(btx *bolt.Tx) error {
 		tx := &Tx{btx: btx}
