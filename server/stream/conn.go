@@ -1,0 +1,264 @@
+package stream
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"hallq/server/hub"
+)
+
+// Heartbeat is the heartbeat message of the stream. Every event up to and
+// including Seq was sent on the connection before it.
+type Heartbeat struct {
+	Type string    `json:"type"` // always "heartbeat"
+	Seq  uint64    `json:"seq"`  // seq of the head of the log
+	Hash string    `json:"hash"` // hash of the head of the log
+	Time time.Time `json:"time"` // server time, UTC
+}
+
+// errClientGone ends a stream whose client closed the connection or stopped
+// answering pings.
+var errClientGone = errors.New("client gone")
+
+// endError ends a stream with a close frame.
+type endError struct {
+	code   int
+	reason string // the close reason's prefix; the resume hint follows
+	err    error  // the cause, for the log; may be nil
+}
+
+func (e *endError) Error() string {
+	if e.err == nil {
+		return e.reason
+	}
+	return e.reason + ": " + e.err.Error()
+}
+
+func (e *endError) Unwrap() error { return e.err }
+
+// conn is one stream. Its fields belong to the write pump, the goroutine
+// running serve, except ws, whose read side belongs to the read pump.
+type conn struct {
+	srv  *Server
+	ws   *websocket.Conn
+	last uint64 // seq of the last event sent
+	log  *slog.Logger
+}
+
+// serve is the write pump. It starts the read pump, streams until the
+// client leaves or the stream must end, sends the close frame and closes
+// the connection.
+func (c *conn) serve() {
+	after := c.last
+	c.log.Debug("stream opened", "after", after)
+	readDone := make(chan struct{})
+	go c.readPump(readDone)
+
+	err := c.stream(readDone)
+
+	var end *endError
+	if errors.As(err, &end) {
+		reason := fmt.Sprintf("%s: resume with ?after=%d", end.reason, c.last)
+		msg := websocket.FormatCloseMessage(end.code, reason)
+		werr := c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.srv.opts.WriteTimeout))
+		if werr == nil {
+			// Give the client a moment to answer the close frame, so
+			// that the connection ends cleanly.
+			select {
+			case <-readDone:
+			case <-time.After(c.srv.opts.WriteTimeout):
+			}
+		}
+	}
+	c.ws.Close()
+	<-readDone
+
+	switch {
+	case end != nil && end.code == CloseSlowConsumer:
+		c.log.Info("stream dropped slow consumer", "after", after, "last", c.last)
+	case end != nil && end.err != nil:
+		c.log.Warn("stream ended", "after", after, "last", c.last, "err", err)
+	default:
+		c.log.Debug("stream closed", "after", after, "last", c.last, "err", err)
+	}
+}
+
+// readPump reads and discards what the client sends, answering pings and
+// keeping the read deadline one PongTimeout ahead of the last pong. It
+// closes done when the connection fails or the client closes it.
+func (c *conn) readPump(done chan<- struct{}) {
+	defer close(done)
+	timeout := c.srv.opts.PongTimeout
+	c.ws.SetReadLimit(readLimit)
+	c.ws.SetReadDeadline(time.Now().Add(timeout))
+	c.ws.SetPongHandler(func(string) error {
+		return c.ws.SetReadDeadline(time.Now().Add(timeout))
+	})
+	for {
+		if _, _, err := c.ws.NextReader(); err != nil {
+			return
+		}
+	}
+}
+
+// stream sends the catch-up and then live events, heartbeats and pings
+// until an error ends it.
+func (c *conn) stream(readDone <-chan struct{}) error {
+	// Catch up from the log before subscribing, so that a long backlog
+	// cannot overflow the live queue.
+	if err := c.sendFromLog(^uint64(0), readDone); err != nil {
+		return err
+	}
+	sub := c.srv.hub.Subscribe()
+	defer c.srv.hub.Unsubscribe(sub)
+	// Every event committed from now on is either in the log when it is
+	// read next, or published to sub; sub may repeat some, which are
+	// skipped by seq.
+	if err := c.sendFromLog(^uint64(0), readDone); err != nil {
+		return err
+	}
+	if err := c.heartbeat(readDone); err != nil {
+		return err
+	}
+
+	heartbeat := time.NewTicker(c.srv.opts.HeartbeatInterval)
+	defer heartbeat.Stop()
+	ping := time.NewTicker(c.srv.opts.PongTimeout * 9 / 10)
+	defer ping.Stop()
+	for {
+		select {
+		case ev, ok := <-sub.C:
+			if !ok {
+				if sub.Dropped() {
+					return &endError{code: CloseSlowConsumer, reason: "slow consumer"}
+				}
+				return &endError{code: websocket.CloseGoingAway, reason: "server shutting down"}
+			}
+			if err := c.sendLive(ev, readDone); err != nil {
+				return err
+			}
+		case <-heartbeat.C:
+			if err := c.heartbeat(readDone); err != nil {
+				return err
+			}
+		case <-ping.C:
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.srv.opts.WriteTimeout)); err != nil {
+				return fmt.Errorf("stream: ping: %w", err)
+			}
+		case <-readDone:
+			return errClientGone
+		}
+	}
+}
+
+// sendLive sends a published event unless it was sent already, first
+// filling from the log any events between the last sent and ev.
+func (c *conn) sendLive(ev *hub.Event, readDone <-chan struct{}) error {
+	if ev.Seq <= c.last {
+		return nil
+	}
+	if ev.Seq > c.last+1 {
+		if err := c.sendFromLog(ev.Seq-1, readDone); err != nil {
+			return err
+		}
+		if c.last != ev.Seq-1 {
+			return &endError{
+				code:   websocket.CloseInternalServerErr,
+				reason: "log unavailable",
+				err:    fmt.Errorf("stream: event %d published but the log ends at %d", ev.Seq, c.last),
+			}
+		}
+	}
+	return c.send(ev)
+}
+
+// sendFromLog sends the committed events after the last sent, up to and
+// including upTo, until the log has no more.
+func (c *conn) sendFromLog(upTo uint64, readDone <-chan struct{}) error {
+	for c.last < upTo {
+		select {
+		case <-readDone:
+			return errClientGone
+		default:
+		}
+		evs, err := c.srv.src.EventsAfter(c.last, c.srv.opts.PageSize)
+		if err != nil {
+			return &endError{
+				code:   websocket.CloseInternalServerErr,
+				reason: "log unavailable",
+				err:    fmt.Errorf("stream: read events after %d: %w", c.last, err),
+			}
+		}
+		if len(evs) == 0 {
+			return nil
+		}
+		for i := range evs {
+			ev := &evs[i]
+			if ev.Seq > upTo {
+				return nil
+			}
+			if ev.Seq != c.last+1 {
+				return &endError{
+					code:   websocket.CloseInternalServerErr,
+					reason: "log unavailable",
+					err:    fmt.Errorf("stream: log returned event %d after %d", ev.Seq, c.last),
+				}
+			}
+			if err := c.send(ev); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// send writes one event and records it as the last sent.
+func (c *conn) send(ev *hub.Event) error {
+	c.ws.SetWriteDeadline(time.Now().Add(c.srv.opts.WriteTimeout))
+	var err error
+	if pm, ok := ev.Encoded.(*websocket.PreparedMessage); ok {
+		err = c.ws.WritePreparedMessage(pm)
+	} else {
+		err = c.ws.WriteMessage(websocket.TextMessage, ev.Data)
+	}
+	if err != nil {
+		return fmt.Errorf("stream: send event %d: %w", ev.Seq, err)
+	}
+	c.last = ev.Seq
+	return nil
+}
+
+// heartbeat sends any committed events the client has not had yet, then a
+// heartbeat naming the head of the log.
+func (c *conn) heartbeat(readDone <-chan struct{}) error {
+	seq, hash := c.srv.src.Head()
+	if err := c.sendFromLog(seq, readDone); err != nil {
+		return err
+	}
+	if c.last < seq {
+		return &endError{
+			code:   websocket.CloseInternalServerErr,
+			reason: "log unavailable",
+			err:    fmt.Errorf("stream: head is %d but the log ends at %d", seq, c.last),
+		}
+	}
+	msg, err := json.Marshal(Heartbeat{
+		Type: "heartbeat",
+		Seq:  seq,
+		Hash: hash,
+		Time: time.Now().UTC().Truncate(time.Millisecond),
+	})
+	if err != nil {
+		return fmt.Errorf("stream: encode heartbeat: %w", err)
+	}
+	c.ws.SetWriteDeadline(time.Now().Add(c.srv.opts.WriteTimeout))
+	if err := c.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
+		return fmt.Errorf("stream: send heartbeat %d: %w", seq, err)
+	}
+	return nil
+}
