@@ -145,6 +145,9 @@ func TestPropertyReplay(t *testing.T) {
 								t.Fatalf("step %d: window %s called %s, reference rule picks %v", step, d.Window, d.Number, ref)
 							}
 						}
+						if up := w.s.Upcoming(w.h, d.Window, 3); d.Reason != ReasonManual && (len(up) == 0 || up[0] != d.Number) {
+							t.Fatalf("step %d: Upcoming(%s) = %v, but the rule called %s", step, d.Window, up, d.Number)
+						}
 						if err := w.s.CheckCall(w.h, d); err != nil {
 							t.Fatalf("step %d: %v", step, err)
 						}

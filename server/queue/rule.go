@@ -3,6 +3,7 @@ package queue
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -167,4 +168,37 @@ func (s *State) EstimateWait(h *Hall, service string, ahead int) time.Duration {
 	}
 	windows := max(s.Serving(h, service), 1)
 	return time.Duration(ahead) * s.AvgService(h, service) / time.Duration(windows)
+}
+
+// Upcoming returns the numbers the calling rule would call next at a window, in
+// order, at most n of them, if nothing else changed.
+func (s *State) Upcoming(h *Hall, window string, n int) []string {
+	w, ok := h.Window(window)
+	if !ok || n <= 0 {
+		return nil
+	}
+	type cand struct {
+		tier int
+		key  orderKey
+		t    *Ticket
+	}
+	var cs []cand
+	for tier, services := range [][]string{w.Primary, w.Secondary} {
+		for _, sid := range services {
+			for _, t := range s.waiting[sid] {
+				cs = append(cs, cand{tier, h.key(t), t})
+			}
+		}
+	}
+	slices.SortFunc(cs, func(a, b cand) int {
+		if a.tier != b.tier {
+			return a.tier - b.tier
+		}
+		return cmp3(compareKeys(a.key, b.key), a.t.IssueSeq, b.t.IssueSeq)
+	})
+	out := make([]string, 0, min(n, len(cs)))
+	for _, c := range cs[:min(n, len(cs))] {
+		out = append(out, c.t.Number)
+	}
+	return out
 }

@@ -1,0 +1,296 @@
+package api
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"hallq/server/queue"
+	"hallq/server/store"
+)
+
+// Device is an enrolled kiosk or display. The server knows only the SHA-256 of its
+// bearer token.
+type Device struct {
+	ID          string
+	Kind        string // "kiosk" or "display"
+	Name        string
+	TokenSHA256 [32]byte
+	Services    []string // kiosk: services offered; empty means all
+	Window      string   // display in window mode
+}
+
+// Staff is a person who may sign in to windows.
+type Staff struct {
+	Username     string
+	Name         string
+	PasswordHash []byte // bcrypt
+	Windows      []string
+	Admin        bool
+}
+
+// Device kinds.
+const (
+	KindKiosk   = "kiosk"
+	KindDisplay = "display"
+)
+
+const (
+	sessionCookie = "hallq_session"
+	sessionTTL    = 12 * time.Hour
+	csrfHeader    = "X-CSRF-Token"
+)
+
+// session is a signed-in staff member, stored privately under the SHA-256 of its
+// cookie value so that a copy of the database does not give working cookies.
+type session struct {
+	Username string    `json:"username"`
+	Window   string    `json:"window"`
+	CSRF     string    `json:"csrf"`
+	Expires  time.Time `json:"expires"`
+}
+
+// device returns the device of a request's bearer token, of the given kind.
+func (s *Server) device(r *http.Request, kind string) (*Device, error) {
+	h := r.Header.Get("Authorization")
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || tok == "" {
+		return nil, queue.Errorf(queue.EUNAUTHORIZED, "a device bearer token is required (Authorization: Bearer …)")
+	}
+	sum := sha256.Sum256([]byte(strings.TrimSpace(tok)))
+	for i := range s.devices {
+		d := &s.devices[i]
+		if subtle.ConstantTimeCompare(sum[:], d.TokenSHA256[:]) == 1 {
+			if kind != "" && d.Kind != kind {
+				return nil, queue.Errorf(queue.EFORBIDDEN, "device %s is a %s, not a %s", d.ID, d.Kind, kind)
+			}
+			return d, nil
+		}
+	}
+	return nil, queue.Errorf(queue.EUNAUTHORIZED, "unknown device token")
+}
+
+func randomToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on Linux
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func sessionKey(cookie string) []byte {
+	sum := sha256.Sum256([]byte(cookie))
+	return sum[:]
+}
+
+// loginLimiter slows down password guessing: after five failures for a username,
+// further attempts are refused for a minute.
+type loginLimiter struct {
+	mu    sync.Mutex
+	fails map[string][]time.Time
+}
+
+func (l *loginLimiter) blocked(user string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	recent := slices.DeleteFunc(l.fails[user], func(t time.Time) bool { return now.Sub(t) > time.Minute })
+	l.fails[user] = recent
+	return len(recent) >= 5
+}
+
+func (l *loginLimiter) fail(user string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.fails[user] = append(l.fails[user], now)
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Window   string `json:"window,omitempty"`
+}
+
+type loginResponse struct {
+	Username  string    `json:"username"`
+	Name      string    `json:"name"`
+	Window    string    `json:"window"`
+	Windows   []string  `json:"windows"`
+	CSRFToken string    `json:"csrf_token"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// dummyHash makes a login for an unknown user cost as much as for a known one.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("hallq-unknown-user"), bcrypt.DefaultCost)
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	if err := s.checkOrigin(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req loginRequest
+	if err := s.decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	now := time.Now()
+	if s.limiter.blocked(req.Username, now) {
+		s.writeError(w, r, &queue.Error{Code: "ERATE", Message: "too many failed sign-ins; wait a minute", MessageZH: "登录失败次数过多，请一分钟后再试"})
+		return
+	}
+	st, known := s.staff[req.Username]
+	hash := dummyHash
+	if known {
+		hash = st.PasswordHash
+	}
+	if err := bcrypt.CompareHashAndPassword(hash, []byte(req.Password)); err != nil || !known {
+		s.limiter.fail(req.Username, now)
+		s.log.Warn("sign-in refused", "username", req.Username)
+		s.writeError(w, r, queue.Errorf(queue.EUNAUTHORIZED, "wrong username or password").Zh("用户名或密码错误"))
+		return
+	}
+	window := req.Window
+	switch {
+	case window == "" && len(st.Windows) == 1:
+		window = st.Windows[0]
+	case window == "":
+		s.writeError(w, r, queue.Errorf(queue.EINVALID, "window: choose one of %v", st.Windows))
+		return
+	case !slices.Contains(st.Windows, window):
+		s.writeError(w, r, queue.Errorf(queue.EFORBIDDEN, "%s may not sign in to window %s (allowed: %v)", st.Username, window, st.Windows))
+		return
+	}
+	cookie := randomToken(32)
+	sess := session{Username: st.Username, Window: window, CSRF: randomToken(32), Expires: now.Add(sessionTTL).UTC()}
+	data, _ := json.Marshal(sess)
+	if err := s.store.Update(func(tx *store.Tx) error {
+		return tx.Put(store.BucketSessions, sessionKey(cookie), data)
+	}); err != nil {
+		s.writeError(w, r, fmt.Errorf("api: store session: %w", err))
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: cookie, Path: "/", Expires: sess.Expires,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+	})
+	s.log.Info("signed in", "username", st.Username, "window", window)
+	writeJSON(w, http.StatusOK, loginResponse{Username: st.Username, Name: st.Name, Window: window,
+		Windows: st.Windows, CSRFToken: sess.CSRF, ExpiresAt: sess.Expires})
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	c, err := r.Cookie(sessionCookie)
+	if err == nil {
+		if _, _, err := s.session(r, true); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.store.Update(func(tx *store.Tx) error {
+			return tx.Delete(store.BucketSessions, sessionKey(c.Value))
+		}); err != nil {
+			s.writeError(w, r, fmt.Errorf("api: delete session: %w", err))
+			return
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	writeJSON(w, http.StatusOK, map[string]bool{"signed_out": true})
+}
+
+// session returns the signed-in staff member of a request. For a state-changing
+// request (mutating), the CSRF token must be in X-CSRF-Token and a browser's
+// Origin, if sent, must be this server.
+func (s *Server) session(r *http.Request, mutating bool) (*session, *Staff, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, nil, queue.Errorf(queue.EUNAUTHORIZED, "sign in first").Zh("请先登录")
+	}
+	var sess session
+	var found bool
+	err = s.store.View(func(tx *store.Tx) error {
+		data := tx.Get(store.BucketSessions, sessionKey(c.Value))
+		if data == nil {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(data, &sess)
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("api: read session: %w", err)
+	}
+	if !found || time.Now().After(sess.Expires) {
+		return nil, nil, queue.Errorf(queue.EUNAUTHORIZED, "your session has ended; sign in again").Zh("登录已过期，请重新登录")
+	}
+	st, ok := s.staff[sess.Username]
+	if !ok {
+		return nil, nil, queue.Errorf(queue.EUNAUTHORIZED, "account %s no longer exists", sess.Username)
+	}
+	if mutating {
+		if err := s.checkOrigin(r); err != nil {
+			return nil, nil, err
+		}
+		got := r.Header.Get(csrfHeader)
+		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRF)) != 1 {
+			return nil, nil, queue.Errorf(queue.EFORBIDDEN, "missing or wrong %s header", csrfHeader)
+		}
+	}
+	return &sess, st, nil
+}
+
+// checkOrigin refuses browser requests sent from another site.
+func (s *Server) checkOrigin(r *http.Request) error {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return nil
+	}
+	u, err := url.Parse(origin)
+	if err == nil && (strings.EqualFold(u.Host, r.Host) || slices.Contains(s.allowedOrigins, origin)) {
+		return nil
+	}
+	return queue.Errorf(queue.EFORBIDDEN, "requests from origin %s are not allowed", origin)
+}
+
+type meResponse struct {
+	Username  string   `json:"username"`
+	Name      string   `json:"name"`
+	Window    string   `json:"window"`
+	Windows   []string `json:"windows"`
+	CSRFToken string   `json:"csrf_token"`
+}
+
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
+	sess, st, err := s.session(r, false)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, meResponse{Username: st.Username, Name: st.Name, Window: sess.Window,
+		Windows: st.Windows, CSRFToken: sess.CSRF})
+}
+
+type deviceResponse struct {
+	ID       string   `json:"id"`
+	Kind     string   `json:"kind"`
+	Name     string   `json:"name"`
+	Services []string `json:"services,omitempty"`
+	Window   string   `json:"window,omitempty"`
+}
+
+func (s *Server) handleDeviceMe(w http.ResponseWriter, r *http.Request) {
+	d, err := s.device(r, "")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, deviceResponse{ID: d.ID, Kind: d.Kind, Name: d.Name, Services: d.Services, Window: d.Window})
+}

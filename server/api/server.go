@@ -1,0 +1,183 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"hallq/server/engine"
+	"hallq/server/queue"
+	"hallq/server/store"
+)
+
+// Notice is a message scrolled on hall boards.
+type Notice struct {
+	ZH string `json:"text_zh"`
+	EN string `json:"text_en"`
+}
+
+// Card is the staff publicity card shown above a window.
+type Card struct {
+	Name     string   `json:"name"`
+	NameEN   string   `json:"name_en,omitempty"`
+	Title    string   `json:"title"`
+	TitleEN  string   `json:"title_en,omitempty"`
+	Unit     string   `json:"unit"`
+	Duties   string   `json:"duties"`
+	Photo    string   `json:"photo,omitempty"`
+	Services []string `json:"services"`
+}
+
+// Options configure a Server.
+type Options struct {
+	Engine  *engine.Engine
+	Store   *store.Store
+	Stream  http.Handler // the websocket stream, mounted at /api/v1/ws
+	Metrics *Metrics
+	Logger  *slog.Logger
+
+	Staff   []Staff
+	Devices []Device
+	Notices []Notice
+	Cards   map[string]Card // window ID -> card
+	// Address is the hall's postal address, shown on public pages.
+	Address string
+	// PublicURL is the base of the links printed in receipt QR codes; empty means
+	// the scheme and host of each request.
+	PublicURL string
+	// AllowedOrigins are other browser origins allowed to call the API.
+	AllowedOrigins []string
+	// MaxBody limits request bodies (default 64 KiB).
+	MaxBody int64
+}
+
+// Server serves the API. Create it with New; it is an http.Handler.
+type Server struct {
+	engine         *engine.Engine
+	store          *store.Store
+	hall           *queue.Hall
+	metrics        *Metrics
+	log            *slog.Logger
+	staff          map[string]*Staff
+	devices        []Device
+	notices        []Notice
+	cards          map[string]Card
+	address        string
+	publicURL      string
+	allowedOrigins []string
+	maxBody        int64
+	limiter        *loginLimiter
+	started        time.Time
+	mux            *http.ServeMux
+}
+
+// New returns the API server.
+func New(o Options) *Server {
+	s := &Server{
+		engine: o.Engine, store: o.Store, hall: o.Engine.Hall(), metrics: o.Metrics, log: o.Logger,
+		staff: map[string]*Staff{}, devices: o.Devices, notices: o.Notices, cards: o.Cards,
+		address: o.Address, publicURL: strings.TrimRight(o.PublicURL, "/"), allowedOrigins: o.AllowedOrigins,
+		maxBody: o.MaxBody, limiter: &loginLimiter{fails: map[string][]time.Time{}}, started: time.Now(),
+		mux: http.NewServeMux(),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = 64 << 10
+	}
+	if s.cards == nil {
+		s.cards = map[string]Card{}
+	}
+	for i := range o.Staff {
+		s.staff[o.Staff[i].Username] = &o.Staff[i]
+	}
+	s.routes(o.Stream)
+	return s
+}
+
+func (s *Server) routes(stream http.Handler) {
+	handle := func(pattern string, h http.HandlerFunc) {
+		s.mux.Handle(pattern, s.instrument(pattern, h))
+	}
+	handle("POST /api/v1/tickets", s.handleIssue)
+	handle("GET /api/v1/tickets/{token}", s.handleTicket)
+	handle("POST /api/v1/tickets/{token}/cancel", s.handleCancel)
+	handle("POST /api/v1/windows/{id}/{action}", s.handleWindowAction)
+	handle("GET /api/v1/windows/{id}", s.handleWindow)
+	handle("POST /api/v1/login", s.handleLogin)
+	handle("POST /api/v1/logout", s.handleLogout)
+	handle("GET /api/v1/me", s.handleMe)
+	handle("GET /api/v1/devices/me", s.handleDeviceMe)
+	handle("GET /api/v1/board", s.handleBoard)
+	handle("GET /api/v1/hall", s.handleHall)
+	handle("GET /api/v1/events", s.handleEvents)
+	if stream != nil {
+		s.mux.Handle("GET /api/v1/ws", stream)
+	}
+	handle("GET /healthz", s.handleHealth)
+	if s.metrics != nil {
+		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	}
+	handle("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "no API endpoint %s %s; see /api/v1 in README", r.Method, r.URL.Path))
+	})
+}
+
+// Handle mounts another handler (web pages) on the server's mux.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(w, r)
+}
+
+// statusRecorder remembers the status written, for metrics.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (s *Server) instrument(pattern string, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		h(rec, r)
+		if s.metrics != nil {
+			s.metrics.observeRequest(pattern, rec.status, time.Since(start))
+		}
+		if rec.status >= 500 {
+			s.log.Warn("request", append(logAttrs(r), "status", rec.status)...)
+		}
+	})
+}
+
+// statusURL returns the link a receipt's QR code carries.
+func (s *Server) statusURL(r *http.Request, token string) string {
+	base := s.publicURL
+	if base == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		base = scheme + "://" + r.Host
+	}
+	return base + "/t/" + token
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	seq, hash := s.engine.Head()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"status": "ok", "hall": s.hall.ID, "seq": seq, "hash": hash,
+		"uptime_seconds": int(time.Since(s.started).Seconds()),
+	})
+}

@@ -1,0 +1,120 @@
+package api
+
+import (
+	"io"
+	"net/http"
+	"slices"
+
+	"hallq/server/engine"
+	"hallq/server/queue"
+)
+
+type actRequest struct {
+	Number  string `json:"number,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	Service string `json:"service,omitempty"`
+}
+
+type actResponse struct {
+	Action string            `json:"action"`
+	Seq    uint64            `json:"seq"`
+	Hash   string            `json:"hash"`
+	Window queue.WindowState `json:"window"`
+	Ticket *actTicket        `json:"ticket,omitempty"`
+}
+
+type actTicket struct {
+	ID      string `json:"id"`
+	Number  string `json:"number"`
+	Service string `json:"service"`
+	Status  string `json:"status"`
+}
+
+func (s *Server) handleWindowAction(w http.ResponseWriter, r *http.Request) {
+	id, action := r.PathValue("id"), r.PathValue("action")
+	if !slices.Contains(engine.Actions, action) {
+		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "no window action %q (one of %v)", action, engine.Actions))
+		return
+	}
+	sess, st, err := s.session(r, true)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if sess.Window != id {
+		s.writeError(w, r, queue.Errorf(queue.EFORBIDDEN, "you are signed in to window %s, not window %s", sess.Window, id).
+			Zh("您登录的是%s号窗口，不能操作%s号窗口", sess.Window, id))
+		return
+	}
+	var req actRequest
+	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		if err := s.decode(w, r, &req); err != nil && !isEmptyBody(err) {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	res, err := s.engine.Act(r.Context(), engine.ActInput{
+		Window: id, Staff: st.Username, Action: action, Number: req.Number, Reason: req.Reason, Service: req.Service,
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := actResponse{Action: action, Seq: res.Seq, Hash: res.Hash, Window: res.Window}
+	if t := res.Ticket; t != nil {
+		out.Ticket = &actTicket{ID: t.ID, Number: t.Number, Service: t.Service, Status: t.Status}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func isEmptyBody(err error) bool { return err == io.EOF }
+
+// windowJSON is the public view of one window, with its publicity card.
+type windowJSON struct {
+	ID      string `json:"id"`
+	NameZH  string `json:"name_zh"`
+	NameEN  string `json:"name_en"`
+	Status  string `json:"status"`
+	Current string `json:"current,omitempty"`
+	Served  int    `json:"served"`
+	NoShows int    `json:"no_shows"`
+	// AvgServiceSeconds is today's average service time at the window.
+	AvgServiceSeconds int      `json:"avg_service_seconds"`
+	Primary           []string `json:"primary"`
+	Secondary         []string `json:"secondary,omitempty"`
+	Card              *Card    `json:"card,omitempty"`
+	// Next are the numbers the calling rule would call next, in order.
+	Next []string `json:"next"`
+	// Waiting is how many tickets of the window's services wait.
+	Waiting int    `json:"waiting"`
+	Seq     uint64 `json:"seq"`
+	Hash    string `json:"hash"`
+}
+
+func (s *Server) handleWindow(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	win, ok := s.hall.Window(id)
+	if !ok {
+		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "no window %q", id))
+		return
+	}
+	out := windowJSON{ID: win.ID, NameZH: win.NameZH, NameEN: win.NameEN, Primary: win.Primary, Secondary: win.Secondary}
+	if c, ok := s.cards[id]; ok {
+		out.Card = &c
+	}
+	s.engine.Read(func(st *queue.State, seq uint64, hash string) {
+		ws := st.Window(id)
+		out.Status, out.Served, out.NoShows, out.Seq, out.Hash = ws.Status, ws.Served, ws.NoShows, seq, hash
+		if ws.Served > 0 {
+			out.AvgServiceSeconds = int(ws.ServiceTime.Seconds()) / ws.Served
+		}
+		if t, ok := st.Tickets[ws.Current]; ok {
+			out.Current = t.Number
+		}
+		for _, sid := range append(slices.Clone(win.Primary), win.Secondary...) {
+			out.Waiting += st.Waiting(sid)
+		}
+		out.Next = st.Upcoming(s.hall, id, 5)
+	})
+	writeJSON(w, http.StatusOK, out)
+}

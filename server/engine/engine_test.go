@@ -1,0 +1,312 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"hallq/server/queue"
+	"hallq/server/store"
+)
+
+func testHall(t testing.TB) *queue.Hall {
+	t.Helper()
+	h := &queue.Hall{
+		ID: "test", NameZH: "测试", NameEN: "Test", Location: time.FixedZone("CST", 8*3600), DayStart: 4 * time.Hour,
+		Services: []queue.Service{
+			{ID: "general", NameZH: "综合", NameEN: "General", Prefix: "A", Digits: 4},
+			{ID: "tax", NameZH: "税务", NameEN: "Tax", Prefix: "B", RealName: true, PerIdentityDaily: 1},
+		},
+		Windows: []queue.Window{
+			{ID: "1", Primary: []string{"general"}, Secondary: []string{"tax"}},
+			{ID: "2", Primary: []string{"tax"}},
+		},
+		ManualReasons: []queue.Reason{{Code: "supervisor"}},
+	}
+	if err := h.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+type fixture struct {
+	t     testing.TB
+	path  string
+	st    *store.Store
+	e     *Engine
+	mu    sync.Mutex
+	pub   []store.Record
+	clock time.Time
+}
+
+func newFixture(t testing.TB) *fixture {
+	f := &fixture{t: t, path: filepath.Join(t.TempDir(), "hall.db"), clock: time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)}
+	f.open()
+	t.Cleanup(f.close)
+	return f
+}
+
+func (f *fixture) now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.clock
+}
+
+func (f *fixture) advance(d time.Duration) {
+	f.mu.Lock()
+	f.clock = f.clock.Add(d)
+	f.mu.Unlock()
+}
+
+func (f *fixture) open() {
+	f.t.Helper()
+	st, err := store.Open(f.path, store.Options{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	e, err := Open(st, testHall(f.t), Options{Now: f.now, Publish: func(recs []store.Record) {
+		f.mu.Lock()
+		f.pub = append(f.pub, recs...)
+		f.mu.Unlock()
+	}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.st, f.e = st, e
+}
+
+func (f *fixture) close() {
+	if f.e != nil {
+		if err := f.e.Close(); err != nil {
+			f.t.Error(err)
+		}
+		f.e = nil
+	}
+	if f.st != nil {
+		f.st.Close()
+		f.st = nil
+	}
+}
+
+func (f *fixture) issue(service, key string) TicketView {
+	f.t.Helper()
+	v, err := f.e.Issue(context.Background(), IssueInput{Kiosk: "k1", Service: service, IdempotencyKey: key})
+	if err != nil {
+		f.t.Fatalf("issue %s: %v", key, err)
+	}
+	return v
+}
+
+func (f *fixture) act(in ActInput) ActResult {
+	f.t.Helper()
+	r, err := f.e.Act(context.Background(), in)
+	if err != nil {
+		f.t.Fatalf("%s: %v", in.Action, err)
+	}
+	return r
+}
+
+func TestConcurrentIssueUniqueAndIdempotent(t *testing.T) {
+	f := newFixture(t)
+	const n = 300
+	views := make([]TicketView, 2*n)
+	errs := make([]error, 2*n)
+	var wg sync.WaitGroup
+	for i := range 2 * n {
+		wg.Go(func() {
+			// Every key is sent twice, concurrently.
+			views[i], errs[i] = f.e.Issue(context.Background(), IssueInput{Kiosk: "k1", Service: "general", IdempotencyKey: fmt.Sprint("key-", i%n)})
+		})
+	}
+	wg.Wait()
+	numbers := map[string]string{}
+	for i, v := range views {
+		if errs[i] != nil {
+			t.Fatalf("issue %d: %v", i, errs[i])
+		}
+		key := fmt.Sprint("key-", i%n)
+		if prev, ok := numbers[v.Number]; ok && prev != key {
+			t.Fatalf("number %s issued for %s and %s", v.Number, prev, key)
+		}
+		numbers[v.Number] = key
+		if other := views[(i+n)%(2*n)]; other.ID != v.ID {
+			t.Fatalf("key %s: got tickets %s and %s", key, v.Number, other.Number)
+		}
+		if v.Seq == 0 || len(v.Hash) != 64 || v.Token == "" {
+			t.Fatalf("ticket view incomplete: %+v", v)
+		}
+	}
+	if len(numbers) != n {
+		t.Fatalf("got %d distinct numbers, want %d", len(numbers), n)
+	}
+	// A retry with the same key after the fact returns the same ticket.
+	again := f.issue("general", "key-7")
+	if again.ID != views[7].ID || again.Hash != views[7].Hash || again.Seq != views[7].Seq {
+		t.Errorf("retry: got %+v, want %+v", again, views[7])
+	}
+	// The same key for another service is a conflict, not a new ticket.
+	_, err := f.e.Issue(context.Background(), IssueInput{Kiosk: "k1", Service: "tax", IdempotencyKey: "key-7", DocNumber: "11010519491231002X"})
+	if queue.ErrorCode(err) != queue.ECONFLICT {
+		t.Errorf("key reused for another service: got %v, want ECONFLICT", err)
+	}
+	// Another kiosk's key space is its own.
+	other, err := f.e.Issue(context.Background(), IssueInput{Kiosk: "k2", Service: "general", IdempotencyKey: "key-7"})
+	if err != nil || other.ID == views[7].ID {
+		t.Errorf("other kiosk, same key: got %v %v, want a new ticket", other.Number, err)
+	}
+	if err := f.st.Verify(1, 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPublishAfterCommitInOrder(t *testing.T) {
+	f := newFixture(t)
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() { f.issue("general", fmt.Sprint(i)) })
+	}
+	wg.Wait()
+	f.mu.Lock()
+	pub := append([]store.Record(nil), f.pub...)
+	f.mu.Unlock()
+	head, _ := f.st.Head()
+	if uint64(len(pub)) != head {
+		t.Fatalf("published %d records, log head is %d", len(pub), head)
+	}
+	for i, r := range pub {
+		if r.Seq != uint64(i+1) {
+			t.Fatalf("published seq %d at position %d", r.Seq, i)
+		}
+		stored, err := f.st.Event(r.Seq)
+		if err != nil || string(stored.Raw) != string(r.Raw) {
+			t.Fatalf("published event %d differs from the stored one (%v)", r.Seq, err)
+		}
+	}
+}
+
+func TestIdentityLimitAndPrivacy(t *testing.T) {
+	f := newFixture(t)
+	in := IssueInput{Kiosk: "k1", Service: "tax", DocNumber: "11010519491231002X", IdempotencyKey: "a"}
+	if _, err := f.e.Issue(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	in.IdempotencyKey, in.DocNumber = "b", "110105 19491231 002x" // same person, typed differently
+	if _, err := f.e.Issue(context.Background(), in); queue.ErrorCode(err) != queue.ELIMIT {
+		t.Fatalf("second ticket for the same identity: got %v, want ELIMIT", err)
+	}
+	in.IdempotencyKey, in.DocNumber = "c", "110105194912310021"
+	if _, err := f.e.Issue(context.Background(), in); queue.ErrorCode(err) != queue.EINVALID {
+		t.Fatalf("bad check digit: got %v, want EINVALID", err)
+	}
+	in.IdempotencyKey, in.DocNumber = "d", ""
+	if _, err := f.e.Issue(context.Background(), in); queue.ErrorCode(err) != queue.EINVALID {
+		t.Fatalf("real-name service without document: got %v, want EINVALID", err)
+	}
+	// The number appears nowhere in the log or the private buckets.
+	recs, err := f.st.EventsAfter(0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if containsAny(string(r.Raw), "11010519491231002X", "19491231") {
+			t.Fatalf("event %d contains the ID number: %s", r.Seq, r.Raw)
+		}
+	}
+	err = f.st.View(func(tx *store.Tx) error {
+		for _, b := range []store.Bucket{store.BucketIdentities, store.BucketIdempotency} {
+			if err := tx.ForEach(b, nil, func(k, v []byte) error {
+				if containsAny(string(k)+string(v), "11010519491231002X", "19491231") {
+					t.Errorf("bucket %s holds the ID number", b)
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		for i := 0; i+len(sub) <= len(s); i++ {
+			if s[i:i+len(sub)] == sub {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestWindowFlowAndRestart(t *testing.T) {
+	f := newFixture(t)
+	a := f.issue("general", "1")
+	f.issue("general", "2")
+	f.act(ActInput{Window: "1", Staff: "wang", Action: ActOpen})
+	r := f.act(ActInput{Window: "1", Staff: "wang", Action: ActCallNext})
+	if r.Ticket == nil || r.Ticket.Number != a.Number || r.Window.Current != a.ID {
+		t.Fatalf("call-next: got %+v", r)
+	}
+	got, err := f.e.TicketByToken(a.Token)
+	if err != nil || got.Status != queue.StatusCalled || got.Window != "1" {
+		t.Fatalf("ticket by token: got %+v %v", got, err)
+	}
+	f.advance(3 * time.Minute)
+	f.act(ActInput{Window: "1", Staff: "wang", Action: ActComplete})
+	if _, err := f.e.Act(context.Background(), ActInput{Window: "1", Action: "dance"}); queue.ErrorCode(err) != queue.ENOTFOUND {
+		t.Errorf("unknown action: got %v", err)
+	}
+	board := f.e.Board()
+	seq, hash := f.e.Head()
+
+	// Restart: the state comes back from the log (snapshot written at Close).
+	f.close()
+	f.open()
+	board2 := f.e.Board()
+	if board2.Seq != seq || board2.Hash != hash || board2.Windows[0].Served != 1 || board2.Services[0].Waiting != 1 {
+		t.Fatalf("after restart: got %+v, want seq %d and the same counts as %+v", board2, seq, board)
+	}
+	if got, err := f.e.TicketByToken(a.Token); err != nil || got.Status != queue.StatusCompleted {
+		t.Fatalf("token after restart: %+v %v", got, err)
+	}
+	if v := f.issue("general", "3"); v.Number != "A0003" {
+		t.Errorf("numbering after restart: got %s, want A0003", v.Number)
+	}
+}
+
+func TestRestartWithoutSnapshot(t *testing.T) {
+	f := newFixture(t)
+	for i := range 5 {
+		f.issue("general", fmt.Sprint(i))
+	}
+	want := f.e.Board()
+	// Close the store without the engine's final snapshot, as after a crash.
+	e := f.e
+	f.e = nil
+	close(e.stop)
+	<-e.stopped
+	f.close()
+	f.open()
+	if got := f.e.Board(); got.Seq != want.Seq || got.Services[0].Waiting != 5 {
+		t.Fatalf("replay without snapshot: got %+v, want %+v", got, want)
+	}
+}
+
+func TestDayRollResetsNumbering(t *testing.T) {
+	f := newFixture(t)
+	old := f.issue("general", "1")
+	f.advance(24 * time.Hour)
+	v := f.issue("general", "2")
+	if v.Number != "A0001" {
+		t.Errorf("first number of the next day: got %s", v.Number)
+	}
+	if _, err := f.e.TicketByToken(old.Token); queue.ErrorCode(err) != queue.ENOTFOUND {
+		t.Errorf("yesterday's token: got %v, want ENOTFOUND", err)
+	}
+}

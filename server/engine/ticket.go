@@ -1,0 +1,193 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"hallq/server/queue"
+	"hallq/server/store"
+)
+
+// IssueInput is a kiosk's request for a number.
+type IssueInput struct {
+	Kiosk          string // device ID of the kiosk
+	Service        string
+	Priority       string
+	DocKind        string // identity document kind, default resident ID
+	DocNumber      string // identity document number as typed; never stored
+	IdempotencyKey string // the kiosk's key for this request; retries reuse it
+}
+
+// TicketView is what an applicant may know of a ticket. Nothing personal.
+type TicketView struct {
+	ID         string    `json:"id"`
+	Number     string    `json:"number"`
+	Service    string    `json:"service"`
+	Priority   string    `json:"priority,omitempty"`
+	Status     string    `json:"status"`
+	IssuedAt   time.Time `json:"issued_at"`
+	Ahead      int       `json:"ahead"`
+	ETASeconds int       `json:"eta_seconds"`
+	Window     string    `json:"window,omitempty"`      // while called
+	LastWindow string    `json:"last_window,omitempty"` // the window it was last called to
+	CalledAt   time.Time `json:"called_at,omitzero"`
+	Token      string    `json:"token,omitempty"`
+	Seq        uint64    `json:"seq"`  // log position of its ticket.issued event
+	Hash       string    `json:"hash"` // hash of that event
+}
+
+// idemRecord is what the private idempotency bucket keeps of an issued ticket.
+type idemRecord struct {
+	Ticket  string `json:"ticket"`
+	Service string `json:"service"`
+	Seq     uint64 `json:"seq"`
+	Hash    string `json:"hash"`
+}
+
+// MaxIdempotencyKey is the longest idempotency key accepted.
+const MaxIdempotencyKey = 128
+
+// Issue issues a number, or returns the ticket already issued for the same kiosk
+// and idempotency key. The identity document, if given, is validated and only its
+// HMAC is kept, privately, to enforce per-person limits.
+func (e *Engine) Issue(ctx context.Context, in IssueInput) (TicketView, error) {
+	if in.Kiosk == "" {
+		return TicketView{}, queue.Errorf(queue.EUNAUTHORIZED, "kiosk not identified")
+	}
+	if l := len(in.IdempotencyKey); l == 0 || l > MaxIdempotencyKey {
+		return TicketView{}, queue.Errorf(queue.EINVALID, "idempotency_key: 1 to %d characters required, so that a retry never issues a second ticket", MaxIdempotencyKey)
+	}
+	var identity string
+	if in.DocNumber != "" {
+		norm, err := queue.NormalizeDocument(in.DocKind, in.DocNumber)
+		if err != nil {
+			return TicketView{}, err
+		}
+		identity = e.identityHash(norm)
+	} else if in.DocKind != "" {
+		return TicketView{}, queue.Errorf(queue.EINVALID, "id_number: missing for document kind %q", in.DocKind)
+	}
+	idemKey := []byte(in.Kiosk + "\x00" + in.IdempotencyKey)
+	r, err := e.do(ctx, func(tx *store.Tx, s *queue.State, now time.Time) (any, []queue.Event, error) {
+		if prev := tx.Get(store.BucketIdempotency, idemKey); prev != nil {
+			var rec idemRecord
+			if err := json.Unmarshal(prev, &rec); err != nil {
+				return nil, nil, fmt.Errorf("engine: idempotency record: %w", err)
+			}
+			if rec.Service != in.Service {
+				return nil, nil, queue.Errorf(queue.ECONFLICT, "idempotency_key %q was used for service %s; use a new key for a new request", in.IdempotencyKey, rec.Service)
+			}
+			return issueResult{id: rec.Ticket}, nil, nil
+		}
+		req := queue.IssueRequest{Service: in.Service, Priority: in.Priority, Kiosk: in.Kiosk, Identity: identity != ""}
+		var idKey []byte
+		if identity != "" {
+			idKey = identityRecordKey(s.Day, in.Service, identity)
+			req.IdentityCount = getCount(tx, idKey)
+		}
+		evs, iss, err := s.Issue(e.hall, now, req)
+		if err != nil {
+			return nil, nil, err
+		}
+		if idKey != nil {
+			if err := putCount(tx, idKey, req.IdentityCount+1); err != nil {
+				return nil, nil, err
+			}
+		}
+		d := evs[0].Data.(*queue.TicketIssuedData)
+		rec, err := json.Marshal(idemRecord{Ticket: d.Ticket, Service: d.Service})
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := tx.Put(store.BucketIdempotency, idemKey, rec); err != nil {
+			return nil, nil, err
+		}
+		return issueResult{id: d.Ticket, fresh: &iss}, evs, nil
+	})
+	if err != nil {
+		return TicketView{}, err
+	}
+	res := r.result.(issueResult)
+	view, ok := e.ticketView(res.id, res.fresh)
+	if !ok {
+		return TicketView{}, queue.Errorf(queue.ECONFLICT, "the ticket of this idempotency key, %s, belongs to an earlier day; use a new key", res.id)
+	}
+	if len(r.recs) > 0 {
+		view.Hash = r.recs[0].Hash
+	} else if rec, err := e.store.Event(view.Seq); err == nil {
+		view.Hash = rec.Hash
+	}
+	return view, nil
+}
+
+// issueResult is what the writer tells Issue: the ticket, and for a new ticket the
+// people ahead and wait the command computed when it issued it.
+type issueResult struct {
+	id    string
+	fresh *queue.Issued
+}
+
+// ticketView describes a ticket of the committed state, without its log hash.
+// With fresh, the people ahead and the wait are taken from the issuing command
+// instead of being counted again.
+func (e *Engine) ticketView(id string, fresh *queue.Issued) (TicketView, bool) {
+	var v TicketView
+	var ok bool
+	e.Read(func(s *queue.State, _ uint64, _ string) {
+		t, found := s.Tickets[id]
+		if !found {
+			return
+		}
+		ok = true
+		var ahead int
+		var wait time.Duration
+		if fresh != nil {
+			ahead, wait = fresh.Ahead, fresh.Wait
+		} else {
+			ahead = s.Ahead(e.hall, t)
+			wait = s.EstimateWait(e.hall, t.Service, ahead)
+		}
+		v = TicketView{
+			ID: t.ID, Number: t.Number, Service: t.Service, Priority: t.Priority, Status: t.Status,
+			IssuedAt: t.IssuedAt, Ahead: ahead, ETASeconds: int(wait.Seconds()),
+			Window: t.Window, LastWindow: t.LastWindow, CalledAt: t.CalledAt, Token: e.Token(t.ID), Seq: t.IssueSeq,
+		}
+	})
+	return v, ok
+}
+
+// TicketByToken returns the ticket whose status token is given.
+func (e *Engine) TicketByToken(token string) (TicketView, error) {
+	e.mu.RLock()
+	id, ok := e.tokens[token]
+	e.mu.RUnlock()
+	if !ok {
+		return TicketView{}, queue.Errorf(queue.ENOTFOUND, "no ticket for this link today; numbers are valid on the day they are issued").
+			Zh("未找到该号码；号码仅在取号当日有效")
+	}
+	v, ok := e.ticketView(id, nil)
+	if !ok {
+		return TicketView{}, queue.Errorf(queue.ENOTFOUND, "no ticket for this link today")
+	}
+	if rec, err := e.store.Event(v.Seq); err == nil {
+		v.Hash = rec.Hash
+	}
+	return v, nil
+}
+
+// CancelByToken withdraws a waiting ticket at its holder's request.
+func (e *Engine) CancelByToken(ctx context.Context, token string) (TicketView, error) {
+	v, err := e.TicketByToken(token)
+	if err != nil {
+		return TicketView{}, err
+	}
+	if _, err := e.do(ctx, func(_ *store.Tx, s *queue.State, now time.Time) (any, []queue.Event, error) {
+		evs, err := s.Cancel(e.hall, now, v.ID, "")
+		return nil, evs, err
+	}); err != nil {
+		return TicketView{}, err
+	}
+	return e.TicketByToken(token)
+}

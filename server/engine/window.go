@@ -1,0 +1,148 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"hallq/server/queue"
+	"hallq/server/store"
+)
+
+// Window actions, as named in the API.
+const (
+	ActCallNext  = "call-next"
+	ActCall      = "call"
+	ActRecall    = "recall"
+	ActNoShow    = "no-show"
+	ActReinstate = "reinstate"
+	ActComplete  = "complete"
+	ActTransfer  = "transfer"
+	ActCancel    = "cancel"
+	ActOpen      = "open"
+	ActPause     = "pause"
+	ActResume    = "resume"
+	ActClose     = "close"
+)
+
+// Actions lists every window action.
+var Actions = []string{ActCallNext, ActCall, ActRecall, ActNoShow, ActReinstate, ActComplete,
+	ActTransfer, ActCancel, ActOpen, ActPause, ActResume, ActClose}
+
+// ActInput is a staff member's action at a window.
+type ActInput struct {
+	Window  string
+	Staff   string
+	Action  string
+	Number  string // call, reinstate, cancel
+	Reason  string // call: a published manual-call reason code
+	Service string // transfer: the target service
+}
+
+// ActResult is the outcome of a window action: the events it recorded and the
+// window's state after them.
+type ActResult struct {
+	Events []store.Record    `json:"-"`
+	Seq    uint64            `json:"seq"`
+	Hash   string            `json:"hash"`
+	Window queue.WindowState `json:"window"`
+	Ticket *queue.Ticket     `json:"ticket,omitempty"` // the ticket acted on, if any
+}
+
+// Act performs a window action for a staff member. The caller has checked that the
+// staff member is signed in to the window.
+func (e *Engine) Act(ctx context.Context, in ActInput) (ActResult, error) {
+	if _, ok := e.hall.Window(in.Window); !ok {
+		return ActResult{}, queue.Errorf(queue.ENOTFOUND, "no window %q", in.Window)
+	}
+	h := e.hall
+	var cmd func(s *queue.State, now time.Time) ([]queue.Event, error)
+	switch in.Action {
+	case ActCallNext:
+		cmd = func(s *queue.State, now time.Time) ([]queue.Event, error) {
+			return s.CallNext(h, now, in.Window, in.Staff)
+		}
+	case ActCall:
+		if in.Number == "" {
+			return ActResult{}, queue.Errorf(queue.EINVALID, "number: required to call a specific number")
+		}
+		cmd = func(s *queue.State, now time.Time) ([]queue.Event, error) {
+			return s.CallNumber(h, now, in.Window, in.Staff, in.Number, in.Reason)
+		}
+	case ActRecall:
+		cmd = func(s *queue.State, now time.Time) ([]queue.Event, error) { return s.Recall(h, now, in.Window) }
+	case ActNoShow:
+		cmd = func(s *queue.State, now time.Time) ([]queue.Event, error) { return s.NoShow(h, now, in.Window) }
+	case ActComplete:
+		cmd = func(s *queue.State, now time.Time) ([]queue.Event, error) { return s.Complete(h, now, in.Window) }
+	case ActReinstate:
+		if in.Number == "" {
+			return ActResult{}, queue.Errorf(queue.EINVALID, "number: required to reinstate a no-show")
+		}
+		cmd = func(s *queue.State, now time.Time) ([]queue.Event, error) {
+			return s.Reinstate(h, now, in.Window, in.Number)
+		}
+	case ActTransfer:
+		if in.Service == "" {
+			return ActResult{}, queue.Errorf(queue.EINVALID, "service: required to transfer")
+		}
+		cmd = func(s *queue.State, now time.Time) ([]queue.Event, error) {
+			return s.Transfer(h, now, in.Window, in.Service)
+		}
+	case ActCancel:
+		if in.Number == "" {
+			return ActResult{}, queue.Errorf(queue.EINVALID, "number: required to cancel")
+		}
+		cmd = func(s *queue.State, now time.Time) ([]queue.Event, error) {
+			t, ok := s.TicketByNumber(in.Number)
+			if !ok {
+				return nil, queue.Errorf(queue.ENOTFOUND, "no number %q today", in.Number)
+			}
+			return s.Cancel(h, now, t.ID, in.Window)
+		}
+	case ActOpen:
+		cmd = func(s *queue.State, now time.Time) ([]queue.Event, error) {
+			return s.OpenWindow(h, now, in.Window, in.Staff)
+		}
+	case ActPause:
+		cmd = func(s *queue.State, now time.Time) ([]queue.Event, error) {
+			return s.PauseWindow(h, now, in.Window, in.Staff)
+		}
+	case ActResume:
+		cmd = func(s *queue.State, now time.Time) ([]queue.Event, error) {
+			return s.ResumeWindow(h, now, in.Window, in.Staff)
+		}
+	case ActClose:
+		cmd = func(s *queue.State, now time.Time) ([]queue.Event, error) {
+			return s.CloseWindow(h, now, in.Window, in.Staff)
+		}
+	default:
+		return ActResult{}, queue.Errorf(queue.ENOTFOUND, "no window action %q", in.Action)
+	}
+	r, err := e.do(ctx, func(_ *store.Tx, s *queue.State, now time.Time) (any, []queue.Event, error) {
+		evs, err := cmd(s, now)
+		return nil, evs, err
+	})
+	if err != nil {
+		return ActResult{}, err
+	}
+	res := ActResult{Events: r.recs}
+	if n := len(r.recs); n > 0 {
+		res.Seq, res.Hash = r.recs[n-1].Seq, r.recs[n-1].Hash
+	}
+	e.Read(func(s *queue.State, _ uint64, _ string) {
+		res.Window = s.Window(in.Window)
+		for _, rec := range r.recs {
+			var d struct {
+				Ticket string `json:"ticket"`
+			}
+			if json.Unmarshal(rec.Data, &d) == nil && d.Ticket != "" {
+				if t, ok := s.Tickets[d.Ticket]; ok {
+					cp := *t
+					res.Ticket = &cp
+				}
+			}
+		}
+	})
+	return res, nil
+}
