@@ -142,7 +142,9 @@ func Text(s string, cp CodePage) ([]byte, error) {
 			out = append(out, ' ') // C1 controls
 		default:
 			n, _, err := enc.Transform(buf[:], []byte(string(r)), true)
-			if err != nil || n == 0 {
+			// A lone byte above 0x7f (GBK's euro sign, 0x80) is no
+			// printer's character.
+			if err != nil || n < 2 {
 				out = append(out, '?')
 				enc.Reset()
 				continue

@@ -147,7 +147,7 @@ func formatETA(d time.Duration) string {
 	}
 	mins := int((d + time.Minute - 1) / time.Minute)
 	if mins < 60 {
-		return fmt.Sprintf("约%d分钟 %d min", mins, mins)
+		return fmt.Sprintf("约%d分钟 min", mins)
 	}
 	return fmt.Sprintf("约%d小时%d分 %dh%02dm", mins/60, mins%60, mins/60, mins%60)
 }
