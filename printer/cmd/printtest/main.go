@@ -46,7 +46,7 @@ type config struct {
 	qr                     string
 	profile                string
 	url                    string
-	statusOnly, force      bool
+	statusOnly             bool
 	figures                bool
 }
 
@@ -66,7 +66,6 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.url, "url", "", "status URL in the QR code (default: http://hallq.local:8080/t/ and a random token)")
 	fs.DurationVar(&c.statusTimeout, "status-timeout", printer.DefaultStatusTimeout, "how long to wait for status replies")
 	fs.BoolVar(&c.statusOnly, "status-only", false, "only query and report the status")
-	fs.BoolVar(&c.force, "force", false, "send the receipt even if the printer does not answer the status query first")
 	fs.BoolVar(&c.figures, "figures", false, "print the table of receipt sizes and transmit times, then exit")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -183,25 +182,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 
 	var st printer.Status
-	switch {
-	case c.statusOnly:
-		st, err = p.Status(ctx)
-		if err == nil {
-			err = st.Err()
+	if !c.statusOnly {
+		// Send even when the printer does not answer status queries: the
+		// installer sees whether paper comes out, and the status below says
+		// whether the kiosk will be able to tell paper-out and cover-open.
+		if err := p.Print(ctx, job); err != nil {
+			fmt.Fprintln(stderr, "printtest:", err)
+			fmt.Fprintln(stderr, advice(err))
+			return 1
 		}
-	case c.force:
-		if err = p.Print(ctx, job); err == nil {
-			fmt.Fprintf(stdout, "sent to     %s\n", name)
-			st, err = p.Status(ctx)
-			if err == nil {
-				err = st.Err()
-			}
-		}
-	default:
-		st, err = p.PrintTicket(ctx, ticket)
-		if !errors.Is(err, printer.ErrNotSent) {
-			fmt.Fprintf(stdout, "sent to     %s\n", name)
-		}
+		fmt.Fprintf(stdout, "sent to     %s\n", name)
+	}
+	st, err = p.Status(ctx)
+	if err == nil {
+		err = st.Err()
 	}
 	if st.Raw != [4]byte{} {
 		fmt.Fprintf(stdout, "status:     %s (DLE EOT 1-4 replies % x)\n", st, st.Raw[:])
@@ -247,7 +241,7 @@ func advice(err error) string {
 		return "check: the printer is offline; is the feed button held, or is it in setup mode?"
 	case "no_reply":
 		return "check: printer power and cable, the port, and the baud rate (try -baud 19200, 38400 or 115200);\n" +
-			"a printer that cannot answer status queries can still be tested with -force."
+			"if the receipt printed anyway, the printer cannot answer status queries (does the cable carry its replies?)\nand a kiosk would not see paper-out or cover-open."
 	case "link":
 		return "check: the port or address exists and is not used by another program (kiosk service, getty);\n" +
 			"for serial ports, the user must be in the dialout group."
