@@ -186,6 +186,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// Send even when the printer does not answer status queries: the
 		// installer sees whether paper comes out, and the status below says
 		// whether the kiosk will be able to tell paper-out and cover-open.
+		// A printer that answers and is not ready would keep the receipt
+		// and print it later, for nobody: report instead of sending.
+		if pre, err := p.Status(ctx); err == nil && pre.Err() != nil {
+			fmt.Fprintf(stdout, "status:     %s (DLE EOT 1-4 replies % x)\n", pre, pre.Raw[:])
+			fmt.Fprintln(stderr, "printtest: receipt not sent:", pre.Err())
+			fmt.Fprintln(stderr, advice(pre.Err()))
+			return 1
+		}
 		if err := p.Print(ctx, job); err != nil {
 			fmt.Fprintln(stderr, "printtest:", err)
 			fmt.Fprintln(stderr, advice(err))
