@@ -59,40 +59,14 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Warn("configuration", "warning", w)
 	}
 
-	dbPath := filepath.Join(*dataDir, "hallq.db")
-	st, err := store.Open(dbPath, store.Options{})
+	hall, err := openHall(cfg, *dataDir, log)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer hall.Close()
 
-	h := hub.New(hub.Options{QueueSize: cfg.Limits.WSQueue})
-	streams, err := stream.New(h, logSource{st}, log.With("component", "stream"), stream.Options{HeartbeatInterval: cfg.Limits.WSHeartbeat})
-	if err != nil {
-		return err
-	}
-	var eng *engine.Engine
-	metrics := api.NewMetrics(func() map[string]int { return api.WaitingFromBoard(eng)() }, streams.Subscribers)
-	eng, err = engine.Open(st, cfg.Hall, engine.Options{
-		IdentityRetention: cfg.Info.IdentityRetention,
-		Logger:            log.With("component", "engine"),
-		OnCommit:          metrics.ObserveCommit,
-		Publish: func(recs []store.Record) {
-			evs := make([]hub.Event, len(recs))
-			for i, r := range recs {
-				evs[i] = hub.Event{Seq: r.Seq, Data: r.Raw}
-			}
-			streams.Publish(evs...)
-			metrics.ObserveRecords(recs)
-		},
-	})
-	if err != nil {
-		return err
-	}
-
-	srv := api.New(apiOptions(cfg, eng, st, streams, metrics, log.With("component", "api")))
 	httpSrv := &http.Server{
-		Handler:           srv,
+		Handler:           hall.api,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
@@ -101,8 +75,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	seq, hash := eng.Head()
-	log.Info("hallq server listening", "addr", ln.Addr().String(), "hall", cfg.Hall.ID, "data", dbPath,
+	seq, hash := hall.engine.Head()
+	log.Info("hallq server listening", "addr", ln.Addr().String(), "hall", cfg.Hall.ID, "data", *dataDir,
 		"log_seq", seq, "log_hash", hash)
 
 	serveErr := make(chan error, 1)
@@ -115,12 +89,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	h.Close() // ends websocket streams, which Shutdown does not wait for
+	hall.hub.Close() // ends websocket streams, which Shutdown does not wait for
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
 		log.Warn("http shutdown", "err", err)
-	}
-	if err := eng.Close(); err != nil {
-		log.Error("engine close", "err", err)
 	}
 	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
@@ -129,17 +100,79 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	return nil
 }
 
+// hall is a running hall: its store, engine, stream and API, wired together.
+type hall struct {
+	store   *store.Store
+	hub     *hub.Hub
+	streams *stream.Server
+	engine  *engine.Engine
+	api     *api.Server
+}
+
+// openHall opens the hall's store in dataDir and starts its engine.
+func openHall(cfg *config.Config, dataDir string, log *slog.Logger) (*hall, error) {
+	st, err := store.Open(filepath.Join(dataDir, "hallq.db"), store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	h := &hall{store: st, hub: hub.New(hub.Options{QueueSize: cfg.Limits.WSQueue})}
+	h.streams, err = stream.New(h.hub, logSource{st}, log.With("component", "stream"),
+		stream.Options{HeartbeatInterval: cfg.Limits.WSHeartbeat})
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	var services []string
+	for _, svc := range cfg.Hall.Services {
+		services = append(services, svc.ID)
+	}
+	metrics := api.NewMetrics(services, func() map[string]int { return api.WaitingFromBoard(h.engine)() }, h.streams.Subscribers)
+	h.engine, err = engine.Open(st, cfg.Hall, engine.Options{
+		IdentityRetention: cfg.Info.IdentityRetention,
+		Logger:            log.With("component", "engine"),
+		OnCommit:          metrics.ObserveCommit,
+		Publish: func(recs []store.Record) {
+			evs := make([]hub.Event, len(recs))
+			for i, r := range recs {
+				evs[i] = hub.Event{Seq: r.Seq, Data: r.Raw}
+			}
+			h.streams.Publish(evs...)
+			metrics.ObserveRecords(recs)
+		},
+	})
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	h.api = api.New(apiOptions(cfg, h.engine, st, h.streams, metrics, log.With("component", "api")))
+	return h, nil
+}
+
+// Close stops the hall: live streams end, queued requests are answered, a
+// snapshot is saved and the store is closed.
+func (h *hall) Close() error {
+	h.hub.Close()
+	var err error
+	if h.engine != nil {
+		err = h.engine.Close()
+	}
+	if cerr := h.store.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // loadConfig reads the hall configuration, or builds the demo hall and writes
 // its credentials to the data directory.
 func loadConfig(path, dataDir string, log *slog.Logger) (*config.Config, error) {
 	if path != "" {
 		return config.Load(path)
 	}
-	cfg, secrets, err := demoConfig(dataDir)
+	credPath := filepath.Join(dataDir, "demo-credentials.json")
+	cfg, secrets, err := demoConfig(credPath)
 	if err != nil {
 		return nil, err
 	}
-	credPath := filepath.Join(dataDir, "demo-credentials.json")
 	data, err := json.MarshalIndent(secrets, "", "  ")
 	if err != nil {
 		return nil, err

@@ -24,10 +24,10 @@ type Metrics struct {
 	head        prometheus.Gauge
 }
 
-// NewMetrics registers hallq's metrics. waiting reports the tickets waiting per
-// service and subscribers the live websocket subscribers; both are read at scrape
-// time.
-func NewMetrics(waiting func() map[string]int, subscribers func() int) *Metrics {
+// NewMetrics registers hallq's metrics for a hall's services. waiting reports the
+// tickets waiting per service and subscribers the live websocket subscribers;
+// both are read at scrape time.
+func NewMetrics(services []string, waiting func() map[string]int, subscribers func() int) *Metrics {
 	reg := prometheus.NewRegistry()
 	m := &Metrics{
 		registry: reg,
@@ -46,6 +46,12 @@ func NewMetrics(waiting func() map[string]int, subscribers func() int) *Metrics 
 			Buckets: prometheus.ExponentialBuckets(1, 2, 10)}),
 		head: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "hallq_log_head_seq", Help: "Sequence number of the last published event."}),
+	}
+	for _, svc := range services {
+		m.issued.WithLabelValues(svc)
+	}
+	for _, reason := range []string{queue.ReasonFIFO, queue.ReasonPriority, queue.ReasonTransfer, queue.ReasonRecall, queue.ReasonManual} {
+		m.called.WithLabelValues(reason)
 	}
 	reg.MustRegister(m.issued, m.called, m.requests, m.commit, m.commitBatch, m.head,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -28,19 +28,37 @@ type DemoLogin struct {
 // windows, open at all hours so that a demonstration works at any time, and fresh
 // random credentials for its two staff, its kiosk and its hall display.
 func Demo() (*Config, DemoSecrets, error) {
-	return demo(bcrypt.DefaultCost)
+	return demo(bcrypt.DefaultCost, DemoSecrets{})
+}
+
+// DemoWith returns the demo hall with the credentials of an earlier run, so that
+// a restarted demo server still accepts the kiosks, displays and staff that used
+// them. Credentials missing from prev are generated afresh.
+func DemoWith(prev DemoSecrets) (*Config, DemoSecrets, error) {
+	return demo(bcrypt.DefaultCost, prev)
 }
 
 // demo builds the demo hall with password hashes of the given bcrypt cost. It goes
 // through Parse, so the demo is held to the same rules as any hall's file.
-func demo(cost int) (*Config, DemoSecrets, error) {
+func demo(cost int, prev DemoSecrets) (*Config, DemoSecrets, error) {
 	var sec DemoSecrets
 	var kioskSum, displaySum string
 	sec.KioskToken, kioskSum = NewDeviceToken()
+	if len(prev.KioskToken) >= 16 {
+		sec.KioskToken, kioskSum = prev.KioskToken, TokenSHA256(prev.KioskToken)
+	}
 	sec.DisplayToken, displaySum = NewDeviceToken()
+	if len(prev.DisplayToken) >= 16 {
+		sec.DisplayToken, displaySum = prev.DisplayToken, TokenSHA256(prev.DisplayToken)
+	}
 	replace := []string{"@KIOSK_SHA256@", kioskSum, "@DISPLAY_SHA256@", displaySum}
 	for _, user := range []string{"wang", "li"} {
 		pw := newPassword()
+		for _, p := range prev.Staff {
+			if p.Username == user && len(p.Password) >= 10 {
+				pw = p.Password
+			}
+		}
 		hash, err := hashPassword(pw, cost)
 		if err != nil {
 			return nil, DemoSecrets{}, fmt.Errorf("config: demo hall: %w", err)

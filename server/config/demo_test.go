@@ -13,7 +13,7 @@ import (
 )
 
 func TestDemo(t *testing.T) {
-	cfg, sec, err := demo(bcrypt.MinCost)
+	cfg, sec, err := demo(bcrypt.MinCost, DemoSecrets{})
 	if err != nil {
 		t.Fatalf("demo: %v", err)
 	}
@@ -90,7 +90,7 @@ func TestDemo(t *testing.T) {
 			t.Errorf("the config contains the secret %q", secret)
 		}
 	}
-	_, sec2, err := demo(bcrypt.MinCost)
+	_, sec2, err := demo(bcrypt.MinCost, DemoSecrets{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,5 +121,35 @@ func TestDemoUsesDefaultCost(t *testing.T) {
 		if _, ok := back[key]; !ok {
 			t.Errorf("demo-credentials JSON: got keys %v, want %q", back, key)
 		}
+	}
+}
+
+func TestDemoWithKeepsCredentials(t *testing.T) {
+	_, first, err := demo(bcrypt.MinCost, DemoSecrets{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, again, err := demo(bcrypt.MinCost, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.KioskToken != first.KioskToken || again.DisplayToken != first.DisplayToken {
+		t.Fatalf("tokens changed: got %+v, want %+v", again, first)
+	}
+	if d, ok := cfg.DeviceByToken(first.KioskToken); !ok || d.ID != "kiosk-1" {
+		t.Fatalf("old kiosk token not accepted")
+	}
+	for _, login := range first.Staff {
+		if _, ok := cfg.Authenticate(login.Username, login.Password); !ok {
+			t.Errorf("old password of %s not accepted", login.Username)
+		}
+	}
+	// A too-short token from a damaged file is replaced, not trusted.
+	_, fresh, err := demo(bcrypt.MinCost, DemoSecrets{KioskToken: "short"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh.KioskToken == "short" {
+		t.Error("short kiosk token kept")
 	}
 }

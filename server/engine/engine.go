@@ -6,11 +6,11 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 
@@ -30,7 +30,7 @@ type Options struct {
 	// Now is the clock (default time.Now); tests set it.
 	Now func() time.Time
 	// Publish receives the records of every commit, after the commit, in log order,
-	// from the writer goroutine. It must not block for long.
+	// from the committer goroutine. It must not block for long.
 	Publish func([]store.Record)
 	// OnCommit observes each commit: how many requests and events it carried and
 	// how long the transaction took, including its fsync.
@@ -39,6 +39,16 @@ type Options struct {
 }
 
 // Engine is a running hall. Its methods are safe for concurrent use.
+//
+// Two goroutines do the writing, as a pipeline. The sequencer takes the requests
+// that are waiting, runs their commands on its working state, encodes the events
+// into log records (hash chain included) and hands the batch to the committer;
+// it then prepares the next batch while the committer writes the previous one in
+// one bbolt transaction and waits for its fsync. After the commit, the committer
+// applies the events to the committed state that readers see, answers the
+// requests and publishes the records, in log order. If a commit fails, the
+// committer refuses that batch and every batch prepared on top of it, and the
+// sequencer starts again from the committed state.
 type Engine struct {
 	hall  *queue.Hall
 	store *store.Store
@@ -49,14 +59,20 @@ type Engine struct {
 	tokenKey    []byte // HMAC key of ticket status tokens
 
 	reqs    chan *request
+	commits chan *batch
+	reset   chan struct{} // committer -> sequencer: a commit failed
 	stop    chan struct{}
 	stopped chan struct{}
 
-	// Owned by the writer goroutine.
+	// Owned by the sequencer goroutine.
 	working       *queue.State
+	chain         *store.Chain
+	idem          map[string]idemRecord // kiosk + "\x00" + key -> today's ticket
+	identities    map[string]int        // identity record key -> tickets today
+	epoch         uint64
 	sinceSnapshot int
 
-	// mu guards the committed view that readers use.
+	// mu guards the committed view that readers use; the committer writes it.
 	mu        sync.RWMutex
 	committed *queue.State
 	headSeq   uint64
@@ -65,15 +81,42 @@ type Engine struct {
 	closed    bool
 }
 
-// request is one command waiting for the writer. run is called on the writer
-// goroutine inside the batch's transaction with the working state and the time of
-// the request; it returns the events to append and a result for the caller.
+// request is one command waiting for the writer. run is called on the sequencer
+// goroutine with the working state and the time of the request; it returns the
+// events to append and a result for the caller, and may record private data
+// through p.
 type request struct {
-	run    func(tx *store.Tx, s *queue.State, now time.Time) (any, []queue.Event, error)
+	run    func(p *prep, s *queue.State, now time.Time) (any, []queue.Event, error)
 	result any
 	err    error
 	recs   []store.Record
 	done   chan struct{}
+}
+
+// batch is a group of requests prepared by the sequencer for one commit.
+type batch struct {
+	epoch    uint64
+	reqs     []*request
+	recs     []store.Record
+	evs      []queue.Event
+	writes   []write
+	snapshot []byte // state after the batch, when due
+	fault    error  // the batch could not be prepared; refuse it
+}
+
+// rollback is what prepare needs to undo a day roll.
+type rollback struct {
+	state        *queue.State
+	chain        store.Chain
+	recs, writes int
+	idem         map[string]idemRecord
+	identities   map[string]int
+}
+
+// write is a private-bucket write of a batch; a nil value deletes the key.
+type write struct {
+	bucket     store.Bucket
+	key, value []byte
 }
 
 // Secrets bucket keys.
@@ -109,7 +152,8 @@ func Open(st *store.Store, hall *queue.Hall, opts Options) (*Engine, error) {
 	}
 	e := &Engine{
 		hall: hall, store: st, opts: opts, log: opts.Logger,
-		reqs: make(chan *request, opts.MaxBatch), stop: make(chan struct{}), stopped: make(chan struct{}),
+		reqs: make(chan *request, opts.MaxBatch), commits: make(chan *batch),
+		reset: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}),
 	}
 	var err error
 	if e.identityKey, err = e.secret(keyIdentitySecret); err != nil {
@@ -123,14 +167,63 @@ func Open(st *store.Store, hall *queue.Hall, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.committed = state
-	e.working = state.Clone()
 	e.headSeq, e.headHash = st.Head()
 	e.tokens = map[string]string{}
 	for id := range state.Tickets {
 		e.tokens[e.Token(id)] = id
 	}
-	go e.writer()
+	if err := e.restart(); err != nil {
+		return nil, err
+	}
+	committerDone := make(chan struct{})
+	go e.sequencer()
+	go func() {
+		e.committer()
+		close(committerDone)
+	}()
+	go func() {
+		<-committerDone
+		close(e.stopped)
+	}()
 	return e, nil
+}
+
+// restart sets the sequencer's state from what is committed: the working state,
+// the chain head and today's private records. It runs before the sequencer
+// starts and, after a failed commit, on the sequencer goroutine.
+func (e *Engine) restart() error {
+	e.mu.RLock()
+	e.working = e.committed.Clone()
+	seq, hash := e.headSeq, e.headHash
+	e.mu.RUnlock()
+	chain, err := store.NewChain(seq, hash)
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	e.chain = chain
+	e.idem, e.identities = map[string]idemRecord{}, map[string]int{}
+	day := e.working.Day
+	if day == "" {
+		return nil
+	}
+	return e.store.View(func(tx *store.Tx) error {
+		err := tx.ForEach(store.BucketIdempotency, []byte(compactDay(day)), func(k, v []byte) error {
+			var rec idemRecord
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("engine: idempotency record %s: %w", k, err)
+			}
+			rec.Ticket = string(k)
+			e.idem[rec.Key] = rec
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.ForEach(store.BucketIdentities, []byte(day+"|"), func(k, v []byte) error {
+			e.identities[string(k)] = decodeCount(v)
+			return nil
+		})
+	})
 }
 
 // secret returns a 32-byte server secret, created on first use.
@@ -189,8 +282,8 @@ func (e *Engine) load() (*queue.State, error) {
 	}
 }
 
-// Close stops the writer after the requests already queued, and saves a snapshot.
-// It does not close the store.
+// Close answers the requests already queued, stops the writer and saves a
+// snapshot. It does not close the store.
 func (e *Engine) Close() error {
 	e.mu.Lock()
 	if e.closed {
@@ -214,7 +307,7 @@ func (e *Engine) Close() error {
 var errClosed = queue.Errorf(queue.EUNAVAILABLE, "the server is shutting down").Zh("服务器正在关闭")
 
 // do queues a request for the writer and waits for its answer.
-func (e *Engine) do(ctx context.Context, run func(tx *store.Tx, s *queue.State, now time.Time) (any, []queue.Event, error)) (*request, error) {
+func (e *Engine) do(ctx context.Context, run func(p *prep, s *queue.State, now time.Time) (any, []queue.Event, error)) (*request, error) {
 	r := &request{run: run, done: make(chan struct{})}
 	select {
 	case e.reqs <- r:
@@ -224,153 +317,275 @@ func (e *Engine) do(ctx context.Context, run func(tx *store.Tx, s *queue.State, 
 		return nil, ctx.Err()
 	}
 	// Once queued, the request will be answered: wait for it even if the caller
-	// gives up, so its outcome is never ambiguous to the writer.
+	// gives up, so its outcome is never ambiguous.
 	<-r.done
 	return r, r.err
 }
 
-// writer is the single goroutine that commits. It owns e.working.
-func (e *Engine) writer() {
-	defer close(e.stopped)
-	batch := make([]*request, 0, e.opts.MaxBatch)
+// sequencer is the goroutine that prepares batches. It owns the working state,
+// the chain and the private maps.
+func (e *Engine) sequencer() {
+	defer close(e.commits)
 	for {
+		var first *request
 		select {
-		case r := <-e.reqs:
-			batch = append(batch[:0], r)
+		case first = <-e.reqs:
 		case <-e.stop:
 			// Answer what is already queued, then stop.
 			for {
 				select {
 				case r := <-e.reqs:
-					e.commit([]*request{r})
+					e.commits <- e.prepare([]*request{r})
 				default:
 					return
 				}
 			}
 		}
+		reqs := []*request{first}
 	fill:
-		for len(batch) < e.opts.MaxBatch {
+		for len(reqs) < e.opts.MaxBatch {
 			select {
 			case r := <-e.reqs:
-				batch = append(batch, r)
+				reqs = append(reqs, r)
 			default:
 				break fill
 			}
 		}
-		e.commit(batch)
+		e.commits <- e.prepare(reqs)
 	}
 }
 
-// commit runs a batch in one transaction and answers its requests.
-func (e *Engine) commit(batch []*request) {
-	start := time.Now()
-	var all []store.Record
-	var applied []queue.Event
-	err := e.store.Update(func(tx *store.Tx) error {
-		all, applied = all[:0], applied[:0]
-		for _, r := range batch {
-			r.recs, r.result, r.err = nil, nil, nil
-			now := e.opts.Now().UTC().Truncate(time.Millisecond)
-			if roll := e.working.RollDay(e.hall, now); roll != nil {
-				recs, evs, err := e.append(tx, roll)
-				if err != nil {
-					return err
-				}
-				all, applied = append(all, recs...), append(applied, evs...)
-				if err := e.purgeIdentities(tx, now); err != nil {
-					return err
-				}
-			}
-			res, evs, err := r.run(tx, e.working, now)
-			if err != nil {
-				if queue.ErrorCode(err) == queue.EINTERNAL {
-					return err
-				}
-				r.err = err
-				continue
-			}
-			recs, evs, err := e.append(tx, evs)
-			if err != nil {
-				return err
-			}
-			r.result, r.recs = res, recs
-			all, applied = append(all, recs...), append(applied, evs...)
+// prepare runs a batch's commands on the working state and encodes its records.
+func (e *Engine) prepare(reqs []*request) *batch {
+	select {
+	case <-e.reset:
+		e.epoch++
+		if err := e.restart(); err != nil {
+			e.log.Error("restart after a failed commit", "err", err)
+			return &batch{epoch: e.epoch, reqs: reqs, fault: err}
 		}
-		e.sinceSnapshot += len(all)
-		// Snapshot cost grows with the day's tickets, so snapshots are spaced by at
-		// least as many events as there are tickets: constant cost per event.
-		if len(all) > 0 && e.sinceSnapshot >= max(e.opts.SnapshotEvery, len(e.working.Tickets)) {
-			data, err := json.Marshal(e.working)
-			if err != nil {
-				return fmt.Errorf("engine: encode snapshot: %w", err)
+	default:
+	}
+	b := &batch{epoch: e.epoch, reqs: reqs}
+	p := &prep{e: e, b: b}
+	for _, r := range reqs {
+		now := e.opts.Now().UTC().Truncate(time.Millisecond)
+		// A new service day opens with the first request that succeeds in it: a
+		// refused request changes nothing, so the roll is undone if it fails.
+		var undo *rollback
+		if roll := e.working.RollDay(e.hall, now); roll != nil {
+			undo = &rollback{state: e.working.Clone(), chain: *e.chain, recs: len(b.recs), writes: len(b.writes),
+				idem: maps.Clone(e.idem), identities: maps.Clone(e.identities)}
+			if _, err := e.emit(b, roll); err != nil {
+				b.fault = err
+				return b
 			}
-			if err := tx.PutSnapshot(e.working.Seq, data); err != nil {
+			if err := e.newDay(b, now); err != nil {
+				b.fault = err
+				return b
+			}
+		}
+		res, evs, err := r.run(p, e.working, now)
+		if err != nil {
+			if queue.ErrorCode(err) == queue.EINTERNAL {
+				b.fault = err
+				return b
+			}
+			r.err = err
+			if undo != nil {
+				e.working, *e.chain = undo.state, undo.chain
+				e.idem, e.identities = undo.idem, undo.identities
+				b.recs, b.evs, b.writes = b.recs[:undo.recs], b.evs[:undo.recs], b.writes[:undo.writes]
+			}
+			continue
+		}
+		recs, err := e.emit(b, evs)
+		if err != nil {
+			b.fault = err
+			return b
+		}
+		r.result, r.recs = res, recs
+	}
+	e.sinceSnapshot += len(b.recs)
+	// Snapshot cost grows with the day's tickets, so snapshots are spaced by at
+	// least as many events as there are tickets: constant cost per event.
+	if len(b.recs) > 0 && e.sinceSnapshot >= max(e.opts.SnapshotEvery, len(e.working.Tickets)) {
+		data, err := json.Marshal(e.working)
+		if err != nil {
+			b.fault = fmt.Errorf("engine: encode snapshot: %w", err)
+			return b
+		}
+		b.snapshot, e.sinceSnapshot = data, 0
+	}
+	return b
+}
+
+// emit encodes events as the next log records and applies them to the working
+// state. Events come back with their sequence numbers.
+func (e *Engine) emit(b *batch, evs []queue.Event) ([]store.Record, error) {
+	start := len(b.recs)
+	for _, ev := range evs {
+		data, err := json.Marshal(ev.Data)
+		if err != nil {
+			return nil, fmt.Errorf("engine: encode %s: %w", ev.Type, err)
+		}
+		rec, err := e.chain.Next(ev.Type, ev.Time, data)
+		if err != nil {
+			return nil, fmt.Errorf("engine: append %s: %w", ev.Type, err)
+		}
+		ev.Seq, ev.Time = rec.Seq, rec.Time
+		if err := e.working.Apply(ev); err != nil {
+			return nil, fmt.Errorf("engine: %w", err)
+		}
+		b.recs, b.evs = append(b.recs, rec), append(b.evs, ev)
+	}
+	return b.recs[start:len(b.recs):len(b.recs)], nil
+}
+
+// newDay drops the private records of the past: yesterday's idempotency keys,
+// and identity records older than the retention period.
+func (e *Engine) newDay(b *batch, now time.Time) error {
+	clear(e.idem)
+	clear(e.identities)
+	today := compactDay(e.working.Day)
+	cutoff := e.hall.Day(now.Add(-e.opts.IdentityRetention))
+	return e.store.View(func(tx *store.Tx) error {
+		err := tx.ForEach(store.BucketIdempotency, nil, func(k, _ []byte) error {
+			if string(k) < today {
+				b.writes = append(b.writes, write{bucket: store.BucketIdempotency, key: append([]byte(nil), k...)})
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("engine: purge idempotency keys: %w", err)
+		}
+		err = tx.ForEach(store.BucketIdentities, nil, func(k, _ []byte) error {
+			if string(k[:min(len(k), len(cutoff))]) < cutoff {
+				b.writes = append(b.writes, write{bucket: store.BucketIdentities, key: append([]byte(nil), k...)})
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("engine: purge identities: %w", err)
+		}
+		return nil
+	})
+}
+
+// committer is the goroutine that commits batches, in order, and answers them.
+func (e *Engine) committer() {
+	var failed bool
+	var failedEpoch uint64
+	for b := range e.commits {
+		if failed && b.epoch == failedEpoch {
+			e.refuse(b) // prepared on top of a batch that did not commit
+			continue
+		}
+		failed = false
+		if err := e.commit(b); err != nil {
+			e.log.Error("commit failed; the batch is refused", "requests", len(b.reqs), "err", err)
+			e.refuse(b)
+			failed, failedEpoch = true, b.epoch
+			select {
+			case e.reset <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+func (e *Engine) refuse(b *batch) {
+	fail := queue.Errorf(queue.EUNAVAILABLE, "the request could not be stored; please try again").Zh("保存失败，请重试")
+	for _, r := range b.reqs {
+		r.err, r.result, r.recs = fail, nil, nil
+		close(r.done)
+	}
+}
+
+// commit writes one batch and, once it is durable, makes it visible.
+func (e *Engine) commit(b *batch) error {
+	if b.fault != nil {
+		return b.fault
+	}
+	start := time.Now()
+	err := e.store.Update(func(tx *store.Tx) error {
+		if err := tx.PutRecords(b.recs); err != nil {
+			return err
+		}
+		for _, w := range b.writes {
+			var err error
+			if w.value == nil {
+				err = tx.Delete(w.bucket, w.key)
+			} else {
+				err = tx.Put(w.bucket, w.key, w.value)
+			}
+			if err != nil {
 				return err
 			}
-			e.sinceSnapshot = 0
+		}
+		if b.snapshot != nil {
+			return tx.PutSnapshot(b.recs[len(b.recs)-1].Seq, b.snapshot)
 		}
 		return nil
 	})
 	if err != nil {
-		e.log.Error("commit failed; the batch is refused", "requests", len(batch), "err", err)
-		fail := queue.Errorf(queue.EUNAVAILABLE, "the request could not be stored; please try again").Zh("保存失败，请重试")
-		e.mu.RLock()
-		e.working = e.committed.Clone()
-		e.mu.RUnlock()
-		for _, r := range batch {
-			r.err, r.result, r.recs = fail, nil, nil
-			close(r.done)
-		}
-		return
+		return err
 	}
-	e.opts.OnCommit(len(batch), len(all), time.Since(start))
-	if len(all) > 0 {
+	e.opts.OnCommit(len(b.reqs), len(b.recs), time.Since(start))
+	if len(b.recs) > 0 {
 		e.mu.Lock()
-		for _, ev := range applied {
+		for _, ev := range b.evs {
 			if err := e.committed.Apply(ev); err != nil {
-				// The working copy accepted the same event; this cannot differ.
+				// The working state accepted the same event; this cannot differ.
 				panic(fmt.Sprintf("engine: committed state diverged: %v", err))
 			}
-			if d, ok := ev.Data.(*queue.TicketIssuedData); ok {
+			switch d := ev.Data.(type) {
+			case *queue.TicketIssuedData:
 				e.tokens[e.Token(d.Ticket)] = d.Ticket
-			}
-			if ev.Type == queue.TypeDayOpened {
+			case *queue.DayOpenedData:
 				clear(e.tokens)
 			}
 		}
-		last := all[len(all)-1]
+		last := b.recs[len(b.recs)-1]
 		e.headSeq, e.headHash = last.Seq, last.Hash
 		e.mu.Unlock()
 	}
-	for _, r := range batch {
+	for _, r := range b.reqs {
 		close(r.done)
 	}
-	if len(all) > 0 {
-		e.opts.Publish(all)
+	if len(b.recs) > 0 {
+		e.opts.Publish(b.recs)
 	}
+	return nil
 }
 
-// append appends events to the log in tx and applies them to the working state.
-// Events come back with their sequence numbers.
-func (e *Engine) append(tx *store.Tx, evs []queue.Event) ([]store.Record, []queue.Event, error) {
-	recs := make([]store.Record, 0, len(evs))
-	out := make([]queue.Event, 0, len(evs))
-	for _, ev := range evs {
-		data, err := json.Marshal(ev.Data)
-		if err != nil {
-			return nil, nil, fmt.Errorf("engine: encode %s: %w", ev.Type, err)
-		}
-		rec, err := tx.Append(ev.Type, ev.Time, data)
-		if err != nil {
-			return nil, nil, fmt.Errorf("engine: append %s: %w", ev.Type, err)
-		}
-		ev.Seq, ev.Time = rec.Seq, rec.Time
-		if err := e.working.Apply(ev); err != nil {
-			return nil, nil, fmt.Errorf("engine: %w", err)
-		}
-		recs, out = append(recs, rec), append(out, ev)
+// prep gives a request's command access to the sequencer's private records and
+// collects its private writes into the batch.
+type prep struct {
+	e *Engine
+	b *batch
+}
+
+func (p *prep) idempotent(key string) (idemRecord, bool) {
+	rec, ok := p.e.idem[key]
+	return rec, ok
+}
+
+func (p *prep) putIdempotent(rec idemRecord) error {
+	v, err := json.Marshal(rec)
+	if err != nil {
+		return err
 	}
-	return recs, out, nil
+	p.e.idem[rec.Key] = rec
+	p.b.writes = append(p.b.writes, write{bucket: store.BucketIdempotency, key: []byte(rec.Ticket), value: v})
+	return nil
+}
+
+func (p *prep) identityCount(key string) int { return p.e.identities[key] }
+
+func (p *prep) putIdentityCount(key string, n int) {
+	p.e.identities[key] = n
+	p.b.writes = append(p.b.writes, write{bucket: store.BucketIdentities, key: []byte(key), value: encodeCount(n)})
 }
 
 // Token returns the secret status token of a ticket: what its receipt's QR code
@@ -389,43 +604,32 @@ func (e *Engine) identityHash(normalized string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// identityKey is the private key of an identity's daily count for a service:
-// "day|service|hmac", so a day's records can be purged by prefix.
-func identityRecordKey(day, service, hash string) []byte {
-	return []byte(day + "|" + service + "|" + hash)
+// identityRecordKey is the private key of an identity's daily count for a
+// service: "day|service|hmac", so a day's records can be found by prefix.
+func identityRecordKey(day, service, hash string) string {
+	return day + "|" + service + "|" + hash
 }
 
-// purgeIdentities deletes identity records older than the retention period.
-func (e *Engine) purgeIdentities(tx *store.Tx, now time.Time) error {
-	cutoff := e.hall.Day(now.Add(-e.opts.IdentityRetention))
-	var old [][]byte
-	err := tx.ForEach(store.BucketIdentities, nil, func(k, _ []byte) error {
-		if string(k[:min(len(k), len(cutoff))]) < cutoff {
-			old = append(old, append([]byte(nil), k...))
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("engine: purge identities: %w", err)
-	}
-	for _, k := range old {
-		if err := tx.Delete(store.BucketIdentities, k); err != nil {
-			return fmt.Errorf("engine: purge identities: %w", err)
+// compactDay turns "2026-11-22" into "20261122", the prefix of ticket IDs.
+func compactDay(day string) string {
+	out := make([]byte, 0, 8)
+	for i := 0; i < len(day); i++ {
+		if day[i] != '-' {
+			out = append(out, day[i])
 		}
 	}
-	return nil
+	return string(out)
 }
 
-func getCount(tx *store.Tx, key []byte) int {
-	v := tx.Get(store.BucketIdentities, key)
+func encodeCount(n int) []byte {
+	return []byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
+}
+
+func decodeCount(v []byte) int {
 	if len(v) != 4 {
 		return 0
 	}
-	return int(binary.BigEndian.Uint32(v))
-}
-
-func putCount(tx *store.Tx, key []byte, n int) error {
-	return tx.Put(store.BucketIdentities, key, binary.BigEndian.AppendUint32(nil, uint32(n)))
+	return int(v[0])<<24 | int(v[1])<<16 | int(v[2])<<8 | int(v[3])
 }
 
 // Head returns the sequence number and hash of the last committed event that the

@@ -310,3 +310,55 @@ func TestDayRollResetsNumbering(t *testing.T) {
 		t.Errorf("yesterday's token: got %v, want ENOTFOUND", err)
 	}
 }
+
+// TestFaultRefusesBatchAndRecovers: a batch that cannot be prepared is refused
+// whole, together with anything prepared on top of it, and the writer starts
+// again from the committed state: numbering continues without a gap or repeat.
+func TestFaultRefusesBatchAndRecovers(t *testing.T) {
+	f := newFixture(t)
+	f.issue("general", "before")
+	var wg sync.WaitGroup
+	errs := make([]error, 40)
+	for i := range 40 {
+		wg.Go(func() {
+			if i == 20 {
+				_, errs[i] = f.e.do(context.Background(), func(_ *prep, _ *queue.State, _ time.Time) (any, []queue.Event, error) {
+					return nil, nil, fmt.Errorf("disk on fire")
+				})
+				return
+			}
+			_, errs[i] = f.e.Issue(context.Background(), IssueInput{Kiosk: "k1", Service: "general", IdempotencyKey: fmt.Sprint("c", i)})
+		})
+	}
+	wg.Wait()
+	if queue.ErrorCode(errs[20]) != queue.EUNAVAILABLE {
+		t.Fatalf("faulty request: got %v, want EUNAVAILABLE", errs[20])
+	}
+	ok := 0
+	for i, err := range errs {
+		if err == nil {
+			ok++
+		} else if queue.ErrorCode(err) != queue.EUNAVAILABLE {
+			t.Fatalf("request %d: %v", i, err)
+		}
+	}
+	// Retrying the refused requests gives each one ticket; numbers are dense.
+	for i, err := range errs {
+		if err != nil && i != 20 {
+			f.issue("general", fmt.Sprint("c", i))
+		}
+	}
+	after := f.issue("general", "after")
+	if want := "A0041"; after.Number != want {
+		t.Fatalf("after recovery: got %s, want %s (1 before + 39 + 1)", after.Number, want)
+	}
+	if err := f.st.Verify(1, 0); err != nil {
+		t.Fatal(err)
+	}
+	seq, hash := f.st.Head()
+	eseq, ehash := f.e.Head()
+	if seq != eseq || hash != ehash {
+		t.Fatalf("engine head %d %s, store head %d %s", eseq, ehash, seq, hash)
+	}
+	t.Logf("%d of 39 succeeded before the fault was cleared", ok)
+}

@@ -2,12 +2,9 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"hallq/server/queue"
-	"hallq/server/store"
 )
 
 // IssueInput is a kiosk's request for a number.
@@ -38,12 +35,12 @@ type TicketView struct {
 	Hash       string    `json:"hash"` // hash of that event
 }
 
-// idemRecord is what the private idempotency bucket keeps of an issued ticket.
+// idemRecord is what the private idempotency bucket keeps of an issued ticket,
+// under the ticket's ID (so that a day's records are written in order).
 type idemRecord struct {
-	Ticket  string `json:"ticket"`
+	Key     string `json:"key"` // kiosk + "\x00" + idempotency key
+	Ticket  string `json:"-"`
 	Service string `json:"service"`
-	Seq     uint64 `json:"seq"`
-	Hash    string `json:"hash"`
 }
 
 // MaxIdempotencyKey is the longest idempotency key accepted.
@@ -69,39 +66,29 @@ func (e *Engine) Issue(ctx context.Context, in IssueInput) (TicketView, error) {
 	} else if in.DocKind != "" {
 		return TicketView{}, queue.Errorf(queue.EINVALID, "id_number: missing for document kind %q", in.DocKind)
 	}
-	idemKey := []byte(in.Kiosk + "\x00" + in.IdempotencyKey)
-	r, err := e.do(ctx, func(tx *store.Tx, s *queue.State, now time.Time) (any, []queue.Event, error) {
-		if prev := tx.Get(store.BucketIdempotency, idemKey); prev != nil {
-			var rec idemRecord
-			if err := json.Unmarshal(prev, &rec); err != nil {
-				return nil, nil, fmt.Errorf("engine: idempotency record: %w", err)
-			}
+	idemKey := in.Kiosk + "\x00" + in.IdempotencyKey
+	r, err := e.do(ctx, func(p *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
+		if rec, ok := p.idempotent(idemKey); ok {
 			if rec.Service != in.Service {
 				return nil, nil, queue.Errorf(queue.ECONFLICT, "idempotency_key %q was used for service %s; use a new key for a new request", in.IdempotencyKey, rec.Service)
 			}
 			return issueResult{id: rec.Ticket}, nil, nil
 		}
 		req := queue.IssueRequest{Service: in.Service, Priority: in.Priority, Kiosk: in.Kiosk, Identity: identity != ""}
-		var idKey []byte
+		var idKey string
 		if identity != "" {
 			idKey = identityRecordKey(s.Day, in.Service, identity)
-			req.IdentityCount = getCount(tx, idKey)
+			req.IdentityCount = p.identityCount(idKey)
 		}
 		evs, iss, err := s.Issue(e.hall, now, req)
 		if err != nil {
 			return nil, nil, err
 		}
-		if idKey != nil {
-			if err := putCount(tx, idKey, req.IdentityCount+1); err != nil {
-				return nil, nil, err
-			}
+		if idKey != "" {
+			p.putIdentityCount(idKey, req.IdentityCount+1)
 		}
 		d := evs[0].Data.(*queue.TicketIssuedData)
-		rec, err := json.Marshal(idemRecord{Ticket: d.Ticket, Service: d.Service})
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := tx.Put(store.BucketIdempotency, idemKey, rec); err != nil {
+		if err := p.putIdempotent(idemRecord{Key: idemKey, Ticket: d.Ticket, Service: d.Service}); err != nil {
 			return nil, nil, err
 		}
 		return issueResult{id: d.Ticket, fresh: &iss}, evs, nil
@@ -183,7 +170,7 @@ func (e *Engine) CancelByToken(ctx context.Context, token string) (TicketView, e
 	if err != nil {
 		return TicketView{}, err
 	}
-	if _, err := e.do(ctx, func(_ *store.Tx, s *queue.State, now time.Time) (any, []queue.Event, error) {
+	if _, err := e.do(ctx, func(_ *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
 		evs, err := s.Cancel(e.hall, now, v.ID, "")
 		return nil, evs, err
 	}); err != nil {

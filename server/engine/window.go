@@ -119,7 +119,7 @@ func (e *Engine) Act(ctx context.Context, in ActInput) (ActResult, error) {
 	default:
 		return ActResult{}, queue.Errorf(queue.ENOTFOUND, "no window action %q", in.Action)
 	}
-	r, err := e.do(ctx, func(_ *store.Tx, s *queue.State, now time.Time) (any, []queue.Event, error) {
+	r, err := e.do(ctx, func(_ *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
 		evs, err := cmd(s, now)
 		return nil, evs, err
 	})

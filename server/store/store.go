@@ -95,9 +95,14 @@ func Open(path string, opts Options) (*Store, error) {
 		timeout = time.Second
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:      timeout,
-		NoSync:       opts.NoSync,
-		FreelistType: bolt.FreelistArrayType,
+		Timeout: timeout,
+		NoSync:  opts.NoSync,
+		// The freelist is rebuilt by scanning the file at open instead of being
+		// written at every commit, and kept as a map: snapshots free many pages,
+		// and writing that list with each small commit would cost more than the
+		// events themselves (etcd runs bbolt the same way).
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
 	})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("store: open %s: file is locked by another process (is another hallq server running?): %w", path, err)
