@@ -1,0 +1,283 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"hallq/server/config"
+	"hallq/server/store"
+)
+
+// child is a hallq server running as a separate process.
+type child struct {
+	cmd  *exec.Cmd
+	base string
+	done chan struct{}
+}
+
+var listenRE = regexp.MustCompile(`hallq server listening.* addr=(\S+)`)
+
+// startChild runs the server binary on a loopback port and waits until it listens.
+func startChild(t *testing.T, bin, dataDir string, args ...string) *child {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"-data", dataDir, "-addr", "127.0.0.1:0"}, args...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd: cmd, done: make(chan struct{})}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+		io.Copy(io.Discard, stderr)
+	}()
+	go func() {
+		cmd.Wait()
+		close(c.done)
+	}()
+	t.Cleanup(func() { c.kill() })
+	select {
+	case a := <-addr:
+		c.base = "http://" + a
+	case <-c.done:
+		t.Fatal("server exited before listening")
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not start listening")
+	}
+	return c
+}
+
+func (c *child) kill() {
+	c.cmd.Process.Signal(syscall.SIGKILL)
+	<-c.done
+}
+
+type acked struct {
+	key, id, number string
+}
+
+// issueUntilDead issues tickets from several goroutines until the server dies,
+// and returns those acknowledged (201) and the keys sent without an answer.
+func issueUntilDead(c *child, token string, round int) (acks []acked, unanswered []string) {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	client := &http.Client{Timeout: 5 * time.Second}
+	services := []string{"general", "estate"}
+	for g := range 24 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				key := fmt.Sprintf("r%d-g%d-%d", round, g, i)
+				body := fmt.Sprintf(`{"service":%q,"idempotency_key":%q}`, services[i%2], key)
+				req, _ := http.NewRequest("POST", c.base+"/api/v1/tickets", strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+token)
+				resp, err := client.Do(req)
+				if err != nil {
+					mu.Lock()
+					unanswered = append(unanswered, key)
+					mu.Unlock()
+					return
+				}
+				var tr ticketResp
+				json.NewDecoder(resp.Body).Decode(&tr)
+				resp.Body.Close()
+				mu.Lock()
+				if resp.StatusCode == http.StatusCreated {
+					acks = append(acks, acked{key, tr.Ticket.ID, tr.Ticket.Number})
+				} else {
+					unanswered = append(unanswered, key)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return acks, unanswered
+}
+
+// TestCrashLosesNoAcknowledgedTicket kills the server with SIGKILL under
+// concurrent load, several times, and checks after each restart that every
+// acknowledged ticket is in the log with its number, that no number appears
+// twice, that the chain is valid, and that retrying the unanswered requests
+// never creates a second ticket for a key.
+func TestCrashLosesNoAcknowledgedTicket(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills a server process")
+	}
+	bin := filepath.Join(t.TempDir(), "hallq-server")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		t.Fatalf("build server: %v", err)
+	}
+	dataDir := t.TempDir()
+	cfgPath, token := writeLoadConfig(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	allAcked := map[string]acked{} // key -> ticket
+	for round := range 4 {
+		c := startChild(t, bin, dataDir, "-config", cfgPath)
+		checkLog(t, c.base, allAcked)
+
+		// Kill at a random moment under load.
+		killAfter := time.Duration(200+rng.IntN(600)) * time.Millisecond
+		go func() {
+			time.Sleep(killAfter)
+			c.kill()
+		}()
+		acks, unanswered := issueUntilDead(c, token, round)
+		if len(acks) == 0 {
+			t.Fatalf("round %d: no ticket acknowledged before the kill", round)
+		}
+		for _, a := range acks {
+			if prev, ok := allAcked[a.key]; ok && prev.id != a.id {
+				t.Fatalf("key %s acknowledged as %s and %s", a.key, prev.number, a.number)
+			}
+			allAcked[a.key] = a
+		}
+		t.Logf("round %d: killed after %s with %d acknowledged, %d unanswered", round, killAfter, len(acks), len(unanswered))
+
+		// Restart: every acknowledged ticket is there; retries of unanswered keys
+		// return the ticket they may already have, never a second one.
+		c2 := startChild(t, bin, dataDir, "-config", cfgPath)
+		checkLog(t, c2.base, allAcked)
+		for _, key := range unanswered {
+			body := fmt.Sprintf(`{"service":%q,"idempotency_key":%q}`, "general", key)
+			if strings.HasSuffix(key, "1") || strings.HasSuffix(key, "3") || strings.HasSuffix(key, "5") || strings.HasSuffix(key, "7") || strings.HasSuffix(key, "9") {
+				body = fmt.Sprintf(`{"service":%q,"idempotency_key":%q}`, "estate", key)
+			}
+			req, _ := http.NewRequest("POST", c2.base+"/api/v1/tickets", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var tr ticketResp
+			json.NewDecoder(resp.Body).Decode(&tr)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusCreated {
+				t.Fatalf("retry of %s: status %d", key, resp.StatusCode)
+			}
+			allAcked[key] = acked{key, tr.Ticket.ID, tr.Ticket.Number}
+		}
+		issued := checkLog(t, c2.base, allAcked)
+		if issued != len(allAcked) {
+			t.Fatalf("round %d: %d tickets in the log for %d keys", round, issued, len(allAcked))
+		}
+		c2.kill()
+	}
+}
+
+// checkLog fetches the whole public log, verifies its chain and checks that it
+// holds every acknowledged ticket under its number and no number twice. It
+// returns the number of tickets issued.
+func checkLog(t *testing.T, base string, acks map[string]acked) int {
+	t.Helper()
+	raws := fetchLog(t, base)
+	if _, err := store.VerifyRecords(store.GenesisHash, raws); err != nil {
+		t.Fatalf("chain: %v", err)
+	}
+	byID := map[string]string{}
+	for _, raw := range raws {
+		if !bytes.Contains(raw, []byte(`"type":"ticket.issued"`)) {
+			continue
+		}
+		var ev struct {
+			Data struct {
+				Ticket string `json:"ticket"`
+				Number string `json:"number"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if _, dup := byID[ev.Data.Ticket]; dup {
+			t.Fatalf("ticket %s issued twice", ev.Data.Ticket)
+		}
+		byID[ev.Data.Ticket] = ev.Data.Number
+	}
+	for _, a := range acks {
+		if n, ok := byID[a.id]; !ok || n != a.number {
+			t.Fatalf("acknowledged ticket %s (%s, key %s) missing from the log after restart", a.number, a.id, a.key)
+		}
+	}
+	return len(byID)
+}
+
+// writeLoadConfig writes a hall without daily caps, for load, and returns its
+// path and kiosk token.
+func writeLoadConfig(t *testing.T) (path, token string) {
+	t.Helper()
+	token, sum := config.NewDeviceToken()
+	hash, err := config.HashPassword("load-test-password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	toml := fmt.Sprintf(`
+[hall]
+id = "load"
+name_zh = "压力测试大厅"
+name_en = "Load test hall"
+hours = []
+
+[[services]]
+id = "general"
+name_zh = "综合"
+name_en = "General"
+prefix = "A"
+digits = 5
+
+[[services]]
+id = "estate"
+name_zh = "不动产"
+name_en = "Real estate"
+prefix = "C"
+digits = 5
+
+[[windows]]
+id = "1"
+name_zh = "1号窗口"
+name_en = "Window 1"
+primary = ["general", "estate"]
+
+[[staff]]
+username = "wang"
+name = "王芳"
+password_hash = %q
+windows = ["1"]
+
+[[devices]]
+id = "kiosk-1"
+kind = "kiosk"
+name = "取号机"
+token_sha256 = %q
+`, hash, sum)
+	path = filepath.Join(t.TempDir(), "hallq.toml")
+	if err := os.WriteFile(path, []byte(toml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := config.Load(path); err != nil {
+		t.Fatal(err)
+	}
+	return path, token
+}
