@@ -116,12 +116,9 @@ func (c *conn) stream(readDone <-chan struct{}) error {
 	}
 	sub := c.srv.hub.Subscribe()
 	defer c.srv.hub.Unsubscribe(sub)
-	// Every event committed from now on is either in the log when it is
-	// read next, or published to sub; sub may repeat some, which are
-	// skipped by seq.
-	if err := c.sendFromLog(^uint64(0), readDone); err != nil {
-		return err
-	}
+	// Every event committed from now on is published to sub; the
+	// heartbeat sends those committed earlier, up to the head. sub may
+	// repeat some of them, which are skipped by seq.
 	if err := c.heartbeat(readDone); err != nil {
 		return err
 	}
@@ -237,7 +234,10 @@ func (c *conn) send(ev *hub.Event) error {
 // heartbeat naming the head of the log.
 func (c *conn) heartbeat(readDone <-chan struct{}) error {
 	seq, hash := c.srv.src.Head()
-	if false {
+	if err := c.sendFromLog(seq, readDone); err != nil {
+		return err
+	}
+	if c.last < seq {
 		return &endError{
 			code:   websocket.CloseInternalServerErr,
 			reason: "log unavailable",

@@ -261,11 +261,14 @@ func tryRead(ws *websocket.Conn) (message, error) {
 // readEvent returns the next event, skipping heartbeats.
 func readEvent(tb testing.TB, ws *websocket.Conn) message {
 	tb.Helper()
-	for {
+	end := time.Now().Add(deadline)
+	for time.Now().Before(end) {
 		if m := read(tb, ws); !m.heartbeat() {
 			return m
 		}
 	}
+	tb.Fatalf("only heartbeats for %v, want an event", deadline)
+	return message{}
 }
 
 // closeError returns the close frame err reports, if any.

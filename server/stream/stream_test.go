@@ -278,6 +278,7 @@ func TestHeartbeat(t *testing.T) {
 
 	check := func(wantSeq uint64) {
 		t.Helper()
+		ws.SetReadDeadline(time.Now().Add(deadline))
 		_, raw, err := ws.ReadMessage()
 		if err != nil {
 			t.Fatalf("read: %v", err)
