@@ -324,7 +324,7 @@ func TestFaultRefusesBatchAndRecovers(t *testing.T) {
 			if i == 20 {
 				_, errs[i] = f.e.do(context.Background(), func(_ *prep, _ *queue.State, _ time.Time) (any, []queue.Event, error) {
 					return nil, nil, fmt.Errorf("disk on fire")
-				})
+				}, nil)
 				return
 			}
 			_, errs[i] = f.e.Issue(context.Background(), IssueInput{Kiosk: "k1", Service: "general", IdempotencyKey: fmt.Sprint("c", i)})
@@ -361,4 +361,39 @@ func TestFaultRefusesBatchAndRecovers(t *testing.T) {
 		t.Fatalf("engine head %d %s, store head %d %s", eseq, ehash, seq, hash)
 	}
 	t.Logf("%d of 39 succeeded before the fault was cleared", ok)
+}
+
+// TestIssueAcrossDayStart: tickets issued while the service day turns over are
+// all answered with their own ticket, though the batch after theirs may already
+// have opened the next day.
+func TestIssueAcrossDayStart(t *testing.T) {
+	f := newFixture(t)
+	// 03:59:50 in the hall (UTC+8), ten seconds before the day starts at 04:00.
+	f.clock = time.Date(2026, 11, 23, 19, 59, 50, 0, time.UTC)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	days := map[string]int{}
+	for i := range 400 {
+		wg.Go(func() {
+			f.advance(50 * time.Millisecond)
+			v, err := f.e.Issue(context.Background(), IssueInput{Kiosk: "k1", Service: "general", IdempotencyKey: fmt.Sprint(i)})
+			if err != nil {
+				t.Errorf("issue %d: %v", i, err)
+				return
+			}
+			if v.Status != queue.StatusWaiting || v.Token == "" || v.Number == "" || v.ID[9:] != v.Number {
+				t.Errorf("issue %d: incomplete view %+v", i, v)
+			}
+			mu.Lock()
+			days[v.ID[:8]]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if len(days) != 2 {
+		t.Fatalf("tickets by day: %v, want two days", days)
+	}
+	if err := f.st.Verify(1, 0); err != nil {
+		t.Fatal(err)
+	}
 }

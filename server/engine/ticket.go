@@ -36,10 +36,10 @@ type TicketView struct {
 }
 
 // idemRecord is what the private idempotency bucket keeps of an issued ticket,
-// under the ticket's ID (so that a day's records are written in order).
+// under the day and a counter of the day's records.
 type idemRecord struct {
 	Key     string `json:"key"` // kiosk + "\x00" + idempotency key
-	Ticket  string `json:"-"`
+	Ticket  string `json:"ticket"`
 	Service string `json:"service"`
 }
 
@@ -92,15 +92,18 @@ func (e *Engine) Issue(ctx context.Context, in IssueInput) (TicketView, error) {
 			return nil, nil, err
 		}
 		return issueResult{id: d.Ticket, fresh: &iss}, evs, nil
+	}, func(r *request, s *queue.State) {
+		res := r.result.(issueResult)
+		if v, ok := e.viewOf(s, res.id, res.fresh); ok {
+			r.result = v
+		} else {
+			r.err = queue.Errorf(queue.ECONFLICT, "the ticket of this idempotency key, %s, belongs to an earlier day; use a new key", res.id)
+		}
 	})
 	if err != nil {
 		return TicketView{}, err
 	}
-	res := r.result.(issueResult)
-	view, ok := e.ticketView(res.id, res.fresh)
-	if !ok {
-		return TicketView{}, queue.Errorf(queue.ECONFLICT, "the ticket of this idempotency key, %s, belongs to an earlier day; use a new key", res.id)
-	}
+	view := r.result.(TicketView)
 	if len(r.recs) > 0 {
 		view.Hash = r.recs[0].Hash
 	} else if rec, err := e.store.Event(view.Seq); err == nil {
@@ -117,32 +120,34 @@ type issueResult struct {
 }
 
 // ticketView describes a ticket of the committed state, without its log hash.
-// With fresh, the people ahead and the wait are taken from the issuing command
-// instead of being counted again.
-func (e *Engine) ticketView(id string, fresh *queue.Issued) (TicketView, bool) {
+func (e *Engine) ticketView(id string) (TicketView, bool) {
 	var v TicketView
 	var ok bool
-	e.Read(func(s *queue.State, _ uint64, _ string) {
-		t, found := s.Tickets[id]
-		if !found {
-			return
-		}
-		ok = true
-		var ahead int
-		var wait time.Duration
-		if fresh != nil {
-			ahead, wait = fresh.Ahead, fresh.Wait
-		} else {
-			ahead = s.Ahead(e.hall, t)
-			wait = s.EstimateWait(e.hall, t.Service, ahead)
-		}
-		v = TicketView{
-			ID: t.ID, Number: t.Number, Service: t.Service, Priority: t.Priority, Status: t.Status,
-			IssuedAt: t.IssuedAt, Ahead: ahead, ETASeconds: int(wait.Seconds()),
-			Window: t.Window, LastWindow: t.LastWindow, CalledAt: t.CalledAt, Token: e.Token(t.ID), Seq: t.IssueSeq,
-		}
-	})
+	e.Read(func(s *queue.State, _ uint64, _ string) { v, ok = e.viewOf(s, id, nil) })
 	return v, ok
+}
+
+// viewOf describes a ticket of s, without its log hash. With fresh, the people
+// ahead and the wait are taken from the issuing command instead of being counted
+// again.
+func (e *Engine) viewOf(s *queue.State, id string, fresh *queue.Issued) (TicketView, bool) {
+	t, found := s.Tickets[id]
+	if !found {
+		return TicketView{}, false
+	}
+	var ahead int
+	var wait time.Duration
+	if fresh != nil {
+		ahead, wait = fresh.Ahead, fresh.Wait
+	} else {
+		ahead = s.Ahead(e.hall, t)
+		wait = s.EstimateWait(e.hall, t.Service, ahead)
+	}
+	return TicketView{
+		ID: t.ID, Number: t.Number, Service: t.Service, Priority: t.Priority, Status: t.Status,
+		IssuedAt: t.IssuedAt, Ahead: ahead, ETASeconds: int(wait.Seconds()),
+		Window: t.Window, LastWindow: t.LastWindow, CalledAt: t.CalledAt, Token: e.Token(t.ID), Seq: t.IssueSeq,
+	}, true
 }
 
 // TicketByToken returns the ticket whose status token is given.
@@ -154,7 +159,7 @@ func (e *Engine) TicketByToken(token string) (TicketView, error) {
 		return TicketView{}, queue.Errorf(queue.ENOTFOUND, "no ticket for this link today; numbers are valid on the day they are issued").
 			Zh("未找到该号码；号码仅在取号当日有效")
 	}
-	v, ok := e.ticketView(id, nil)
+	v, ok := e.ticketView(id)
 	if !ok {
 		return TicketView{}, queue.Errorf(queue.ENOTFOUND, "no ticket for this link today")
 	}
@@ -173,7 +178,7 @@ func (e *Engine) CancelByToken(ctx context.Context, token string) (TicketView, e
 	if _, err := e.do(ctx, func(_ *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
 		evs, err := s.Cancel(e.hall, now, v.ID, "")
 		return nil, evs, err
-	}); err != nil {
+	}, nil); err != nil {
 		return TicketView{}, err
 	}
 	return e.TicketByToken(token)

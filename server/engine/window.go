@@ -122,16 +122,11 @@ func (e *Engine) Act(ctx context.Context, in ActInput) (ActResult, error) {
 	r, err := e.do(ctx, func(_ *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
 		evs, err := cmd(s, now)
 		return nil, evs, err
-	})
-	if err != nil {
-		return ActResult{}, err
-	}
-	res := ActResult{Events: r.recs}
-	if n := len(r.recs); n > 0 {
-		res.Seq, res.Hash = r.recs[n-1].Seq, r.recs[n-1].Hash
-	}
-	e.Read(func(s *queue.State, _ uint64, _ string) {
-		res.Window = s.Window(in.Window)
+	}, func(r *request, s *queue.State) {
+		res := ActResult{Events: r.recs, Window: s.Window(in.Window)}
+		if n := len(r.recs); n > 0 {
+			res.Seq, res.Hash = r.recs[n-1].Seq, r.recs[n-1].Hash
+		}
 		for _, rec := range r.recs {
 			var d struct {
 				Ticket string `json:"ticket"`
@@ -143,6 +138,11 @@ func (e *Engine) Act(ctx context.Context, in ActInput) (ActResult, error) {
 				}
 			}
 		}
+		r.result = res
 	})
+	if err != nil {
+		return ActResult{}, err
+	}
+	res := r.result.(ActResult)
 	return res, nil
 }

@@ -1,0 +1,23 @@
+# Shortcuts; each target runs the same script or command README.md documents.
+.PHONY: demo test bench build fmt
+
+demo:
+	bash deploy/demo.sh
+
+test:
+	bash deploy/test.sh
+
+# The benchmark figures of README.md.
+bench:
+	go test -run '^$$' -bench 'IssueTicket|BoltUpdateBaseline' -benchtime 5s ./server/engine/ ./server/store/
+	go test -run '^$$' -bench 'Broadcast' -benchtime 300x ./server/stream/
+
+build:
+	mkdir -p bin
+	go build -o bin/hallq-server ./server
+	go build -o bin/printtest ./printer/cmd/printtest
+	go build -o bin/virtualprinter ./printer/cmd/virtualprinter
+	go build -o bin/hashpw ./server/config/cmd/hashpw
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
