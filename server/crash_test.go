@@ -271,6 +271,9 @@ id = "kiosk-1"
 kind = "kiosk"
 name = "取号机"
 token_sha256 = %q
+
+[limits]
+tickets_per_kiosk_per_minute = 10000
 `, hash, sum)
 	path = filepath.Join(t.TempDir(), "hallq.toml")
 	if err := os.WriteFile(path, []byte(toml), 0o600); err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/time/rate"
 
 	"hallq/server/queue"
 	"hallq/server/store"
@@ -94,19 +95,56 @@ func sessionKey(cookie string) []byte {
 	return sum[:]
 }
 
-// loginLimiter slows down password guessing: after five failures for a username,
-// further attempts are refused for a minute.
+// loginLimiter slows down password guessing: after max failures (default 5) for
+// a username within a minute, further attempts are refused until a minute has
+// passed since the oldest of them.
 type loginLimiter struct {
 	mu    sync.Mutex
 	fails map[string][]time.Time
+	max   int
 }
 
 func (l *loginLimiter) blocked(user string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	recent := slices.DeleteFunc(l.fails[user], func(t time.Time) bool { return now.Sub(t) > time.Minute })
-	l.fails[user] = recent
-	return len(recent) >= 5
+	if len(recent) == 0 {
+		delete(l.fails, user)
+	} else {
+		l.fails[user] = recent
+	}
+	limit := l.max
+	if limit <= 0 {
+		limit = 5
+	}
+	return len(recent) >= limit
+}
+
+// deviceLimiter bounds how fast each device may issue tickets: a token bucket
+// per device, refilled at perMinute a minute, holding as many.
+type deviceLimiter struct {
+	mu        sync.Mutex
+	perMinute int
+	buckets   map[string]*rate.Limiter
+}
+
+func newDeviceLimiter(perMinute int) *deviceLimiter {
+	return &deviceLimiter{perMinute: perMinute, buckets: map[string]*rate.Limiter{}}
+}
+
+// allow reports whether the device may issue one more ticket now.
+func (l *deviceLimiter) allow(device string) bool {
+	if l.perMinute <= 0 {
+		return true
+	}
+	l.mu.Lock()
+	b, ok := l.buckets[device]
+	if !ok {
+		b = rate.NewLimiter(rate.Limit(float64(l.perMinute)/60), l.perMinute)
+		l.buckets[device] = b
+	}
+	l.mu.Unlock()
+	return b.Allow()
 }
 
 func (l *loginLimiter) fail(user string, now time.Time) {

@@ -52,6 +52,11 @@ type Options struct {
 	AllowedOrigins []string
 	// MaxBody limits request bodies (default 64 KiB).
 	MaxBody int64
+	// TicketsPerKioskPerMinute bounds how fast one kiosk issues tickets (a
+	// burst of the same size is allowed); 0 means no limit.
+	TicketsPerKioskPerMinute int
+	// LoginAttemptsPerMinute bounds failed sign-ins per username (default 5).
+	LoginAttemptsPerMinute int
 }
 
 // Server serves the API. Create it with New; it is an http.Handler.
@@ -70,6 +75,7 @@ type Server struct {
 	allowedOrigins []string
 	maxBody        int64
 	limiter        *loginLimiter
+	kioskLimit     *deviceLimiter
 	started        time.Time
 	mux            *http.ServeMux
 }
@@ -80,7 +86,8 @@ func New(o Options) *Server {
 		engine: o.Engine, store: o.Store, hall: o.Engine.Hall(), metrics: o.Metrics, log: o.Logger,
 		staff: map[string]*Staff{}, devices: o.Devices, notices: o.Notices, cards: o.Cards,
 		address: o.Address, publicURL: strings.TrimRight(o.PublicURL, "/"), allowedOrigins: o.AllowedOrigins,
-		maxBody: o.MaxBody, limiter: &loginLimiter{fails: map[string][]time.Time{}}, started: time.Now(),
+		maxBody: o.MaxBody, limiter: &loginLimiter{fails: map[string][]time.Time{}, max: o.LoginAttemptsPerMinute},
+		kioskLimit: newDeviceLimiter(o.TicketsPerKioskPerMinute), started: time.Now(),
 		mux: http.NewServeMux(),
 	}
 	if s.log == nil {

@@ -72,6 +72,12 @@ func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if !s.kioskLimit.allow(dev.ID) {
+		s.writeError(w, r, &queue.Error{Code: "ERATE",
+			Message:   "this kiosk is issuing tickets faster than the hall allows; wait a moment",
+			MessageZH: "取号过于频繁，请稍候再试"})
+		return
+	}
 	if req.Service == "" {
 		s.writeError(w, r, queue.Errorf(queue.EINVALID, "service: required").Zh("请选择业务"))
 		return

@@ -16,11 +16,22 @@ type actRequest struct {
 }
 
 type actResponse struct {
-	Action string            `json:"action"`
-	Seq    uint64            `json:"seq"`
-	Hash   string            `json:"hash"`
-	Window queue.WindowState `json:"window"`
-	Ticket *actTicket        `json:"ticket,omitempty"`
+	Action string     `json:"action"`
+	Seq    uint64     `json:"seq"`
+	Hash   string     `json:"hash"`
+	Window actWindow  `json:"window"`
+	Ticket *actTicket `json:"ticket,omitempty"`
+}
+
+// actWindow is a window's state after an action.
+type actWindow struct {
+	ID                string `json:"id"`
+	Status            string `json:"status"`
+	Staff             string `json:"staff,omitempty"`
+	Current           string `json:"current,omitempty"` // ticket ID being served
+	Served            int    `json:"served"`
+	NoShows           int    `json:"no_shows"`
+	AvgServiceSeconds int    `json:"avg_service_seconds"`
 }
 
 type actTicket struct {
@@ -60,7 +71,12 @@ func (s *Server) handleWindowAction(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := actResponse{Action: action, Seq: res.Seq, Hash: res.Hash, Window: res.Window}
+	ws := res.Window
+	out := actResponse{Action: action, Seq: res.Seq, Hash: res.Hash, Window: actWindow{
+		ID: ws.ID, Status: ws.Status, Staff: ws.Staff, Current: ws.Current, Served: ws.Served, NoShows: ws.NoShows}}
+	if ws.Served > 0 {
+		out.Window.AvgServiceSeconds = int(ws.ServiceTime.Seconds()) / ws.Served
+	}
 	if t := res.Ticket; t != nil {
 		out.Ticket = &actTicket{ID: t.ID, Number: t.Number, Service: t.Service, Status: t.Status}
 	}

@@ -290,4 +290,9 @@ text_en = "This is a demonstration hall; numbers and data are for trying the sys
 [[notices]]
 text_zh = "请留意叫号，过号可在 30 分钟内到原窗口申请恢复排队。"
 text_en = "Please listen for your number. If you miss it, ask at the window within 30 minutes to rejoin the queue."
+
+# The demo is driven by scripts and load tests as well as by people: its kiosk
+# may issue as fast as the server allows.
+[limits]
+tickets_per_kiosk_per_minute = 10000
 `
