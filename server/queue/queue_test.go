@@ -3,6 +3,7 @@ package queue
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -385,13 +386,19 @@ func TestNoShowAndReinstate(t *testing.T) {
 	if d := evs[0].Data.(*TicketReinstatedData); d.After != "20261123-A003" {
 		t.Errorf("placed after %q, want 20261123-A003", d.After)
 	}
+	want := []string{"A002", "A003", "A001", "A004", "A005"}
+	if up := w.s.Upcoming(w.h, "1", 10); fmt.Sprint(up) != fmt.Sprint(want) {
+		t.Errorf("Upcoming: got %v, want %v", up, want)
+	}
+	if up := w.s.Upcoming(w.h, "1", 2); fmt.Sprint(up) != fmt.Sprint(want[:2]) {
+		t.Errorf("Upcoming(2): got %v, want %v", up, want[:2])
+	}
 	var order []string
 	for range 5 {
 		d := w.next("1")
 		order = append(order, d.Number)
 		w.do(w.s.Complete(w.h, w.now, "1"))
 	}
-	want := []string{"A002", "A003", "A001", "A004", "A005"}
 	for i := range want {
 		if order[i] != want[i] {
 			t.Fatalf("order after reinstatement: got %v, want %v", order, want)
