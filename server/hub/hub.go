@@ -19,6 +19,10 @@ const publishBacklog = 64
 // Data is the event's exact stored bytes. Encoded is an optional encoding of
 // Data made once for all receivers by the transport (for example a
 // *websocket.PreparedMessage); the hub passes it along without looking at it.
+//
+// Log events have seqs from 1. An Event with Seq 0 is not from the log: a
+// transport may send its own signals to every subscriber that way (the
+// stream sends heartbeats), and the hub treats them like any other event.
 type Event struct {
 	Seq     uint64
 	Data    []byte
@@ -131,6 +135,12 @@ func (h *Hub) Publish(events ...Event) {
 	case h.publish <- batch:
 	case <-h.quit:
 	}
+}
+
+// Done returns a channel that is closed when Close is called, so that
+// goroutines publishing to the hub can end with it.
+func (h *Hub) Done() <-chan struct{} {
+	return h.quit
 }
 
 // Len returns the number of current subscriptions, for example for a gauge.

@@ -238,6 +238,11 @@ func TestUnsubscribeAfterDrop(t *testing.T) {
 func TestClose(t *testing.T) {
 	h := New(Options{})
 	subs := []*Subscription{h.Subscribe(), h.Subscribe()}
+	select {
+	case <-h.Done():
+		t.Fatalf("Done closed before Close")
+	default:
+	}
 	h.Close()
 	for i, s := range subs {
 		waitClosed(t, s)
@@ -247,6 +252,11 @@ func TestClose(t *testing.T) {
 	}
 	if got := h.Len(); got != 0 {
 		t.Errorf("got Len %d, want 0", got)
+	}
+	select {
+	case <-h.Done():
+	default:
+		t.Errorf("Done not closed after Close")
 	}
 
 	// Everything stays usable and returns after Close.

@@ -1,25 +1,16 @@
 package stream
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"hallq/server/hub"
 )
-
-// Heartbeat is the heartbeat message of the stream. Every event up to and
-// including Seq was sent on the connection before it.
-type Heartbeat struct {
-	Type string    `json:"type"` // always "heartbeat"
-	Seq  uint64    `json:"seq"`  // seq of the head of the log
-	Hash string    `json:"hash"` // hash of the head of the log
-	Time time.Time `json:"time"` // server time, UTC
-}
 
 // errClientGone ends a stream whose client closed the connection or stopped
 // answering pings.
@@ -42,12 +33,17 @@ func (e *endError) Error() string {
 func (e *endError) Unwrap() error { return e.err }
 
 // conn is one stream. Its fields belong to the write pump, the goroutine
-// running serve, except ws, whose read side belongs to the read pump.
+// running serve, except ws, whose read side belongs to the read pump, and
+// those under mu.
 type conn struct {
 	srv  *Server
 	ws   *websocket.Conn
 	last uint64 // seq of the last event sent
 	log  *slog.Logger
+
+	mu       sync.Mutex
+	sub      *hub.Subscription // set by the write pump once subscribed
+	readDone bool              // set by the read pump when it returns
 }
 
 // serve is the write pump. It starts the read pump, streams until the
@@ -89,10 +85,20 @@ func (c *conn) serve() {
 }
 
 // readPump reads and discards what the client sends, answering pings and
-// keeping the read deadline one PongTimeout ahead of the last pong. It
-// closes done when the connection fails or the client closes it.
+// keeping the read deadline one PongTimeout ahead of the last pong. When the
+// connection fails or the client closes it, it closes done and ends the
+// subscription, which wakes the write pump.
 func (c *conn) readPump(done chan<- struct{}) {
-	defer close(done)
+	defer func() {
+		close(done)
+		c.mu.Lock()
+		c.readDone = true
+		sub := c.sub
+		c.mu.Unlock()
+		if sub != nil {
+			c.srv.hub.Unsubscribe(sub)
+		}
+	}()
 	timeout := c.srv.opts.PongTimeout
 	c.ws.SetReadLimit(readLimit)
 	c.ws.SetReadDeadline(time.Now().Add(timeout))
@@ -106,8 +112,8 @@ func (c *conn) readPump(done chan<- struct{}) {
 	}
 }
 
-// stream sends the catch-up and then live events, heartbeats and pings
-// until an error ends it.
+// stream sends the catch-up, then live events and the signals the server
+// publishes with them (heartbeats, pings), until an error ends it.
 func (c *conn) stream(readDone <-chan struct{}) error {
 	// Catch up from the log before subscribing, so that a long backlog
 	// cannot overflow the live queue.
@@ -116,41 +122,56 @@ func (c *conn) stream(readDone <-chan struct{}) error {
 	}
 	sub := c.srv.hub.Subscribe()
 	defer c.srv.hub.Unsubscribe(sub)
+	c.mu.Lock()
+	gone := c.readDone
+	c.sub = sub
+	c.mu.Unlock()
+	if gone {
+		return errClientGone
+	}
 	// Every event committed from now on is published to sub; the
 	// heartbeat sends those committed earlier, up to the head. sub may
 	// repeat some of them, which are skipped by seq.
-	if err := c.heartbeat(readDone); err != nil {
+	if err := c.heartbeat(nil, readDone); err != nil {
 		return err
 	}
 
-	heartbeat := time.NewTicker(c.srv.opts.HeartbeatInterval)
-	defer heartbeat.Stop()
-	ping := time.NewTicker(c.srv.opts.PongTimeout * 9 / 10)
-	defer ping.Stop()
-	for {
-		select {
-		case ev, ok := <-sub.C:
-			if !ok {
-				if sub.Dropped() {
-					return &endError{code: CloseSlowConsumer, reason: "slow consumer"}
-				}
-				return &endError{code: websocket.CloseGoingAway, reason: "server shutting down"}
-			}
-			if err := c.sendLive(ev, readDone); err != nil {
-				return err
-			}
-		case <-heartbeat.C:
-			if err := c.heartbeat(readDone); err != nil {
-				return err
-			}
-		case <-ping.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.srv.opts.WriteTimeout)); err != nil {
-				return fmt.Errorf("stream: ping: %w", err)
-			}
-		case <-readDone:
-			return errClientGone
+	// One plain receive per event: the subscription also carries the
+	// server's heartbeats and pings, and is ended by the read pump when the
+	// client goes.
+	for ev := range sub.C {
+		var err error
+		if ev.Seq == 0 {
+			err = c.signal(ev, readDone)
+		} else {
+			err = c.sendLive(ev, readDone)
+		}
+		if err != nil {
+			return err
 		}
 	}
+	select {
+	case <-readDone:
+		return errClientGone
+	default:
+	}
+	if sub.Dropped() {
+		return &endError{code: CloseSlowConsumer, reason: "slow consumer"}
+	}
+	return &endError{code: websocket.CloseGoingAway, reason: "server shutting down"}
+}
+
+// signal handles a heartbeat or ping published by the server.
+func (c *conn) signal(ev *hub.Event, readDone <-chan struct{}) error {
+	switch sig := ev.Encoded.(type) {
+	case *heartbeatSignal:
+		return c.heartbeat(sig, readDone)
+	case pingSignal:
+		if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.srv.opts.WriteTimeout)); err != nil {
+			return fmt.Errorf("stream: ping: %w", err)
+		}
+	}
+	return nil
 }
 
 // sendLive sends a published event unless it was sent already, first
@@ -231,31 +252,39 @@ func (c *conn) send(ev *hub.Event) error {
 }
 
 // heartbeat sends any committed events the client has not had yet, then a
-// heartbeat naming the head of the log.
-func (c *conn) heartbeat(readDone <-chan struct{}) error {
-	seq, hash := c.srv.src.Head()
-	if err := c.sendFromLog(seq, readDone); err != nil {
+// heartbeat naming the head of the log: sig's, made once for all streams,
+// or, when sig is nil or older than the last event sent, one made here.
+//
+// The log may serve an event a moment before its head names it; a heartbeat
+// that would name a seq before the last event sent is skipped, so that every
+// heartbeat names the last event sent before it.
+func (c *conn) heartbeat(sig *heartbeatSignal, readDone <-chan struct{}) error {
+	if sig == nil || sig.seq < c.last {
+		seq, hash := c.srv.src.Head()
+		if seq < c.last {
+			return nil
+		}
+		sig = &heartbeatSignal{seq: seq, msg: encodeHeartbeat(seq, hash, time.Now())}
+	}
+	if err := c.sendFromLog(sig.seq, readDone); err != nil {
 		return err
 	}
-	if c.last < seq {
+	if c.last != sig.seq {
 		return &endError{
 			code:   websocket.CloseInternalServerErr,
 			reason: "log unavailable",
-			err:    fmt.Errorf("stream: head is %d but the log ends at %d", seq, c.last),
+			err:    fmt.Errorf("stream: head is %d but the log ends at %d", sig.seq, c.last),
 		}
 	}
-	msg, err := json.Marshal(Heartbeat{
-		Type: "heartbeat",
-		Seq:  seq,
-		Hash: hash,
-		Time: time.Now().UTC().Truncate(time.Millisecond),
-	})
-	if err != nil {
-		return fmt.Errorf("stream: encode heartbeat: %w", err)
-	}
 	c.ws.SetWriteDeadline(time.Now().Add(c.srv.opts.WriteTimeout))
-	if err := c.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
-		return fmt.Errorf("stream: send heartbeat %d: %w", seq, err)
+	var err error
+	if sig.pm != nil {
+		err = c.ws.WritePreparedMessage(sig.pm)
+	} else {
+		err = c.ws.WriteMessage(websocket.TextMessage, sig.msg)
+	}
+	if err != nil {
+		return fmt.Errorf("stream: send heartbeat %d: %w", sig.seq, err)
 	}
 	return nil
 }

@@ -32,7 +32,11 @@
 // pump, the only one that writes (events, heartbeats, pings, the close
 // frame), with a deadline on every write; a read pump reads and discards
 // what the client sends, with a small read limit, and ends the stream when
-// no pong arrives within Options.PongTimeout.
+// no pong arrives within Options.PongTimeout. The write pump waits on its
+// hub subscription alone: a goroutine started by New publishes heartbeats
+// and pings through the hub (as events with seq 0, each heartbeat encoded
+// once for all streams), and the read pump ends the subscription when the
+// client goes.
 //
 // The writer calls Server.Publish after each commit, in seq order; Publish
 // encodes each event once (a websocket.PreparedMessage) for all receivers

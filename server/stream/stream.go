@@ -78,7 +78,9 @@ var _ http.Handler = (*Server)(nil)
 // New returns a Server that streams src and the events published through h.
 // log may be nil. It fails on an AllowedOrigins entry that is not an origin.
 //
-// The Server does not own h: closing h ends every stream with 1001.
+// New starts a goroutine that publishes heartbeats and pings through h. The
+// Server does not own h: closing h ends that goroutine and every stream,
+// with 1001.
 func New(h *hub.Hub, src Source, log *slog.Logger, opts Options) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -118,6 +120,7 @@ func New(h *hub.Hub, src Source, log *slog.Logger, opts Options) (*Server, error
 		// ServeHTTP has checked the origin before upgrading.
 		CheckOrigin: func(*http.Request) bool { return true },
 	}
+	go s.signals()
 	return s, nil
 }
 

@@ -548,3 +548,75 @@ func TestNewRejectsBadOrigins(t *testing.T) {
 		})
 	}
 }
+
+// TestHeartbeatAfterNewerEvent publishes a heartbeat naming a head older
+// than the last event the stream sent: the stream names its own head
+// instead, never a seq before an event the client has.
+func TestHeartbeatAfterNewerEvent(t *testing.T) {
+	log := &memLog{}
+	log.commit(2)
+	s := newTestServer(t, log, serverConfig{})
+	ws := s.dial(t, 0)
+	wantEvents(t, ws, log, 1, 2)
+	if m := read(t, ws); !m.heartbeat() || m.Seq != 2 {
+		t.Fatalf("got %s, want a heartbeat with seq 2", m.raw)
+	}
+	s.srv.Publish(log.commit(1)...)
+	wantEvents(t, ws, log, 3, 3)
+	s.hub.Publish(hub.Event{Encoded: &heartbeatSignal{seq: 2, msg: encodeHeartbeat(2, hashOf(2), time.Now())}})
+	if m := read(t, ws); !m.heartbeat() || m.Seq != 3 || m.Hash != hashOf(3) {
+		t.Fatalf("got %s, want a heartbeat with seq 3", m.raw)
+	}
+}
+
+func TestPing(t *testing.T) {
+	t.Run("answering client stays", func(t *testing.T) {
+		log := &memLog{}
+		s := newTestServer(t, log, serverConfig{opts: Options{PongTimeout: 50 * time.Millisecond}})
+		ws := s.dial(t, 0)
+		pings := make(chan struct{}, 100)
+		ws.SetPingHandler(func(data string) error {
+			select {
+			case pings <- struct{}{}:
+			default:
+			}
+			return ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(deadline))
+		})
+		go func() {
+			for {
+				if _, _, err := ws.NextReader(); err != nil {
+					return
+				}
+			}
+		}()
+		// Several pings, each answered, keep the stream open across
+		// several pong timeouts.
+		for range 5 {
+			select {
+			case <-pings:
+			case <-time.After(deadline):
+				t.Fatalf("no ping after %v", deadline)
+			}
+		}
+		if got := s.srv.Subscribers(); got != 1 {
+			t.Fatalf("got %d subscribers, want 1", got)
+		}
+	})
+	t.Run("silent client is dropped", func(t *testing.T) {
+		log := &memLog{}
+		s := newTestServer(t, log, serverConfig{opts: Options{PongTimeout: 50 * time.Millisecond}})
+		ws := s.dial(t, 0)
+		ws.SetPingHandler(func(string) error { return nil }) // never answers
+		waitSubscribers(t, s.srv, 1)
+		for {
+			if _, err := tryRead(ws); err != nil {
+				var ne interface{ Timeout() bool }
+				if errors.As(err, &ne) && ne.Timeout() {
+					t.Fatalf("got %v, want the server to end the stream", err)
+				}
+				break
+			}
+		}
+		waitSubscribers(t, s.srv, 0)
+	})
+}
