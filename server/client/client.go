@@ -1,0 +1,380 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults for the zero fields of Options.
+const (
+	DefaultTimeout    = 15 * time.Second
+	DefaultMinBackoff = 500 * time.Millisecond
+	DefaultMaxBackoff = 15 * time.Second
+	// DefaultLiveness is how long a stream may stay silent before it is taken
+	// for dead: three of the server's default heartbeats (10 s) and some.
+	DefaultLiveness = 45 * time.Second
+	// DefaultUserAgent is sent when Options.UserAgent is empty.
+	DefaultUserAgent = "hallq-client"
+)
+
+// maxResponse bounds the body of an API answer the client reads.
+const maxResponse = 8 << 20
+
+// sessionCookie is the name of the staff session cookie.
+const sessionCookie = "hallq_session"
+
+// Options configure a Client. The zero value is ready to use.
+type Options struct {
+	// HTTPClient sends the API requests; nil means a client of its own. Its
+	// cookie jar is not used: the Client keeps the staff session itself.
+	HTTPClient *http.Client
+	// Timeout bounds each API request and each websocket handshake, unless
+	// the request's context ends sooner. Zero means DefaultTimeout.
+	Timeout time.Duration
+	// UserAgent is sent with every request. Empty means DefaultUserAgent.
+	UserAgent string
+	// MinBackoff and MaxBackoff bound the wait between stream reconnections,
+	// which doubles from MinBackoff after each failed attempt, with jitter.
+	// Zero means DefaultMinBackoff and DefaultMaxBackoff.
+	MinBackoff, MaxBackoff time.Duration
+	// Liveness is how long a stream may receive nothing (no event, heartbeat
+	// or ping) before the client drops it and reconnects. It must exceed the
+	// server's heartbeat interval. Zero means DefaultLiveness.
+	Liveness time.Duration
+}
+
+// Client calls one hallq server. It is safe for use by many goroutines.
+type Client struct {
+	base  *url.URL
+	token string
+	hc    *http.Client
+	opts  Options
+
+	mu      sync.Mutex
+	session string // staff session cookie value, after Login
+	csrf    string // the session's CSRF token
+}
+
+// New returns a client of the server at baseURL (such as
+// "http://192.168.1.10:8080"), which sends token as its device bearer token
+// (empty for none, as for a staff-only client).
+func New(baseURL, token string, opts Options) (*Client, error) {
+	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("client: server URL %q: %w", baseURL, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("client: server URL %q: want http://host[:port] or https://host[:port]", baseURL)
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = DefaultUserAgent
+	}
+	if opts.MinBackoff <= 0 {
+		opts.MinBackoff = DefaultMinBackoff
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = DefaultMaxBackoff
+	}
+	if opts.MaxBackoff < opts.MinBackoff {
+		opts.MaxBackoff = opts.MinBackoff
+	}
+	if opts.Liveness <= 0 {
+		opts.Liveness = DefaultLiveness
+	}
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = &http.Client{}
+	}
+	return &Client{base: u, token: strings.TrimSpace(token), hc: hc, opts: opts}, nil
+}
+
+// BaseURL returns the server's base URL, without a trailing slash.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// Error is a request the server refused: the JSON error body of the API with
+// the HTTP status. Code is one of the API's stable codes (EINVALID,
+// EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, ECONFLICT, ELIMIT, ETOOLARGE, ERATE,
+// EUNAVAILABLE, EINTERNAL), or empty when the answer was not the API's (a proxy
+// page, say). Any other error of this package means the request may not have
+// reached the server, or its answer was lost: it may be sent again (with the
+// same idempotency key for a ticket).
+type Error struct {
+	Status    int
+	Code      string
+	Message   string
+	MessageZH string
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	if e.Code == "" {
+		return fmt.Sprintf("hallq server: %d %s", e.Status, e.Message)
+	}
+	return fmt.Sprintf("hallq server: %s (%d): %s", e.Code, e.Status, e.Message)
+}
+
+// ErrorCode returns the API code of err if it is, or wraps, an *Error, and ""
+// otherwise.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// NewIdempotencyKey returns a fresh random key for IssueRequest.IdempotencyKey.
+func NewIdempotencyKey() string { return strings.ToLower(rand.Text()) }
+
+// endpoint returns the URL of an API path (starting with /) and query.
+func (c *Client) endpoint(path string, query url.Values) string {
+	u := *c.base
+	u.Path = strings.TrimRight(c.base.Path, "/") + path
+	u.RawPath = ""
+	if len(query) > 0 {
+		u.RawQuery = query.Encode()
+	}
+	return u.String()
+}
+
+// do sends one API request with body (marshalled as JSON unless nil) and
+// decodes a 2xx answer into out (unless nil). A refusal is an *Error.
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	var rd io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("client: %s %s: encode request: %w", method, path, err)
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.endpoint(path, query), rd)
+	if err != nil {
+		return fmt.Errorf("client: %s %s: %w", method, path, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.opts.UserAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	c.authorize(req.Header)
+	c.mu.Lock()
+	if c.session != "" {
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: c.session})
+		if method != http.MethodGet {
+			req.Header.Set("X-CSRF-Token", c.csrf)
+		}
+	}
+	c.mu.Unlock()
+
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("client: %s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return fmt.Errorf("client: %s %s: read answer: %w", method, path, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("client: %s %s: %w", method, path, decodeError(resp.StatusCode, data))
+	}
+	for _, ck := range resp.Cookies() {
+		if ck.Name == sessionCookie {
+			c.mu.Lock()
+			c.session = ck.Value
+			if ck.MaxAge < 0 || ck.Value == "" {
+				c.session, c.csrf = "", ""
+			}
+			c.mu.Unlock()
+		}
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("client: %s %s: decode answer: %w", method, path, err)
+	}
+	return nil
+}
+
+// authorize sets the device bearer token on a request's header.
+func (c *Client) authorize(h http.Header) {
+	if c.token != "" {
+		h.Set("Authorization", "Bearer "+c.token)
+	}
+}
+
+// decodeError builds the *Error of a refused request from its body.
+func decodeError(status int, body []byte) *Error {
+	var eb struct {
+		Error struct {
+			Code      string `json:"code"`
+			Message   string `json:"message"`
+			MessageZH string `json:"message_zh"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(body, &eb); err == nil && eb.Error.Code != "" {
+		return &Error{Status: status, Code: eb.Error.Code, Message: eb.Error.Message, MessageZH: eb.Error.MessageZH}
+	}
+	msg := strings.TrimSpace(string(body))
+	if len(msg) > 200 {
+		msg = msg[:200] + "…"
+	}
+	if msg == "" {
+		msg = http.StatusText(status)
+	}
+	return &Error{Status: status, Message: msg}
+}
+
+// Hall returns the hall's description: services, windows with their publicity
+// cards, priority classes, manual-call reasons, rule parameters and notices.
+func (c *Client) Hall(ctx context.Context) (*Hall, error) {
+	var h Hall
+	if err := c.do(ctx, http.MethodGet, "/api/v1/hall", nil, nil, &h); err != nil {
+		return nil, err
+	}
+	return &h, nil
+}
+
+// Board returns the public snapshot of the hall.
+func (c *Client) Board(ctx context.Context) (*Board, error) {
+	var b Board
+	if err := c.do(ctx, http.MethodGet, "/api/v1/board", nil, nil, &b); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// Window returns the public state of one window, with its publicity card.
+func (c *Client) Window(ctx context.Context, id string) (*WindowDetail, error) {
+	var w WindowDetail
+	if err := c.do(ctx, http.MethodGet, "/api/v1/windows/"+url.PathEscape(id), nil, nil, &w); err != nil {
+		return nil, err
+	}
+	return &w, nil
+}
+
+// Ticket returns the state of the ticket with the given token (the one its
+// receipt's QR code carries).
+func (c *Client) Ticket(ctx context.Context, token string) (*Ticket, error) {
+	var out struct {
+		Ticket Ticket `json:"ticket"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/api/v1/tickets/"+url.PathEscape(token), nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out.Ticket, nil
+}
+
+// IssueTicket takes a number, as a kiosk. The same kiosk sending the same
+// IdempotencyKey again gets the same ticket, so a request whose answer was lost
+// can be retried safely; the key must not be empty (see NewIdempotencyKey).
+func (c *Client) IssueTicket(ctx context.Context, req IssueRequest) (*Ticket, error) {
+	if req.IdempotencyKey == "" {
+		return nil, errors.New("client: issue ticket: an idempotency key is required")
+	}
+	var out struct {
+		Ticket Ticket `json:"ticket"`
+	}
+	if err := c.do(ctx, http.MethodPost, "/api/v1/tickets", nil, req, &out); err != nil {
+		return nil, err
+	}
+	return &out.Ticket, nil
+}
+
+// CancelTicket withdraws a waiting ticket on behalf of its holder.
+func (c *Client) CancelTicket(ctx context.Context, token string) (*Ticket, error) {
+	var out struct {
+		Ticket Ticket `json:"ticket"`
+	}
+	if err := c.do(ctx, http.MethodPost, "/api/v1/tickets/"+url.PathEscape(token)+"/cancel", nil, struct{}{}, &out); err != nil {
+		return nil, err
+	}
+	return &out.Ticket, nil
+}
+
+// DeviceMe returns the device the client's token belongs to.
+func (c *Client) DeviceMe(ctx context.Context) (*Device, error) {
+	var d Device
+	if err := c.do(ctx, http.MethodGet, "/api/v1/devices/me", nil, nil, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// Events returns a page of the public log: the published events after seq
+// after, at most limit (1 to 1000) of them.
+func (c *Client) Events(ctx context.Context, after uint64, limit int) (*EventsPage, error) {
+	q := url.Values{"after": {strconv.FormatUint(after, 10)}, "limit": {strconv.Itoa(limit)}}
+	var p EventsPage
+	if err := c.do(ctx, http.MethodGet, "/api/v1/events", q, nil, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// Health returns the server's health check: its hall and the head of its log.
+func (c *Client) Health(ctx context.Context) (*Health, error) {
+	var h Health
+	if err := c.do(ctx, http.MethodGet, "/healthz", nil, nil, &h); err != nil {
+		return nil, err
+	}
+	return &h, nil
+}
+
+// Login signs a staff member in to a window (window may be empty for a person
+// with only one). The Client keeps the session: later Act calls use it.
+func (c *Client) Login(ctx context.Context, username, password, window string) (*Session, error) {
+	var s Session
+	body := struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+		Window   string `json:"window,omitempty"`
+	}{username, password, window}
+	if err := c.do(ctx, http.MethodPost, "/api/v1/login", nil, body, &s); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.csrf = s.CSRFToken
+	c.mu.Unlock()
+	return &s, nil
+}
+
+// Logout ends the staff session.
+func (c *Client) Logout(ctx context.Context) error {
+	err := c.do(ctx, http.MethodPost, "/api/v1/logout", nil, struct{}{}, nil)
+	c.mu.Lock()
+	c.session, c.csrf = "", ""
+	c.mu.Unlock()
+	return err
+}
+
+// Act performs a window action as the signed-in staff member: one of open,
+// pause, resume, close, call-next, recall, no-show, complete, transfer
+// (req.Service), call (req.Number, req.Reason), reinstate and cancel
+// (req.Number).
+func (c *Client) Act(ctx context.Context, window, action string, req ActRequest) (*ActResult, error) {
+	var out ActResult
+	path := "/api/v1/windows/" + url.PathEscape(window) + "/" + url.PathEscape(action)
+	if err := c.do(ctx, http.MethodPost, path, nil, req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -1,0 +1,276 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// CloseSlowConsumer is the close code of a stream the server dropped because
+// the client fell behind; the client resumes at once.
+const CloseSlowConsumer = 4000
+
+// maxMessage bounds one message of the stream.
+const maxMessage = 1 << 20
+
+// StreamState is the state of a stream's connection.
+type StreamState int
+
+// The states a stream reports through StreamHandler.Status.
+const (
+	// StreamConnecting: dialling the server.
+	StreamConnecting StreamState = iota
+	// StreamCatchingUp: connected; receiving the events after the last one
+	// delivered, up to the head of the log.
+	StreamCatchingUp
+	// StreamLive: a heartbeat confirmed that every event up to the head was
+	// delivered; new events arrive as they are committed.
+	StreamLive
+	// StreamDown: the connection failed or ended (Err says why); the next
+	// attempt comes after Retry.
+	StreamDown
+)
+
+// String returns the state's name.
+func (s StreamState) String() string {
+	switch s {
+	case StreamConnecting:
+		return "connecting"
+	case StreamCatchingUp:
+		return "catching up"
+	case StreamLive:
+		return "live"
+	case StreamDown:
+		return "down"
+	}
+	return "StreamState(" + strconv.Itoa(int(s)) + ")"
+}
+
+// StreamStatus is a change of a stream's connection.
+type StreamStatus struct {
+	State StreamState
+	// Last is the seq of the last event delivered.
+	Last uint64
+	// Err is why the connection is down (StreamDown only). An *Error means the
+	// server refused the stream: ECONFLICT when Last is beyond the end of its
+	// log, which a display must treat as the server's log having changed.
+	Err error
+	// Retry is the wait before the next attempt (StreamDown only).
+	Retry time.Duration
+}
+
+// Heartbeat is the stream's heartbeat: every event up to and including Seq has
+// been delivered before it, and Hash is the hash of event Seq on the server.
+type Heartbeat struct {
+	Seq  uint64
+	Hash string
+	Time time.Time // server time
+}
+
+// StreamHandler receives a stream's events, heartbeats and connection states,
+// all from the goroutine that called Stream. Nil functions are skipped.
+type StreamHandler struct {
+	// Event receives the next event of the log, seq being one more than the
+	// one before, as its exact published bytes, which it may keep. An error
+	// ends Stream with that error; the event counts as not delivered.
+	Event func(seq uint64, raw []byte) error
+	// Heartbeat receives each heartbeat. An error ends Stream with it.
+	Heartbeat func(hb Heartbeat) error
+	// Status receives every change of the connection.
+	Status func(st StreamStatus)
+}
+
+// handlerError carries an error returned by the handler, which ends Stream.
+type handlerError struct{ err error }
+
+func (e *handlerError) Error() string { return e.err.Error() }
+func (e *handlerError) Unwrap() error { return e.err }
+
+// Stream follows the public log from the event after seq after until ctx ends
+// or a handler function fails. It delivers each event once and in order, and
+// reconnects whatever happens to the connection: after a failure with a
+// backoff doubling from Options.MinBackoff to Options.MaxBackoff (with
+// jitter), at once when dropped as a slow consumer, resuming after the last
+// event delivered. It returns ctx's error, or the handler's error wrapped.
+func (c *Client) Stream(ctx context.Context, after uint64, h StreamHandler) error {
+	last := after
+	status := func(st StreamStatus) {
+		if h.Status != nil {
+			st.Last = last
+			h.Status(st)
+		}
+	}
+	failures := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		status(StreamStatus{State: StreamConnecting})
+		live, err := c.streamOnce(ctx, &last, h, status)
+		if herr, ok := errors.AsType[*handlerError](err); ok {
+			return fmt.Errorf("client: stream after %d: %w", last, herr.err)
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
+		if live {
+			failures = 0
+		}
+		wait := c.backoff(failures)
+		if ce, ok := errors.AsType[*websocket.CloseError](err); ok && ce.Code == CloseSlowConsumer {
+			wait = 0
+		} else {
+			failures++
+		}
+		status(StreamStatus{State: StreamDown, Err: err, Retry: wait})
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-t.C:
+			}
+		}
+	}
+}
+
+// backoff returns the wait before the next attempt after n failures in a row:
+// MinBackoff doubled n times, at most MaxBackoff, of which a random half.
+func (c *Client) backoff(n int) time.Duration {
+	d := c.opts.MinBackoff
+	for range min(n, 30) {
+		d *= 2
+		if d >= c.opts.MaxBackoff {
+			d = c.opts.MaxBackoff
+			break
+		}
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// streamURL returns the websocket URL of the stream after seq after.
+func (c *Client) streamURL(after uint64) string {
+	u, _ := url.Parse(c.endpoint("/api/v1/ws", url.Values{"after": {strconv.FormatUint(after, 10)}}))
+	if u.Scheme == "https" {
+		u.Scheme = "wss"
+	} else {
+		u.Scheme = "ws"
+	}
+	return u.String()
+}
+
+// streamOnce runs one connection until it fails. It reports whether the
+// connection went live.
+func (c *Client) streamOnce(ctx context.Context, last *uint64, h StreamHandler, status func(StreamStatus)) (live bool, err error) {
+	dialer := websocket.Dialer{
+		Proxy:            http.ProxyFromEnvironment,
+		HandshakeTimeout: c.opts.Timeout,
+	}
+	if c.hc.Transport != nil {
+		if t, ok := c.hc.Transport.(*http.Transport); ok {
+			dialer.TLSClientConfig = t.TLSClientConfig
+		}
+	}
+	header := http.Header{"User-Agent": {c.opts.UserAgent}}
+	c.authorize(header)
+	dialCtx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	conn, resp, err := dialer.DialContext(dialCtx, c.streamURL(*last), header)
+	cancel()
+	if err != nil {
+		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+			resp.Body.Close()
+			return false, fmt.Errorf("client: stream after %d: %w", *last, decodeError(resp.StatusCode, body))
+		}
+		return false, fmt.Errorf("client: stream after %d: %w", *last, err)
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	status(StreamStatus{State: StreamCatchingUp})
+
+	conn.SetReadLimit(maxMessage)
+	alive := func() { conn.SetReadDeadline(time.Now().Add(c.opts.Liveness)) }
+	conn.SetPingHandler(func(data string) error {
+		alive()
+		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(c.opts.Timeout))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		return err
+	})
+	for {
+		alive()
+		_, msg, err := conn.ReadMessage()
+		if err != nil {
+			return live, fmt.Errorf("client: stream after %d: %w", *last, err)
+		}
+		if bytes.HasPrefix(msg, []byte(`{"seq":`)) {
+			seq, ok := eventSeq(msg)
+			switch {
+			case !ok:
+				return live, fmt.Errorf("client: stream after %d: malformed event %.40q", *last, msg)
+			case seq <= *last:
+				continue // already delivered
+			case seq != *last+1:
+				return live, fmt.Errorf("client: stream after %d: server sent event %d", *last, seq)
+			}
+			if h.Event != nil {
+				if err := h.Event(seq, msg); err != nil {
+					return live, &handlerError{err}
+				}
+			}
+			*last = seq
+			continue
+		}
+		var m struct {
+			Type string    `json:"type"`
+			Seq  uint64    `json:"seq"`
+			Hash string    `json:"hash"`
+			Time time.Time `json:"time"`
+		}
+		if err := json.Unmarshal(msg, &m); err != nil || m.Type != "heartbeat" {
+			continue // a message of a later protocol version
+		}
+		if m.Seq > *last {
+			return live, fmt.Errorf("client: stream after %d: heartbeat names event %d, which was not sent", *last, m.Seq)
+		}
+		if !live {
+			live = true
+			status(StreamStatus{State: StreamLive})
+		}
+		if h.Heartbeat != nil {
+			if err := h.Heartbeat(Heartbeat{Seq: m.Seq, Hash: m.Hash, Time: m.Time}); err != nil {
+				return live, &handlerError{err}
+			}
+		}
+	}
+}
+
+// eventSeq reads the seq at the start of published event bytes.
+func eventSeq(raw []byte) (uint64, bool) {
+	p := raw[len(`{"seq":`):]
+	n := 0
+	for n < len(p) && n < 20 && p[n] >= '0' && p[n] <= '9' {
+		n++
+	}
+	if n == 0 || n == len(p) || p[n] != ',' {
+		return 0, false
+	}
+	seq, err := strconv.ParseUint(string(p[:n]), 10, 64)
+	if err != nil || seq == 0 {
+		return 0, false
+	}
+	return seq, true
+}
