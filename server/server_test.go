@@ -485,3 +485,78 @@ func TestHealthAndMetrics(t *testing.T) {
 	}
 	_ = context.Background
 }
+
+func TestOfflineLeaseAndSync(t *testing.T) {
+	h := newTestHall(t)
+	kiosk := map[string]string{"Authorization": "Bearer " + h.secrets.KioskToken}
+	var lease struct {
+		Lease struct {
+			ID      string `json:"id"`
+			Numbers []struct {
+				Number, Ticket, Token, StatusURL string
+			} `json:"numbers"`
+		} `json:"lease"`
+	}
+	code, raw := do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/leases", kiosk, `{"service":"general","count":5}`, &lease)
+	if code != http.StatusCreated || len(lease.Lease.Numbers) != 5 {
+		t.Fatalf("lease: %d %s", code, raw)
+	}
+	if code, raw := do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/leases", kiosk, `{"service":"social"}`, nil); code != 400 {
+		t.Fatalf("lease of a real-name service: got %d %s, want 400", code, raw)
+	}
+	// An online ticket after the lease gets the next number.
+	_, online, _ := h.issue(`{"service":"general","idempotency_key":"on"}`)
+	if online.Ticket.Number != "A006" {
+		t.Fatalf("online number: got %s, want A006", online.Ticket.Number)
+	}
+	// Three tickets issued offline, synced three times each.
+	issuedAt := time.Now().Add(-2 * time.Minute).UTC().Format(time.RFC3339Nano)
+	for round := range 3 {
+		for _, n := range lease.Lease.Numbers[:3] {
+			var tr ticketResp
+			body := fmt.Sprintf(`{"lease":%q,"number":%q,"issued_at":%q}`, lease.Lease.ID, n.Number, issuedAt)
+			code, raw := do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/tickets/offline", kiosk, body, &tr)
+			want := http.StatusCreated
+			if round > 0 {
+				want = http.StatusOK
+			}
+			if code != want || tr.Ticket.Number != n.Number || tr.Ticket.Token != n.Token {
+				t.Fatalf("sync %s round %d: %d %s", n.Number, round, code, raw)
+			}
+		}
+	}
+	// Each is in the log exactly once, and ahead of the online ticket issued after them.
+	count := map[string]int{}
+	for _, raw := range fetchLog(t, h.srv.URL) {
+		var ev struct {
+			Type string `json:"type"`
+			Data struct {
+				Number string `json:"number"`
+				Lease  string `json:"lease"`
+			} `json:"data"`
+		}
+		json.Unmarshal(raw, &ev)
+		if ev.Type == "ticket.issued" {
+			count[ev.Data.Number]++
+		}
+	}
+	for _, n := range []string{"A001", "A002", "A003", "A006"} {
+		if count[n] != 1 {
+			t.Fatalf("number %s in the log %d times (%v)", n, count[n], count)
+		}
+	}
+	var tr ticketResp
+	do(t, http.DefaultClient, "GET", h.srv.URL+"/api/v1/tickets/"+online.Ticket.Token, nil, "", &tr)
+	if tr.Ticket.Ahead != 3 {
+		t.Errorf("online ticket after three earlier offline ones: ahead %d, want 3", tr.Ticket.Ahead)
+	}
+	var leases struct {
+		Leases []struct {
+			Numbers []struct{ Number string } `json:"numbers"`
+		} `json:"leases"`
+	}
+	do(t, http.DefaultClient, "GET", h.srv.URL+"/api/v1/leases", kiosk, "", &leases)
+	if len(leases.Leases) != 1 || len(leases.Leases[0].Numbers) != 2 {
+		t.Fatalf("unused leased numbers: %+v", leases)
+	}
+}

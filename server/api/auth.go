@@ -41,6 +41,11 @@ type Staff struct {
 	Admin        bool
 }
 
+// offers reports whether a kiosk offers a service.
+func (d *Device) offers(service string) bool {
+	return len(d.Services) == 0 || slices.Contains(d.Services, service)
+}
+
 // Device kinds.
 const (
 	KindKiosk   = "kiosk"

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"slices"
 	"time"
 
 	"hallq/server/engine"
@@ -82,7 +81,7 @@ func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, queue.Errorf(queue.EINVALID, "service: required").Zh("请选择业务"))
 		return
 	}
-	if len(dev.Services) > 0 && !slices.Contains(dev.Services, req.Service) {
+	if !dev.offers(req.Service) {
 		s.writeError(w, r, queue.Errorf(queue.EFORBIDDEN, "kiosk %s does not offer service %q", dev.ID, req.Service))
 		return
 	}

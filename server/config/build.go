@@ -342,6 +342,7 @@ func (p *parser) rules(raw fileRules) queue.Rules {
 	r := queue.Rules{ReinstateWithin: raw.ReinstateWithin.or(queue.DefaultReinstateWithin)}
 	r.ReinstateAfter = p.intIn("rules.reinstate_after", raw.ReinstateAfter, queue.DefaultReinstateAfter, 1, 1000)
 	r.MinSamples = p.intIn("rules.min_samples", raw.MinSamples, queue.DefaultMinSamples, 1, 1000)
+	r.LeaseSize = p.intIn("rules.lease_size", raw.LeaseSize, queue.DefaultLeaseSize, 1, queue.MaxLeaseSize)
 	return r
 }
 

@@ -282,6 +282,7 @@ name_en = "Returned with missing documents"
 reinstate_within = "30m"
 reinstate_after = 2
 min_samples = 3
+lease_size = 10
 
 [[notices]]
 text_zh = "本系统为演示大厅，号码与数据仅供体验。"

@@ -109,6 +109,7 @@ type fileRules struct {
 	ReinstateWithin duration `toml:"reinstate_within"`
 	ReinstateAfter  *int     `toml:"reinstate_after"`
 	MinSamples      *int     `toml:"min_samples"`
+	LeaseSize       *int     `toml:"lease_size"`
 }
 
 type fileNotice struct {

@@ -397,3 +397,41 @@ func TestIssueAcrossDayStart(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestLeaseAndOfflineSync(t *testing.T) {
+	f := newFixture(t)
+	l, err := f.e.GrantLease(context.Background(), "k1", "general", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Numbers) != 3 || l.Numbers[0].Number != "A0001" || l.Numbers[0].Token != f.e.Token(l.Numbers[0].Ticket) {
+		t.Fatalf("lease: %+v", l)
+	}
+	offlineAt := f.now().Add(-time.Minute)
+	in := OfflineInput{Kiosk: "k1", Lease: l.ID, Number: "A0002", IssuedAt: offlineAt}
+	v, replayed, err := f.e.SyncOffline(context.Background(), in)
+	if err != nil || replayed || v.Number != "A0002" || !v.IssuedAt.Equal(offlineAt.Truncate(time.Millisecond)) || len(v.Hash) != 64 {
+		t.Fatalf("sync: %+v %v %v", v, replayed, err)
+	}
+	// The token printed offline finds the ticket.
+	if got, err := f.e.TicketByToken(l.Numbers[1].Token); err != nil || got.ID != v.ID {
+		t.Fatalf("offline token: %+v %v", got, err)
+	}
+	// Syncing again, many times, gives the same ticket and no second event.
+	head, _ := f.st.Head()
+	for range 5 {
+		again, replayed, err := f.e.SyncOffline(context.Background(), in)
+		if err != nil || !replayed || again.ID != v.ID || again.Hash != v.Hash {
+			t.Fatalf("re-sync: %+v %v %v", again, replayed, err)
+		}
+	}
+	if h2, _ := f.st.Head(); h2 != head {
+		t.Fatalf("re-sync appended events: head %d -> %d", head, h2)
+	}
+	if got := f.e.Leases("k1"); len(got) != 1 || len(got[0].Numbers) != 2 {
+		t.Fatalf("leases after sync: %+v", got)
+	}
+	if got := f.e.Leases("k2"); len(got) != 0 {
+		t.Fatalf("another kiosk sees leases: %+v", got)
+	}
+}

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -22,6 +23,16 @@ func (s *State) RollDay(h *Hall, now time.Time) []Event {
 	var evs []Event
 	if s.Day != "" {
 		d := &DaySealedData{Day: s.Day}
+		// Leased numbers never used are voided publicly, so that every gap in
+		// the day's numbering is explained.
+		for _, id := range slices.Sorted(maps.Keys(s.Leases)) {
+			l := s.Leases[id]
+			if unused := l.Unused(); len(unused) > 0 {
+				d.Voided += len(unused)
+				evs = append(evs, Event{Time: now, Type: TypeLeaseVoided, Data: &LeaseData{
+					Lease: l.ID, Kiosk: l.Kiosk, Service: l.Service, Day: l.Day, Numbers: unused}})
+			}
+		}
 		for _, t := range s.Tickets {
 			d.Issued++
 			switch t.Status {
@@ -377,3 +388,110 @@ func (s *State) windowChange(h *Hall, now time.Time, window, staff, typ string, 
 	}
 	return []Event{{Time: now, Type: typ, Data: &WindowData{Window: window, Staff: staff}}}, nil
 }
+
+// LeaseID returns the ID of a lease: its day and first number, "L20261122-A041".
+func LeaseID(day, first string) string { return "L" + TicketID(day, first) }
+
+// GrantLease returns the event that reserves the next numbers of a service for a
+// kiosk to issue while it cannot reach the server. A kiosk holds at most
+// Rules.LeaseSize unused numbers of a service; count (at most that, 0 for all of
+// it) tops its holding up. Real-name services are not leased: per-person limits
+// cannot be checked offline.
+func (s *State) GrantLease(h *Hall, now time.Time, kiosk, service string, count int) ([]Event, error) {
+	if err := s.checkDay(h, now); err != nil {
+		return nil, err
+	}
+	if kiosk == "" {
+		return nil, Errorf(EINVALID, "kiosk: required")
+	}
+	svc, ok := h.Service(service)
+	if !ok {
+		return nil, Errorf(EINVALID, "unknown service %q", service)
+	}
+	if svc.RealName {
+		return nil, Errorf(EINVALID, "%s requires an identity document, which cannot be checked offline; it is not leased", svc.NameEN)
+	}
+	held := 0
+	for _, l := range s.Leases {
+		if l.Kiosk == kiosk && l.Service == service {
+			held += len(l.Unused())
+		}
+	}
+	room := h.Rules.LeaseSize - held
+	if count <= 0 || count > room {
+		count = room
+	}
+	if count <= 0 {
+		return nil, Errorf(ECONFLICT, "kiosk %s already holds %d unused numbers of %s, the most a lease allows", kiosk, held, service)
+	}
+	limit := maxSeq(svc.Digits)
+	if svc.DailyCap > 0 {
+		limit = min(limit, svc.DailyCap)
+	}
+	next := s.Counters[svc.ID] + 1
+	count = min(count, limit-next+1)
+	if count <= 0 {
+		return nil, Errorf(ELIMIT, "%s has issued all %d numbers of today", svc.NameEN, limit)
+	}
+	d := &LeaseData{Kiosk: kiosk, Service: service, Day: s.Day}
+	for i := range count {
+		d.Numbers = append(d.Numbers, FormatNumber(svc, next+i))
+	}
+	d.Lease = LeaseID(s.Day, d.Numbers[0])
+	return []Event{{Time: now, Type: TypeLeaseGranted, Data: d}}, nil
+}
+
+// OfflineIssue is a ticket a kiosk issued offline from a leased number.
+type OfflineIssue struct {
+	Kiosk    string
+	Lease    string
+	Number   string
+	Priority string
+	IssuedAt time.Time // when the kiosk printed it
+}
+
+// IssueLeased returns the event that records a ticket issued offline. It enters
+// the queue by the time it was issued. Issuing the same leased number again
+// returns ErrAlreadyIssued with the ticket, so that a kiosk's sync can be
+// retried.
+func (s *State) IssueLeased(h *Hall, now time.Time, o OfflineIssue) ([]Event, error) {
+	if err := s.checkDay(h, now); err != nil {
+		return nil, err
+	}
+	l, ok := s.Leases[o.Lease]
+	if !ok {
+		return nil, Errorf(ENOTFOUND, "no lease %q today; a lease is valid only on the day it was granted", o.Lease)
+	}
+	if l.Kiosk != o.Kiosk {
+		return nil, Errorf(EFORBIDDEN, "lease %s belongs to kiosk %s", o.Lease, l.Kiosk)
+	}
+	if !slices.Contains(l.Numbers, o.Number) {
+		return nil, Errorf(EINVALID, "number %q is not in lease %s", o.Number, o.Lease)
+	}
+	if l.Used[o.Number] {
+		return nil, &AlreadyIssued{Ticket: TicketID(s.Day, o.Number)}
+	}
+	if l.Voided {
+		return nil, Errorf(ECONFLICT, "lease %s was voided", o.Lease)
+	}
+	if _, ok := h.PriorityRank(o.Priority); !ok {
+		return nil, Errorf(EINVALID, "unknown priority class %q", o.Priority)
+	}
+	at := o.IssuedAt
+	if at.IsZero() || at.After(now) {
+		return nil, Errorf(EINVALID, "issued_at: %s is not a time before now", at.Format(time.RFC3339))
+	}
+	if h.Day(at) != s.Day {
+		return nil, Errorf(EINVALID, "issued_at: %s is not in service day %s", at.Format(time.RFC3339), s.Day)
+	}
+	return []Event{{Time: now, Type: TypeTicketIssued, Data: &TicketIssuedData{
+		Ticket: TicketID(s.Day, o.Number), Number: o.Number, Service: l.Service, Day: s.Day,
+		Priority: o.Priority, Kiosk: o.Kiosk, IssuedAt: at, Lease: l.ID,
+	}}}, nil
+}
+
+// AlreadyIssued is the error of IssueLeased for a leased number issued before:
+// not a failure for a kiosk retrying its sync.
+type AlreadyIssued struct{ Ticket string }
+
+func (e *AlreadyIssued) Error() string { return "ticket " + e.Ticket + " was already issued" }

@@ -56,6 +56,7 @@ type DaySealedData struct {
 	Issued  int    `json:"issued"`
 	Served  int    `json:"served"`
 	Expired int    `json:"expired"`
+	Voided  int    `json:"voided,omitempty"` // leased numbers never used
 }
 
 // TicketIssuedData records a new number. It carries nothing personal.
@@ -67,6 +68,9 @@ type TicketIssuedData struct {
 	Priority string    `json:"priority,omitempty"`
 	Kiosk    string    `json:"kiosk,omitempty"`
 	IssuedAt time.Time `json:"issued_at"`
+	// Lease is set for a ticket a kiosk issued offline from a leased number;
+	// IssuedAt is then when the kiosk printed it, before the server heard of it.
+	Lease string `json:"lease,omitempty"`
 }
 
 // TicketCalledData records a call of a ticket to a window and why it was chosen.

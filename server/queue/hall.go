@@ -88,6 +88,9 @@ type Rules struct {
 	// MinSamples is how many completed services of a service today are needed
 	// before its measured average replaces the configured AvgService in estimates.
 	MinSamples int
+	// LeaseSize is how many numbers of a service a kiosk may hold unused for
+	// issuing while offline.
+	LeaseSize int
 }
 
 // Defaults of the published rules, used where the configuration is silent.
@@ -96,6 +99,8 @@ const (
 	DefaultReinstateWithin = 30 * time.Minute
 	DefaultReinstateAfter  = 2
 	DefaultMinSamples      = 3
+	DefaultLeaseSize       = 10
+	MaxLeaseSize           = 100
 	DefaultAvgService      = 5 * time.Minute
 )
 
@@ -225,6 +230,12 @@ func (h *Hall) Validate() error {
 	}
 	if h.Rules.MinSamples == 0 {
 		h.Rules.MinSamples = DefaultMinSamples
+	}
+	if h.Rules.LeaseSize == 0 {
+		h.Rules.LeaseSize = DefaultLeaseSize
+	}
+	if h.Rules.LeaseSize < 0 || h.Rules.LeaseSize > MaxLeaseSize {
+		return Errorf(EINVALID, "rules.lease_size: %d must be between 1 and %d", h.Rules.LeaseSize, MaxLeaseSize)
 	}
 	if h.DayStart < 0 || h.DayStart >= 24*time.Hour {
 		return Errorf(EINVALID, "hall.day_start: must be within 00:00 and 23:59")

@@ -67,7 +67,7 @@ func TestPropertyReplay(t *testing.T) {
 	services := []string{"general", "tax", "social"}
 	windows := []string{"1", "2", "3", "4"}
 	priorities := []string{"", "", "", "elderly", "disabled"}
-	totalManual, totalReinstated, totalTransferred := 0, 0, 0
+	totalManual, totalReinstated, totalTransferred, totalLeased, totalVoided := 0, 0, 0, 0, 0
 	for seed := range uint64(40) {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 99))
@@ -87,7 +87,18 @@ func TestPropertyReplay(t *testing.T) {
 				win := windows[rng.IntN(len(windows))]
 				var evs []Event
 				var err error
-				switch op := rng.IntN(14); op {
+				switch op := rng.IntN(16); op {
+				case 14:
+					evs, err = w.s.GrantLease(w.h, w.now, []string{"k1", "k2"}[rng.IntN(2)], []string{"general", "social"}[rng.IntN(2)], rng.IntN(6))
+				case 15:
+					for _, id := range slices.Sorted(maps.Keys(w.s.Leases)) {
+						l := w.s.Leases[id]
+						if un := l.Unused(); len(un) > 0 {
+							evs, err = w.s.IssueLeased(w.h, w.now, OfflineIssue{Kiosk: l.Kiosk, Lease: l.ID,
+								Number: un[rng.IntN(len(un))], IssuedAt: w.now.Add(-time.Duration(rng.IntN(600)) * time.Second)})
+							break
+						}
+					}
 				case 0, 1, 2, 3:
 					evs, _, err = w.s.Issue(w.h, w.now, IssueRequest{
 						Service: services[rng.IntN(3)], Priority: priorities[rng.IntN(len(priorities))],
@@ -165,6 +176,12 @@ func TestPropertyReplay(t *testing.T) {
 					totalReinstated++
 				case TypeTicketTransferred:
 					totalTransferred++
+				case TypeLeaseVoided:
+					totalVoided++
+				case TypeTicketIssued:
+					if ev.Data.(*TicketIssuedData).Lease != "" {
+						totalLeased++
+					}
 				}
 			}
 			want := stateJSON(t, w.s)
@@ -213,8 +230,10 @@ func TestPropertyReplay(t *testing.T) {
 			}
 		})
 	}
-	if totalManual == 0 || totalReinstated == 0 || totalTransferred == 0 {
-		t.Errorf("sequences too poor: %d manual calls, %d reinstatements, %d transfers", totalManual, totalReinstated, totalTransferred)
+	if totalManual == 0 || totalReinstated == 0 || totalTransferred == 0 || totalLeased == 0 || totalVoided == 0 {
+		t.Errorf("sequences too poor: %d manual calls, %d reinstatements, %d transfers, %d offline tickets, %d voided leases",
+			totalManual, totalReinstated, totalTransferred, totalLeased, totalVoided)
 	}
-	t.Logf("%d manual calls, %d reinstatements, %d transfers", totalManual, totalReinstated, totalTransferred)
+	t.Logf("%d manual calls, %d reinstatements, %d transfers, %d offline tickets, %d voided leases",
+		totalManual, totalReinstated, totalTransferred, totalLeased, totalVoided)
 }

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -37,6 +38,7 @@ type State struct {
 	Windows  map[string]*WindowState `json:"windows"`
 	Stats    map[string]*Stats       `json:"stats"` // per service, today
 	Recent   []Call                  `json:"recent"`
+	Leases   map[string]*Lease       `json:"leases"` // today's number leases
 
 	// waiting indexes waiting tickets by service; counts by service and priority
 	// class. Both are derived from Tickets and rebuilt by Reindex.
@@ -80,6 +82,32 @@ type WindowState struct {
 	ServiceTime time.Duration `json:"service_time"` // total of completed services today
 }
 
+// Lease is a block of numbers granted to a kiosk for issuing while offline.
+type Lease struct {
+	ID      string   `json:"id"`
+	Kiosk   string   `json:"kiosk"`
+	Service string   `json:"service"`
+	Day     string   `json:"day"`
+	Numbers []string `json:"numbers"`
+	// Used are the numbers issued from the lease; Voided those voided unused.
+	Used   map[string]bool `json:"used"`
+	Voided bool            `json:"voided,omitempty"`
+}
+
+// Unused returns the lease's numbers not issued, in order; none once voided.
+func (l *Lease) Unused() []string {
+	if l.Voided {
+		return nil
+	}
+	var out []string
+	for _, n := range l.Numbers {
+		if !l.Used[n] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // Stats are a service's figures of the day.
 type Stats struct {
 	Issued      int           `json:"issued"`
@@ -115,6 +143,7 @@ func (s *State) resetDay(day string) {
 	s.Counters = map[string]int{}
 	s.Stats = map[string]*Stats{}
 	s.Recent = nil
+	s.Leases = map[string]*Lease{}
 	s.waiting = map[string]map[string]*Ticket{}
 	s.counts = map[string]map[string]int{}
 }
@@ -130,6 +159,9 @@ func (s *State) Reindex() {
 	}
 	if s.Windows == nil {
 		s.Windows = map[string]*WindowState{}
+	}
+	if s.Leases == nil {
+		s.Leases = map[string]*Lease{}
 	}
 }
 
@@ -261,6 +293,13 @@ func (s *State) apply(ev Event) error {
 		if err != nil {
 			return err
 		}
+		if d.Lease != "" {
+			l, ok := s.Leases[d.Lease]
+			if !ok || l.Voided || l.Used[d.Number] || !slices.Contains(l.Numbers, d.Number) {
+				return fmt.Errorf("number %s is not an unused number of lease %q", d.Number, d.Lease)
+			}
+			l.Used[d.Number] = true
+		}
 		t := &Ticket{
 			ID: d.Ticket, Number: d.Number, Service: d.Service, Day: d.Day,
 			Priority: d.Priority, Kiosk: d.Kiosk, IssuedAt: d.IssuedAt, IssueSeq: ev.Seq,
@@ -366,14 +405,35 @@ func (s *State) apply(ev Event) error {
 			w.Status, w.Staff = WindowClosed, ""
 		}
 	case *LeaseData:
-		if ev.Type == TypeLeaseGranted && d.Day == s.Day {
+		if d.Day != s.Day {
+			return fmt.Errorf("lease of day %s while %s is open", d.Day, s.Day)
+		}
+		switch ev.Type {
+		case TypeLeaseGranted:
+			if _, dup := s.Leases[d.Lease]; dup {
+				return fmt.Errorf("lease %s granted twice", d.Lease)
+			}
 			for _, num := range d.Numbers {
 				n, err := numberSeq(num)
 				if err != nil {
 					return err
 				}
+				if _, used := s.Numbers[num]; used {
+					return fmt.Errorf("number %s leased after it was issued", num)
+				}
 				s.Counters[d.Service] = max(s.Counters[d.Service], n)
 			}
+			s.Leases[d.Lease] = &Lease{ID: d.Lease, Kiosk: d.Kiosk, Service: d.Service, Day: d.Day,
+				Numbers: slices.Clone(d.Numbers), Used: map[string]bool{}}
+		case TypeLeaseVoided:
+			l, ok := s.Leases[d.Lease]
+			if !ok {
+				return fmt.Errorf("unknown lease %q", d.Lease)
+			}
+			if !slices.Equal(l.Unused(), d.Numbers) {
+				return fmt.Errorf("lease %s voids %v, but %v are unused", d.Lease, d.Numbers, l.Unused())
+			}
+			l.Voided = true
 		}
 	default:
 		return fmt.Errorf("unexpected data %T", ev.Data)
@@ -416,6 +476,15 @@ func (s *State) Clone() *State {
 		Windows:  make(map[string]*WindowState, len(s.Windows)),
 		Stats:    make(map[string]*Stats, len(s.Stats)),
 		Recent:   append([]Call(nil), s.Recent...),
+		Leases:   make(map[string]*Lease, len(s.Leases)),
+	}
+	for k, l := range s.Leases {
+		cp := *l
+		cp.Used = make(map[string]bool, len(l.Used))
+		for n, u := range l.Used {
+			cp.Used[n] = u
+		}
+		c.Leases[k] = &cp
 	}
 	for k, t := range s.Tickets {
 		cp := *t

@@ -1,0 +1,112 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"hallq/server/engine"
+	"hallq/server/queue"
+)
+
+type leaseRequest struct {
+	Service string `json:"service"`
+	Count   int    `json:"count,omitempty"`
+}
+
+type leaseJSON struct {
+	ID      string            `json:"id"`
+	Service string            `json:"service"`
+	Day     string            `json:"day"`
+	Numbers []leaseNumberJSON `json:"numbers"`
+}
+
+type leaseNumberJSON struct {
+	Number    string `json:"number"`
+	Ticket    string `json:"ticket"`
+	Token     string `json:"token"`
+	StatusURL string `json:"status_url"`
+}
+
+func (s *Server) leaseJSON(r *http.Request, l engine.LeaseView) leaseJSON {
+	out := leaseJSON{ID: l.ID, Service: l.Service, Day: l.Day, Numbers: []leaseNumberJSON{}}
+	for _, n := range l.Numbers {
+		out.Numbers = append(out.Numbers, leaseNumberJSON{Number: n.Number, Ticket: n.Ticket, Token: n.Token,
+			StatusURL: s.statusURL(r, n.Token)})
+	}
+	return out
+}
+
+func (s *Server) handleGrantLease(w http.ResponseWriter, r *http.Request) {
+	dev, err := s.device(r, KindKiosk)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req leaseRequest
+	if err := s.decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !dev.offers(req.Service) {
+		s.writeError(w, r, queue.Errorf(queue.EFORBIDDEN, "kiosk %s does not offer service %q", dev.ID, req.Service))
+		return
+	}
+	if req.Count < 0 {
+		s.writeError(w, r, queue.Errorf(queue.EINVALID, "count: must not be negative"))
+		return
+	}
+	l, err := s.engine.GrantLease(r.Context(), dev.ID, req.Service, req.Count)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]leaseJSON{"lease": s.leaseJSON(r, l)})
+}
+
+func (s *Server) handleLeases(w http.ResponseWriter, r *http.Request) {
+	dev, err := s.device(r, KindKiosk)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := []leaseJSON{}
+	for _, l := range s.engine.Leases(dev.ID) {
+		out = append(out, s.leaseJSON(r, l))
+	}
+	writeJSON(w, http.StatusOK, map[string][]leaseJSON{"leases": out})
+}
+
+type offlineRequest struct {
+	Lease    string    `json:"lease"`
+	Number   string    `json:"number"`
+	IssuedAt time.Time `json:"issued_at"`
+	Priority string    `json:"priority,omitempty"`
+}
+
+func (s *Server) handleSyncOffline(w http.ResponseWriter, r *http.Request) {
+	dev, err := s.device(r, KindKiosk)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req offlineRequest
+	if err := s.decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.Lease == "" || req.Number == "" {
+		s.writeError(w, r, queue.Errorf(queue.EINVALID, "lease and number: required"))
+		return
+	}
+	v, replayed, err := s.engine.SyncOffline(r.Context(), engine.OfflineInput{
+		Kiosk: dev.ID, Lease: req.Lease, Number: req.Number, Priority: req.Priority, IssuedAt: req.IssuedAt})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	status := http.StatusCreated
+	if replayed {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, map[string]ticketJSON{"ticket": s.ticketJSON(r, v, true)})
+}

@@ -1,0 +1,95 @@
+package queue
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+)
+
+func TestLeaseGrantAndOfflineIssue(t *testing.T) {
+	w := newWorld(t)
+	w.h.Rules.LeaseSize = 5
+	evs := w.do(w.s.GrantLease(w.h, w.now, "k1", "general", 0))
+	lease := evs[0].Data.(*LeaseData)
+	if fmt.Sprint(lease.Numbers) != "[A001 A002 A003 A004 A005]" || lease.Lease != "L20261123-A001" {
+		t.Fatalf("lease: got %+v", lease)
+	}
+	// Online numbers skip the leased ones.
+	offlineAt := w.now
+	w.tick(time.Minute)
+	if n := w.issue("general", "").Number; n != "A006" {
+		t.Fatalf("online number after a lease: got %s, want A006", n)
+	}
+	// The kiosk's holding is full; another kiosk gets its own block.
+	_, err := w.s.GrantLease(w.h, w.now, "k1", "general", 0)
+	wantCode(t, err, ECONFLICT)
+	evs = w.do(w.s.GrantLease(w.h, w.now, "k2", "general", 2))
+	if got := fmt.Sprint(evs[0].Data.(*LeaseData).Numbers); got != "[A007 A008]" {
+		t.Fatalf("second lease: got %s", got)
+	}
+	// A number issued offline a minute ago enters the queue by its issue time,
+	// before A006 issued online since.
+	w.tick(time.Minute)
+	w.do(w.s.IssueLeased(w.h, w.now, OfflineIssue{Kiosk: "k1", Lease: lease.Lease, Number: "A003", IssuedAt: offlineAt}))
+	w.open("1")
+	if d := w.next("1"); d.Number != "A003" || d.Reason != ReasonFIFO {
+		t.Fatalf("first call: got %s %s, want A003 fifo", d.Number, d.Reason)
+	}
+	// A retried sync is recognised, not issued twice.
+	_, err = w.s.IssueLeased(w.h, w.now, OfflineIssue{Kiosk: "k1", Lease: lease.Lease, Number: "A003", IssuedAt: offlineAt})
+	var already *AlreadyIssued
+	if !errors.As(err, &already) || already.Ticket != "20261123-A003" {
+		t.Fatalf("second sync: got %v, want AlreadyIssued", err)
+	}
+	refusals := []struct {
+		name string
+		o    OfflineIssue
+		code string
+	}{
+		{"unknown lease", OfflineIssue{Kiosk: "k1", Lease: "L1", Number: "A001", IssuedAt: offlineAt}, ENOTFOUND},
+		{"another kiosk's lease", OfflineIssue{Kiosk: "k2", Lease: lease.Lease, Number: "A001", IssuedAt: offlineAt}, EFORBIDDEN},
+		{"number outside the lease", OfflineIssue{Kiosk: "k1", Lease: lease.Lease, Number: "A006", IssuedAt: offlineAt}, EINVALID},
+		{"issued in the future", OfflineIssue{Kiosk: "k1", Lease: lease.Lease, Number: "A001", IssuedAt: w.now.Add(time.Hour)}, EINVALID},
+		{"issued on another day", OfflineIssue{Kiosk: "k1", Lease: lease.Lease, Number: "A001", IssuedAt: offlineAt.Add(-24 * time.Hour)}, EINVALID},
+		{"unknown priority", OfflineIssue{Kiosk: "k1", Lease: lease.Lease, Number: "A001", Priority: "vip", IssuedAt: offlineAt}, EINVALID},
+	}
+	for _, tt := range refusals {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := w.s.IssueLeased(w.h, w.now, tt.o)
+			wantCode(t, err, tt.code)
+		})
+	}
+	// At the day's end the unused leased numbers are voided publicly.
+	w.now = w.now.Add(24 * time.Hour)
+	evs = w.commit(w.s.RollDay(w.h, w.now))
+	var voided []string
+	for _, ev := range evs {
+		if d, ok := ev.Data.(*LeaseData); ok && ev.Type == TypeLeaseVoided {
+			voided = append(voided, d.Numbers...)
+		}
+	}
+	if fmt.Sprint(voided) != "[A001 A002 A004 A005 A007 A008]" {
+		t.Errorf("voided: got %v", voided)
+	}
+	if d := evs[len(evs)-2].Data.(*DaySealedData); d.Voided != 6 {
+		t.Errorf("day.sealed voided: got %d, want 6", d.Voided)
+	}
+}
+
+func TestLeaseRefusals(t *testing.T) {
+	w := newWorld(t)
+	_, err := w.s.GrantLease(w.h, w.now, "k1", "tax", 0)
+	wantCode(t, err, EINVALID) // real-name
+	_, err = w.s.GrantLease(w.h, w.now, "k1", "nope", 0)
+	wantCode(t, err, EINVALID)
+	_, err = w.s.GrantLease(w.h, w.now, "", "general", 0)
+	wantCode(t, err, EINVALID)
+	w.s.Counters["general"] = 996
+	evs := w.do(w.s.GrantLease(w.h, w.now, "k1", "general", 0))
+	if got := fmt.Sprint(evs[0].Data.(*LeaseData).Numbers); got != "[A997 A998 A999]" {
+		t.Errorf("lease near the end of the digits: got %s", got)
+	}
+	_, err = w.s.GrantLease(w.h, w.now, "k2", "general", 0)
+	wantCode(t, err, ELIMIT)
+}
