@@ -122,6 +122,7 @@ func (s *Server) routes(stream http.Handler) {
 	handle("POST /api/v1/logout", s.handleLogout)
 	handle("GET /api/v1/me", s.handleMe)
 	handle("GET /api/v1/devices/me", s.handleDeviceMe)
+	handle("POST /api/v1/devices/me/status", s.handleDeviceStatus)
 	handle("GET /api/v1/board", s.handleBoard)
 	handle("GET /api/v1/hall", s.handleHall)
 	handle("GET /api/v1/events", s.handleEvents)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"maps"
 	"slices"
 	"time"
 
@@ -15,6 +16,7 @@ type Board struct {
 	Windows  []WindowBoard  `json:"windows"`
 	Current  []queue.Call   `json:"current"` // the call of every ticket being served, newest first
 	Recent   []queue.Call   `json:"recent"`  // calls and recalls, newest first
+	Devices  []DeviceBoard  `json:"devices"` // devices whose printer is not ok
 	Seq      uint64         `json:"seq"`
 	Hash     string         `json:"hash"`
 }
@@ -35,6 +37,14 @@ type ServiceBoard struct {
 	// Unavailable says why not, in English and Chinese, when Available is false.
 	Unavailable   string `json:"unavailable,omitempty"`
 	UnavailableZH string `json:"unavailable_zh,omitempty"`
+}
+
+// DeviceBoard is a device with a printer problem staff must see to.
+type DeviceBoard struct {
+	ID      string    `json:"id"`
+	Printer string    `json:"printer"`
+	Detail  string    `json:"detail,omitempty"`
+	Since   time.Time `json:"since"`
 }
 
 // WindowBoard is a window as shown on boards.
@@ -102,6 +112,15 @@ func (e *Engine) Board() Board {
 			b.Windows = append(b.Windows, wb)
 		}
 		slices.SortFunc(b.Current, func(x, y queue.Call) int { return -x.Time.Compare(y.Time) })
+		b.Devices = []DeviceBoard{}
+		for _, id := range slices.Sorted(maps.Keys(s.Devices)) {
+			if d := s.Devices[id]; d.Printer != "ok" {
+				b.Devices = append(b.Devices, DeviceBoard{ID: id, Printer: d.Printer, Detail: d.Detail, Since: d.Since})
+			}
+		}
+		if b.Current == nil {
+			b.Current = []queue.Call{}
+		}
 		b.Recent = make([]queue.Call, 0, len(s.Recent))
 		for i := len(s.Recent) - 1; i >= 0; i-- {
 			b.Recent = append(b.Recent, s.Recent[i])

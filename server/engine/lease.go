@@ -112,3 +112,12 @@ func (e *Engine) SyncOffline(ctx context.Context, in OfflineInput) (v TicketView
 	}
 	return v, len(r.recs) == 0, nil
 }
+
+// ReportDevice records a device's printer health when it changed.
+func (e *Engine) ReportDevice(ctx context.Context, device, printer, detail string) error {
+	_, err := e.do(ctx, func(_ *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
+		evs, err := s.ReportDevice(now, device, printer, detail)
+		return nil, evs, err
+	}, nil)
+	return err
+}

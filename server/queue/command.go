@@ -495,3 +495,24 @@ func (s *State) IssueLeased(h *Hall, now time.Time, o OfflineIssue) ([]Event, er
 type AlreadyIssued struct{ Ticket string }
 
 func (e *AlreadyIssued) Error() string { return "ticket " + e.Ticket + " was already issued" }
+
+// Printer health reported by devices.
+var printerStates = []string{"ok", "paper_near_end", "paper_out", "cover_open", "offline", "fault", "no_reply", "link"}
+
+// ReportDevice returns the event that records a change of a device's printer
+// health, or nothing when it is unchanged (devices report after every print).
+func (s *State) ReportDevice(now time.Time, device, printer, detail string) ([]Event, error) {
+	if device == "" {
+		return nil, Errorf(EINVALID, "device: required")
+	}
+	if !slices.Contains(printerStates, printer) {
+		return nil, Errorf(EINVALID, "printer: %q is not one of %v", printer, printerStates)
+	}
+	if len(detail) > 200 {
+		return nil, Errorf(EINVALID, "detail: at most 200 bytes")
+	}
+	if cur, ok := s.Devices[device]; ok && cur.Printer == printer && cur.Detail == detail || !ok && printer == "ok" {
+		return nil, nil
+	}
+	return []Event{{Time: now, Type: TypeDeviceStatus, Data: &DeviceStatusData{Device: device, Printer: printer, Detail: detail}}}, nil
+}

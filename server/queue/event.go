@@ -24,6 +24,7 @@ const (
 	TypeWindowClosed      = "window.closed"
 	TypeLeaseGranted      = "lease.granted"
 	TypeLeaseVoided       = "lease.voided"
+	TypeDeviceStatus      = "device.status"
 )
 
 // Reasons recorded with every call.
@@ -145,6 +146,16 @@ type LeaseData struct {
 	Numbers []string `json:"numbers"`
 }
 
+// DeviceStatusData records a change in a device's health that staff must see,
+// such as a kiosk's printer running out of paper, and its return to normal.
+type DeviceStatusData struct {
+	Device string `json:"device"`
+	// Printer is "ok" or a printer fault: "paper_out", "cover_open", "offline",
+	// "fault", "no_reply", "link"; "paper_near_end" is a warning.
+	Printer string `json:"printer"`
+	Detail  string `json:"detail,omitempty"`
+}
+
 // NewData returns a new zero value of the data type of an event type.
 func NewData(typ string) (any, error) {
 	switch typ {
@@ -170,6 +181,8 @@ func NewData(typ string) (any, error) {
 		return new(WindowData), nil
 	case TypeLeaseGranted, TypeLeaseVoided:
 		return new(LeaseData), nil
+	case TypeDeviceStatus:
+		return new(DeviceStatusData), nil
 	}
 	return nil, fmt.Errorf("queue: unknown event type %q", typ)
 }

@@ -93,3 +93,29 @@ func TestLeaseRefusals(t *testing.T) {
 	_, err = w.s.GrantLease(w.h, w.now, "k2", "general", 0)
 	wantCode(t, err, ELIMIT)
 }
+
+func TestReportDevice(t *testing.T) {
+	w := newWorld(t)
+	steps := []struct {
+		printer, detail string
+		events          int
+		code            string
+	}{
+		{"ok", "", 0, ""},            // healthy from the start: nothing to record
+		{"paper_out", "", 1, ""},     // a fault is recorded
+		{"paper_out", "", 0, ""},     // and not again while it lasts
+		{"cover_open", "", 1, ""},    // a different fault is
+		{"ok", "", 1, ""},            // so is the return to normal
+		{"on_fire", "", 0, EINVALID}, // unknown state
+	}
+	for i, st := range steps {
+		evs, err := w.s.ReportDevice(w.now, "kiosk-1", st.printer, st.detail)
+		if ErrorCode(err) != st.code || len(evs) != st.events {
+			t.Fatalf("step %d (%s): got %d events, %v", i, st.printer, len(evs), err)
+		}
+		w.commit(evs)
+	}
+	if got := w.s.Devices["kiosk-1"].Printer; got != "ok" {
+		t.Errorf("device state: got %q, want ok", got)
+	}
+}

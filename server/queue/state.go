@@ -2,6 +2,7 @@ package queue
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -38,7 +39,8 @@ type State struct {
 	Windows  map[string]*WindowState `json:"windows"`
 	Stats    map[string]*Stats       `json:"stats"` // per service, today
 	Recent   []Call                  `json:"recent"`
-	Leases   map[string]*Lease       `json:"leases"` // today's number leases
+	Leases   map[string]*Lease       `json:"leases"`  // today's number leases
+	Devices  map[string]DeviceStatus `json:"devices"` // last reported health
 
 	// waiting indexes waiting tickets by service; counts by service and priority
 	// class. Both are derived from Tickets and rebuilt by Reindex.
@@ -108,6 +110,13 @@ func (l *Lease) Unused() []string {
 	return out
 }
 
+// DeviceStatus is a device's last reported health.
+type DeviceStatus struct {
+	Printer string    `json:"printer"`
+	Detail  string    `json:"detail,omitempty"`
+	Since   time.Time `json:"since"`
+}
+
 // Stats are a service's figures of the day.
 type Stats struct {
 	Issued      int           `json:"issued"`
@@ -133,6 +142,7 @@ func NewState() *State {
 	s := &State{}
 	s.resetDay("")
 	s.Windows = map[string]*WindowState{}
+	s.Devices = map[string]DeviceStatus{}
 	return s
 }
 
@@ -162,6 +172,9 @@ func (s *State) Reindex() {
 	}
 	if s.Leases == nil {
 		s.Leases = map[string]*Lease{}
+	}
+	if s.Devices == nil {
+		s.Devices = map[string]DeviceStatus{}
 	}
 }
 
@@ -435,6 +448,8 @@ func (s *State) apply(ev Event) error {
 			}
 			l.Voided = true
 		}
+	case *DeviceStatusData:
+		s.Devices[d.Device] = DeviceStatus{Printer: d.Printer, Detail: d.Detail, Since: ev.Time}
 	default:
 		return fmt.Errorf("unexpected data %T", ev.Data)
 	}
@@ -477,6 +492,7 @@ func (s *State) Clone() *State {
 		Stats:    make(map[string]*Stats, len(s.Stats)),
 		Recent:   append([]Call(nil), s.Recent...),
 		Leases:   make(map[string]*Lease, len(s.Leases)),
+		Devices:  maps.Clone(s.Devices),
 	}
 	for k, l := range s.Leases {
 		cp := *l
