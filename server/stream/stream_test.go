@@ -608,8 +608,9 @@ func TestPing(t *testing.T) {
 		ws := s.dial(t, 0)
 		ws.SetPingHandler(func(string) error { return nil }) // never answers
 		waitSubscribers(t, s.srv, 1)
+		ws.SetReadDeadline(time.Now().Add(deadline))
 		for {
-			if _, err := tryRead(ws); err != nil {
+			if _, _, err := ws.ReadMessage(); err != nil {
 				var ne interface{ Timeout() bool }
 				if errors.As(err, &ne) && ne.Timeout() {
 					t.Fatalf("got %v, want the server to end the stream", err)
