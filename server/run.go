@@ -20,6 +20,7 @@ import (
 	"hallq/server/hub"
 	"hallq/server/store"
 	"hallq/server/stream"
+	"hallq/server/web"
 )
 
 // run starts the server and blocks until ctx ends, then shuts down gracefully.
@@ -145,6 +146,12 @@ func openHall(cfg *config.Config, dataDir string, log *slog.Logger) (*hall, erro
 		return nil, err
 	}
 	h.api = api.New(apiOptions(cfg, h.engine, st, h.streams, metrics, log.With("component", "api")))
+	pages, err := web.New(web.Options{Config: cfg, Engine: h.engine, Store: st, Logger: log.With("component", "web")})
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	h.api.Handle("/", pages)
 	return h, nil
 }
 

@@ -1,0 +1,173 @@
+package web
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"hallq/server/config"
+	"hallq/server/queue"
+)
+
+// rulesData is the published rules as the rules page shows them, derived from the
+// live configuration: what a hall administrator changes in hallq.toml is what the
+// page says.
+type rulesData struct {
+	Address  text
+	TimeZone string
+	DayStart string
+	Hours    text // opening hours, or "at all hours"
+
+	Services []ruleService
+	Priority []rulePriority
+	Reasons  []option
+
+	ReinstateWithin text
+	ReinstateAfter  int
+	MinSamples      int
+
+	// RealName are the services that take an identity document; Limited those
+	// with a per-person daily limit.
+	RealName []text
+	Limited  []ruleLimit
+	// Retention is how long identity HMACs are kept.
+	Retention text
+}
+
+type ruleService struct {
+	ID          string
+	Name        text
+	Prefix      string
+	First, Last string // the first number of a day and the highest possible one
+	Cap         text
+	PerIdentity text
+	RealName    bool
+	AvgService  text
+	Description text
+}
+
+type rulePriority struct {
+	Rank        int
+	Name        text
+	Description text
+}
+
+type ruleLimit struct {
+	Service text
+	Limit   int
+}
+
+func rulesOf(cfg *config.Config) rulesData {
+	h := cfg.Hall
+	d := rulesData{
+		Address:         textOf(cfg.Info.Address),
+		TimeZone:        cfg.Info.TimeZone,
+		DayStart:        clock(h.DayStart),
+		ReinstateWithin: duration(h.Rules.ReinstateWithin),
+		ReinstateAfter:  h.Rules.ReinstateAfter,
+		MinSamples:      h.Rules.MinSamples,
+		Retention:       duration(cfg.Info.IdentityRetention),
+	}
+	if d.TimeZone == "" && h.Location != nil {
+		d.TimeZone = h.Location.String()
+	}
+	if len(h.Hours) == 0 {
+		d.Hours = text{"全天开放（00:00–24:00）", "open at all hours (00:00–24:00)"}
+	} else {
+		parts := make([]string, len(h.Hours))
+		for i, hr := range h.Hours {
+			parts[i] = clock(hr.Open) + "–" + clock(hr.Close)
+			if hr.Close > 24*time.Hour {
+				parts[i] = clock(hr.Open) + "–次日" + clock(hr.Close-24*time.Hour)
+			}
+		}
+		en := make([]string, len(h.Hours))
+		for i, hr := range h.Hours {
+			en[i] = clock(hr.Open) + "–" + clock(hr.Close)
+			if hr.Close > 24*time.Hour {
+				en[i] = clock(hr.Open) + "–" + clock(hr.Close-24*time.Hour) + " next day"
+			}
+		}
+		d.Hours = text{strings.Join(parts, "，"), strings.Join(en, ", ")}
+	}
+	for _, svc := range h.Services {
+		rs := ruleService{ID: svc.ID, Name: text{svc.NameZH, svc.NameEN}, Prefix: svc.Prefix,
+			First:       queue.FormatNumber(&svc, 1),
+			Last:        queue.FormatNumber(&svc, maxNumber(svc.Digits)),
+			RealName:    svc.RealName,
+			AvgService:  duration(svc.AvgService),
+			Description: textOf(cfg.ServiceDescriptions[svc.ID]),
+		}
+		if svc.DailyCap > 0 {
+			rs.Cap = text{strconv.Itoa(svc.DailyCap) + " 个", strconv.Itoa(svc.DailyCap)}
+			rs.Last = queue.FormatNumber(&svc, svc.DailyCap)
+		} else {
+			rs.Cap = text{"不另设上限", "no cap beyond the digits"}
+		}
+		if svc.PerIdentityDaily > 0 {
+			rs.PerIdentity = text{fmt.Sprintf("%d 个", svc.PerIdentityDaily), strconv.Itoa(svc.PerIdentityDaily)}
+			d.Limited = append(d.Limited, ruleLimit{Service: rs.Name, Limit: svc.PerIdentityDaily})
+		} else {
+			rs.PerIdentity = text{"不限", "none"}
+		}
+		if svc.RealName {
+			d.RealName = append(d.RealName, rs.Name)
+		}
+		d.Services = append(d.Services, rs)
+	}
+	for i, p := range h.PriorityClasses {
+		d.Priority = append(d.Priority, rulePriority{Rank: i + 1, Name: text{p.NameZH, p.NameEN},
+			Description: textOf(cfg.PriorityDescriptions[p.ID])})
+	}
+	for _, r := range h.ManualReasons {
+		d.Reasons = append(d.Reasons, option{ID: r.Code, Name: text{r.NameZH, r.NameEN}})
+	}
+	return d
+}
+
+func maxNumber(digits int) int {
+	n := 1
+	for range digits {
+		n *= 10
+	}
+	return n - 1
+}
+
+// clock formats a time of day given as the offset from midnight, "08:30".
+func clock(d time.Duration) string {
+	m := int(d / time.Minute)
+	return fmt.Sprintf("%02d:%02d", m/60, m%60)
+}
+
+// duration formats a rule's duration for people: whole days as days, otherwise
+// hours, minutes and seconds, leaving out the zero parts.
+func duration(d time.Duration) text {
+	if d <= 0 {
+		return text{"0", "0"}
+	}
+	if d%(24*time.Hour) == 0 {
+		n := int(d / (24 * time.Hour))
+		return text{fmt.Sprintf("%d 天", n), plural(n, "day")}
+	}
+	var zh, en []string
+	parts := []struct {
+		unit   time.Duration
+		zh, en string
+	}{{time.Hour, "小时", "hour"}, {time.Minute, "分钟", "minute"}, {time.Second, "秒", "second"}}
+	for _, p := range parts {
+		if n := int(d / p.unit); n > 0 {
+			zh = append(zh, fmt.Sprintf("%d %s", n, p.zh))
+			en = append(en, plural(n, p.en))
+			d -= time.Duration(n) * p.unit
+		}
+	}
+	return text{strings.Join(zh, " "), strings.Join(en, " ")}
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
+}

@@ -1,0 +1,147 @@
+// The ticket status page: follows one number through the API and the event
+// stream, without reloading.
+'use strict';
+(function () {
+  var H = window.hallq, L = H.L, $ = H.$;
+  var box = $('ticket');
+  var token = box.getAttribute('data-token');
+  var reinstateMinutes = +box.getAttribute('data-reinstate-minutes');
+  var ticket = null;
+  var stream = null;
+  var prefix = '';
+
+  function fetchTicket() {
+    return H.api('GET', '/api/v1/tickets/' + encodeURIComponent(token)).then(function (r) {
+      var before = ticket && ticket.status;
+      ticket = r.ticket;
+      prefix = ticket.number.replace(/\d+$/, '');
+      render();
+      if (before && before !== 'called' && ticket.status === 'called' && navigator.vibrate) {
+        try { navigator.vibrate([300, 150, 300]); } catch (e) { /* not allowed */ }
+      }
+      $('t-error').hidden = true;
+    }, function (err) {
+      showError(err);
+      throw err;
+    });
+  }
+
+  function showError(err) {
+    var e = $('t-error');
+    e.hidden = false;
+    if (err.code === 'ENOTFOUND') {
+      e.textContent = L('未找到这个号码；号码只在取号当天有效。', 'This number was not found; numbers are valid on the day they are taken.');
+    } else if (err.code === 'ENETWORK') {
+      e.textContent = L('暂时无法连接服务器，恢复后会自动更新。', 'The server cannot be reached; the page updates when it is back.');
+    } else {
+      e.textContent = L(err.messageZH || '出错了：' + err.message, err.message);
+    }
+  }
+
+  function windowName(t) {
+    return L(t.window_name_zh || (t.window + '号窗口'), t.window_name_en || ('Window ' + t.window));
+  }
+
+  function render() {
+    if (!ticket) return;
+    var t = ticket;
+    $('t-number').textContent = t.number;
+    $('t-service').textContent = L(t.service_name_zh, t.service_name_en);
+    var state = $('t-state');
+    state.setAttribute('data-status', t.status);
+    var title = '', detail = '';
+    var waiting = t.status === 'waiting';
+    switch (t.status) {
+      case 'waiting':
+        title = L('排队中', 'Waiting');
+        detail = t.ahead === 0 ? L('您是下一位，请留意叫号。', 'You are next: listen for your number.')
+          : L('请留意大屏和广播叫号。', 'Watch the board and listen for your number.');
+        if (t.priority) detail = L('优先号。', 'Priority number. ') + detail;
+        break;
+      case 'called':
+        title = L('请到' + windowName(t) + '办理', 'Please go to ' + windowName(t));
+        detail = L('已叫号', 'Called') + (t.called_at ? ' ' + H.clock(t.called_at, false) : '') +
+          L('，正在' + windowName(t) + '办理。', ' — being served at ' + windowName(t) + '.');
+        break;
+      case 'completed':
+        title = L('已办结', 'Done');
+        detail = L('业务已办结，感谢您的耐心等候。', 'Your business is complete. Thank you for waiting.');
+        break;
+      case 'no_show':
+        title = L('已过号', 'Missed (no-show)');
+        detail = L('叫号时您未到窗口。请在过号后 ' + reinstateMinutes + ' 分钟内到' + (t.window_name_zh || '窗口') + '申请恢复排队，超时请重新取号。',
+          'You were not at the window when called. Ask at ' + (t.window_name_en || 'the window') + ' within ' + reinstateMinutes + ' minutes of the call to rejoin the queue; after that, take a new number.');
+        break;
+      case 'cancelled':
+        title = L('已取消', 'Withdrawn');
+        detail = L('这个号码已放弃排队。', 'This number has left the queue.');
+        break;
+      case 'expired':
+        title = L('已过期', 'Expired');
+        detail = L('服务日结束时仍未叫到的号码已失效，请重新取号。', 'Numbers not called by the end of the service day expire; please take a new number.');
+        break;
+      default:
+        title = t.status;
+    }
+    $('t-title').textContent = title;
+    $('t-detail').textContent = detail;
+    $('t-facts').hidden = !waiting;
+    $('t-ahead').textContent = waiting ? L(t.ahead + ' 人', String(t.ahead)) : '–';
+    $('t-eta').textContent = waiting ? H.minutes(t.eta_seconds) : '–';
+    var meta = $('t-meta');
+    meta.textContent = L('取号时间 ', 'Taken at ') + H.clock(t.issued_at, false) +
+      L(' · 公开日志第 ' + t.seq + ' 条 ', ' · public log record ' + t.seq + ' ');
+    if (t.hash) meta.appendChild(H.el('code', { title: t.hash }, t.hash.slice(0, 12)));
+    $('t-cancel').hidden = !waiting;
+    if (!waiting) $('t-cancel-confirm').hidden = true;
+    document.title = t.number + ' · ' + title;
+  }
+
+  // relevant tells whether an event may change this ticket's place or wait.
+  function relevant(ev) {
+    var d = ev.data || {};
+    if (!ticket) return true;
+    if (ev.type.indexOf('window.') === 0 || ev.type.indexOf('day.') === 0) return true;
+    if (d.service === ticket.service || d.to === ticket.service || d.from === ticket.service) return true;
+    return typeof d.number === 'string' && d.number.replace(/\d+$/, '') === prefix;
+  }
+
+  var refetchSoon = H.throttle(function () { fetchTicket().catch(function () {}); }, 1500);
+
+  function onEvent(ev) {
+    var d = ev.data || {};
+    if (ticket && d.ticket === ticket.id) {
+      fetchTicket().catch(function () {});
+    } else if (relevant(ev)) {
+      refetchSoon();
+    }
+  }
+
+  function start() {
+    var head = +box.getAttribute('data-head');
+    fetchTicket().catch(function () {});
+    stream = new H.Stream(head, {
+      onEvent: onEvent,
+      onStatus: function (s) { H.showLive($('t-live'), $('t-live-text'), s); },
+      resync: function () {
+        return H.head().then(function (h) {
+          return fetchTicket().then(function () { return h.seq; });
+        });
+      }
+    });
+    H.onLang(function () {
+      render();
+      if (stream) H.showLive($('t-live'), $('t-live-text'), $('t-live').getAttribute('data-state'));
+    });
+
+    $('t-cancel-ask').addEventListener('click', function () { $('t-cancel-confirm').hidden = false; });
+    $('t-cancel-no').addEventListener('click', function () { $('t-cancel-confirm').hidden = true; });
+    $('t-cancel-yes').addEventListener('click', function () {
+      H.api('POST', '/api/v1/tickets/' + encodeURIComponent(token) + '/cancel').then(function (r) {
+        ticket = r.ticket;
+        render();
+      }, showError);
+    });
+  }
+  start();
+})();
