@@ -196,12 +196,20 @@
     pause: ['窗口已暂停', 'Window paused'], resume: ['窗口已恢复', 'Window resumed'], close: ['窗口已关闭', 'Window closed']
   };
 
+  // act performs a window action. One action at a time: a second press while
+  // the first is on its way (a double click, a repeated key) does nothing but
+  // say so, so that nobody is called twice by accident.
   function act(action, body) {
-    if (!me || busy) return Promise.resolve();
+    if (!me) return Promise.resolve();
+    if (busy) {
+      message('error', '上一个操作正在处理，请稍候再按。', 'The previous action is still on its way; press again in a moment.');
+      return Promise.resolve();
+    }
     busy = true;
     var signedIn = me;
     return H.api('POST', '/api/v1/windows/' + encodeURIComponent(me.window) + '/' + action, body || null, me.csrf_token)
       .then(function (r) {
+        busy = false;
         var n = (r.ticket && r.ticket.number) || (body && body.number) || '';
         var t = DONE[action];
         var zh = t[0].replace('%s', n), en = t[1].replace('%s', n);
@@ -209,6 +217,7 @@
         message('ok', zh, en);
         return refresh();
       }, function (err) {
+        busy = false;
         if (err.code === 'EUNAUTHORIZED') {
           showLogin('登录已失效，请重新登录。', 'Your session has ended; sign in again.');
           return;
@@ -217,8 +226,7 @@
         message('error', r.zh, r.en, r.detail);
         if (err.code === 'EFORBIDDEN') return recheckSession(signedIn);
       })
-      .catch(function () { /* shown */ })
-      .then(function () { busy = false; });
+      .catch(function () { /* shown */ });
   }
 
   // recheckSession finds out whether the browser's session changed under the

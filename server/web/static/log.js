@@ -114,6 +114,7 @@
   }
 
   function onLive(ev, text) {
+    setServerHead({ seq: ev.seq, hash: ev.hash });
     if (loading || !events.length || ev.seq !== last() + 1) return;
     events.push(record(enc.encode(text)));
     render();
@@ -202,14 +203,14 @@
         H.el('td', null, d.window ? optName('l-window', d.window) : ''),
         reasonCell(ev)));
     }
-    $('l-empty').hidden = matched > 0 || !events.length;
+    var date = $('l-date').value;
+    $('l-empty').hidden = matched > 0 || (!events.length && !date);
     $('l-more').hidden = matched <= shown;
     $('l-older').disabled = first() <= 1;
     $('l-loaded').textContent = events.length
       ? L('已加载第 ' + first() + ' 至 ' + last() + ' 条记录，共 ' + events.length + ' 条；显示 ' + shown + ' / ' + matched + ' 条符合条件的记录。',
         'Loaded records ' + first() + ' to ' + last() + ' (' + events.length + '); showing ' + shown + ' of ' + matched + ' matching.')
-      : L('日志中还没有记录。', 'The log has no records yet.');
-    var date = $('l-date').value;
+      : date ? L(date + ' 没有记录。', 'No records on ' + date + '.') : L('日志中还没有记录。', 'The log has no records yet.');
     $('l-download').href = '/log.jsonl?' + (date ? 'date=' + encodeURIComponent(date) + '&' : '') + 'download=1';
   }
 

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"hallq/server/config"
+)
+
+// liveHall is a hall served on a fixed loopback address by a server that the
+// test can stop and start again on the same data, as a restart would.
+type liveHall struct {
+	t    *testing.T
+	cfg  *config.Config
+	dir  string
+	addr string
+	hall *hall
+	stop func()
+}
+
+func newLiveHall(t *testing.T) (*liveHall, config.DemoSecrets) {
+	t.Helper()
+	cfg, secrets, err := config.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &liveHall{t: t, cfg: cfg, dir: t.TempDir(), addr: "127.0.0.1:0"}
+	l.start()
+	t.Cleanup(func() { l.stop() })
+	return l, secrets
+}
+
+// start opens the hall and serves it on l.addr.
+func (l *liveHall) start() {
+	l.t.Helper()
+	h, err := openHall(l.cfg, l.dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	var ln net.Listener
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ln, err = net.Listen("tcp", l.addr)
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		h.Close()
+		l.t.Fatal(err)
+	}
+	l.addr = ln.Addr().String()
+	srv := &http.Server{Handler: h.api}
+	go srv.Serve(ln)
+	l.hall = h
+	var once sync.Once
+	l.stop = func() {
+		once.Do(func() {
+			h.hub.Close()
+			srv.Close()
+			if err := h.Close(); err != nil {
+				l.t.Error(err)
+			}
+		})
+	}
+}
+
+func (l *liveHall) url() string { return "http://" + l.addr }
+
+func TestWebBoard(t *testing.T) {
+	l, secrets := newLiveHall(t)
+	kiosk := map[string]string{"Authorization": "Bearer " + secrets.KioskToken}
+	issue := func(key string) string {
+		t.Helper()
+		var tr ticketResp
+		if code, raw := do(t, http.DefaultClient, "POST", l.url()+"/api/v1/tickets", kiosk, `{"service":"general","idempotency_key":"`+key+`"}`, &tr); code != 201 {
+			t.Fatalf("issue: %d %s", code, raw)
+		}
+		return tr.Ticket.Number
+	}
+	jar, _ := cookiejar.New(nil)
+	staff := &http.Client{Jar: jar}
+	var login struct {
+		CSRF string `json:"csrf_token"`
+	}
+	wang := secrets.Staff[0]
+	if code, raw := do(t, staff, "POST", l.url()+"/api/v1/login", nil,
+		fmt.Sprintf(`{"username":%q,"password":%q,"window":"1"}`, wang.Username, wang.Password), &login); code != 200 {
+		t.Fatalf("login: %d %s", code, raw)
+	}
+	act := func(action string) {
+		t.Helper()
+		if code, raw := do(t, staff, "POST", l.url()+"/api/v1/windows/1/"+action, map[string]string{"X-CSRF-Token": login.CSRF}, "", nil); code != 200 {
+			t.Fatalf("%s: %d %s", action, code, raw)
+		}
+	}
+	act("open")
+	first := issue("a")
+
+	br := newBrowser(t)
+	tv := br.tab(1920, 1080)
+	must(t, tv, chromedp.Navigate(l.url()+"/board"))
+	waitFor(t, tv, 10*time.Second, `document.querySelectorAll('#b-services li').length === 4 && document.getElementById('b-live').dataset.state === 'live'`,
+		`document.getElementById('board').innerText`)
+	if got := eval[string](t, tv, `document.querySelector('#b-services li').innerText.replace(/\s+/g, ' ')`); got != "A综合受理 1 预计 约 5 分钟" {
+		t.Errorf("general affairs on the board: got %q", got)
+	}
+
+	// A call shows within a second of being made.
+	shown := func(number string) string {
+		return `!!document.querySelector('#b-current li[data-number="` + number + `"][data-window="1"]')`
+	}
+	start := time.Now()
+	act("call-next")
+	for {
+		ok, err := chromedp.Run(tv, chromedp.Evaluate[bool](shown(first)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			break
+		}
+		if time.Since(start) > time.Second {
+			t.Fatalf("the board did not show the call of %s within a second; it shows %q", first,
+				eval[string](t, tv, `document.getElementById('b-current').innerText`))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Logf("the board showed the call %v after it was made", time.Since(start).Round(time.Millisecond))
+	waitFor(t, tv, 10*time.Second, `document.querySelector('#b-recent li .num') && document.querySelector('#b-recent li .num').textContent === `+jsString(first)+
+		` && document.querySelector('#b-services li .waiting').textContent === '0'`, `document.getElementById('board').innerText`)
+	head, hash := l.hall.engine.Head()
+	waitFor(t, tv, 10*time.Second, textOf("b-head")+` === `+jsString(fmt.Sprintf("公开日志 第 %d 条 · %s", head, hash[:12])), textOf("b-head"))
+	screenshot(t, tv, "board-call")
+
+	// The server restarts: the board says it lost the connection, comes back
+	// by itself and shows the calls made after the restart.
+	l.stop()
+	waitFor(t, tv, 10*time.Second, `document.getElementById('b-live').dataset.state === 'offline'`, textOf("b-live"))
+	l.start()
+	act("complete")
+	second := issue("b")
+	act("call-next")
+	waitFor(t, tv, 30*time.Second, shown(second)+` && !document.querySelector('#b-current li[data-number="`+first+`"]')`,
+		`document.getElementById('b-current').innerText`)
+	waitFor(t, tv, 10*time.Second, `document.getElementById('b-live').dataset.state === 'live'`, textOf("b-live"))
+	br.check(tv)
+}

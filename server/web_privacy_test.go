@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"hallq/server/store"
+)
+
+var hex64 = regexp.MustCompile(`[0-9a-fA-F]{64}`)
+
+// TestWebNoPersonalData takes real-name numbers with identity documents and
+// checks that no public page, as a browser shows it after the pages have loaded
+// their live data, holds an identity document number or an identity hash: the
+// only 64-digit hex strings on them are hashes of the public log.
+func TestWebNoPersonalData(t *testing.T) {
+	h := newTestHall(t)
+	const id = "11010519491231002X"
+	code, social, raw := h.issue(`{"service":"social","id_number":"` + id + `","idempotency_key":"p1"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("issue: %d %s", code, raw)
+	}
+	if code, _, raw := h.issue(`{"service":"exit-entry","id_kind":"passport","id_number":"E1234 5678","idempotency_key":"p2"}`); code != http.StatusCreated {
+		t.Fatalf("issue with a passport: %d %s", code, raw)
+	}
+	h.issue(`{"service":"general","idempotency_key":"p3"}`)
+	li, csrf := h.staff(1, "2")
+	for _, a := range []string{"open", "call-next"} {
+		if code, raw := h.act(li, csrf, "2", a, ""); code != 200 {
+			t.Fatalf("%s: %d %s", a, code, raw)
+		}
+	}
+
+	// What may look like a hash: the log's own hashes.
+	chain := map[string]bool{store.GenesisHash: true}
+	recs, err := h.hall.store.EventsAfter(0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		chain[r.Hash], chain[r.PrevHash] = true, true
+	}
+	var identities [][]byte
+	err = h.hall.store.View(func(tx *store.Tx) error {
+		return tx.ForEach(store.BucketIdentities, nil, func(k, _ []byte) error {
+			identities = append(identities, bytes.Clone(k[bytes.LastIndexByte(k, '|')+1:]))
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(identities) != 2 {
+		t.Fatalf("the private store holds %d identities, want 2", len(identities))
+	}
+
+	check := func(name, content string) {
+		t.Helper()
+		for _, m := range hex64.FindAllString(content, -1) {
+			if !chain[strings.ToLower(m)] {
+				t.Errorf("%s shows %s, which is not a hash of the public log", name, m)
+			}
+		}
+		for _, idh := range identities {
+			if strings.Contains(content, string(idh)) {
+				t.Errorf("%s shows an identity hash", name)
+			}
+		}
+		plain := hex64.ReplaceAllString(content, "")
+		for _, bad := range []string{id, strings.ToLower(id), "19491231", "110105", "E12345678", "E1234 5678", "resident:", "passport:"} {
+			if strings.Contains(plain, bad) {
+				t.Errorf("%s shows %q", name, bad)
+			}
+		}
+	}
+
+	br := newBrowser(t)
+	pages := []struct {
+		name, path, ready string
+	}{
+		{"landing page", "/", `true`},
+		{"board", "/board", `document.querySelectorAll('#b-current li').length === 1 && document.getElementById('b-live').dataset.state === 'live'`},
+		{"log", "/log", `document.querySelectorAll('#l-rows tr').length > 0`},
+		{"rules", "/rules", `true`},
+		{"ticket page", "/t/" + social.Ticket.Token, `document.getElementById('t-state').dataset.status === 'called'`},
+		{"counter sign-in", "/counter", `!document.getElementById('login').hidden`},
+	}
+	for _, size := range []struct{ w, h int64 }{{360, 740}, {1366, 768}} {
+		tab := br.tab(size.w, size.h)
+		for _, lang := range []string{"zh", "en"} {
+			for _, p := range pages {
+				must(t, tab, chromedp.Navigate(h.srv.URL+p.path))
+				if lang == "en" {
+					must(t, tab, chromedp.Evaluate[chromedp.Void](`hallq.setLang('en')`))
+				}
+				waitFor(t, tab, 10*time.Second, p.ready, `document.body.innerText`)
+				if p.name == "log" {
+					must(t, tab, chromedp.Click(chromedp.CSS("#l-verify")))
+					waitFor(t, tab, 10*time.Second, `document.getElementById('l-result').dataset.ok === 'true'`, textOf("l-result"))
+				}
+				content := eval[string](t, tab, `document.documentElement.outerHTML + '\n' + document.body.innerText`)
+				check(p.name, content)
+				if p.name == "ticket page" && !strings.Contains(content, social.Ticket.Number) {
+					t.Errorf("ticket page lacks the number %s", social.Ticket.Number)
+				}
+			}
+			must(t, tab, chromedp.Evaluate[chromedp.Void](`hallq.setLang('zh')`))
+		}
+		br.check(tab)
+	}
+
+	// The JSON Lines download, and the API the pages read.
+	for _, path := range []string{"/log.jsonl", "/api/v1/board", "/api/v1/hall", "/api/v1/windows/2", "/api/v1/tickets/" + social.Ticket.Token} {
+		resp, err := http.Get(h.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		check(path, string(body))
+	}
+}
