@@ -23,10 +23,11 @@
 //
 // Requests are refused before the upgrade with a JSON error body
 // {"error":{"code":…,"message":…}}: 400 EINVALID for an after that is not
-// a decimal seq, 409 ECONFLICT for an after beyond the head of the log, and
-// 403 EFORBIDDEN for a browser Origin that is neither the request's host nor
-// in Options.AllowedOrigins. Requests without an Origin header (devices, Go
-// clients) are accepted.
+// a decimal seq or a request that is not a websocket upgrade, 405 EINVALID
+// for a method other than GET, 409 ECONFLICT for an after beyond the head of
+// the log, and 403 EFORBIDDEN for a browser Origin that is neither the
+// request's host nor in Options.AllowedOrigins. Requests without an Origin
+// header (devices, Go clients) are accepted.
 //
 // Each connection has two goroutines: the handler's goroutine is the write
 // pump, the only one that writes (events, heartbeats, pings, the close
