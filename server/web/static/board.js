@@ -184,9 +184,13 @@
     });
   }
 
+  function voiceLabel() {
+    $('b-voice').textContent = voice ? L('语音播报：开', 'Voice: on') : L('语音播报：关', 'Voice: off');
+  }
   $('b-voice').addEventListener('click', function () {
     voice = !voice;
     this.setAttribute('aria-pressed', String(voice));
+    voiceLabel();
     if (voice && window.speechSynthesis) {
       window.speechSynthesis.speak(new SpeechSynthesisUtterance(L('语音播报已开启', 'Voice announcements on')));
     }
@@ -195,6 +199,7 @@
   H.onLang(function () {
     render();
     tickClock();
+    voiceLabel();
     if (stream) H.showLive($('b-live'), $('b-live-text'), $('b-live').getAttribute('data-state'));
   });
   setInterval(tickClock, 1000);

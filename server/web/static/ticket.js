@@ -86,8 +86,8 @@
     $('t-title').textContent = title;
     $('t-detail').textContent = detail;
     $('t-facts').hidden = !waiting;
-    $('t-ahead').textContent = waiting ? L(t.ahead + ' 人', String(t.ahead)) : '–';
-    $('t-eta').textContent = waiting ? H.minutes(t.eta_seconds) : '–';
+    fact($('t-ahead'), waiting ? ['', String(t.ahead), L('人', t.ahead === 1 ? 'person' : 'people')] : null);
+    fact($('t-eta'), waiting ? etaParts(t.eta_seconds) : null);
     var meta = $('t-meta');
     meta.textContent = L('取号时间 ', 'Taken at ') + H.clock(t.issued_at, false) +
       L(' · 公开日志第 ' + t.seq + ' 条 ', ' · public log record ' + t.seq + ' ');
@@ -95,6 +95,26 @@
     $('t-cancel').hidden = !waiting;
     if (!waiting) $('t-cancel-confirm').hidden = true;
     document.title = t.number + ' · ' + title;
+  }
+
+  // fact shows a figure as [before, value, unit], the value large.
+  function fact(dd, parts) {
+    dd.textContent = '';
+    if (!parts) { dd.textContent = '–'; return; }
+    if (parts[0]) dd.appendChild(H.el('span', { class: 'unit' }, parts[0] + ' '));
+    dd.appendChild(H.el('span', { class: 'value' }, parts[1]));
+    if (parts[2]) dd.appendChild(H.el('span', { class: 'unit' }, ' ' + parts[2]));
+  }
+
+  // etaParts splits an estimated wait into [about, value, unit].
+  function etaParts(secs) {
+    if (secs <= 0) return ['', L('即将', 'soon'), ''];
+    var m = Math.max(1, Math.round(secs / 60));
+    if (m >= 90) {
+      var h = Math.round(m / 6) / 10;
+      return [L('约', 'about'), String(h), L('小时', 'h')];
+    }
+    return [L('约', 'about'), String(m), L('分钟', 'min')];
   }
 
   // relevant tells whether an event may change this ticket's place or wait.
