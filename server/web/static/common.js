@@ -115,9 +115,14 @@
       if (!document.hidden && !self.closed && (!self.ws || self.ws.readyState > 1)) self.reconnectSoon(0);
     };
     document.addEventListener('visibilitychange', this.onVisible);
-    // A connection that stays silent past three heartbeats is dead.
+    // A connection that stays silent for three heartbeats and a half is dead.
+    // The interval is learnt from the heartbeats (10 s unless the hall sets
+    // another).
+    this.beat = 10000;
+    this.lastBeat = 0;
     this.watchdog = setInterval(function () {
-      if (self.ws && self.ws.readyState === 1 && Date.now() - self.lastMessage > 35000) self.ws.close();
+      var limit = Math.max(35000, 3.5 * self.beat);
+      if (self.ws && self.ws.readyState === 1 && Date.now() - self.lastMessage > limit) self.ws.close();
     }, 5000);
     this.connect();
   }
@@ -145,13 +150,16 @@
     }
     this.ws = ws;
     this.status('connecting');
-    ws.onopen = function () { self.lastMessage = Date.now(); };
+    ws.onopen = function () { self.lastMessage = Date.now(); self.lastBeat = 0; };
     ws.onmessage = function (m) {
       self.lastMessage = Date.now();
       var ev;
       try { ev = JSON.parse(m.data); } catch (e) { return; }
       if (ev.type === 'heartbeat') {
         self.delay = 500;
+        var now = Date.now();
+        if (self.lastBeat && now - self.lastBeat > 1000) self.beat = now - self.lastBeat;
+        self.lastBeat = now;
         if (ev.time) self.skew = Date.parse(ev.time) - Date.now();
         self.status('live');
         if (self.opts.onHeartbeat) self.opts.onHeartbeat(ev);
