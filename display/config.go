@@ -1,0 +1,172 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Display modes.
+const (
+	ModeHall   = "hall"   // the hall board
+	ModeWindow = "window" // the small screen above one window
+)
+
+// Defaults of the configuration.
+const (
+	DefaultSpeakCmd = "espeak-ng -v {voice}"
+	DefaultChimeCmd = "aplay -q"
+	DefaultDataDir  = "hallq-display"
+)
+
+// Config is how a display is set up: by flags, or by the same keys in a TOML
+// file given with -config (flags given on the command line win).
+type Config struct {
+	Server string // base URL of the hall server
+	Token  string // the display's bearer token
+	Mode   string // ModeHall or ModeWindow
+	Window string // window ID in window mode; empty asks the server which window the token's device stands above
+	// SpeakCmd is run through sh -c for each sentence of an announcement, with
+	// the text on stdin; {lang} becomes zh or en and {voice} cmn or en. Empty
+	// turns voice off.
+	SpeakCmd string
+	// ChimeCmd is run through sh -c with the chime (a WAV file) on stdin before
+	// each announcement. Empty plays no chime.
+	ChimeCmd   string
+	Data       string // directory of the local replica of the public log
+	Fullscreen bool
+	Width      int // window size when not full screen
+	Height     int
+	Font       string // a font file to draw with instead of the system's Chinese font
+	LogLevel   string
+}
+
+// fileConfig is the TOML file; nil fields are not set by it.
+type fileConfig struct {
+	Server     *string `toml:"server"`
+	Token      *string `toml:"token"`
+	Mode       *string `toml:"mode"`
+	Window     *string `toml:"window"`
+	SpeakCmd   *string `toml:"speak_cmd"`
+	ChimeCmd   *string `toml:"chime_cmd"`
+	Data       *string `toml:"data"`
+	Fullscreen *bool   `toml:"fullscreen"`
+	Size       *string `toml:"size"`
+	Font       *string `toml:"font"`
+	LogLevel   *string `toml:"log_level"`
+}
+
+// parseConfig reads the command line, the configuration file it names, and
+// HALLQ_TOKEN from getenv when no token is given otherwise.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
+	fs := flag.NewFlagSet("display", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: display -server URL -token T -mode hall|window [-window ID] [flags]\n\n")
+		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "\nThe same keys (server, token, mode, window, speak_cmd, chime_cmd, data, fullscreen, size,\n"+
+			"font, log_level) may be given in a TOML file with -config; flags win. The token may also\n"+
+			"come from the environment variable HALLQ_TOKEN.\n")
+	}
+	cfgPath := fs.String("config", "", "TOML configuration file with the same keys as the flags")
+	server := fs.String("server", "", "base URL of the hallq server, such as http://192.168.1.10:8080")
+	token := fs.String("token", "", "the display's device token (or HALLQ_TOKEN)")
+	mode := fs.String("mode", ModeHall, "hall (the hall board) or window (the screen above one window)")
+	window := fs.String("window", "", "window ID in window mode (default: the window the token's device is enrolled for)")
+	speak := fs.String("speak-cmd", DefaultSpeakCmd, "command speaking a sentence read from stdin ({lang}: zh or en, {voice}: cmn or en); \"\" turns voice off")
+	chime := fs.String("chime-cmd", DefaultChimeCmd, "command playing the chime, a WAV file read from stdin; \"\" for no chime")
+	data := fs.String("data", DefaultDataDir, "directory of the local replica of the public log")
+	fullscreen := fs.Bool("fullscreen", true, "fill the screen")
+	size := fs.String("size", "1920x1080", "window size when not full screen")
+	font := fs.String("font", "", "font file (.ttf, .otf or .ttc) to draw with; default: the system's Noto Sans CJK SC")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+
+	if *cfgPath != "" {
+		var fc fileConfig
+		md, err := toml.DecodeFile(*cfgPath, &fc)
+		if err != nil {
+			return nil, fmt.Errorf("config %s: %w", *cfgPath, err)
+		}
+		if keys := md.Undecoded(); len(keys) > 0 {
+			return nil, fmt.Errorf("config %s: unknown key %q (known: server, token, mode, window, speak_cmd, chime_cmd, data, fullscreen, size, font, log_level)", *cfgPath, keys[0].String())
+		}
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		for _, kv := range []struct {
+			flag string
+			dst  *string
+			val  *string
+		}{
+			{"server", server, fc.Server}, {"token", token, fc.Token}, {"mode", mode, fc.Mode},
+			{"window", window, fc.Window}, {"speak-cmd", speak, fc.SpeakCmd}, {"chime-cmd", chime, fc.ChimeCmd},
+			{"data", data, fc.Data}, {"size", size, fc.Size}, {"font", font, fc.Font}, {"log-level", logLevel, fc.LogLevel},
+		} {
+			if kv.val != nil && !set[kv.flag] {
+				*kv.dst = *kv.val
+			}
+		}
+		if fc.Fullscreen != nil && !set["fullscreen"] {
+			*fullscreen = *fc.Fullscreen
+		}
+	}
+
+	c := &Config{
+		Server: strings.TrimRight(strings.TrimSpace(*server), "/"), Token: strings.TrimSpace(*token),
+		Mode: *mode, Window: strings.TrimSpace(*window), SpeakCmd: strings.TrimSpace(*speak), ChimeCmd: strings.TrimSpace(*chime),
+		Data: *data, Fullscreen: *fullscreen, Font: *font, LogLevel: *logLevel,
+	}
+	if c.Token == "" && getenv != nil {
+		c.Token = strings.TrimSpace(getenv("HALLQ_TOKEN"))
+	}
+	if err := c.check(*size); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// check validates the configuration and reads the window size.
+func (c *Config) check(size string) error {
+	if c.Server == "" {
+		return errors.New("-server: the hall server's URL is required, such as http://192.168.1.10:8080")
+	}
+	u, err := url.Parse(c.Server)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("-server: %q: want http://host[:port] or https://host[:port]", c.Server)
+	}
+	if c.Mode != ModeHall && c.Mode != ModeWindow {
+		return fmt.Errorf("-mode: %q: want hall or window", c.Mode)
+	}
+	if c.Mode == ModeHall && c.Window != "" {
+		return fmt.Errorf("-window %s: only a window-mode display shows one window (add -mode window)", c.Window)
+	}
+	if c.Data == "" {
+		return errors.New("-data: a directory for the local replica is required")
+	}
+	w, h, ok := strings.Cut(size, "x")
+	c.Width, err = strconv.Atoi(w)
+	if err == nil {
+		c.Height, err = strconv.Atoi(h)
+	}
+	if !ok || err != nil || c.Width < 320 || c.Height < 240 {
+		return fmt.Errorf("-size: %q: want WIDTHxHEIGHT, such as 1920x1080", size)
+	}
+	if c.Font != "" {
+		if _, err := os.Stat(c.Font); err != nil {
+			return fmt.Errorf("-font: %w", err)
+		}
+	}
+	return nil
+}

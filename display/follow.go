@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"hallq/server/client"
+	"hallq/server/queue"
+	"hallq/server/store"
+)
+
+// Timing of the follower.
+const (
+	// batchSize is how many events a catch-up stores in one transaction.
+	batchSize = 500
+	// announceWithin is how old a call received during a catch-up may be and
+	// still be announced: calls made during a short network loss are spoken,
+	// those of a long outage are not.
+	announceWithin = 2 * time.Minute
+	// retryAfterAlarm is the wait before following the log again after it
+	// failed a check.
+	retryAfterAlarm = 30 * time.Second
+	// describeEvery is how often the hall description is fetched again.
+	describeEvery = 5 * time.Minute
+)
+
+// announcer takes the calls to speak.
+type announcer interface {
+	Enqueue(Announcement)
+}
+
+// follower keeps the replica and the model in step with the server's log. Its
+// fields belong to the goroutine running follow, which calls the stream
+// handler; describe runs in a goroutine of its own and touches only the model
+// and the replica, which are safe for that.
+type follower struct {
+	c      *client.Client
+	rep    *replica
+	m      *model
+	ann    announcer // nil: silent
+	log    *slog.Logger
+	mode   string
+	now    func() time.Time
+	notify func() // asks for a repaint; must not block
+
+	pending  []store.Record // verified and folded, not yet stored
+	live     bool           // the stream is past its catch-up
+	skew     time.Duration  // server clock minus ours, from heartbeats
+	held     []Announcement // calls received during a catch-up
+	sinceSnp int            // events folded since the last snapshot
+}
+
+// follow follows the server's log until ctx ends: it streams from the head of
+// the replica, checks each event's place in the hash chain, folds it, stores
+// it and announces calls. After a failed check it raises the alarm and tries
+// again later from the last good event.
+func (f *follower) follow(ctx context.Context) {
+	h := client.StreamHandler{Event: f.event, Heartbeat: f.heartbeat, Status: f.status}
+	for {
+		seq, _ := f.m.head()
+		err := f.c.Stream(ctx, seq, h)
+		f.flush()
+		if ctx.Err() != nil {
+			f.saveSnapshot()
+			return
+		}
+		f.log.Error("following the log stopped", "after", seq, "err", err)
+		f.live = false
+		f.m.setLink(client.StreamStatus{State: client.StreamDown, Err: err, Retry: retryAfterAlarm}, f.now())
+		f.notify()
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(retryAfterAlarm):
+		}
+	}
+}
+
+// event checks, folds and stores the next event of the log.
+func (f *follower) event(seq uint64, raw []byte) error {
+	_, prev := f.m.head()
+	if _, err := store.VerifyRecords(prev, [][]byte{raw}); err != nil {
+		f.m.raise(chainAlarm(seq, err))
+		f.notify()
+		return fmt.Errorf("event %d: %w", seq, err)
+	}
+	rec, err := store.ParseRecord(raw)
+	if err != nil {
+		f.m.raise(chainAlarm(seq, err))
+		f.notify()
+		return fmt.Errorf("event %d: %w", seq, err)
+	}
+	ev, err := f.m.accept(rec)
+	if err != nil {
+		f.m.raise(stateAlarm(seq, err))
+		f.notify()
+		return fmt.Errorf("event %d: %w", seq, err)
+	}
+	f.pending = append(f.pending, rec)
+	f.sinceSnp++
+	if f.live || len(f.pending) >= batchSize {
+		if err := f.flush(); err != nil {
+			return err
+		}
+	}
+	if ev.Data != nil {
+		if a, ok := announcement(f.m.hallInfo(), ev); ok {
+			f.consider(a, rec.Time)
+		}
+	}
+	if f.live {
+		f.notify()
+	}
+	return nil
+}
+
+// consider queues a call for announcement: at once when live, else held
+// until the catch-up ends if it is recent.
+func (f *follower) consider(a Announcement, at time.Time) {
+	if f.ann == nil {
+		return
+	}
+	if f.mode == ModeWindow && a.Window != f.m.windowID() {
+		return
+	}
+	if f.live {
+		f.ann.Enqueue(a)
+		return
+	}
+	if f.now().Add(f.skew).Sub(at) <= announceWithin {
+		f.held = append(f.held, a)
+	}
+}
+
+// heartbeat stores what is pending, checks that the server's head is the
+// replica's, and releases the calls held during the catch-up that are still
+// being served.
+func (f *follower) heartbeat(hb client.Heartbeat) error {
+	if err := f.flush(); err != nil {
+		return err
+	}
+	now := f.now()
+	if !hb.Time.IsZero() {
+		f.skew = hb.Time.Sub(now)
+	}
+	seq, hash := f.m.head()
+	if hb.Seq == seq && hb.Hash != hash {
+		f.m.raise(forkAlarm(seq, hash, hb.Hash))
+		f.notify()
+		return fmt.Errorf("heartbeat names hash %s for event %d, the replica has %s", hb.Hash, seq, hash)
+	}
+	f.m.confirmLive(now)
+	if f.sinceSnp >= snapshotEvery {
+		f.saveSnapshot()
+	}
+	f.live = true
+	for _, a := range f.held {
+		if f.m.stillCalled(a.Ticket, a.Window) {
+			f.ann.Enqueue(a)
+		}
+	}
+	f.held = nil
+	f.notify()
+	return nil
+}
+
+// status records a change of the link.
+func (f *follower) status(st client.StreamStatus) {
+	if st.State != client.StreamLive {
+		f.live = false
+	}
+	if st.State == client.StreamDown {
+		f.flush()
+		seq, _ := f.m.head()
+		if client.ErrorCode(st.Err) == queue.ECONFLICT && st.Last == seq && seq > 0 {
+			f.m.raise(shorterAlarm(seq))
+		}
+		f.log.Info("server link down", "after", st.Last, "retry", st.Retry, "err", st.Err)
+	} else {
+		f.log.Debug("server link", "state", st.State.String(), "after", st.Last)
+	}
+	f.m.setLink(st, f.now())
+	f.notify()
+}
+
+// flush stores the pending events.
+func (f *follower) flush() error {
+	if len(f.pending) == 0 {
+		return nil
+	}
+	if err := f.rep.append(f.pending); err != nil {
+		f.m.raise(storeAlarm(err))
+		f.notify()
+		return err
+	}
+	f.pending = f.pending[:0]
+	return nil
+}
+
+// saveSnapshot stores the folded state, once every event is stored.
+func (f *follower) saveSnapshot() {
+	if len(f.pending) > 0 {
+		return
+	}
+	if err := f.rep.snapshot(f.m.snapshotState()); err != nil {
+		f.log.Warn("snapshot", "err", err)
+		return
+	}
+	f.sinceSnp = 0
+}
+
+// describe fetches the hall description (and, for a window screen without a
+// window, the window of its device) until it has them, then again every
+// describeEvery, keeping them in the replica.
+func (f *follower) describe(ctx context.Context) {
+	wait := time.Second
+	for {
+		err := f.describeOnce(ctx)
+		if err == nil {
+			wait = describeEvery
+		} else {
+			f.log.Info("hall description not fetched", "err", err, "retry", wait)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		if err != nil {
+			wait = min(2*wait, time.Minute)
+		}
+	}
+}
+
+// errNoWindow is returned when a window-mode display cannot tell its window.
+var errNoWindow = errors.New("the display's token is not enrolled for a window: give -window")
+
+func (f *follower) describeOnce(ctx context.Context) error {
+	h, err := f.c.Hall(ctx)
+	if err != nil {
+		return err
+	}
+	info, err := newHallInfo(h)
+	if err != nil {
+		return err
+	}
+	if old := f.m.hallInfo(); old != nil && old.desc.ID != h.ID {
+		f.m.raise(hallAlarm(old.desc.ID, h.ID))
+		f.notify()
+		return fmt.Errorf("the server serves hall %q, the replica holds hall %q", h.ID, old.desc.ID)
+	}
+	if err := f.rep.saveHall(h); err != nil {
+		return err
+	}
+	f.m.setHall(info)
+	if f.mode == ModeWindow && f.m.windowID() == "" {
+		dev, err := f.c.DeviceMe(ctx)
+		if err != nil {
+			return fmt.Errorf("which window: %w", err)
+		}
+		if dev.Window == "" {
+			f.notify()
+			return errNoWindow
+		}
+		if err := f.rep.saveWindow(dev.Window); err != nil {
+			return err
+		}
+		f.m.setWindow(dev.Window)
+	}
+	f.notify()
+	return nil
+}

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+	_ "time/tzdata" // the hall's time zone, whatever the machine has installed
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"hallq/assets"
+	"hallq/server/client"
+)
+
+func main() {
+	err := run(os.Args[1:])
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "display:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the display and blocks until its window closes or the process
+// is told to stop.
+func run(args []string) error {
+	cfg, err := parseConfig(args, os.Getenv, os.Stderr)
+	if err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	rep, moved, err := openReplica(cfg.Data)
+	if err != nil {
+		return err
+	}
+	defer rep.Close()
+	if moved != "" {
+		log.Warn("the local replica's hash chain did not verify; it was moved aside and the log is fetched again", "moved_to", moved)
+	}
+	sv, err := rep.load()
+	if err != nil {
+		return err
+	}
+	if cfg.Mode == ModeWindow && cfg.Window != "" {
+		sv.window = cfg.Window
+	}
+	if cfg.Mode == ModeHall {
+		sv.window = ""
+	}
+	m := newModel(sv)
+	log.Info("hallq display starting", "server", cfg.Server, "mode", cfg.Mode, "window", sv.window,
+		"replica", rep.path, "replica_seq", sv.seq, "replica_hash", shortHash(sv.hash), "hall_known", sv.hall != nil)
+
+	c, err := client.New(cfg.Server, cfg.Token, client.Options{UserAgent: "hallq-display"})
+	if err != nil {
+		return err
+	}
+
+	a := app.NewWithID("org.hallq.display")
+	a.Settings().SetTheme(loadTheme(cfg, log))
+	d := newDisplay(cfg)
+	d.loadUI(a)
+
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	r := &renderer{m: m, d: d, wake: make(chan struct{}, 1)}
+	f := &follower{c: c, rep: rep, m: m, log: log.With("component", "follower"), mode: cfg.Mode,
+		now: time.Now, notify: r.notify}
+	var wg sync.WaitGroup
+	if ann := newVoice(cfg, log.With("component", "voice")); ann != nil {
+		f.ann = ann
+		wg.Go(func() { ann.Run(ctx) })
+	}
+	wg.Go(func() { f.follow(ctx) })
+	wg.Go(func() { f.describe(ctx) })
+	wg.Go(func() { r.run(ctx) })
+	go func() {
+		<-ctx.Done()
+		fyne.Do(a.Quit)
+	}()
+
+	d.win.ShowAndRun()
+	cancel()
+	wg.Wait()
+	log.Info("hallq display stopped")
+	return nil
+}
+
+// loadTheme returns the screens' theme with the Chinese font: the -font file,
+// else Noto Sans CJK SC from the system. Without either, Fyne falls back to
+// the system's fonts itself.
+func loadTheme(cfg *Config, log *slog.Logger) *boardTheme {
+	th := &boardTheme{}
+	if cfg.Font != "" {
+		data, err := os.ReadFile(cfg.Font)
+		if err == nil {
+			data, err = assets.ExtractFace(data, assets.CJKFamily)
+		}
+		if err != nil {
+			log.Warn("font not used", "font", cfg.Font, "err", err)
+			return th
+		}
+		res := fyne.NewStaticResource("display-font.otf", data)
+		th.regular, th.bold = res, res
+		return th
+	}
+	for _, w := range []assets.Weight{assets.Regular, assets.Bold} {
+		data, path, err := assets.CJKFont(w)
+		if err != nil {
+			log.Warn("Chinese font not found; Fyne falls back to the system's fonts", "err", err)
+			return th
+		}
+		res := fyne.NewStaticResource(fmt.Sprintf("cjk-%d.otf", w), data)
+		if w == assets.Bold {
+			th.bold = res
+		} else {
+			th.regular = res
+		}
+		log.Debug("font", "weight", w, "from", path)
+	}
+	return th
+}
+
+// newVoice returns the announcer of the configured commands, nil when voice
+// is off.
+func newVoice(cfg *Config, log *slog.Logger) *Announcer {
+	if cfg.SpeakCmd == "" {
+		log.Info("voice announcements are off (-speak-cmd \"\")")
+		return nil
+	}
+	sp := &commandSpeaker{speak: cfg.SpeakCmd, chime: cfg.ChimeCmd, sound: assets.Chime(), timeout: 30 * time.Second}
+	if p := commandMissing(cfg.SpeakCmd); p != "" {
+		log.Warn("the speak command's program is not installed: announcements will fail", "program", p, "speak_cmd", cfg.SpeakCmd)
+	}
+	if p := commandMissing(cfg.ChimeCmd); p != "" {
+		log.Warn("the chime command's program is not installed: announcements go without the chime", "program", p, "chime_cmd", cfg.ChimeCmd)
+		sp.chime = ""
+	}
+	return newAnnouncer(sp, log)
+}
+
+// renderer repaints the screen from the model: at once when the follower
+// asks, and four times a second for the clock and the flash.
+type renderer struct {
+	m    *model
+	d    *display
+	wake chan struct{}
+}
+
+// notify asks for a repaint; it never blocks.
+func (r *renderer) notify() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (r *renderer) run(ctx context.Context) {
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-r.wake:
+		}
+		now := time.Now()
+		f := r.m.frame(now)
+		fyne.Do(func() { r.d.render(f, now) })
+	}
+}

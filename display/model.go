@@ -1,0 +1,160 @@
+package main
+
+import (
+	"sync"
+	"time"
+
+	"hallq/server/client"
+	"hallq/server/queue"
+	"hallq/server/store"
+)
+
+// frame is everything one repaint of the screen needs, copied out of the model.
+type frame struct {
+	Hall    HallView
+	Window  WindowView
+	Status  Status
+	Loc     *time.Location // the hall's time zone, for the clock
+	HasHall bool           // the hall description is known
+}
+
+// model is the display's view of the hall: the hall description, the state
+// folded from the public log and the link status. The follower writes it and
+// the renderer reads frames of it; mu guards every field.
+type model struct {
+	mu     sync.Mutex
+	hall   *hallInfo
+	state  *queue.State
+	seq    uint64 // head of the log received, folded or not
+	hash   string
+	window string // window mode: the window shown
+	status Status
+}
+
+// newModel returns the model of what a replica held.
+func newModel(sv *saved) *model {
+	m := &model{state: sv.state, seq: sv.seq, hash: sv.hash, window: sv.window}
+	if sv.hash == "" {
+		m.hash = store.GenesisHash
+	}
+	if h, err := newHallInfo(sv.hall); err == nil {
+		m.hall = h
+	}
+	m.status = Status{Link: client.StreamConnecting, Seq: m.seq, Hash: m.hash}
+	return m
+}
+
+// head returns the last event received.
+func (m *model) head() (uint64, string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.seq, m.hash
+}
+
+// accept folds a verified record into the state and makes it the head. On
+// error nothing changes.
+func (m *model) accept(rec store.Record) (queue.Event, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var ev queue.Event
+	if rec.Seq > m.state.Seq {
+		var err error
+		if ev, err = fold(m.state, rec); err != nil {
+			return queue.Event{}, err
+		}
+	}
+	m.seq, m.hash = rec.Seq, rec.Hash
+	m.status.Seq, m.status.Hash = rec.Seq, rec.Hash
+	return ev, nil
+}
+
+// snapshotState returns a copy of the state, for a snapshot.
+func (m *model) snapshotState() *queue.State {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.state.Clone()
+}
+
+// setHall replaces the hall description.
+func (m *model) setHall(h *hallInfo) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.hall = h
+}
+
+// hallInfo returns the hall description, nil while unknown.
+func (m *model) hallInfo() *hallInfo {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.hall
+}
+
+// setWindow sets the window a window-mode display shows.
+func (m *model) setWindow(id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.window = id
+}
+
+// windowID returns the window shown, "" while unknown.
+func (m *model) windowID() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.window
+}
+
+// setLink records a change of the link.
+func (m *model) setLink(st client.StreamStatus, now time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.status.Link, m.status.Err, m.status.Retry = st.State, "", st.Retry
+	if st.Err != nil {
+		m.status.Err = st.Err.Error()
+	}
+	if st.State == client.StreamLive {
+		m.status.LastLive = now
+	}
+}
+
+// confirmLive records a heartbeat that confirmed the copy is current.
+func (m *model) confirmLive(now time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.status.LastLive = now
+}
+
+// raise sets the alarm, keeping the first one.
+func (m *model) raise(a *Alarm) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.status.Alarm == nil {
+		m.status.Alarm = a
+	}
+}
+
+// alarm returns the alarm, nil when none.
+func (m *model) alarm() *Alarm {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.status.Alarm
+}
+
+// stillCalled reports whether a ticket is still being served at a window.
+func (m *model) stillCalled(ticket, window string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.state.Tickets[ticket]
+	return ok && t.Status == queue.StatusCalled && t.Window == window
+}
+
+// frame returns what the screen shows at time now.
+func (m *model) frame(now time.Time) frame {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f := frame{Status: m.status, Loc: m.hall.location(), HasHall: m.hall != nil}
+	f.Hall = hallView(m.hall, m.state, now)
+	if m.window != "" {
+		f.Window = windowView(m.hall, m.state, m.window, now)
+	}
+	return f
+}

@@ -1,0 +1,326 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+
+	"hallq/server/client"
+)
+
+func newTestDisplay(t *testing.T, mode string) *display {
+	t.Helper()
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(&boardTheme{})
+	d := newDisplay(&Config{Mode: mode, Width: 1920, Height: 1080})
+	d.loadUI(a)
+	return d
+}
+
+// liveFrame is the frame of a state, as a live display at now draws it.
+func liveFrame(t *testing.T, s *script, window string, now time.Time) frame {
+	t.Helper()
+	m := newModel(&saved{hall: testHall(), state: s.state(), seq: s.seq, hash: "0123456789abcdef0123", window: window})
+	m.setLink(client.StreamStatus{State: client.StreamLive}, now)
+	return m.frame(now)
+}
+
+func visibleTexts(objs []fyne.CanvasObject) []*canvas.Text {
+	var out []*canvas.Text
+	for _, o := range objs {
+		if t, ok := o.(*canvas.Text); ok && t.Visible() && t.Text != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func TestHallBoardShowsTheCalls(t *testing.T) {
+	d := newTestDisplay(t, ModeHall)
+	now := t0.Add(time.Hour)
+	d.render(liveFrame(t, day(t), "", now), now)
+	h := d.hall
+
+	if h.heroNumber.Text != "A002" || h.heroWindow.Text != "到 1号窗口" || h.heroEN.Text != "Number A002, please go to window 1" {
+		t.Errorf("newest call: %q %q %q", h.heroNumber.Text, h.heroWindow.Text, h.heroEN.Text)
+	}
+	if h.heroIdle.Visible() || !h.heroNumber.Visible() {
+		t.Error("the newest call is hidden")
+	}
+	var serving []string
+	for _, r := range h.serving {
+		if r.number.Visible() {
+			serving = append(serving, r.number.Text+" "+r.window.Text)
+		}
+	}
+	if strings.Join(serving, ", ") != "A002 1号窗口, C001 绿色通道" {
+		t.Errorf("now serving: %q", serving)
+	}
+	if got := h.services[0].name.Text + " " + h.services[0].count.Text + " " + h.services[0].wait.Text; got != "综合受理 1 人 约 5 分钟 · about 5 min" {
+		t.Errorf("first service: %q", got)
+	}
+	if got := h.services[1].count.Text + " " + h.services[1].wait.Text; got != "0 人 无需等候 · no wait" {
+		t.Errorf("second service: %q", got)
+	}
+	if h.services[2].bg.Visible() {
+		t.Error("a third service is shown for a hall of two")
+	}
+	if h.recent[0].Text != "A001 → 1号窗口" || h.recent[1].Visible() {
+		t.Errorf("recent calls: %q, second shown %v", h.recent[0].Text, h.recent[1].Visible())
+	}
+	if !strings.Contains(h.noticeText.Text, "请保管好随身物品") || !h.noticeText.Visible() {
+		t.Errorf("notices: %q", h.noticeText.Text)
+	}
+	if d.title.Text != "测试大厅" || d.linkText.Text != "实时  Live" || d.logText.Text != "公开日志 Public log  #12  0123456789ab" {
+		t.Errorf("header and status: %q, %q, %q", d.title.Text, d.linkText.Text, d.logText.Text)
+	}
+	if d.staleBg.Visible() || d.alarmBg.Visible() {
+		t.Error("a live display shows a stale or alarm banner")
+	}
+	if d.clock.Text != "11:00:00" || d.date.Text != "2026年11月22日 星期日" {
+		t.Errorf("clock: %q %q", d.clock.Text, d.date.Text)
+	}
+}
+
+func TestHallBoardStates(t *testing.T) {
+	now := t0.Add(time.Hour)
+	tests := []struct {
+		name  string
+		frame func(t *testing.T) frame
+		check func(t *testing.T, d *display)
+	}{
+		{
+			name: "before the hall is known",
+			frame: func(t *testing.T) frame {
+				return frame{Status: Status{Link: client.StreamConnecting}, Loc: time.UTC}
+			},
+			check: func(t *testing.T, d *display) {
+				if d.title.Text != "正在连接叫号服务器…" || !d.hall.heroIdle.Visible() || d.hall.heroNumber.Visible() {
+					t.Errorf("title %q, idle %v", d.title.Text, d.hall.heroIdle.Visible())
+				}
+			},
+		},
+		{
+			name: "offline: the last known state, marked",
+			frame: func(t *testing.T) frame {
+				f := liveFrame(t, day(t), "", now)
+				f.Status.Link, f.Status.LastLive = client.StreamDown, now.Add(-time.Minute)
+				return f
+			},
+			check: func(t *testing.T, d *display) {
+				if !d.staleBg.Visible() || !strings.Contains(d.staleText.Text, "显示 10:59:00 的状态") || d.hall.heroNumber.Text != "A002" {
+					t.Errorf("stale banner %v %q, number %q", d.staleBg.Visible(), d.staleText.Text, d.hall.heroNumber.Text)
+				}
+				if d.hall.heroBg.Position().Y < d.staleBg.Position().Y+d.staleBg.Size().Height {
+					t.Error("the stale banner covers the newest call")
+				}
+				if d.statusDot.FillColor != colAlarm {
+					t.Error("the link dot is not red")
+				}
+			},
+		},
+		{
+			name: "alarm",
+			frame: func(t *testing.T) frame {
+				f := liveFrame(t, day(t), "", now)
+				f.Status.Alarm = chainAlarm(7, errTest)
+				return f
+			},
+			check: func(t *testing.T, d *display) {
+				if !d.alarmBg.Visible() || !strings.Contains(d.alarmText.Text, "哈希链断裂") || d.staleBg.Visible() {
+					t.Errorf("alarm %v %q", d.alarmBg.Visible(), d.alarmText.Text)
+				}
+			},
+		},
+		{
+			name: "recall",
+			frame: func(t *testing.T) frame {
+				return liveFrame(t, day(t).recall("1", "A002"), "", now)
+			},
+			check: func(t *testing.T, d *display) {
+				if !strings.HasPrefix(d.hall.heroLabel.Text, "再次呼叫") || !strings.HasPrefix(d.hall.heroEN.Text, "Again: ") {
+					t.Errorf("recall: %q %q", d.hall.heroLabel.Text, d.hall.heroEN.Text)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newTestDisplay(t, ModeHall)
+			d.render(tt.frame(t), now)
+			tt.check(t, d)
+		})
+	}
+}
+
+var errTest = errorString("test")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+func TestNewestCallFlashesWhenItArrivesLive(t *testing.T) {
+	now := t0.Add(time.Hour)
+	d := newTestDisplay(t, ModeHall)
+	s := day(t)
+
+	restarted := liveFrame(t, s, "", now)
+	restarted.Status.Link = client.StreamConnecting
+	d.render(restarted, now)
+	if d.hall.flash {
+		t.Fatal("the last known call flashes when the display starts")
+	}
+	d.render(liveFrame(t, s, "", now), now)
+	if d.hall.flash {
+		t.Fatal("a call seen before flashes when the link comes back")
+	}
+
+	s.done("1", "A002").call("1", "A003")
+	f := liveFrame(t, s, "", now)
+	steps := []struct {
+		after time.Duration
+		flash bool
+	}{{0, true}, {600 * time.Millisecond, false}, {time.Second, true}, {flashFor, false}}
+	for _, st := range steps {
+		d.render(f, now.Add(st.after))
+		if d.hall.flash != st.flash {
+			t.Fatalf("%v after the call: flash %v, want %v", st.after, d.hall.flash, st.flash)
+		}
+	}
+	if d.hall.heroBg.FillColor != colPanel || d.hall.heroNumber.Color != colNumber {
+		t.Fatal("after flashing the newest call is not drawn plainly")
+	}
+
+	s.done("1", "A003")
+	d.render(liveFrame(t, s, "", now.Add(time.Minute)), now.Add(time.Minute))
+	if d.hall.heroNumber.Text != "C001" || d.hall.flash {
+		t.Fatalf("an older call left newest: %q flash %v", d.hall.heroNumber.Text, d.hall.flash)
+	}
+}
+
+func TestWindowScreen(t *testing.T) {
+	now := t0.Add(time.Hour)
+	tests := []struct {
+		name    string
+		script  func(t *testing.T) *script
+		window  string
+		number  string
+		state   string
+		next    string
+		card    bool
+		service string
+	}{
+		{"serving", day, "vip", "C001", "", "", true, "不动产登记"},
+		{"paused", func(t *testing.T) *script { return day(t).done("vip", "C001").pause("vip") }, "vip", "", "暂停服务", "", true, "不动产登记"},
+		{"open, nobody called", func(t *testing.T) *script { return day(t).open("2") }, "2", "", "请稍候", "下一位 Next:  A003", false, ""},
+		{"closed", day, "2", "", "暂停办理", "下一位 Next:  A003", false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newTestDisplay(t, ModeWindow)
+			d.render(liveFrame(t, tt.script(t), tt.window, now), now)
+			w := d.window
+			if w.number.Visible() != (tt.number != "") || w.number.Text != tt.number {
+				t.Errorf("number %q shown %v, want %q", w.number.Text, w.number.Visible(), tt.number)
+			}
+			if tt.state != "" && (!w.state.Visible() || w.state.Text != tt.state) {
+				t.Errorf("state %q shown %v, want %q", w.state.Text, w.state.Visible(), tt.state)
+			}
+			if w.next.Text != tt.next {
+				t.Errorf("next %q, want %q", w.next.Text, tt.next)
+			}
+			if w.name.value.Visible() != tt.card || w.noCard.Visible() == tt.card {
+				t.Errorf("card shown %v, want %v", w.name.value.Visible(), tt.card)
+			}
+			if tt.card && (w.name.value.Text != "张伟" || w.nameEN.Text != "Zhang Wei" || w.unit.value.Text != "市不动产登记中心" ||
+				w.dutiesText != "办理不动产登记。" || w.services.value.Text != tt.service) {
+				t.Errorf("card: %q %q %q %q %q", w.name.value.Text, w.nameEN.Text, w.unit.value.Text, w.dutiesText, w.services.value.Text)
+			}
+		})
+	}
+
+	d := newTestDisplay(t, ModeWindow)
+	d.render(frame{Status: Status{Link: client.StreamConnecting}, Loc: time.UTC}, now)
+	if d.title.Text != "窗口未配置" {
+		t.Errorf("without a window: title %q", d.title.Text)
+	}
+}
+
+func TestDutiesWrapAtTheCard(t *testing.T) {
+	d := newTestDisplay(t, ModeWindow)
+	s := day(t)
+	f := liveFrame(t, s, "vip", t0)
+	long := *f.Window.Card
+	long.Duties = strings.Repeat("办理不动产首次、转移、变更、抵押登记及登记资料查询。", 4)
+	f.Window.Card = &long
+	d.render(f, t0)
+	lines := 0
+	for _, l := range d.window.duties {
+		if l.Text == "" {
+			continue
+		}
+		lines++
+		if strings.ContainsAny(string([]rune(l.Text)[0]), noLineStart) {
+			t.Errorf("line %q starts with punctuation", l.Text)
+		}
+	}
+	if lines != dutyLines || !strings.HasSuffix(d.window.duties[dutyLines-1].Text, "…") {
+		t.Fatalf("duties in %d lines, last %q; want %d, cut with …", lines, d.window.duties[dutyLines-1].Text, dutyLines)
+	}
+}
+
+// TestLayoutsHold checks, from 1280×720 to 3840×2160, that every text lies
+// inside the screen and fits its box, and that the called number is the
+// largest text.
+func TestLayoutsHold(t *testing.T) {
+	sizes := []fyne.Size{{Width: 1280, Height: 720}, {Width: 1920, Height: 1080}, {Width: 3840, Height: 2160}, {Width: 1080, Height: 1920}}
+	now := t0.Add(time.Hour)
+	for _, mode := range []string{ModeHall, ModeWindow} {
+		for _, stale := range []bool{false, true} {
+			for _, size := range sizes {
+				d := newTestDisplay(t, mode)
+				f := liveFrame(t, day(t), "vip", now)
+				if stale {
+					f.Status.Link = client.StreamDown
+				}
+				d.render(f, now)
+				d.win.Resize(size)
+				var number *canvas.Text
+				if mode == ModeHall {
+					number = d.hall.heroNumber
+				} else {
+					number = d.window.number
+				}
+				for _, txt := range visibleTexts(d.root.Objects) {
+					if d.hall != nil && txt == d.hall.noticeText {
+						continue // scrolls across the screen
+					}
+					p, sz := txt.Position(), txt.Size()
+					w := measure(txt.Text, txt.TextSize, txt.TextStyle).Width
+					// The glyphs lie between the capitals' height above the
+					// baseline and the descenders below it; the line box
+					// around them may pass the screen's edge.
+					_, baseline := fyne.CurrentApp().Driver().RenderedTextSize(txt.Text, txt.TextSize, txt.TextStyle, nil)
+					top, bottom := p.Y+baseline-capsGlyphs.height*txt.TextSize, p.Y+baseline+0.12*txt.TextSize
+					if p.X < -0.5 || p.X+sz.Width > size.Width+0.5 || top < -0.5 || bottom > size.Height+0.5 {
+						t.Errorf("%s %v stale=%v: %q at %v size %v leaves the screen", mode, size, stale, txt.Text, p, sz)
+					}
+					if w > sz.Width+0.5 {
+						t.Errorf("%s %v stale=%v: %q is %.0f wide in a box of %.0f", mode, size, stale, txt.Text, w, sz.Width)
+					}
+					if txt != number && txt.TextSize >= number.TextSize {
+						t.Errorf("%s %v stale=%v: %q (%.0f) is as large as the number (%.0f)", mode, size, stale, txt.Text, txt.TextSize, number.TextSize)
+					}
+				}
+				// Capitals of the number are at least a seventh of the screen's height.
+				if caps := capsGlyphs.height * number.TextSize; caps < size.Height/7 && size.Width > size.Height {
+					t.Errorf("%s %v: the number's capitals are %.0f high", mode, size, caps)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+
+	"hallq/server/client"
+)
+
+// dutyLines is how many lines the duties on a publicity card may take.
+const dutyLines = 3
+
+// field is a labelled line of the publicity card.
+type field struct {
+	label, value *canvas.Text
+}
+
+// windowScreen is the screen above a window: the number being served in the
+// largest type and the publicity card of the person serving there.
+type windowScreen struct {
+	panel   *canvas.Rectangle
+	label   *canvas.Text
+	number  *canvas.Text
+	service *canvas.Text
+	state   *canvas.Text
+	stateEN *canvas.Text
+	next    *canvas.Text
+
+	cardBg      *canvas.Rectangle
+	cardTitleBg *canvas.Rectangle
+	cardTitle   *canvas.Text
+	name        field
+	nameEN      *canvas.Text
+	title       field
+	unit        field
+	dutyLabel   *canvas.Text
+	duties      [dutyLines]*canvas.Text
+	dutiesText  string
+	services    field
+	noCard      *canvas.Text
+
+	callSeq uint64    // the latest call shown
+	callAt  time.Time // when it arrived, for the flash
+}
+
+func newWindowScreen() *windowScreen {
+	w := &windowScreen{
+		panel:   canvas.NewRectangle(colPanel),
+		label:   newText(colMuted, true),
+		number:  newText(colNumber, true),
+		service: newText(colWindow, true),
+		state:   newText(colWarn, true),
+		stateEN: newText(colWarn, false),
+		next:    newText(colText, false),
+
+		cardBg:      canvas.NewRectangle(colPanel),
+		cardTitleBg: canvas.NewRectangle(colHeader),
+		cardTitle:   newText(colText, true),
+		name:        field{newText(colMuted, false), newText(colText, true)},
+		nameEN:      newText(colMuted, false),
+		title:       field{newText(colMuted, false), newText(colText, true)},
+		unit:        field{newText(colMuted, false), newText(colText, false)},
+		dutyLabel:   newText(colMuted, false),
+		services:    field{newText(colMuted, false), newText(colWindow, true)},
+		noCard:      newText(colMuted, false),
+	}
+	w.label.Text = "当前办理  Now serving"
+	w.cardTitle.Text = "岗位信息公示  Post information"
+	w.name.label.Text, w.title.label.Text, w.unit.label.Text = "姓名", "职务", "单位"
+	w.dutyLabel.Text, w.services.label.Text = "岗位职责", "办理业务"
+	w.noCard.Text = "本窗口未公示岗位信息  No post information"
+	for i := range w.duties {
+		w.duties[i] = newText(colText, false)
+	}
+	return w
+}
+
+// objects returns the screen's objects, bottom first.
+func (w *windowScreen) objects() []fyne.CanvasObject {
+	objs := []fyne.CanvasObject{w.panel, w.label, w.number, w.service, w.state, w.stateEN, w.next,
+		w.cardBg, w.cardTitleBg, w.cardTitle, w.name.label, w.name.value, w.nameEN, w.title.label, w.title.value,
+		w.unit.label, w.unit.value, w.dutyLabel}
+	for _, d := range w.duties {
+		objs = append(objs, d)
+	}
+	return append(objs, w.services.label, w.services.value, w.noCard)
+}
+
+// layout places the screen in main, the part below the header.
+func (w *windowScreen) layout(main box) {
+	gap := 0.01 * main.w
+	left := main.cols(0.012, 0.6).rows(0.03, 0.97).inset(gap / 2)
+	place(w.panel, left)
+	in := left.cols(0.04, 0.96)
+	fit(w.label, in.rows(0.03, 0.13), cjkGlyphs, 0.75, fyne.TextAlignLeading)
+	fit(w.number, in.rows(0.14, 0.68), capsGlyphs, 0.9, fyne.TextAlignCenter)
+	fit(w.service, in.rows(0.69, 0.81), cjkGlyphs, 0.75, fyne.TextAlignCenter)
+	fit(w.next, in.rows(0.85, 0.96), cjkGlyphs, 0.65, fyne.TextAlignCenter)
+	fit(w.state, in.rows(0.25, 0.5), cjkGlyphs, 0.85, fyne.TextAlignCenter)
+	fit(w.stateEN, in.rows(0.52, 0.64), lineGlyphs, 0.8, fyne.TextAlignCenter)
+
+	card := main.cols(0.6, 0.988).rows(0.03, 0.97).inset(gap / 2)
+	place(w.cardBg, card)
+	head := card.rows(0, 0.11)
+	place(w.cardTitleBg, head)
+	fit(w.cardTitle, head.cols(0.04, 0.96), cjkGlyphs, 0.6, fyne.TextAlignCenter)
+	fit(w.noCard, card.rows(0.4, 0.5).cols(0.04, 0.96), cjkGlyphs, 0.6, fyne.TextAlignCenter)
+	body := card.cols(0.05, 0.95)
+	labels, values := body.cols(0, 0.26), body.cols(0.28, 1)
+	fit(w.name.label, labels.rows(0.14, 0.26), cjkGlyphs, 0.6, fyne.TextAlignLeading)
+	fit(w.name.value, values.rows(0.13, 0.29), cjkGlyphs, 0.85, fyne.TextAlignLeading)
+	fit(w.nameEN, values.rows(0.29, 0.36), lineGlyphs, 0.8, fyne.TextAlignLeading)
+	fit(w.title.label, labels.rows(0.38, 0.47), cjkGlyphs, 0.6, fyne.TextAlignLeading)
+	fit(w.title.value, values.rows(0.38, 0.47), cjkGlyphs, 0.7, fyne.TextAlignLeading)
+	fit(w.unit.label, labels.rows(0.49, 0.58), cjkGlyphs, 0.6, fyne.TextAlignLeading)
+	fit(w.unit.value, values.rows(0.49, 0.58), cjkGlyphs, 0.62, fyne.TextAlignLeading)
+	fit(w.dutyLabel, labels.rows(0.6, 0.69), cjkGlyphs, 0.6, fyne.TextAlignLeading)
+	duties := values.rows(0.6, 0.87)
+	lineH := duties.h / dutyLines
+	lines := wrap(w.dutiesText, 0.62*lineH, w.duties[0].TextStyle, duties.w, dutyLines)
+	for i, d := range w.duties {
+		d.Text = ""
+		if i < len(lines) {
+			d.Text = lines[i]
+		}
+		fit(d, duties.rows(float32(i)/dutyLines, float32(i+1)/dutyLines), cjkGlyphs, 0.62, fyne.TextAlignLeading)
+	}
+	fit(w.services.label, labels.rows(0.88, 0.97), cjkGlyphs, 0.6, fyne.TextAlignLeading)
+	fit(w.services.value, values.rows(0.88, 0.97), cjkGlyphs, 0.68, fyne.TextAlignLeading)
+}
+
+// render fills the screen with a frame at time now. A call flashes when it
+// arrives live: not when a restarted display shows its last known state, nor
+// when a catch-up brings an older one.
+func (w *windowScreen) render(d *display, f frame, now time.Time) {
+	v := f.Window
+	switch {
+	case v.ID == "":
+		d.title.Text, d.titleEN.Text = "窗口未配置", "No window configured: start with -window ID"
+	default:
+		d.title.Text, d.titleEN.Text = v.NameZH, v.NameEN
+	}
+
+	serving := v.Current != ""
+	if v.CallSeq > w.callSeq {
+		w.callSeq = v.CallSeq
+		if f.Status.Link == client.StreamLive {
+			w.callAt = now
+		}
+	}
+	w.setFlash(serving && flashOn(now.Sub(w.callAt)))
+	showIf(serving, w.number, w.service)
+	w.number.Text = v.Current
+	w.service.Text = strings.TrimSpace(v.ServiceZH + "  " + v.ServiceEN)
+	zh, en := windowStatusTexts(v.Status)
+	if !serving && zh == "" {
+		zh, en = "请稍候", "Please wait to be called"
+	}
+	showIf(!serving, w.state, w.stateEN)
+	w.state.Text, w.stateEN.Text = zh, en
+	w.state.Color, w.stateEN.Color = colWarn, colWarn
+	if v.Status == "open" {
+		w.state.Color, w.stateEN.Color = colMuted, colMuted
+	}
+	w.next.Text = ""
+	if len(v.Next) > 0 {
+		w.next.Text = "下一位 Next:  " + strings.Join(v.Next, "  ")
+	}
+
+	c := v.Card
+	showIf(c != nil, w.name.label, w.name.value, w.nameEN, w.title.label, w.title.value, w.unit.label, w.unit.value,
+		w.dutyLabel, w.services.label, w.services.value)
+	for _, l := range w.duties {
+		showIf(c != nil, l)
+	}
+	showIf(c == nil, w.noCard)
+	if c == nil {
+		w.dutiesText = ""
+		return
+	}
+	w.name.value.Text, w.nameEN.Text = c.Name, c.NameEN
+	w.title.value.Text = strings.TrimSpace(c.Title + "  " + c.TitleEN)
+	w.unit.value.Text = c.Unit
+	w.dutiesText = c.Duties
+	w.services.value.Text = strings.Join(v.CardServices, "、")
+}
+
+// setFlash draws a new call in its flash colours (white on red) or plainly.
+func (w *windowScreen) setFlash(on bool) {
+	if on {
+		w.panel.FillColor, w.number.Color, w.service.Color = colFlash, colText, colText
+		return
+	}
+	w.panel.FillColor, w.number.Color, w.service.Color = colPanel, colNumber, colWindow
+}
+
+// refreshFlash repaints what the flash changes.
+func (w *windowScreen) refreshFlash() {
+	w.panel.Refresh()
+	w.number.Refresh()
+	w.service.Refresh()
+}
