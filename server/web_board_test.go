@@ -153,5 +153,26 @@ func TestWebBoard(t *testing.T) {
 	waitFor(t, tv, 30*time.Second, shown(second)+` && !document.querySelector('#b-current li[data-number="`+first+`"]')`,
 		`document.getElementById('b-current').innerText`)
 	waitFor(t, tv, 10*time.Second, `document.getElementById('b-live').dataset.state === 'live'`, textOf("b-live"))
+
+	// The hall starts again on an empty data directory (a new log, shorter
+	// than the one the board followed): the board follows the new log.
+	l.stop()
+	waitFor(t, tv, 10*time.Second, `document.getElementById('b-live').dataset.state === 'offline'`, textOf("b-live"))
+	l.dir = t.TempDir()
+	l.start()
+	if code, raw := do(t, staff, "POST", l.url()+"/api/v1/login", nil,
+		fmt.Sprintf(`{"username":%q,"password":%q,"window":"1"}`, wang.Username, wang.Password), &login); code != 200 {
+		t.Fatalf("login: %d %s", code, raw)
+	}
+	act("open")
+	third := issue("c")
+	act("call-next")
+	if third != first {
+		t.Fatalf("the new log's first number is %s, want %s", third, first)
+	}
+	waitFor(t, tv, 30*time.Second, shown(third)+` && !document.querySelector('#b-current li[data-number="`+second+`"]')`,
+		`document.getElementById('b-current').innerText`)
+	head, hash = l.hall.engine.Head()
+	waitFor(t, tv, 10*time.Second, textOf("b-head")+` === `+jsString(fmt.Sprintf("公开日志 第 %d 条 · %s", head, hash[:12])), textOf("b-head"))
 	br.check(tv)
 }

@@ -28,11 +28,14 @@
     return L(id + '号窗口', 'Window ' + id);
   }
 
-  function load() {
+  // load reloads the board. A reload between events never goes back behind an
+  // event the page has applied; a fresh start (after a reconnection) takes the
+  // server's board as it is, even when the server's log was started anew.
+  function load(fresh) {
     return H.api('GET', '/api/v1/board').then(function (b) {
-      if (board && b.seq < lastSeq) { reloadSoon(); return lastSeq; }
+      if (!fresh && board && b.seq < lastSeq) { reloadSoon(); return lastSeq; }
       board = b;
-      lastSeq = Math.max(lastSeq, b.seq);
+      lastSeq = fresh ? b.seq : Math.max(lastSeq, b.seq);
       render();
       return b.seq;
     });
@@ -168,14 +171,14 @@
   }
 
   function start() {
-    load().then(function (seq) {
+    load(true).then(function (seq) {
       stream = new H.Stream(seq, {
         onEvent: onEvent,
         onStatus: function (s) {
           H.showLive($('b-live'), $('b-live-text'), s);
           $('board').classList.toggle('offline', s === 'offline');
         },
-        resync: load
+        resync: function () { return load(true); }
       });
     }, function () {
       H.showLive($('b-live'), $('b-live-text'), 'offline');

@@ -276,7 +276,7 @@
       var s = stream = new H.Stream(after, {
         onEvent: function (ev) { if (stream === s) onEvent(ev); },
         onStatus: function (st) { if (stream === s) H.showLive($('d-live'), $('d-live-text'), st); },
-        resync: function () { return refresh().then(function () { return s.after; }); }
+        resync: function () { return refresh().then(function () { return Math.min(s.after, win ? win.seq : 0); }); }
       });
     });
   }
