@@ -32,7 +32,9 @@
   function serviceName(id) { return optionName('f-transfer-service', id); }
 
   // message shows the outcome of an action: kind is 'ok' or 'error'.
+  var lastMessage = null;
   function message(kind, zh, en, detail) {
+    lastMessage = [kind, zh, en, detail];
     var m = $('d-msg');
     m.hidden = false;
     m.className = 'msg ' + kind;
@@ -40,7 +42,7 @@
     m.appendChild(document.createTextNode(L(zh, en)));
     if (detail && H.lang() !== 'en') m.appendChild(H.el('small', { class: 'detail' }, detail));
     clearTimeout(msgTimer);
-    if (kind === 'ok') msgTimer = setTimeout(function () { m.hidden = true; }, 8000);
+    if (kind === 'ok') msgTimer = setTimeout(function () { m.hidden = true; lastMessage = null; }, 8000);
   }
 
   // refusal explains in the reader's language why the API refused an action.
@@ -375,6 +377,7 @@
   setInterval(function () { renderNoShows(); }, 30000);
   H.onLang(function () {
     render();
+    if (lastMessage && !$('d-msg').hidden) message.apply(null, lastMessage);
     if (stream) H.showLive($('d-live'), $('d-live-text'), $('d-live').getAttribute('data-state'));
   });
   boot();
