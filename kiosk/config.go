@@ -1,0 +1,247 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"hallq/printer"
+)
+
+// Defaults of the configuration.
+const (
+	DefaultBaud          = 9600
+	DefaultProfile       = "generic-80"
+	DefaultDataDir       = "hallq-kiosk"
+	DefaultTicketTimeout = 20 * time.Second
+	DefaultIdleTimeout   = 60 * time.Second
+)
+
+// Config is how a kiosk is set up: by flags, or by the same keys in a TOML
+// file given with -config (flags given on the command line win).
+type Config struct {
+	Server string // base URL of the hall server
+	Token  string // the kiosk's device token
+
+	// At most one printer line: a serial port (with Baud), a network printer
+	// or a device file. None prints nothing and says so.
+	Printer       string
+	Baud          int
+	PrinterTCP    string
+	PrinterDevice string
+	// Profile is the printer model: a preset named by -profile or profile,
+	// or the [printer_profile] table of the file.
+	Profile printer.Profile
+
+	Data          string // directory of the outbox file
+	Fullscreen    bool
+	Width, Height int           // window size when not full screen
+	Font          string        // a font file to draw with instead of the system's Chinese font
+	TicketTimeout time.Duration // how long the ticket screen stays after printing
+	IdleTimeout   time.Duration // how long the ID keypad and notices wait for the applicant
+	LogLevel      string
+}
+
+// fileConfig is the TOML file; nil fields are not set by it.
+type fileConfig struct {
+	Server         *string          `toml:"server"`
+	Token          *string          `toml:"token"`
+	Printer        *string          `toml:"printer"`
+	Baud           *int             `toml:"baud"`
+	PrinterTCP     *string          `toml:"printer_tcp"`
+	PrinterDevice  *string          `toml:"printer_device"`
+	Profile        *string          `toml:"profile"`
+	PrinterProfile *printer.Profile `toml:"printer_profile"`
+	Data           *string          `toml:"data"`
+	Fullscreen     *bool            `toml:"fullscreen"`
+	Size           *string          `toml:"size"`
+	Font           *string          `toml:"font"`
+	TicketTimeout  *string          `toml:"ticket_timeout"`
+	IdleTimeout    *string          `toml:"idle_timeout"`
+	LogLevel       *string          `toml:"log_level"`
+}
+
+const fileKeys = "server, token, printer, baud, printer_tcp, printer_device, profile, [printer_profile], data, fullscreen, size, font, ticket_timeout, idle_timeout, log_level"
+
+// parseConfig reads the command line, the configuration file it names, and
+// HALLQ_TOKEN from getenv when no token is given otherwise.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
+	fs := flag.NewFlagSet("kiosk", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: kiosk -server URL -token T [-printer /dev/ttyUSB0 -baud 9600 | -printer-tcp host:9100 | -printer-device /dev/usb/lp0] [flags]\n\n")
+		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "\nThe same keys (%s) may be given in a TOML file with -config; flags win.\n"+
+			"[printer_profile] describes a printer model the presets lack (keys: name, dots, qr, qr_module, qr_level,\n"+
+			"code_page, cut, feed_lines). The token may also come from the environment variable HALLQ_TOKEN.\n", fileKeys)
+	}
+	cfgPath := fs.String("config", "", "TOML configuration file with the same keys as the flags")
+	server := fs.String("server", "", "base URL of the hallq server, such as http://192.168.1.10:8080")
+	token := fs.String("token", "", "the kiosk's device token (or HALLQ_TOKEN)")
+	port := fs.String("printer", "", "serial port of the receipt printer, such as /dev/ttyUSB0")
+	baud := fs.Int("baud", DefaultBaud, "serial line speed")
+	tcp := fs.String("printer-tcp", "", "network receipt printer, host[:port] (port 9100 by default)")
+	device := fs.String("printer-device", "", "receipt printer device file, such as /dev/usb/lp0")
+	profile := fs.String("profile", DefaultProfile, "printer model: "+presetNames())
+	data := fs.String("data", DefaultDataDir, "directory of the kiosk's outbox file (leases and offline tickets)")
+	fullscreen := fs.Bool("fullscreen", true, "fill the screen")
+	size := fs.String("size", "1920x1080", "window size when not full screen")
+	font := fs.String("font", "", "font file (.ttf, .otf or .ttc) to draw with; default: the system's Noto Sans CJK SC")
+	ticketTimeout := fs.String("ticket-timeout", DefaultTicketTimeout.String(), "how long the ticket screen stays after the receipt printed")
+	idleTimeout := fs.String("idle-timeout", DefaultIdleTimeout.String(), "how long the ID keypad and notices wait before going home")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+
+	var custom *printer.Profile
+	if *cfgPath != "" {
+		var fc fileConfig
+		md, err := toml.DecodeFile(*cfgPath, &fc)
+		if err != nil {
+			return nil, fmt.Errorf("config %s: %w", *cfgPath, err)
+		}
+		if keys := md.Undecoded(); len(keys) > 0 {
+			return nil, fmt.Errorf("config %s: unknown key %q (known: %s)", *cfgPath, keys[0].String(), fileKeys)
+		}
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		for _, kv := range []struct {
+			flag     string
+			dst, val *string
+		}{
+			{"server", server, fc.Server}, {"token", token, fc.Token}, {"printer", port, fc.Printer},
+			{"printer-tcp", tcp, fc.PrinterTCP}, {"printer-device", device, fc.PrinterDevice},
+			{"profile", profile, fc.Profile}, {"data", data, fc.Data}, {"size", size, fc.Size}, {"font", font, fc.Font},
+			{"ticket-timeout", ticketTimeout, fc.TicketTimeout}, {"idle-timeout", idleTimeout, fc.IdleTimeout},
+			{"log-level", logLevel, fc.LogLevel},
+		} {
+			if kv.val != nil && !set[kv.flag] {
+				*kv.dst = *kv.val
+			}
+		}
+		if fc.Baud != nil && !set["baud"] {
+			*baud = *fc.Baud
+		}
+		if fc.Fullscreen != nil && !set["fullscreen"] {
+			*fullscreen = *fc.Fullscreen
+		}
+		if fc.PrinterProfile != nil && !set["profile"] {
+			if fc.Profile != nil {
+				return nil, fmt.Errorf("config %s: profile and [printer_profile]: give one of them", *cfgPath)
+			}
+			custom = fc.PrinterProfile
+		}
+	}
+
+	c := &Config{
+		Server: strings.TrimRight(strings.TrimSpace(*server), "/"), Token: strings.TrimSpace(*token),
+		Printer: strings.TrimSpace(*port), Baud: *baud, PrinterTCP: strings.TrimSpace(*tcp), PrinterDevice: strings.TrimSpace(*device),
+		Data: *data, Fullscreen: *fullscreen, Font: *font, LogLevel: *logLevel,
+	}
+	if c.Token == "" && getenv != nil {
+		c.Token = strings.TrimSpace(getenv("HALLQ_TOKEN"))
+	}
+	if custom != nil {
+		if custom.Name == "" {
+			custom.Name = "custom"
+		}
+		if err := custom.Validate(); err != nil {
+			return nil, fmt.Errorf("config %s: [printer_profile]: %w", *cfgPath, err)
+		}
+		c.Profile = *custom
+	} else {
+		p, err := printer.LookupProfile(*profile)
+		if err != nil {
+			return nil, fmt.Errorf("-profile: %q: want one of %s", *profile, presetNames())
+		}
+		c.Profile = p
+	}
+	var err error
+	if c.TicketTimeout, err = time.ParseDuration(*ticketTimeout); err != nil || c.TicketTimeout < time.Second {
+		return nil, fmt.Errorf("-ticket-timeout: %q: want a duration of at least 1s, such as 20s", *ticketTimeout)
+	}
+	if c.IdleTimeout, err = time.ParseDuration(*idleTimeout); err != nil || c.IdleTimeout < time.Second {
+		return nil, fmt.Errorf("-idle-timeout: %q: want a duration of at least 1s, such as 60s", *idleTimeout)
+	}
+	if err := c.check(*size); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// presetNames lists the printer presets for the usage text.
+func presetNames() string {
+	var names []string
+	for _, p := range printer.Presets() {
+		names = append(names, p.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// check validates the configuration and reads the window size.
+func (c *Config) check(size string) error {
+	if c.Server == "" {
+		return errors.New("-server: the hall server's URL is required, such as http://192.168.1.10:8080")
+	}
+	u, err := url.Parse(c.Server)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("-server: %q: want http://host[:port] or https://host[:port]", c.Server)
+	}
+	if c.Token == "" {
+		return errors.New("-token: the kiosk's device token is required (or HALLQ_TOKEN); the demo server writes it to demo-credentials.json")
+	}
+	lines := 0
+	for _, s := range []string{c.Printer, c.PrinterTCP, c.PrinterDevice} {
+		if s != "" {
+			lines++
+		}
+	}
+	if lines > 1 {
+		return errors.New("-printer, -printer-tcp, -printer-device: give at most one printer")
+	}
+	if c.Baud <= 0 {
+		return fmt.Errorf("-baud: %d: want a line speed such as 9600", c.Baud)
+	}
+	if c.Data == "" {
+		return errors.New("-data: a directory for the outbox file is required")
+	}
+	w, h, ok := strings.Cut(size, "x")
+	c.Width, err = strconv.Atoi(w)
+	if err == nil {
+		c.Height, err = strconv.Atoi(h)
+	}
+	if !ok || err != nil || c.Width < 320 || c.Height < 240 {
+		return fmt.Errorf("-size: %q: want WIDTHxHEIGHT, such as 1920x1080", size)
+	}
+	if c.Font != "" {
+		if _, err := os.Stat(c.Font); err != nil {
+			return fmt.Errorf("-font: %w", err)
+		}
+	}
+	return nil
+}
+
+// printerLine names the configured printer line, "" for none.
+func (c *Config) printerLine() string {
+	switch {
+	case c.Printer != "":
+		return c.Printer
+	case c.PrinterTCP != "":
+		return "tcp:" + c.PrinterTCP
+	case c.PrinterDevice != "":
+		return c.PrinterDevice
+	}
+	return ""
+}

@@ -1,0 +1,350 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"hallq/kiosk/outbox"
+	"hallq/printer"
+	"hallq/printer/virtual"
+)
+
+// testKiosk is a Kiosk running against a test hall.
+type testKiosk struct {
+	*Kiosk
+	box  *outbox.Store
+	stop func()
+}
+
+// startKiosk runs a kiosk with the demo kiosk's token and its outbox at path.
+func startKiosk(t *testing.T, h *testHall, prn Printer, path string) *testKiosk {
+	t.Helper()
+	box, err := outbox.Open(path, outbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := NewKiosk(h.kioskClient(t), prn, box, testLog(), coreOptions{Tick: 50 * time.Millisecond, RequestTimeout: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		k.Run(ctx)
+		close(done)
+	}()
+	var once sync.Once
+	tk := &testKiosk{Kiosk: k, box: box}
+	tk.stop = func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			if err := box.Close(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(tk.stop)
+	return tk
+}
+
+// leased returns the kiosk's leased numbers left today for service.
+func (k *testKiosk) leased(t *testing.T, service string) int {
+	t.Helper()
+	rem, err := k.box.Remaining(k.today())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rem[service]
+}
+
+// waitReady waits until the kiosk is online and holds full leases of the
+// demo hall's two services that need no identity.
+func (k *testKiosk) waitReady(t *testing.T) {
+	t.Helper()
+	waitFor(t, "the kiosk online with full leases", func() bool {
+		return k.Snapshot().Online && k.leased(t, "general") == 10 && k.leased(t, "estate") == 10
+	})
+}
+
+func tokenOf(statusURL string) string { return statusURL[strings.LastIndex(statusURL, "/")+1:] }
+
+func TestIssueOnlineAndPrint(t *testing.T) {
+	h := newTestHall(t)
+	tp := newTestPrinter(t)
+	k := startKiosk(t, h, tp.line(t), filepath.Join(t.TempDir(), "outbox.db"))
+	k.waitReady(t)
+	ctx := context.Background()
+
+	is, err := k.Issue(ctx, "general", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A001 to A010 are the kiosk's lease; the first online number follows them.
+	if is.Number != "A011" || is.Offline || is.ServiceZH != "综合受理" || is.Ahead != 0 || is.LogSeq == 0 || !strings.Contains(is.StatusURL, "/t/") {
+		t.Fatalf("issued: got %+v", is)
+	}
+	if err := k.Print(ctx, is); err != nil {
+		t.Fatal(err)
+	}
+	job := tp.job(t)
+	if job.Dropped != "" || job.Image == nil {
+		t.Fatalf("job: dropped %q, image %v", job.Dropped, job.Image != nil)
+	}
+	url, err := decodeQR(job.Image)
+	if err != nil || url != is.StatusURL {
+		t.Fatalf("receipt QR: got %q, %v; want %s", url, err, is.StatusURL)
+	}
+	if !slices.ContainsFunc(job.Page.Text(), func(l string) bool { return strings.Contains(l, "A011") }) {
+		t.Fatalf("receipt text has no A011: %q", job.Page.Text())
+	}
+	tk, err := h.kioskClient(t).Ticket(ctx, tokenOf(url))
+	if err != nil || tk.Number != "A011" || tk.Status != "waiting" {
+		t.Fatalf("the receipt's status link: got %+v, %v", tk, err)
+	}
+
+	// A real-name service needs the ID number; the server refuses without.
+	_, err = k.Issue(ctx, "social", "")
+	var r *Refusal
+	if !errors.As(err, &r) || r.Msg.zh == "" || r.Msg.en == "" {
+		t.Fatalf("real-name without an ID: got %v, want a refusal in both languages", err)
+	}
+	is, err = k.Issue(ctx, "social", "11010519491231002X")
+	if err != nil || is.Number != "B001" {
+		t.Fatalf("real-name with an ID: got %+v, %v", is, err)
+	}
+}
+
+func TestOfflineIssuingSyncsEachTicketOnce(t *testing.T) {
+	h := newTestHall(t)
+	prn := &fakePrinter{}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "outbox.db")
+	ctx := context.Background()
+	k1 := startKiosk(t, h, prn, path)
+	k1.waitReady(t)
+	leases, err := h.kioskClient(t).Leases(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaseURL, leaseOf := map[string]string{}, map[string]string{}
+	for _, l := range leases {
+		for _, n := range l.Numbers {
+			leaseURL[n.Number], leaseOf[n.Number] = n.StatusURL, l.ID
+		}
+	}
+
+	// The server goes down: the kiosk notices and issues from its lease.
+	h.Stop()
+	waitFor(t, "the kiosk offline", func() bool { return !k1.Snapshot().Online })
+	for _, want := range []string{"A001", "A002", "A003"} {
+		is, err := k1.Issue(ctx, "general", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if is.Number != want || !is.Offline || is.StatusURL != leaseURL[want] || !is.AheadEstimated {
+			t.Fatalf("offline ticket: got %+v, want %s with the lease's status URL", is, want)
+		}
+		if err := k1.Print(ctx, is); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := k1.Issue(ctx, "social", "11010519491231002X"); !isRefusal(err, txtRealNameOff) {
+		t.Fatalf("real-name service offline: got %v, want the offline refusal", err)
+	}
+	s := k1.Snapshot()
+	if s.Online || s.Pending != 3 || s.Tiles[0].Remaining != 7 || !s.Tiles[0].Available || s.Tiles[1].Available {
+		t.Fatalf("offline snapshot: got %+v", s)
+	}
+	for i, p := range prn.printed {
+		if p.PrivacyNote != offlineNote || p.StatusURL != leaseURL[p.Number] {
+			t.Fatalf("offline receipt %d: got %+v", i, p)
+		}
+	}
+
+	// The kiosk restarts while the server is still down: nothing is lost and
+	// it goes on issuing. Copies of its file before the sync stand for kiosks
+	// that crashed before recording the server's answer, and sync again.
+	k1.stop()
+	var copies []string
+	for i := range 4 {
+		c := filepath.Join(dir, "copy"+string(rune('a'+i))+".db")
+		copyFile(t, path, c)
+		copies = append(copies, c)
+	}
+	k2 := startKiosk(t, h, prn, path)
+	if s := k2.Snapshot(); !s.Ready || s.Online || s.Pending != 3 || len(s.Tiles) != 4 {
+		t.Fatalf("restarted offline: got %+v", s)
+	}
+	is, err := k2.Issue(ctx, "general", "")
+	if err != nil || is.Number != "A004" || !is.Offline {
+		t.Fatalf("after the restart: got %+v, %v; want A004 offline", is, err)
+	}
+
+	h.Start()
+	waitFor(t, "the outbox synced", func() bool { s := k2.Snapshot(); return s.Online && s.Pending == 0 })
+	for _, c := range copies {
+		box, err := outbox.Open(c, outbox.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := box.Drain(ctx, h.kioskClient(t))
+		box.Close()
+		if err != nil || len(res.Synced) != 3 || len(res.Refused) != 0 {
+			t.Fatalf("replay of %s: got %+v, %v", c, res, err)
+		}
+	}
+	count, lease := h.issuedNumbers(t)
+	for _, n := range []string{"A001", "A002", "A003", "A004"} {
+		if count[n] != 1 || lease[n] != leaseOf[n] {
+			t.Fatalf("%s: %d times in the log with lease %q, want once with %q (log: %v)", n, count[n], lease[n], leaseOf[n], count)
+		}
+	}
+	// They entered the queue by their issue time: a number taken now waits
+	// behind all four.
+	online, err := k2.Issue(ctx, "general", "")
+	if err != nil || online.Offline || online.Ahead != 4 {
+		t.Fatalf("online ticket after the sync: got %+v, %v; want 4 ahead", online, err)
+	}
+	// The kiosk topped its lease up again once the sync freed the holding.
+	waitFor(t, "the lease topped up", func() bool { return k2.leased(t, "general") == 10 })
+}
+
+func TestSpentLeaseIsSaid(t *testing.T) {
+	h := newTestHall(t)
+	k := startKiosk(t, h, &fakePrinter{}, filepath.Join(t.TempDir(), "outbox.db"))
+	k.waitReady(t)
+	h.Stop()
+	waitFor(t, "the kiosk offline", func() bool { return !k.Snapshot().Online })
+	ctx := context.Background()
+	for i := range 10 {
+		if _, err := k.Issue(ctx, "estate", ""); err != nil {
+			t.Fatalf("leased number %d: %v", i+1, err)
+		}
+	}
+	if _, err := k.Issue(ctx, "estate", ""); !isRefusal(err, txtLeaseSpent) {
+		t.Fatalf("eleventh number: got %v, want the spent-lease refusal", err)
+	}
+	tile := k.Snapshot().Tiles[2]
+	if tile.Service != "estate" || tile.Available || tile.Reason != txtLeaseSpent {
+		t.Fatalf("estate tile: got %+v", tile)
+	}
+}
+
+func isRefusal(err error, m msg) bool {
+	var r *Refusal
+	return errors.As(err, &r) && r.Msg == m
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// deviceStatuses returns the printer states the log recorded for kiosk-1.
+func (h *testHall) deviceStatuses(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, ev := range h.events(t) {
+		if ev.Type != "device.status" {
+			continue
+		}
+		var d struct{ Device, Printer string }
+		json.Unmarshal(ev.Data, &d)
+		if d.Device == "kiosk-1" {
+			out = append(out, d.Printer)
+		}
+	}
+	return out
+}
+
+func TestPrinterFaultsAreReported(t *testing.T) {
+	h := newTestHall(t)
+	tp := newTestPrinter(t)
+	k := startKiosk(t, h, tp.line(t), filepath.Join(t.TempDir(), "outbox.db"))
+	k.waitReady(t)
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		cond virtual.Conditions
+		err  error  // the print error, nil for printed
+		code string // what staff see
+	}{
+		{"paper out", virtual.Conditions{PaperOut: true}, printer.ErrPaperOut, "paper_out"},
+		{"cover open", virtual.Conditions{CoverOpen: true}, printer.ErrCoverOpen, "cover_open"},
+		{"no reply", virtual.Conditions{NoReply: true}, printer.ErrNoReply, "no_reply"},
+		{"paper loaded again", virtual.Conditions{}, nil, "ok"},
+		{"paper near end", virtual.Conditions{PaperNearEnd: true}, nil, "paper_near_end"},
+	}
+	var want []string
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tp.vp.SetConditions(tt.cond)
+			is, err := k.Issue(ctx, "general", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = k.Print(ctx, is)
+			if !errors.Is(err, tt.err) || (tt.err != nil) != (err != nil) {
+				t.Fatalf("print: got %v, want %v", err, tt.err)
+			}
+			if tt.err == nil {
+				if j := tp.job(t); j.Dropped != "" {
+					t.Fatalf("receipt dropped: %s", j.Dropped)
+				}
+			} else if !errors.Is(err, printer.ErrNotSent) {
+				t.Fatalf("print: got %v, want the receipt not sent", err)
+			}
+			// Reported once, however often the kiosk tries or checks.
+			want = append(want, tt.code)
+			waitFor(t, "the status in the log", func() bool {
+				got := h.deviceStatuses(t)
+				return len(got) > 0 && got[len(got)-1] == tt.code
+			})
+			if got := h.deviceStatuses(t); !slices.Equal(got, want) {
+				t.Fatalf("device.status events: got %v, want %v", got, want)
+			}
+			got := k.Snapshot().Printer
+			if (tt.err != nil) != (got != "") || (tt.err != nil && got != tt.code) {
+				t.Fatalf("snapshot printer: got %q", got)
+			}
+		})
+	}
+}
+
+func TestNoPrinterIsAFault(t *testing.T) {
+	h := newTestHall(t)
+	k := startKiosk(t, h, nil, filepath.Join(t.TempDir(), "outbox.db"))
+	k.waitReady(t)
+	is, err := k.Issue(context.Background(), "estate", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Print(context.Background(), is); !errors.Is(err, printer.ErrOffline) {
+		t.Fatalf("print without a printer: got %v", err)
+	}
+	waitFor(t, "the status in the log", func() bool { return slices.Equal(h.deviceStatuses(t), []string{"offline"}) })
+}

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"errors"
+	"time"
+
+	"fyne.io/fyne/v2"
+)
+
+// screen is what the kiosk shows.
+type screen int
+
+const (
+	screenHome    screen = iota // the services
+	screenID                    // the keypad for the resident ID number
+	screenIssuing               // waiting for the number
+	screenTicket                // the ticket: number, QR code, printing
+	screenNotice                // why a number cannot be taken
+)
+
+// effect is what the app must do after the machine changed.
+type effect int
+
+const (
+	effectNone   effect = iota // nothing changed
+	effectRender               // show the machine's screen again
+	effectIssue                // show it and take a number of Chosen (with ID), then call Issued or Refused
+)
+
+// machine is the kiosk's flow of screens, without Fyne: the app feeds it
+// taps, keys, answers and timeouts, and renders what it says. Each flow (from
+// choosing a service to going home) has its own Flow number, so an answer
+// or a timeout that arrives after the applicant moved on is ignored. The app
+// calls it from Fyne's goroutine only.
+type machine struct {
+	Screen screen
+	Tiles  []Tile // the home screen's tiles, refreshed by the app
+	Chosen Tile   // the service of the current flow
+	ID     string // the resident ID number typed so far
+	IDErr  msg    // why the typed number was refused
+	Notice msg    // what the notice screen says
+	Flow   uint64
+	// Printing: the receipt is being printed; the ticket screen stays.
+	Printing bool
+	// PrintFailed: the receipt did not print; the QR code must stay until
+	// the applicant leaves.
+	PrintFailed bool
+}
+
+// Choose takes the service of the tile with the given key, from the home
+// screen.
+func (m *machine) Choose(key int) effect {
+	if m.Screen != screenHome {
+		return effectNone
+	}
+	for _, t := range m.Tiles {
+		if t.Key != key {
+			continue
+		}
+		m.Flow++
+		m.Chosen, m.ID, m.IDErr = t, "", msg{}
+		switch {
+		case !t.Available:
+			m.Screen, m.Notice = screenNotice, t.Reason
+			return effectRender
+		case t.RealName:
+			m.Screen = screenID
+			return effectRender
+		}
+		m.Screen = screenIssuing
+		return effectIssue
+	}
+	return effectNone
+}
+
+// Type adds a character to the ID number: a digit, or X as the last one.
+func (m *machine) Type(c byte) effect {
+	if m.Screen != screenID || len(m.ID) >= ResidentIDLen {
+		return effectNone
+	}
+	switch {
+	case c >= '0' && c <= '9':
+	case (c == 'X' || c == 'x') && len(m.ID) == ResidentIDLen-1:
+		c = 'X'
+	default:
+		return effectNone
+	}
+	m.ID += string(c)
+	m.IDErr = msg{}
+	return effectRender
+}
+
+// Delete removes the last character of the ID number.
+func (m *machine) Delete() effect {
+	if m.Screen != screenID || m.ID == "" {
+		return effectNone
+	}
+	m.ID, m.IDErr = m.ID[:len(m.ID)-1], msg{}
+	return effectRender
+}
+
+// Clear empties the ID number.
+func (m *machine) Clear() effect {
+	if m.Screen != screenID {
+		return effectNone
+	}
+	m.ID, m.IDErr = "", msg{}
+	return effectRender
+}
+
+// Confirm is Enter or the confirm button: it submits the ID number (checked
+// first: nothing invalid is sent), or leaves the ticket or notice screen.
+func (m *machine) Confirm(today time.Time) effect {
+	switch m.Screen {
+	case screenID:
+		if err := checkResidentID(m.ID, today); err != nil {
+			m.IDErr = idError(err)
+			return effectRender
+		}
+		m.Screen = screenIssuing
+		return effectIssue
+	case screenTicket, screenNotice:
+		return m.Home()
+	}
+	return effectNone
+}
+
+// idError names a refused ID number for the applicant.
+func idError(err error) msg {
+	switch {
+	case errors.Is(err, errIDLength):
+		return txtIDLength
+	case errors.Is(err, errIDChars):
+		return txtIDChars
+	case errors.Is(err, errIDBirth):
+		return txtIDBirth
+	}
+	return txtIDInvalid
+}
+
+// Home goes back to the home screen and forgets the ID number, except while
+// a number is being taken or printed: the applicant must see it.
+func (m *machine) Home() effect {
+	if m.Screen == screenIssuing || m.Screen == screenTicket && m.Printing {
+		return effectNone
+	}
+	if m.Screen == screenHome {
+		return effectNone
+	}
+	m.Flow++
+	m.Screen, m.ID, m.IDErr, m.Notice, m.PrintFailed = screenHome, "", msg{}, msg{}, false
+	return effectRender
+}
+
+// Timeout is the end of a screen's time: the flow goes home if it is still
+// the one the timer was set for.
+func (m *machine) Timeout(flow uint64) effect {
+	if flow != m.Flow {
+		return effectNone
+	}
+	return m.Home()
+}
+
+// Issued moves the flow to the ticket screen, printing; false if the
+// applicant is gone.
+func (m *machine) Issued(flow uint64) bool {
+	if flow != m.Flow || m.Screen != screenIssuing {
+		return false
+	}
+	m.Screen, m.ID, m.Printing, m.PrintFailed = screenTicket, "", true, false
+	return true
+}
+
+// Refused moves the flow to the notice screen with why no number was given.
+func (m *machine) Refused(flow uint64, why msg) bool {
+	if flow != m.Flow || m.Screen != screenIssuing {
+		return false
+	}
+	m.Screen, m.ID, m.Notice = screenNotice, "", why
+	return true
+}
+
+// Printed ends the printing of the flow's receipt.
+func (m *machine) Printed(flow uint64, ok bool) bool {
+	if flow != m.Flow || m.Screen != screenTicket {
+		return false
+	}
+	m.Printing, m.PrintFailed = false, !ok
+	return true
+}
+
+// Key handles a key of a physical keypad or keyboard: digit N takes service
+// N on the home screen and types on the ID keypad, X ends an ID number,
+// Backspace deletes, Enter confirms and Escape goes home.
+func (m *machine) Key(k fyne.KeyName, today time.Time) effect {
+	switch k {
+	case fyne.KeyEscape:
+		return m.Home()
+	case fyne.KeyReturn, fyne.KeyEnter:
+		return m.Confirm(today)
+	case fyne.KeyBackspace, fyne.KeyDelete:
+		return m.Delete()
+	case fyne.KeyX:
+		return m.Type('X')
+	}
+	if len(k) == 1 && k[0] >= '0' && k[0] <= '9' {
+		if m.Screen == screenHome {
+			return m.Choose(int(k[0] - '0'))
+		}
+		return m.Type(k[0])
+	}
+	return effectNone
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+)
+
+// step is one input to the machine in a scripted flow.
+type step struct {
+	do   func(m *machine) effect
+	want effect
+	// then, the machine must show:
+	screen screen
+	id     string
+}
+
+func key(k fyne.KeyName) func(*machine) effect {
+	return func(m *machine) effect { return m.Key(k, today) }
+}
+
+func typeID(id string) []step {
+	var out []step
+	for i := range len(id) {
+		out = append(out, step{key(fyne.KeyName(id[i : i+1])), effectRender, screenID, id[:i+1]})
+	}
+	return out
+}
+
+var today = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+
+func homeTiles() []Tile {
+	return []Tile{
+		{Key: 1, Service: "general", Available: true},
+		{Key: 2, Service: "social", RealName: true, Available: true},
+		{Key: 3, Service: "estate", Reason: msg{"今日号源已发完", "all taken"}},
+	}
+}
+
+func TestMachine(t *testing.T) {
+	issued := func(m *machine) effect {
+		if !m.Issued(m.Flow) {
+			return effectNone
+		}
+		return effectRender
+	}
+	printed := func(ok bool) func(m *machine) effect {
+		return func(m *machine) effect {
+			if !m.Printed(m.Flow, ok) {
+				return effectNone
+			}
+			return effectRender
+		}
+	}
+	steps := func(groups ...[]step) []step {
+		var out []step
+		for _, g := range groups {
+			out = append(out, g...)
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"key 1 takes a number, Enter leaves after printing", []step{
+			{key(fyne.Key1), effectIssue, screenIssuing, ""},
+			{key(fyne.KeyEscape), effectNone, screenIssuing, ""}, // the number is coming: stay
+			{issued, effectRender, screenTicket, ""},
+			{key(fyne.KeyReturn), effectNone, screenTicket, ""}, // still printing
+			{printed(true), effectRender, screenTicket, ""},
+			{key(fyne.KeyReturn), effectRender, screenHome, ""},
+		}},
+		{"tap on a service", []step{
+			{func(m *machine) effect { return m.Choose(1) }, effectIssue, screenIssuing, ""},
+		}},
+		{"keypad Enter confirms too", []step{
+			{key(fyne.Key1), effectIssue, screenIssuing, ""},
+			{issued, effectRender, screenTicket, ""},
+			{printed(false), effectRender, screenTicket, ""},
+			{key(fyne.KeyEnter), effectRender, screenHome, ""},
+		}},
+		{"real-name service asks for the ID number", steps(
+			[]step{{key(fyne.Key2), effectRender, screenID, ""}},
+			typeID("11010519491231002"),
+			[]step{
+				{key(fyne.KeyReturn), effectRender, screenID, "11010519491231002"}, // too short: refused on screen
+				{key(fyne.KeyX), effectRender, screenID, "11010519491231002X"},
+				{key(fyne.Key5), effectNone, screenID, "11010519491231002X"}, // full
+				{key(fyne.KeyReturn), effectIssue, screenIssuing, "11010519491231002X"},
+				{issued, effectRender, screenTicket, ""}, // the number is forgotten
+			},
+		)},
+		{"a wrong check digit is not sent", steps(
+			[]step{{key(fyne.Key2), effectRender, screenID, ""}},
+			typeID("110105194912310012"),
+			[]step{
+				{key(fyne.KeyReturn), effectRender, screenID, "110105194912310012"},
+				{key(fyne.KeyBackspace), effectRender, screenID, "11010519491231001"},
+				{key(fyne.Key1), effectRender, screenID, "110105194912310011"},
+				{key(fyne.KeyReturn), effectIssue, screenIssuing, "110105194912310011"},
+			},
+		)},
+		{"X only as the last character", []step{
+			{key(fyne.Key2), effectRender, screenID, ""},
+			{key(fyne.KeyX), effectNone, screenID, ""},
+			{key(fyne.Key1), effectRender, screenID, "1"},
+			{func(m *machine) effect { return m.Clear() }, effectRender, screenID, ""},
+		}},
+		{"Escape on the keypad goes home and forgets", []step{
+			{key(fyne.Key2), effectRender, screenID, ""},
+			{key(fyne.Key4), effectRender, screenID, "4"},
+			{key(fyne.KeyEscape), effectRender, screenHome, ""},
+			{key(fyne.Key2), effectRender, screenID, ""},
+		}},
+		{"an unavailable service says why", []step{
+			{key(fyne.Key3), effectRender, screenNotice, ""},
+			{key(fyne.Key1), effectNone, screenNotice, ""},
+			{key(fyne.KeyReturn), effectRender, screenHome, ""},
+		}},
+		{"keys without a service do nothing", []step{
+			{key(fyne.Key0), effectNone, screenHome, ""},
+			{key(fyne.Key9), effectNone, screenHome, ""},
+			{key(fyne.KeyEscape), effectNone, screenHome, ""},
+			{key(fyne.KeyReturn), effectNone, screenHome, ""},
+		}},
+		{"refusal", []step{
+			{key(fyne.Key1), effectIssue, screenIssuing, ""},
+			{func(m *machine) effect {
+				m.Refused(m.Flow, txtLeaseSpent)
+				return effectRender
+			}, effectRender, screenNotice, ""},
+			{key(fyne.KeyEscape), effectRender, screenHome, ""},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := &machine{Tiles: homeTiles()}
+			for i, s := range tt.steps {
+				if got := s.do(m); got != s.want {
+					t.Fatalf("step %d: got effect %d, want %d", i, got, s.want)
+				}
+				if m.Screen != s.screen || m.ID != s.id {
+					t.Fatalf("step %d: got screen %d with ID %q, want %d with %q", i, m.Screen, m.ID, s.screen, s.id)
+				}
+			}
+		})
+	}
+}
+
+func TestMachineIgnoresStaleAnswers(t *testing.T) {
+	m := &machine{Tiles: homeTiles()}
+	m.Choose(2) // keypad
+	flow := m.Flow
+	m.Timeout(flow) // the applicant walked away
+	if m.Screen != screenHome {
+		t.Fatalf("after the timeout: screen %d, want home", m.Screen)
+	}
+	m.Choose(1)
+	if m.Timeout(flow) != effectNone || m.Screen != screenIssuing {
+		t.Fatalf("an old timer moved the new flow: screen %d", m.Screen)
+	}
+	if m.Issued(flow) || m.Refused(flow, txtFault) || m.Printed(flow, true) {
+		t.Fatal("an answer of the old flow was taken")
+	}
+	if !m.Issued(m.Flow) || m.Screen != screenTicket || !m.Printing {
+		t.Fatalf("the answer of the current flow was not taken: %+v", m)
+	}
+	if m.Timeout(m.Flow) != effectNone {
+		t.Fatal("the ticket screen timed out while printing")
+	}
+	m.Printed(m.Flow, false)
+	if !m.PrintFailed || m.Timeout(m.Flow) != effectRender || m.Screen != screenHome || m.PrintFailed {
+		t.Fatalf("after a failed print and the timeout: %+v", m)
+	}
+}

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"hallq/server/api"
+	"hallq/server/client"
+	"hallq/server/config"
+	"hallq/server/engine"
+	"hallq/server/hub"
+	"hallq/server/store"
+	"hallq/server/stream"
+)
+
+// testHall is the demo hall, wired as the server wires it, served over
+// loopback on a fixed address. Stop cuts every connection and refuses new
+// ones, as a server that went down; Start serves again on the same address.
+type testHall struct {
+	t       *testing.T
+	handler http.Handler
+	addr    string
+	secrets config.DemoSecrets
+	engine  *engine.Engine
+
+	mu    sync.Mutex
+	srv   *http.Server
+	conns map[net.Conn]struct{}
+}
+
+func newTestHall(t *testing.T) *testHall {
+	t.Helper()
+	cfg, secrets, err := config.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(filepath.Join(t.TempDir(), "hallq.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hb := hub.New(hub.Options{QueueSize: cfg.Limits.WSQueue})
+	streams, err := stream.New(hb, logSource{st}, nil, stream.Options{HeartbeatInterval: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.Open(st, cfg.Hall, engine.Options{
+		Publish: func(recs []store.Record) {
+			evs := make([]hub.Event, len(recs))
+			for i, r := range recs {
+				evs[i] = hub.Event{Seq: r.Seq, Data: r.Raw}
+			}
+			streams.Publish(evs...)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := api.Options{Engine: eng, Store: st, Stream: streams, Cards: map[string]api.Card{},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, d := range cfg.Devices {
+		o.Devices = append(o.Devices, api.Device{ID: d.ID, Kind: string(d.Kind), Name: d.Name, TokenSHA256: d.TokenSHA256,
+			Services: d.Services, Window: d.Window})
+	}
+	h := &testHall{t: t, handler: api.New(o), secrets: secrets, engine: eng, conns: map[net.Conn]struct{}{}}
+	h.Start()
+	t.Cleanup(func() {
+		h.Stop()
+		hb.Close()
+		if err := eng.Close(); err != nil {
+			t.Error(err)
+		}
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return h
+}
+
+// URL is the hall's base URL.
+func (h *testHall) URL() string { return "http://" + h.addr }
+
+// Start serves the hall (again, on the same address).
+func (h *testHall) Start() {
+	h.t.Helper()
+	addr := h.addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	var ln net.Listener
+	var err error
+	for range 50 { // the old socket may linger a moment
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.addr = ln.Addr().String()
+	srv := &http.Server{Handler: h.handler, ConnState: func(c net.Conn, s http.ConnState) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		switch s {
+		case http.StateNew:
+			h.conns[c] = struct{}{}
+		case http.StateClosed:
+			delete(h.conns, c)
+		}
+	}}
+	h.mu.Lock()
+	h.srv = srv
+	h.mu.Unlock()
+	go srv.Serve(ln)
+}
+
+// Stop closes the listener and every connection, websockets included.
+func (h *testHall) Stop() {
+	h.mu.Lock()
+	srv := h.srv
+	h.srv = nil
+	conns := h.conns
+	h.conns = map[net.Conn]struct{}{}
+	h.mu.Unlock()
+	if srv == nil {
+		return
+	}
+	srv.Close()
+	for c := range conns {
+		c.Close()
+	}
+}
+
+// logSource serves the stream's catch-up from the store.
+type logSource struct{ st *store.Store }
+
+func (s logSource) Head() (uint64, string) { return s.st.Head() }
+
+func (s logSource) EventsAfter(after uint64, limit int) ([]hub.Event, error) {
+	recs, err := s.st.EventsAfter(after, limit)
+	if err != nil {
+		return nil, err
+	}
+	evs := make([]hub.Event, len(recs))
+	for i, r := range recs {
+		evs[i] = hub.Event{Seq: r.Seq, Data: r.Raw}
+	}
+	return evs, nil
+}
+
+// logEvent is an event of the public log, decoded.
+type logEvent struct {
+	Seq  uint64          `json:"seq"`
+	Type string          `json:"type"`
+	Data json.RawMessage `json:"data"`
+}
+
+// events returns the hall's public log.
+func (h *testHall) events(t *testing.T) []logEvent {
+	t.Helper()
+	c, err := client.New(h.URL(), "", client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []logEvent
+	for after := uint64(0); ; {
+		page, err := c.Events(context.Background(), after, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, raw := range page.Events {
+			var ev logEvent
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, ev)
+		}
+		if !page.More {
+			return out
+		}
+		after = page.Next
+	}
+}
+
+// issuedNumbers counts the ticket.issued events of each number, and returns
+// the lease of each.
+func (h *testHall) issuedNumbers(t *testing.T) (count map[string]int, lease map[string]string) {
+	t.Helper()
+	count, lease = map[string]int{}, map[string]string{}
+	for _, ev := range h.events(t) {
+		if ev.Type != "ticket.issued" {
+			continue
+		}
+		var d struct{ Number, Lease string }
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			t.Fatal(err)
+		}
+		count[d.Number]++
+		lease[d.Number] = d.Lease
+	}
+	return count, lease
+}
+
+// kioskClient returns an API client with the demo kiosk's token.
+func (h *testHall) kioskClient(t *testing.T) *client.Client {
+	t.Helper()
+	c, err := client.New(h.URL(), h.secrets.KioskToken, client.Options{Timeout: 5 * time.Second, MaxBackoff: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// waitFor polls cond until it holds, failing the test after a generous
+// deadline (only there to end a hang).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

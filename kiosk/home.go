@@ -1,0 +1,135 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"hallq/server/client"
+)
+
+// Tile is one service button of the home screen.
+type Tile struct {
+	Key     int // the digit key that takes it, from 1
+	Service string
+	NameZH  string
+	NameEN  string
+	Prefix  string
+	// RealName services ask for the resident ID number first.
+	RealName bool
+	// Live says Waiting and ETASeconds come from the server's board.
+	Live       bool
+	Waiting    int
+	ETASeconds int
+	// Available says a number can be taken now; Reason says why not.
+	Available bool
+	Reason    msg
+	// Offline says the number would come from the kiosk's lease, of which
+	// Remaining are left.
+	Offline   bool
+	Remaining int
+}
+
+// homeInput is everything the home screen is computed from.
+type homeInput struct {
+	Hall   *client.Hall
+	Device *client.Device // nil until the server said which kiosk this is
+	Board  *client.Board  // the last board; nil if none was ever fetched
+	Online bool           // the server answers now
+	Leased map[string]int // leased numbers left today, by service
+	Now    time.Time      // the hall's time
+	Loc    *time.Location // the hall's zone
+}
+
+// tilesFor returns the tiles of the home screen: the services the kiosk
+// offers, in the hall's order. Online, availability and queue figures are the
+// board's. Offline, the services that need no identity are available while
+// leased numbers are left and the hall is open; real-name services are not,
+// since per-person limits cannot be checked without the server.
+func tilesFor(in homeInput) []Tile {
+	if in.Hall == nil {
+		return nil
+	}
+	var tiles []Tile
+	for _, svc := range in.Hall.Services {
+		if in.Device != nil && len(in.Device.Services) > 0 && !slices.Contains(in.Device.Services, svc.ID) {
+			continue
+		}
+		t := Tile{Key: len(tiles) + 1, Service: svc.ID, NameZH: svc.NameZH, NameEN: svc.NameEN, Prefix: svc.Prefix, RealName: svc.RealName}
+		var sb *client.ServiceBoard
+		if in.Board != nil {
+			if i := slices.IndexFunc(in.Board.Services, func(b client.ServiceBoard) bool { return b.ID == svc.ID }); i >= 0 {
+				sb = &in.Board.Services[i]
+			}
+		}
+		switch {
+		case in.Online && sb != nil:
+			t.Live, t.Waiting, t.ETASeconds = true, sb.Waiting, sb.ETASeconds
+			t.Available = sb.Available
+			if !t.Available {
+				t.Reason = msg{sb.UnavailableZH, sb.Unavailable}
+				if t.Reason.zh == "" && t.Reason.en == "" {
+					t.Reason = txtNotAvailable
+				}
+			}
+		case svc.RealName:
+			t.Reason = txtRealNameOff
+		case !hallOpen(in.Hall.Hours, in.Now, in.Loc):
+			t.Reason = msgf(txtClosed, in.Hall.Hours)
+		default:
+			t.Offline, t.Remaining = true, in.Leased[svc.ID]
+			t.Available = t.Remaining > 0
+			if !t.Available {
+				t.Reason = txtLeaseSpent
+			}
+		}
+		tiles = append(tiles, t)
+	}
+	return tiles
+}
+
+// parseClock reads "HH:MM" (hours up to 48, for intervals past midnight).
+func parseClock(s string) (time.Duration, error) {
+	h, m, ok := strings.Cut(strings.TrimSpace(s), ":")
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if !ok || err1 != nil || err2 != nil || hh < 0 || hh > 48 || mm < 0 || mm > 59 {
+		return 0, fmt.Errorf("bad time of day %q, want HH:MM", s)
+	}
+	return time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute, nil
+}
+
+// serviceDay returns the service day t belongs to: the date in the hall's
+// zone, counted from dayStart (a ticket at 02:00 with a day start of 04:00
+// belongs to the day before), as the server counts it.
+func serviceDay(t time.Time, loc *time.Location, dayStart time.Duration) string {
+	return t.In(loc).Add(-dayStart).Format(time.DateOnly)
+}
+
+// hallOpen reports whether numbers may be taken at t under the hall's opening
+// hours as the server publishes them ("08:30-12:00, 13:30-17:30"; an interval
+// may end past 24:00). Hours it cannot read count as open: the server, which
+// checks them for every online ticket, is the authority.
+func hallOpen(hours string, t time.Time, loc *time.Location) bool {
+	hours = strings.TrimSpace(hours)
+	if hours == "" {
+		return true
+	}
+	local := t.In(loc)
+	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
+	since := local.Sub(midnight)
+	for _, part := range strings.Split(hours, ",") {
+		from, to, ok := strings.Cut(part, "-")
+		open, err1 := parseClock(from)
+		end, err2 := parseClock(to)
+		if !ok || err1 != nil || err2 != nil {
+			return true
+		}
+		if since >= open && since < end || end > 24*time.Hour && since < end-24*time.Hour {
+			return true
+		}
+	}
+	return false
+}

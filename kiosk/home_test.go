@@ -1,0 +1,133 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"hallq/server/client"
+)
+
+var shanghai = mustLoc("Asia/Shanghai")
+
+func mustLoc(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+func testHallInfo() *client.Hall {
+	return &client.Hall{ID: "demo", NameZH: "政务服务中心", NameEN: "Service Center", TimeZone: "Asia/Shanghai", DayStart: "04:00",
+		Hours: "08:30-12:00, 13:30-17:30",
+		Services: []client.Service{
+			{ID: "general", NameZH: "综合受理", NameEN: "General affairs", Prefix: "A", AvgServiceSeconds: 300},
+			{ID: "social", NameZH: "社保医保", NameEN: "Social insurance", Prefix: "B", RealName: true},
+			{ID: "estate", NameZH: "不动产登记", NameEN: "Real estate", Prefix: "C"},
+		}}
+}
+
+func TestTilesFor(t *testing.T) {
+	hall := testHallInfo()
+	board := &client.Board{Services: []client.ServiceBoard{
+		{ID: "general", Waiting: 5, ETASeconds: 1500, Available: true},
+		{ID: "social", Waiting: 2, ETASeconds: 960, Available: true},
+		{ID: "estate", Available: false, Unavailable: "all of today's numbers are taken", UnavailableZH: "今日号源已发完"},
+	}}
+	open := time.Date(2026, 11, 22, 9, 0, 0, 0, shanghai)
+	lunch := time.Date(2026, 11, 22, 12, 30, 0, 0, shanghai)
+	type want struct {
+		service   string
+		available bool
+		offline   bool
+		reason    string // English reason, or "" for none
+		waiting   int
+	}
+	tests := []struct {
+		name string
+		in   homeInput
+		want []want
+	}{
+		{"online: the board decides", homeInput{Hall: hall, Board: board, Online: true, Now: open, Loc: shanghai}, []want{
+			{"general", true, false, "", 5}, {"social", true, false, "", 2}, {"estate", false, false, "all of today's numbers are taken", 0},
+		}},
+		{"offline with leases", homeInput{Hall: hall, Board: board, Online: false, Leased: map[string]int{"general": 3}, Now: open, Loc: shanghai}, []want{
+			{"general", true, true, "", 0}, {"social", false, false, txtRealNameOff.en, 0}, {"estate", false, true, txtLeaseSpent.en, 0},
+		}},
+		{"offline outside opening hours", homeInput{Hall: hall, Online: false, Leased: map[string]int{"general": 3}, Now: lunch, Loc: shanghai}, []want{
+			{"general", false, false, "Outside the hours for taking numbers (08:30-12:00, 13:30-17:30)", 0},
+			{"social", false, false, txtRealNameOff.en, 0},
+			{"estate", false, false, "Outside the hours for taking numbers (08:30-12:00, 13:30-17:30)", 0},
+		}},
+		{"online without a board yet", homeInput{Hall: hall, Online: true, Leased: map[string]int{"estate": 1}, Now: open, Loc: shanghai}, []want{
+			{"general", false, true, txtLeaseSpent.en, 0}, {"social", false, false, txtRealNameOff.en, 0}, {"estate", true, true, "", 0},
+		}},
+		{"a kiosk offering two services", homeInput{Hall: hall, Device: &client.Device{Services: []string{"estate", "social"}}, Board: board, Online: true, Now: open, Loc: shanghai}, []want{
+			{"social", true, false, "", 2}, {"estate", false, false, "all of today's numbers are taken", 0},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tilesFor(tt.in)
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %d tiles, want %d: %+v", len(got), len(tt.want), got)
+			}
+			for i, w := range tt.want {
+				g := got[i]
+				if g.Key != i+1 || g.Service != w.service || g.Available != w.available || g.Offline != w.offline ||
+					g.Reason.en != w.reason || g.Waiting != w.waiting {
+					t.Errorf("tile %d: got %+v, want %+v", i, g, w)
+				}
+				if !g.Available && g.Reason.zh == "" {
+					t.Errorf("tile %d: no Chinese reason", i)
+				}
+			}
+		})
+	}
+	if tilesFor(homeInput{}) != nil {
+		t.Error("tiles without a hall")
+	}
+}
+
+func TestServiceDay(t *testing.T) {
+	tests := []struct {
+		name string
+		at   time.Time
+		want string
+	}{
+		{"morning", time.Date(2026, 11, 22, 9, 0, 0, 0, shanghai), "2026-11-22"},
+		{"before the day starts", time.Date(2026, 11, 22, 3, 59, 0, 0, shanghai), "2026-11-21"},
+		{"as it starts", time.Date(2026, 11, 22, 4, 0, 0, 0, shanghai), "2026-11-22"},
+		{"given in UTC", time.Date(2026, 11, 21, 20, 30, 0, 0, time.UTC), "2026-11-22"}, // 04:30 in Shanghai
+	}
+	for _, tt := range tests {
+		if got := serviceDay(tt.at, shanghai, 4*time.Hour); got != tt.want {
+			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestHallOpen(t *testing.T) {
+	at := func(h, m int) time.Time { return time.Date(2026, 11, 22, h, m, 0, 0, shanghai) }
+	tests := []struct {
+		name, hours string
+		at          time.Time
+		want        bool
+	}{
+		{"always", "00:00-24:00", at(3, 0), true},
+		{"no hours published", "", at(3, 0), true},
+		{"morning", "08:30-12:00, 13:30-17:30", at(8, 30), true},
+		{"lunch", "08:30-12:00, 13:30-17:30", at(12, 0), false},
+		{"afternoon", "08:30-12:00, 13:30-17:30", at(17, 29), true},
+		{"evening", "08:30-12:00, 13:30-17:30", at(18, 0), false},
+		{"past midnight, late", "18:00-26:00", at(23, 0), true},
+		{"past midnight, early", "18:00-26:00", at(1, 59), true},
+		{"past midnight, after", "18:00-26:00", at(2, 0), false},
+		{"unreadable hours are the server's to check", "by appointment", at(3, 0), true},
+	}
+	for _, tt := range tests {
+		if got := hallOpen(tt.hours, tt.at, shanghai); got != tt.want {
+			t.Errorf("%s: hallOpen(%q, %s): got %v, want %v", tt.name, tt.hours, tt.at.Format("15:04"), got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+	"time"
+)
+
+// lang is the language the kiosk speaks first. Chinese is the default; the
+// switch on the home screen changes it for one applicant, and the kiosk
+// returns to Chinese when it goes home.
+type lang int
+
+const (
+	langZH lang = iota
+	langEN
+)
+
+// other returns the second language.
+func (l lang) other() lang { return 1 - l }
+
+// msg is a text in Chinese and English.
+type msg struct{ zh, en string }
+
+// in returns the text in l, or in the other language when it has none in l.
+func (m msg) in(l lang) string {
+	if l == langEN && m.en != "" || m.zh == "" {
+		return m.en
+	}
+	return m.zh
+}
+
+// msgf formats a message whose two texts take the same arguments.
+func msgf(m msg, args ...any) msg {
+	return msg{fmt.Sprintf(m.zh, args...), fmt.Sprintf(m.en, args...)}
+}
+
+// Texts of the screens.
+var (
+	txtSwitch       = msg{"English", "中文"}
+	txtChoose       = msg{"请点选办理的业务，或按业务前的数字键", "Tap the service you need, or press its number key"}
+	txtWaiting      = msg{"等候 %d 人", "%d waiting"}
+	txtRealName     = msg{"须实名：身份证", "ID card required"}
+	txtOfflineLeft  = msg{"离线取号 · 备用号余 %d 个", "Offline · %d reserve numbers left"}
+	txtOffline      = msg{"网络中断：可继续取号，号码由本机备用号发放，联网后自动登记排队", "Offline: numbers come from this kiosk's reserve and join the queue when the link returns"}
+	txtOfflineSync  = msg{"有 %d 张离线小票待登记", "%d offline tickets waiting to be registered"}
+	txtConnecting   = msg{"正在连接服务器…", "Connecting to the server…"}
+	txtPrinterIssue = msg{"打印机故障（%s），小票可能无法打印，可扫描屏幕上的二维码；已通知工作人员", "Printer problem (%s): receipts may not print; scan the code on screen. Staff have been told"}
+
+	txtIDTitle   = msg{"请输入身份证号码", "Enter your resident ID number"}
+	txtIDHint    = msg{"18 位，末位可为 X。号码仅用于核对每人每日取号次数，不会显示或打印。", "18 characters, the last may be X. Used only to check the daily limit per person; never shown or printed."}
+	txtIDCount   = msg{"已输入 %d / 18 位", "%d of 18 entered"}
+	txtIDLength  = msg{"号码应为 18 位，请核对", "The number must have 18 characters"}
+	txtIDInvalid = msg{"号码有误（校验位不符），请核对后重新输入", "This number is not valid (check digit). Please check it"}
+	txtIDBirth   = msg{"号码中的出生日期有误，请核对", "The date of birth in this number is not valid"}
+	txtIDChars   = msg{"号码只能是数字，末位可为 X", "Only digits, and X as the last character"}
+	txtConfirm   = msg{"确认取号", "Take a number"}
+	txtCancel    = msg{"返回", "Back"}
+	txtClear     = msg{"清空", "Clear"}
+	txtDelete    = msg{"删除", "Delete"}
+
+	txtIssuing = msg{"正在取号，请稍候…", "Taking your number…"}
+
+	txtYourNumber = msg{"您的号码", "Your number"}
+	txtAhead      = msg{"前面还有 %d 人", "%d people ahead of you"}
+	txtAheadEst   = msg{"前面约有 %d 人", "About %d people ahead of you"}
+	txtIssuedAt   = msg{"取号时间 %s", "Issued at %s"}
+	txtScan       = msg{"手机扫码，随时查看叫号进度", "Scan to follow your place on your phone"}
+	txtPrinting   = msg{"正在打印小票…", "Printing your receipt…"}
+	txtTakeIt     = msg{"请取走小票，留意叫号", "Please take your receipt and listen for your number"}
+	txtNoReceipt  = msg{"小票未能打印（%s）。请用手机扫描二维码，或记下您的号码。已通知工作人员。", "The receipt could not be printed (%s). Scan the QR code with your phone or note your number. Staff have been told."}
+	txtOfflineTk  = msg{"离线取号：联网后自动登记排队，按取号时间排序", "Issued offline: it joins the queue by its issue time when the link returns"}
+	txtDone       = msg{"完成", "Done"}
+	txtTapHome    = msg{"点击屏幕返回首页", "Tap the screen to return"}
+
+	txtNotAvailable   = msg{"暂不能取号", "Not available now"}
+	txtRealNameOff    = msg{"网络中断，实名业务暂停取号（无法核对每人限额），请咨询工作人员", "Offline: services that need an ID card are paused (the per-person limit cannot be checked). Please ask staff"}
+	txtLeaseSpent     = msg{"网络中断，本机备用号已用完，暂不能取号，请咨询工作人员", "Offline, and this kiosk's reserve numbers are used up. Please ask staff"}
+	txtNoLease        = msg{"网络中断，本机没有备用号，暂不能取号，请咨询工作人员", "Offline, and this kiosk holds no reserve numbers. Please ask staff"}
+	txtClosed         = msg{"不在取号时间内（%s）", "Outside the hours for taking numbers (%s)"}
+	txtFault          = msg{"取号失败，请稍后再试或咨询工作人员", "Something went wrong. Please try again or ask staff"}
+	txtNotOffered     = msg{"本机不办理此项业务", "This kiosk does not issue this service"}
+	txtOK             = msg{"知道了", "OK"}
+	txtNoPrinterSetUp = msg{"未接打印机", "no printer"}
+)
+
+// printerProblems names the printer faults of printer.Code for applicants.
+var printerProblems = map[string]msg{
+	"paper_out":  {"缺纸", "out of paper"},
+	"cover_open": {"纸仓盖未关", "cover open"},
+	"offline":    {"打印机离线", "printer offline"},
+	"fault":      {"打印机故障", "printer fault"},
+	"no_reply":   {"打印机无响应", "printer not answering"},
+	"link":       {"打印机未连接", "printer not connected"},
+	"other":      {"打印机故障", "printer fault"},
+}
+
+// printerProblem names a printer code for applicants.
+func printerProblem(code string) msg {
+	if m, ok := printerProblems[code]; ok {
+		return m
+	}
+	return printerProblems["other"]
+}
+
+// waitText says how long a wait of the given seconds is.
+func waitText(seconds int) msg {
+	if seconds <= 0 {
+		return msg{"无需等候", "no wait"}
+	}
+	mins := (seconds + 59) / 60
+	if mins < 60 {
+		return msgf(msg{"约 %d 分钟", "about %d min"}, mins)
+	}
+	return msg{fmt.Sprintf("约 %d 小时 %d 分", mins/60, mins%60), fmt.Sprintf("about %d h %02d min", mins/60, mins%60)}
+}
+
+// clockText is a time of day on the screens, in the hall's zone.
+func clockText(t time.Time) string { return t.Format("15:04") }

@@ -1,0 +1,628 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image/color"
+	"log/slog"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+
+	"hallq/printer"
+)
+
+// uiOptions configure the app.
+type uiOptions struct {
+	TicketTimeout time.Duration // the ticket screen stays this long after printing (three times as long when it failed)
+	IdleTimeout   time.Duration // the ID keypad and notices wait this long
+	Fullscreen    bool
+	Size          fyne.Size // window size when not full screen
+	Theme         *kioskTheme
+}
+
+// kioskApp is the kiosk's Fyne app: it holds the widgets of every screen and
+// the Kiosk behind them. Its fields are touched on Fyne's goroutine only:
+// answers from other goroutines come through do.
+type kioskApp struct {
+	core *Kiosk
+	opts uiOptions
+	log  *slog.Logger
+	// do runs a function on Fyne's goroutine: fyne.Do, or in tests a
+	// function that serialises with the test.
+	do func(func())
+
+	win      fyne.Window
+	lang     lang
+	m        machine
+	snap     Snapshot
+	issued   *Issued     // the number on the ticket screen
+	printErr error       // why its receipt did not print
+	tkQRFor  string      // the URL the QR image shows
+	timer    *time.Timer // the current screen's timeout
+	shown    fyne.CanvasObject
+
+	// header, on every screen
+	hallName, hallSub, clock *canvas.Text
+	langPad                  *pad
+	langText                 *canvas.Text
+	banner                   *fyne.Container
+	bannerBg                 *canvas.Rectangle
+	bannerText               *widget.RichText
+
+	// home
+	home       *fyne.Container
+	grid       *fyne.Container
+	tiles      []*serviceTile
+	hint       *canvas.Text
+	connecting *canvas.Text
+
+	// ID keypad
+	idScreen                       *fyne.Container
+	idTitle, idService, idValue    *canvas.Text
+	idCount                        *canvas.Text
+	idErr, idHint                  *widget.RichText
+	keys                           map[string]*pad
+	idOK, idBack, idClear          *pad
+	idOKText, idBackText, idClearT *canvas.Text
+
+	// issuing
+	busy     *fyne.Container
+	busyText *canvas.Text
+
+	// ticket
+	ticket                                   *fyne.Container
+	tkPad                                    *pad
+	tkLabel, tkNumber, tkService, tkService2 *canvas.Text
+	tkAhead, tkWait, tkTime, tkScan          *canvas.Text
+	tkQR                                     *canvas.Image
+	tkPrintBg                                *canvas.Rectangle
+	tkPrint, tkOffline                       *widget.RichText
+	tkDone                                   *pad
+	tkDoneText                               *canvas.Text
+
+	// notice
+	notice       *fyne.Container
+	noticeTitle  *canvas.Text
+	noticeText   *widget.RichText
+	noticeOK     *pad
+	noticeOKText *canvas.Text
+	content      *fyne.Container // the screens, one visible
+	root         *fyne.Container // everything; refreshed after each change to lay it out again
+}
+
+// serviceTile is a service's button on the home screen.
+type serviceTile struct {
+	pad              *pad
+	key, name, name2 *canvas.Text
+	status           *widget.RichText
+	tile             Tile
+}
+
+func newKioskApp(core *Kiosk, log *slog.Logger, o uiOptions) *kioskApp {
+	if o.TicketTimeout <= 0 {
+		o.TicketTimeout = DefaultTicketTimeout
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.Theme == nil {
+		o.Theme = &kioskTheme{}
+	}
+	if o.Size.IsZero() {
+		o.Size = fyne.NewSize(1920, 1080)
+	}
+	return &kioskApp{core: core, log: log, opts: o, do: fyne.Do}
+}
+
+// loadUI builds the window and its screens in app, and shows the home
+// screen. The Kiosk's changes reach the screens through a.do.
+func (a *kioskApp) loadUI(app fyne.App) {
+	app.Settings().SetTheme(a.opts.Theme)
+	a.win = app.NewWindow("hallq 取号机 kiosk")
+	a.win.SetPadded(false)
+	a.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) { a.apply(a.m.Key(ev.Name, a.snap.Now)) })
+
+	header := a.buildHeader()
+	a.buildHome()
+	a.buildID()
+	a.buildBusy()
+	a.buildTicket()
+	a.buildNotice()
+	a.content = container.NewStack(a.home, a.idScreen, a.busy, a.ticket, a.notice)
+	bg := canvas.NewRectangle(colNavy)
+	a.root = container.NewStack(bg, container.NewBorder(header, nil, nil, nil,
+		container.New(layout.NewCustomPaddedLayout(8, 24, 32, 32), a.content)))
+	a.win.SetContent(a.root)
+	if a.opts.Fullscreen {
+		a.win.SetFullScreen(true)
+	} else {
+		a.win.Resize(a.opts.Size)
+	}
+	a.core.SetOnChange(func() { a.do(a.refresh) })
+	a.refresh()
+	a.render()
+}
+
+// buildHeader builds the hall's name, the clock, the language switch and the
+// banner that says when the kiosk is offline or its printer is in trouble.
+func (a *kioskApp) buildHeader() fyne.CanvasObject {
+	a.hallName = text(54, colWhite, true)
+	a.hallSub = text(26, colMuted, false)
+	a.clock = text(48, colWhite, true)
+	a.langText = text(34, colWhite, true)
+	a.langText.Alignment = fyne.TextAlignCenter
+	a.langPad = newPad(colGrey, fyne.NewSize(220, 96), container.NewCenter(a.langText), func() {
+		a.lang = a.lang.other()
+		a.render()
+	})
+	names := container.NewVBox(a.hallName, a.hallSub)
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(container.NewCenter(a.clock), layout.NewSpacer(), a.langPad), names)
+	a.bannerBg = canvas.NewRectangle(colAmber)
+	a.bannerBg.CornerRadius = 12
+	a.bannerText = para(sizeNameBody, colorNameInk, true, fyne.TextAlignLeading)
+	a.banner = container.NewStack(a.bannerBg, container.New(layout.NewCustomPaddedLayout(4, 4, 16, 16), a.bannerText))
+	a.banner.Hide()
+	return container.New(layout.NewCustomPaddedLayout(24, 8, 32, 32), container.NewVBox(top, a.banner))
+}
+
+func (a *kioskApp) buildHome() {
+	a.grid = container.NewGridWithColumns(2)
+	a.hint = text(32, colMuted, false)
+	a.hint.Alignment = fyne.TextAlignCenter
+	a.connecting = text(48, colWhite, true)
+	a.connecting.Alignment = fyne.TextAlignCenter
+	a.home = container.NewBorder(nil, container.NewPadded(a.hint), nil, nil, container.NewStack(container.NewCenter(a.connecting), a.grid))
+}
+
+// newTile returns the button of a service.
+func (a *kioskApp) newTile() *serviceTile {
+	st := &serviceTile{
+		key: text(96, colYellow, true), name: text(64, colWhite, true), name2: text(32, colMuted, false),
+		status: para(sizeNameLarge, "", false, fyne.TextAlignLeading),
+	}
+	names := container.NewVBox(st.name, st.name2)
+	top := container.NewBorder(nil, nil, container.New(layout.NewCustomPaddedLayout(0, 0, 4, 36), st.key), nil, names)
+	body := container.NewBorder(top, nil, nil, nil, st.status)
+	st.pad = newPad(colBlue, fyne.NewSize(300, 240), body, func() { a.apply(a.m.Choose(st.tile.Key)) })
+	return st
+}
+
+func (a *kioskApp) buildID() {
+	a.idTitle = text(56, colWhite, true)
+	a.idService = text(36, colMuted, false)
+	a.idValue = text(72, colWhite, true)
+	a.idValue.TextStyle.Monospace = false
+	a.idCount = text(32, colMuted, false)
+	a.idErr = para(sizeNameLarge, colorNameReason, true, fyne.TextAlignLeading)
+	a.idHint = para(sizeNameSmall, colorNameMuted, false, fyne.TextAlignLeading)
+	valueBg := canvas.NewRectangle(colPanel)
+	valueBg.CornerRadius = 12
+	valueBg.StrokeColor, valueBg.StrokeWidth = colWhite, 3
+	valueBox := container.NewStack(valueBg, container.New(layout.NewCustomPaddedLayout(20, 20, 28, 28), a.idValue))
+	left := container.NewVBox(a.idTitle, a.idService, layout.NewSpacer(), valueBox, a.idCount, a.idErr, layout.NewSpacer(), a.idHint)
+
+	a.keys = map[string]*pad{}
+	keyGrid := container.NewGridWithColumns(3)
+	for _, k := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0", "⌫"} {
+		label := text(72, colWhite, true)
+		label.Text = k
+		fill := color.Color(colBlue)
+		var tap func()
+		switch k {
+		case "⌫":
+			label.Text, label.TextSize, fill = "删除 ⌫", 44, colGrey
+			tap = func() { a.apply(a.m.Delete()) }
+		default:
+			c := k[0]
+			tap = func() { a.apply(a.m.Type(c)) }
+		}
+		a.keys[k] = newPad(fill, fyne.NewSize(220, 130), container.NewCenter(label), tap)
+		keyGrid.Add(a.keys[k])
+	}
+	a.idBackText, a.idClearT, a.idOKText = text(40, colWhite, true), text(40, colWhite, true), text(44, colWhite, true)
+	a.idBack = newPad(colGrey, fyne.NewSize(220, 120), container.NewCenter(a.idBackText), func() { a.apply(a.m.Home()) })
+	a.idClear = newPad(colGrey, fyne.NewSize(220, 120), container.NewCenter(a.idClearT), func() { a.apply(a.m.Clear()) })
+	a.idOK = newPad(colGreen, fyne.NewSize(220, 120), container.NewCenter(a.idOKText), func() { a.apply(a.m.Confirm(a.snap.Now)) })
+	actions := container.NewGridWithColumns(3, a.idBack, a.idClear, a.idOK)
+	right := container.NewBorder(nil, container.NewPadded(actions), nil, nil, keyGrid)
+	a.idScreen = container.NewGridWithColumns(2, container.NewPadded(left), right)
+}
+
+func (a *kioskApp) buildBusy() {
+	a.busyText = text(64, colWhite, true)
+	a.busyText.Alignment = fyne.TextAlignCenter
+	a.busy = container.NewCenter(a.busyText)
+}
+
+func (a *kioskApp) buildTicket() {
+	a.tkLabel = text(36, colMuted, false)
+	a.tkNumber = text(220, colYellow, true)
+	a.tkService = text(52, colWhite, true)
+	a.tkService2 = text(28, colMuted, false)
+	a.tkAhead = text(48, colWhite, true)
+	a.tkWait = text(48, colWhite, false)
+	a.tkTime = text(26, colMuted, false)
+	for _, t := range []*canvas.Text{a.tkLabel, a.tkNumber, a.tkService, a.tkService2, a.tkAhead, a.tkWait, a.tkTime} {
+		t.Alignment = fyne.TextAlignCenter
+	}
+	dot := text(48, colMuted, false)
+	dot.Text = "·"
+	queue := container.NewCenter(container.NewHBox(a.tkAhead, dot, a.tkWait))
+	a.tkOffline = para(sizeNameSmall, colorNameReason, true, fyne.TextAlignCenter)
+	left := container.NewVBox(layout.NewSpacer(), a.tkLabel, a.tkNumber, a.tkService, a.tkService2,
+		layout.NewSpacer(), queue, a.tkTime, a.tkOffline, layout.NewSpacer())
+
+	a.tkQR = canvas.NewImageFromImage(nil)
+	a.tkQR.ScaleMode = canvas.ImageScalePixels
+	a.tkQR.FillMode = canvas.ImageFillContain
+	a.tkQR.SetMinSize(fyne.NewSize(420, 420))
+	paper := canvas.NewRectangle(colPaper)
+	paper.CornerRadius = 12
+	qr := container.NewStack(paper, container.New(layout.NewCustomPaddedLayout(36, 36, 36, 36), a.tkQR))
+	a.tkScan = text(34, colWhite, true)
+	a.tkScan.Alignment = fyne.TextAlignCenter
+	right := container.NewVBox(layout.NewSpacer(), container.NewCenter(qr), a.tkScan, layout.NewSpacer())
+
+	a.tkPrintBg = canvas.NewRectangle(colGrey)
+	a.tkPrintBg.CornerRadius = 12
+	a.tkPrint = para(sizeNameLarge, "", true, fyne.TextAlignLeading)
+	a.tkDoneText = text(44, colWhite, true)
+	a.tkDone = newPad(colGreen, fyne.NewSize(280, 110), container.NewCenter(a.tkDoneText), func() { a.apply(a.m.Confirm(a.snap.Now)) })
+	// Room for two lines, so a long message never spills out of its box.
+	room := canvas.NewRectangle(color.Transparent)
+	room.SetMinSize(fyne.NewSize(10, 150))
+	status := container.NewStack(room, a.tkPrintBg, container.New(layout.NewCustomPaddedLayout(12, 12, 24, 24), a.tkPrint))
+	bottom := container.NewBorder(nil, nil, nil, container.NewCenter(a.tkDone), status)
+	body := container.NewBorder(nil, bottom, nil, nil, container.NewGridWithColumns(2, left, right))
+	// Tapping anywhere leaves once the receipt is out (Confirm ignores taps
+	// while printing).
+	a.tkPad = newPad(color.Transparent, fyne.Size{}, body, func() {
+		if !a.m.PrintFailed {
+			a.apply(a.m.Confirm(a.snap.Now))
+		}
+	})
+	a.ticket = container.NewStack(a.tkPad)
+}
+
+func (a *kioskApp) buildNotice() {
+	a.noticeTitle = text(64, colYellow, true)
+	a.noticeTitle.Alignment = fyne.TextAlignCenter
+	a.noticeText = para(sizeNameLarge, "", true, fyne.TextAlignCenter)
+	a.noticeOKText = text(44, colWhite, true)
+	a.noticeOK = newPad(colBlue, fyne.NewSize(320, 120), container.NewCenter(a.noticeOKText), func() { a.apply(a.m.Home()) })
+	a.notice = container.NewVBox(layout.NewSpacer(), a.noticeTitle, container.NewPadded(a.noticeText),
+		container.NewCenter(a.noticeOK), layout.NewSpacer())
+}
+
+// apply carries out what the machine says after an input.
+func (a *kioskApp) apply(e effect) {
+	switch e {
+	case effectNone:
+		return
+	case effectIssue:
+		a.render()
+		go a.issue(a.m.Flow, a.m.Chosen.Service, a.m.ID)
+		return
+	}
+	if a.m.Screen == screenHome {
+		a.lang = langZH // the next applicant is greeted in Chinese
+		a.issued = nil
+	}
+	a.render()
+}
+
+// issue takes a number and prints it, off Fyne's goroutine.
+func (a *kioskApp) issue(flow uint64, service, id string) {
+	ctx := context.Background()
+	is, err := a.core.Issue(ctx, service, id)
+	if err != nil {
+		var r *Refusal
+		why := txtFault
+		if errors.As(err, &r) {
+			why = r.Msg
+		} else {
+			a.log.Error("taking a number failed", "service", service, "err", err)
+		}
+		a.do(func() {
+			if a.m.Refused(flow, why) {
+				a.render()
+			}
+		})
+		return
+	}
+	a.do(func() {
+		if a.m.Issued(flow) {
+			a.issued = is
+			a.render()
+		}
+	})
+	perr := a.core.Print(ctx, is)
+	a.do(func() {
+		if a.m.Printed(flow, perr == nil) {
+			a.printErr = perr
+			a.render()
+		}
+	})
+}
+
+// refresh takes the kiosk's latest state.
+func (a *kioskApp) refresh() {
+	a.snap = a.core.Snapshot()
+	a.m.Tiles = a.snap.Tiles
+	a.renderHeader()
+	if a.m.Screen == screenHome {
+		a.renderHome()
+	}
+	a.relayout()
+}
+
+// relayout lays the window out again after texts changed size (Fyne lays
+// out a container only when it is refreshed).
+func (a *kioskApp) relayout() {
+	if a.root != nil {
+		a.root.Refresh()
+	}
+}
+
+// show makes one screen visible.
+func (a *kioskApp) show(o fyne.CanvasObject) {
+	if a.shown == o {
+		return
+	}
+	for _, s := range a.content.Objects {
+		if s == o {
+			s.Show()
+		} else {
+			s.Hide()
+		}
+	}
+	a.shown = o
+}
+
+// render shows the machine's screen in the current language, and sets its
+// timeout.
+func (a *kioskApp) render() {
+	a.renderHeader()
+	switch a.m.Screen {
+	case screenHome:
+		a.renderHome()
+		a.show(a.home)
+		a.setTimer(0)
+	case screenID:
+		a.renderID()
+		a.show(a.idScreen)
+		a.setTimer(a.opts.IdleTimeout)
+	case screenIssuing:
+		setText(a.busyText, txtIssuing.in(a.lang))
+		a.show(a.busy)
+		a.setTimer(0)
+	case screenTicket:
+		a.renderTicket()
+		a.show(a.ticket)
+		switch {
+		case a.m.Printing:
+			a.setTimer(0)
+		case a.m.PrintFailed:
+			a.setTimer(3 * a.opts.TicketTimeout)
+		default:
+			a.setTimer(a.opts.TicketTimeout)
+		}
+	case screenNotice:
+		setText(a.noticeTitle, txtNotAvailable.in(a.lang))
+		setPara(a.noticeText, a.m.Notice.in(a.lang)+"\n"+a.m.Notice.in(a.lang.other()))
+		setText(a.noticeOKText, txtOK.in(a.lang))
+		a.show(a.notice)
+		a.setTimer(a.opts.IdleTimeout / 3)
+	}
+	a.relayout()
+}
+
+// setTimer sends the current flow home after d (0: never).
+func (a *kioskApp) setTimer(d time.Duration) {
+	if a.timer != nil {
+		a.timer.Stop()
+		a.timer = nil
+	}
+	if d <= 0 {
+		return
+	}
+	flow := a.m.Flow
+	a.timer = time.AfterFunc(d, func() { a.do(func() { a.apply(a.m.Timeout(flow)) }) })
+}
+
+func (a *kioskApp) renderHeader() {
+	l := a.lang
+	s := a.snap
+	if s.Ready {
+		setText(a.hallName, msg{s.HallZH, s.HallEN}.in(l))
+		setText(a.hallSub, msg{s.HallZH, s.HallEN}.in(l.other()))
+	} else {
+		setText(a.hallName, "hallq")
+		setText(a.hallSub, "")
+	}
+	if !s.Now.IsZero() {
+		setText(a.clock, clockText(s.Now))
+	}
+	setText(a.langText, txtSwitch.in(l))
+	var banner string
+	switch {
+	case !s.Ready:
+	case !s.Online:
+		banner = txtOffline.in(l)
+		if s.Pending > 0 {
+			banner += "  ·  " + msgf(txtOfflineSync, s.Pending).in(l)
+		}
+	case s.Printer != "":
+		banner = msgf(txtPrinterIssue, printerProblem(s.Printer).in(l)).in(l)
+	}
+	if a.m.Screen == screenTicket {
+		banner = "" // the ticket says it was issued offline; the number needs the room
+	}
+	setPara(a.bannerText, banner)
+	if banner == "" {
+		a.banner.Hide()
+	} else {
+		a.banner.Show()
+	}
+}
+
+func (a *kioskApp) renderHome() {
+	l := a.lang
+	s := a.snap
+	if !s.Ready {
+		setText(a.connecting, txtConnecting.in(l))
+		a.connecting.Show()
+	} else {
+		a.connecting.Hide()
+	}
+	setText(a.hint, txtChoose.in(l))
+	for len(a.tiles) < len(s.Tiles) {
+		a.tiles = append(a.tiles, a.newTile())
+	}
+	cols := 1
+	switch n := len(s.Tiles); {
+	case n > 8:
+		cols = 3
+	case n > 3:
+		cols = 2
+	}
+	objs := make([]fyne.CanvasObject, len(s.Tiles))
+	for i, t := range s.Tiles {
+		st := a.tiles[i]
+		st.tile = t
+		setText(st.key, fmt.Sprint(t.Key))
+		setText(st.name, msg{t.NameZH, t.NameEN}.in(l))
+		setText(st.name2, msg{t.NameZH, t.NameEN}.in(l.other()))
+		var status string
+		switch {
+		case !t.Available:
+			status = t.Reason.in(l)
+		case t.Offline:
+			status = msgf(txtOfflineLeft, t.Remaining).in(l)
+		case t.Live:
+			status = msgf(txtWaiting, t.Waiting).in(l) + "  ·  " + waitText(t.ETASeconds).in(l)
+		}
+		if t.Available && t.RealName {
+			status += "  ·  " + txtRealName.in(l)
+		}
+		setPara(st.status, status)
+		seg := st.status.Segments[0].(*widget.TextSegment)
+		if t.Available {
+			st.pad.SetFill(colBlue)
+			seg.Style.ColorName = ""
+			st.key.Color, st.name.Color = colYellow, colWhite
+		} else {
+			st.pad.SetFill(colGrey)
+			seg.Style.ColorName = colorNameReason
+			st.key.Color, st.name.Color = colMuted, colMuted
+		}
+		st.status.Refresh()
+		st.key.Refresh()
+		st.name.Refresh()
+		objs[i] = st.pad
+	}
+	if len(a.grid.Objects) != len(objs) || a.grid.Layout == nil || !sameObjects(a.grid.Objects, objs) {
+		a.grid.Objects = objs
+		a.grid.Layout = layout.NewGridLayoutWithColumns(cols)
+		a.grid.Refresh()
+	}
+}
+
+func sameObjects(a, b []fyne.CanvasObject) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (a *kioskApp) renderID() {
+	l := a.lang
+	t := a.m.Chosen
+	setText(a.idTitle, txtIDTitle.in(l))
+	setText(a.idService, msg{t.NameZH, t.NameEN}.in(l)+" · "+msg{t.NameZH, t.NameEN}.in(l.other()))
+	shown := maskID(a.m.ID)
+	if shown == "" {
+		shown = " "
+	}
+	setText(a.idValue, shown)
+	setText(a.idCount, msgf(txtIDCount, len(a.m.ID)).in(l))
+	setPara(a.idErr, a.m.IDErr.in(l))
+	setPara(a.idHint, txtIDHint.in(l))
+	setText(a.idBackText, txtCancel.in(l))
+	setText(a.idClearT, txtClear.in(l))
+	setText(a.idOKText, txtConfirm.in(l))
+	if len(a.m.ID) == ResidentIDLen {
+		a.idOK.SetFill(colGreen)
+	} else {
+		a.idOK.SetFill(colGrey)
+	}
+}
+
+func (a *kioskApp) renderTicket() {
+	l := a.lang
+	is := a.issued
+	if is == nil {
+		return
+	}
+	setText(a.tkLabel, txtYourNumber.in(l))
+	setText(a.tkNumber, is.Number)
+	setText(a.tkService, msg{is.ServiceZH, is.ServiceEN}.in(l))
+	setText(a.tkService2, msg{is.ServiceZH, is.ServiceEN}.in(l.other()))
+	ahead := txtAhead
+	if is.AheadEstimated {
+		ahead = txtAheadEst
+	}
+	setText(a.tkAhead, msgf(ahead, is.Ahead).in(l))
+	setText(a.tkWait, waitText(int(is.ETA.Seconds())).in(l))
+	setText(a.tkTime, msgf(txtIssuedAt, is.IssuedAt.Format("2006-01-02 15:04")).in(l))
+	setText(a.tkScan, txtScan.in(l))
+	if a.tkQRFor != is.StatusURL {
+		a.tkQRFor = is.StatusURL
+		img, err := printer.QRImage(is.StatusURL, printer.QROptions{Module: 8, Level: printer.QRLevelM})
+		if err != nil {
+			a.log.Error("QR code", "err", err)
+		} else {
+			a.tkQR.Image = img
+			a.tkQR.Refresh()
+		}
+	}
+	seg := a.tkPrint.Segments[0].(*widget.TextSegment)
+	switch {
+	case a.m.Printing:
+		setPara(a.tkPrint, txtPrinting.in(l))
+		a.tkPrintBg.FillColor, seg.Style.ColorName = colGrey, ""
+		a.tkDone.Hide()
+	case a.m.PrintFailed:
+		problem := printerProblem(printer.Code(a.printErr))
+		if errors.Is(a.printErr, errNoPrinter) {
+			problem = txtNoPrinterSetUp
+		}
+		setPara(a.tkPrint, msgf(txtNoReceipt, problem.in(l)).in(l))
+		a.tkPrintBg.FillColor, seg.Style.ColorName = colRed, ""
+		a.tkDone.Show()
+	default:
+		setPara(a.tkPrint, txtTakeIt.in(l)+"  ·  "+txtTapHome.in(l))
+		a.tkPrintBg.FillColor, seg.Style.ColorName = colGreen, ""
+		a.tkDone.Show()
+	}
+	a.tkPrintBg.Refresh()
+	a.tkPrint.Refresh()
+	setText(a.tkDoneText, txtDone.in(l))
+	if is.Offline {
+		setPara(a.tkOffline, txtOfflineTk.in(l))
+		a.tkOffline.Show()
+	} else {
+		a.tkOffline.Hide()
+	}
+}
+
+// tick updates the clock and what depends on the time of day.
+func (a *kioskApp) tick() { a.refresh() }
