@@ -18,6 +18,11 @@ const (
 	screenNotice                // why a number cannot be taken
 )
 
+// screenNames name the screens in logs.
+var screenNames = map[screen]string{
+	screenHome: "home", screenID: "id", screenIssuing: "issuing", screenTicket: "ticket", screenNotice: "notice",
+}
+
 // effect is what the app must do after the machine changed.
 type effect int
 

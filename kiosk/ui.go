@@ -37,15 +37,17 @@ type kioskApp struct {
 	// function that serialises with the test.
 	do func(func())
 
-	win      fyne.Window
-	lang     lang
-	m        machine
-	snap     Snapshot
-	issued   *Issued     // the number on the ticket screen
-	printErr error       // why its receipt did not print
-	tkQRFor  string      // the URL the QR image shows
-	timer    *time.Timer // the current screen's timeout
-	shown    fyne.CanvasObject
+	win         fyne.Window
+	lang        lang
+	m           machine
+	snap        Snapshot
+	issued      *Issued     // the number on the ticket screen
+	printErr    error       // why its receipt did not print
+	logged      screen      // the screen last logged
+	readyLogged bool        // "home screen ready" was logged
+	tkQRFor     string      // the URL the QR image shows
+	timer       *time.Timer // the current screen's timeout
+	shown       fyne.CanvasObject
 
 	// header, on every screen
 	hallName, hallSub, clock *canvas.Text
@@ -355,6 +357,10 @@ func (a *kioskApp) issue(flow uint64, service, id string) {
 func (a *kioskApp) refresh() {
 	a.snap = a.core.Snapshot()
 	a.m.Tiles = a.snap.Tiles
+	if !a.readyLogged && len(a.snap.Tiles) > 0 {
+		a.readyLogged = true
+		a.log.Info("home screen ready", "services", len(a.snap.Tiles), "online", a.snap.Online)
+	}
 	a.renderHeader()
 	if a.m.Screen == screenHome {
 		a.renderHome()
@@ -388,6 +394,10 @@ func (a *kioskApp) show(o fyne.CanvasObject) {
 // render shows the machine's screen in the current language, and sets its
 // timeout.
 func (a *kioskApp) render() {
+	if a.m.Screen != a.logged {
+		a.logged = a.m.Screen
+		a.log.Debug("screen", "screen", screenNames[a.m.Screen], "flow", a.m.Flow)
+	}
 	a.renderHeader()
 	switch a.m.Screen {
 	case screenHome:

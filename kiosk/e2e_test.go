@@ -1,0 +1,420 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"hallq/server/client"
+)
+
+// proc is a program the end-to-end test runs, with its output kept.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	done chan struct{}
+
+	mu    sync.Mutex
+	lines []string
+}
+
+// start runs a program, keeping its standard error line by line, and kills
+// it at the end of the test.
+func start(t *testing.T, name string, env []string, bin string, args ...string) *proc {
+	t.Helper()
+	p := &proc{name: name, cmd: exec.Command(bin, args...), done: make(chan struct{})}
+	p.cmd.Env = append(os.Environ(), env...)
+	stderr, err := p.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Stdout = nil
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.lines = append(p.lines, sc.Text())
+			p.mu.Unlock()
+		}
+		p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		p.stop(syscall.SIGKILL)
+		if t.Failed() {
+			t.Logf("%s output:\n%s", name, strings.Join(p.output(), "\n"))
+		}
+	})
+	return p
+}
+
+func (p *proc) output() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.lines...)
+}
+
+// count returns how many output lines match re.
+func (p *proc) count(re *regexp.Regexp) int {
+	n := 0
+	for _, l := range p.output() {
+		if re.MatchString(l) {
+			n++
+		}
+	}
+	return n
+}
+
+// stop signals the program and waits for it to end.
+func (p *proc) stop(sig syscall.Signal) {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	p.cmd.Process.Signal(sig)
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// waitLine waits until the program printed n lines matching re.
+func (p *proc) waitLine(t *testing.T, re *regexp.Regexp, n int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for p.count(re) < n {
+		select {
+		case <-p.done:
+			t.Fatalf("%s exited waiting for %q", p.name, re)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: timed out waiting for %d lines matching %q", p.name, n, re)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// goBuild builds a package of the module into dir.
+func goBuild(t *testing.T, dir, name, pkg string) string {
+	t.Helper()
+	out := filepath.Join(dir, name)
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+	}
+	return out
+}
+
+// startXvfb starts an X server on a free display between :120 and :150.
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	for n := 120; n <= 150; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			continue
+		}
+		display := fmt.Sprintf(":%d", n)
+		x := start(t, "Xvfb", nil, "Xvfb", display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp")
+		socket := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			if _, err := os.Stat(socket); err == nil {
+				return display
+			}
+			select {
+			case <-x.done: // lost a race for the display: try the next
+			default:
+				if time.Now().Before(deadline) {
+					time.Sleep(50 * time.Millisecond)
+					continue
+				}
+				t.Fatal("Xvfb did not start")
+			}
+			break
+		}
+	}
+	t.Fatal("no free X display between :120 and :150")
+	return ""
+}
+
+// freeAddr returns a loopback address with a free port, for a server that
+// must come back on the same address after a restart.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// xdo runs xdotool on the display.
+func xdo(t *testing.T, display string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("xdotool", args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("xdotool %v: %v: %s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// screenshot saves the screen of display as a PNG once want holds of it (the
+// X server shows a frame some time after the kiosk drew it), and returns the
+// text of its QR code ("" without one). With $HALLQ_KIOSK_SHOTS set, the shot
+// is kept there too, for people to look at.
+func screenshot(t *testing.T, display, dir, name string, want func(img image.Image, qr string) bool) string {
+	t.Helper()
+	path := filepath.Join(dir, name+".png")
+	var qr string
+	waitFor(t, "the screen "+name, func() bool {
+		cmd := exec.Command("import", "-window", "root", path)
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("import: %v: %s", err, out)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		img, err := png.Decode(f)
+		if err != nil {
+			return false // still being written
+		}
+		qr, _ = decodeQR(img)
+		return want(img, qr)
+	})
+	if keep := os.Getenv("HALLQ_KIOSK_SHOTS"); keep != "" {
+		copyFile(t, path, filepath.Join(keep, "x-"+name+".png"))
+	}
+	return qr
+}
+
+// tilesShown reports whether the home screen shows available services: the
+// blue of a service button where the first one is, and no QR code.
+func tilesShown(img image.Image, qr string) bool {
+	r, g, b, _ := img.At(200, 500).RGBA()
+	return qr == "" && r>>8 == uint32(colBlue.R) && g>>8 == uint32(colBlue.G) && b>>8 == uint32(colBlue.B)
+}
+
+var (
+	listenRE  = regexp.MustCompile(`hallq server listening.* addr=(\S+)`)
+	homeRE    = regexp.MustCompile(`msg=screen .*screen=home`)
+	readyRE   = regexp.MustCompile(`msg="home screen ready"`)
+	syncedRE  = regexp.MustCompile(`msg="offline ticket synced"`)
+	printedRE = regexp.MustCompile(`msg="receipt printed"`)
+)
+
+// TestKioskUnderX runs the real server, the kiosk binary on an X server and
+// the virtual printer on a pseudo-terminal, presses keys as an applicant
+// would, and reads the receipts off the serial line: pressing 1 issues a
+// ticket whose receipt's QR code is its status URL; then, with the server
+// stopped, three tickets are issued from the kiosk's lease, and after the
+// server restarts each is in the public log exactly once under its leased
+// number.
+func TestKioskUnderX(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the server and the kiosk and runs them under Xvfb")
+	}
+	for _, tool := range []string{"Xvfb", "xdotool", "import"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (deploy/setup.sh installs it)", tool)
+		}
+	}
+	dir := t.TempDir()
+	serverBin := goBuild(t, dir, "hallq-server", "hallq/server")
+	kioskBin := goBuild(t, dir, "hallq-kiosk", "hallq/kiosk")
+	tp := newTestPrinter(t)
+	data := filepath.Join(dir, "server")
+	addr := freeAddr(t)
+	startServer := func() *proc {
+		s := start(t, "server", nil, serverBin, "-data", data, "-addr", addr)
+		s.waitLine(t, listenRE, 1)
+		return s
+	}
+	srv := startServer()
+	base := "http://" + addr
+	var creds struct {
+		KioskToken string `json:"kiosk_token"`
+	}
+	raw, err := os.ReadFile(filepath.Join(data, "demo-credentials.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &creds); err != nil {
+		t.Fatal(err)
+	}
+	api, err := client.New(base, creds.KioskToken, client.Options{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+
+	display := startXvfb(t)
+	kiosk := start(t, "kiosk", []string{"DISPLAY=" + display}, kioskBin,
+		"-server", base, "-token", creds.KioskToken, "-printer", tp.pty.Path(), "-baud", "9600",
+		"-data", filepath.Join(dir, "kiosk"), "-ticket-timeout", "3s", "-log-level", "debug")
+	kiosk.waitLine(t, readyRE, 1)
+	waitFor(t, "the kiosk's window", func() bool {
+		cmd := exec.Command("xdotool", "search", "--name", "hallq")
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		return cmd.Run() == nil
+	})
+	var lease client.Lease
+	waitFor(t, "the kiosk's lease", func() bool {
+		leases, err := api.Leases(ctx)
+		if err != nil {
+			return false
+		}
+		for _, l := range leases {
+			if l.Service == "general" && len(l.Numbers) == 10 {
+				lease = l
+				return true
+			}
+		}
+		return false
+	})
+	screenshot(t, display, dir, "home", tilesShown)
+
+	// Pressing 1 takes a number of the first service; its receipt comes out
+	// of the serial line with the ticket's status URL in its QR code.
+	homes := kiosk.count(homeRE)
+	xdo(t, display, "key", "1")
+	job := tp.job(t)
+	url, err := decodeQR(job.Image)
+	if err != nil {
+		t.Fatalf("receipt: %v", err)
+	}
+	tk, err := api.Ticket(ctx, url[strings.LastIndex(url, "/")+1:])
+	if err != nil {
+		t.Fatalf("the receipt's status URL %s: %v", url, err)
+	}
+	if !strings.HasPrefix(url, base+"/t/") || tk.Number != "A011" || tk.Service != "general" {
+		t.Fatalf("receipt QR %s: ticket %+v, want A011 of general", url, tk)
+	}
+	kiosk.waitLine(t, printedRE, 1)
+	// The ticket screen shows the same QR code.
+	screenshot(t, display, dir, "ticket", func(_ image.Image, qr string) bool { return qr == url })
+	if n := issuedInLog(t, api)["A011"]; n != 1 {
+		t.Fatalf("A011 in the public log %d times", n)
+	}
+	xdo(t, display, "key", "Escape")
+	kiosk.waitLine(t, homeRE, homes+1)
+
+	// The server stops; three tickets are taken from the lease, printed with
+	// the leased numbers' status URLs.
+	srv.stop(syscall.SIGTERM)
+	for i, n := range lease.Numbers[:3] {
+		homes := kiosk.count(homeRE)
+		xdo(t, display, "key", "1")
+		job := tp.job(t)
+		url, err := decodeQR(job.Image)
+		if err != nil || url != n.StatusURL {
+			t.Fatalf("offline receipt %d: QR %q, %v; want %s of %s", i+1, url, err, n.StatusURL, n.Number)
+		}
+		if !strings.Contains(strings.Join(job.Page.Text(), "\n"), "Offline") {
+			t.Fatalf("offline receipt %d does not say it was issued offline: %q", i+1, job.Page.Text())
+		}
+		if i == 2 {
+			screenshot(t, display, dir, "offline-ticket", func(_ image.Image, qr string) bool { return qr == n.StatusURL })
+		}
+		xdo(t, display, "key", "Escape")
+		kiosk.waitLine(t, homeRE, homes+1)
+	}
+	screenshot(t, display, dir, "offline-home", func(img image.Image, qr string) bool {
+		r, g, b, _ := img.At(45, 200).RGBA() // the amber offline banner
+		return qr == "" && r>>8 == uint32(colAmber.R) && g>>8 == uint32(colAmber.G) && b>>8 == uint32(colAmber.B)
+	})
+
+	// The server comes back: the kiosk syncs, and each offline ticket is in
+	// the log once, under its leased number and lease.
+	startServer()
+	kiosk.waitLine(t, syncedRE, 3)
+	count, leaseOf := map[string]int{}, map[string]string{}
+	for _, ev := range logTickets(t, api) {
+		count[ev.Number]++
+		leaseOf[ev.Number] = ev.Lease
+	}
+	for _, n := range lease.Numbers[:3] {
+		if count[n.Number] != 1 || leaseOf[n.Number] != lease.ID {
+			t.Fatalf("%s: %d times in the log with lease %q, want once with %s (%v)", n.Number, count[n.Number], leaseOf[n.Number], lease.ID, count)
+		}
+		tk, err := api.Ticket(ctx, n.Token)
+		if err != nil || tk.Number != n.Number || tk.Status != "waiting" {
+			t.Fatalf("status page of %s: %+v, %v", n.Number, tk, err)
+		}
+	}
+	if len(count) != 4 {
+		t.Fatalf("tickets in the log: %v, want A011 and the three leased numbers", count)
+	}
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+}
+
+// loggedTicket is a ticket.issued event's data.
+type loggedTicket struct {
+	Number string `json:"number"`
+	Lease  string `json:"lease"`
+}
+
+// logTickets returns the tickets issued in the public log, in order.
+func logTickets(t *testing.T, api *client.Client) []loggedTicket {
+	t.Helper()
+	page, err := api.Events(context.Background(), 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []loggedTicket
+	for _, raw := range page.Events {
+		var ev struct {
+			Type string       `json:"type"`
+			Data loggedTicket `json:"data"`
+		}
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type == "ticket.issued" {
+			out = append(out, ev.Data)
+		}
+	}
+	return out
+}
+
+func issuedInLog(t *testing.T, api *client.Client) map[string]int {
+	t.Helper()
+	count := map[string]int{}
+	for _, tk := range logTickets(t, api) {
+		count[tk.Number]++
+	}
+	return count
+}
