@@ -83,9 +83,9 @@ func measure(text string, size float32, style fyne.TextStyle) fyne.Size {
 }
 
 // wrap breaks text into at most n lines no wider than w at size, breaking
-// between Chinese characters or at spaces; a text too long ends with "…".
-func wrap(text string, size float32, style fyne.TextStyle, w float32, n int) []string {
-	var lines []string
+// between Chinese characters or at spaces; a text too long ends with "…" and
+// whole is false.
+func wrap(text string, size float32, style fyne.TextStyle, w float32, n int) (lines []string, whole bool) {
 	rs := []rune(text)
 	for len(rs) > 0 && len(lines) < n {
 		end := len(rs)
@@ -110,8 +110,7 @@ func wrap(text string, size float32, style fyne.TextStyle, w float32, n int) []s
 			for cut > 1 && measure(string(rs[:cut])+"…", size, style).Width > w {
 				cut--
 			}
-			lines = append(lines, string(rs[:cut])+"…")
-			break
+			return append(lines, string(rs[:cut])+"…"), false
 		}
 		lines = append(lines, string(rs[:end]))
 		rs = rs[end:]
@@ -119,7 +118,7 @@ func wrap(text string, size float32, style fyne.TextStyle, w float32, n int) []s
 			rs = rs[1:]
 		}
 	}
-	return lines
+	return lines, len(rs) == 0
 }
 
 // noLineStart are the characters Chinese typesetting keeps off the start of a

@@ -152,7 +152,7 @@ func (f *follower) heartbeat(hb client.Heartbeat) error {
 		f.notify()
 		return fmt.Errorf("heartbeat names hash %s for event %d, the replica has %s", hb.Hash, seq, hash)
 	}
-	f.m.confirmLive(now)
+	f.m.confirmLive(now, f.skew)
 	if f.sinceSnp >= snapshotEvery {
 		f.saveSnapshot()
 	}

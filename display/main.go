@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -77,7 +78,7 @@ func run(args []string) error {
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	r := &renderer{m: m, d: d, wake: make(chan struct{}, 1)}
+	r := &renderer{m: m, d: d, wake: make(chan struct{}, 1), log: log.With("component", "screen")}
 	f := &follower{c: c, rep: rep, m: m, log: log.With("component", "follower"), mode: cfg.Mode,
 		now: time.Now, notify: r.notify}
 	var wg sync.WaitGroup
@@ -154,11 +155,15 @@ func newVoice(cfg *Config, log *slog.Logger) *Announcer {
 }
 
 // renderer repaints the screen from the model: at once when the follower
-// asks, and four times a second for the clock and the flash.
+// asks, and four times a second for the clock and the flash. It logs what the
+// screen shows whenever that changes, so that an operator can tell what
+// the hall saw.
 type renderer struct {
 	m    *model
 	d    *display
 	wake chan struct{}
+	log  *slog.Logger
+	last string
 }
 
 // notify asks for a repaint; it never blocks.
@@ -182,5 +187,32 @@ func (r *renderer) run(ctx context.Context) {
 		now := time.Now()
 		f := r.m.frame(now)
 		fyne.Do(func() { r.d.render(f, now) })
+		r.report(f)
 	}
+}
+
+// report logs what the screen shows, when it changed.
+func (r *renderer) report(f frame) {
+	attrs := []any{"seq", f.Status.Seq, "hash", shortHash(f.Status.Hash), "link", f.Status.Link.String(), "stale", f.Status.Stale()}
+	if r.d.mode == ModeWindow {
+		attrs = append(attrs, "window", f.Window.ID, "serving", f.Window.Current, "status", f.Window.Status)
+	} else {
+		newest, serving := "", make([]string, 0, len(f.Hall.Current))
+		for i, c := range f.Hall.Current {
+			if i == 0 {
+				newest = c.Number + "@" + c.Window
+			}
+			serving = append(serving, c.Number+"@"+c.Window)
+		}
+		attrs = append(attrs, "newest", newest, "serving", strings.Join(serving, ","))
+	}
+	if f.Status.Alarm != nil {
+		attrs = append(attrs, "alarm", f.Status.Alarm.EN)
+	}
+	summary := fmt.Sprint(attrs...)
+	if summary == r.last {
+		return
+	}
+	r.last = summary
+	r.log.Info("showing", attrs...)
 }

@@ -15,6 +15,7 @@ type frame struct {
 	Window  WindowView
 	Status  Status
 	Loc     *time.Location // the hall's time zone, for the clock
+	Skew    time.Duration  // the server's clock minus this machine's
 	HasHall bool           // the hall description is known
 }
 
@@ -29,6 +30,7 @@ type model struct {
 	hash   string
 	window string // window mode: the window shown
 	status Status
+	skew   time.Duration // the server's clock minus this machine's, from heartbeats
 }
 
 // newModel returns the model of what a replica held.
@@ -116,11 +118,13 @@ func (m *model) setLink(st client.StreamStatus, now time.Time) {
 	}
 }
 
-// confirmLive records a heartbeat that confirmed the copy is current.
-func (m *model) confirmLive(now time.Time) {
+// confirmLive records a heartbeat that confirmed the copy is current, and
+// the server's clock.
+func (m *model) confirmLive(now time.Time, skew time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.status.LastLive = now
+	m.skew = skew
 }
 
 // raise sets the alarm, keeping the first one.
@@ -147,11 +151,13 @@ func (m *model) stillCalled(ticket, window string) bool {
 	return ok && t.Status == queue.StatusCalled && t.Window == window
 }
 
-// frame returns what the screen shows at time now.
+// frame returns what the screen shows at time now (this machine's clock;
+// the server's is used for the service day).
 func (m *model) frame(now time.Time) frame {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	f := frame{Status: m.status, Loc: m.hall.location(), HasHall: m.hall != nil}
+	f := frame{Status: m.status, Loc: m.hall.location(), Skew: m.skew, HasHall: m.hall != nil}
+	now = now.Add(m.skew)
 	f.Hall = hallView(m.hall, m.state, now)
 	if m.window != "" {
 		f.Window = windowView(m.hall, m.state, m.window, now)

@@ -44,7 +44,6 @@ type display struct {
 	window *windowScreen // window mode
 
 	// What the last frame showed.
-	frame     frame
 	content   string // everything drawn but the clock and the flash, to tell when to lay out again
 	newestSeq uint64 // the latest call shown as the newest on the hall board
 	newestAt  time.Time
@@ -153,10 +152,9 @@ func (b box) shift(dx float32) box { return box{b.x + dx, b.y, b.w - dx, b.h} }
 
 // render shows a frame at time now.
 func (d *display) render(f frame, now time.Time) {
-	d.frame = f
 	st := f.Status
 
-	clock, date := clockTexts(now, f.Loc)
+	clock, date := clockTexts(now.Add(f.Skew), f.Loc)
 	d.clock.Text, d.date.Text = clock, date
 
 	zh, en := linkTexts(st, f.Loc)

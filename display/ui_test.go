@@ -255,7 +255,7 @@ func TestDutiesWrapAtTheCard(t *testing.T) {
 	s := day(t)
 	f := liveFrame(t, s, "vip", t0)
 	long := *f.Window.Card
-	long.Duties = strings.Repeat("办理不动产首次、转移、变更、抵押登记及登记资料查询。", 4)
+	long.Duties = strings.Repeat("办理不动产首次、转移、变更、抵押登记及登记资料查询。", 8)
 	f.Window.Card = &long
 	d.render(f, t0)
 	lines := 0
@@ -322,5 +322,44 @@ func TestLayoutsHold(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestWrap(t *testing.T) {
+	test.NewTempApp(t)
+	style := fyne.TextStyle{}
+	const size = 20
+	width := measure("办理不动产首次登记", size, style).Width // nine characters a line
+	tests := []struct {
+		name  string
+		text  string
+		n     int
+		lines []string
+		whole bool
+	}{
+		{"one line", "办理登记", 3, []string{"办理登记"}, true},
+		{"two lines", "办理不动产首次登记转移登记", 3, []string{"办理不动产首次登记", "转移登记"}, true},
+		{"no comma starts a line", "办理不动产首次登记，转移", 3, []string{"办理不动产首次登", "记，转移"}, true},
+		{"too long", strings.Repeat("办理不动产首次登记", 3), 2, nil, false},
+		{"empty", "", 3, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lines, whole := wrap(tt.text, size, style, width+0.5, tt.n)
+			if whole != tt.whole || (tt.lines != nil && strings.Join(lines, "|") != strings.Join(tt.lines, "|")) {
+				t.Fatalf("got %q whole=%v, want %q whole=%v", lines, whole, tt.lines, tt.whole)
+			}
+			if len(lines) > tt.n {
+				t.Fatalf("%d lines, at most %d wanted", len(lines), tt.n)
+			}
+			for _, l := range lines {
+				if measure(l, size, style).Width > width+0.5 {
+					t.Fatalf("line %q is wider than %.0f", l, width)
+				}
+			}
+			if !tt.whole && !strings.HasSuffix(lines[len(lines)-1], "…") {
+				t.Fatalf("a cut text does not end with …: %q", lines)
+			}
+		})
 	}
 }

@@ -10,8 +10,12 @@ import (
 	"hallq/server/client"
 )
 
-// dutyLines is how many lines the duties on a publicity card may take.
-const dutyLines = 3
+// dutyLines is how many lines the duties on a publicity card may take: three
+// at the card's size of text, up to five in smaller text when they are long.
+const (
+	dutyLines    = 5
+	dutyMinLines = 3
+)
 
 // field is a labelled line of the publicity card.
 type field struct {
@@ -119,14 +123,21 @@ func (w *windowScreen) layout(main box) {
 	fit(w.unit.value, values.rows(0.49, 0.58), cjkGlyphs, 0.62, fyne.TextAlignLeading)
 	fit(w.dutyLabel, labels.rows(0.6, 0.69), cjkGlyphs, 0.6, fyne.TextAlignLeading)
 	duties := values.rows(0.6, 0.87)
-	lineH := duties.h / dutyLines
-	lines := wrap(w.dutiesText, 0.62*lineH, w.duties[0].TextStyle, duties.w, dutyLines)
+	var lines []string
+	n := dutyMinLines
+	for ; n <= dutyLines; n++ {
+		var whole bool
+		if lines, whole = wrap(w.dutiesText, 0.62*duties.h/float32(n), w.duties[0].TextStyle, duties.w, n); whole {
+			break
+		}
+	}
+	n = min(n, dutyLines)
 	for i, d := range w.duties {
 		d.Text = ""
 		if i < len(lines) {
 			d.Text = lines[i]
 		}
-		fit(d, duties.rows(float32(i)/dutyLines, float32(i+1)/dutyLines), cjkGlyphs, 0.62, fyne.TextAlignLeading)
+		fit(d, duties.rows(float32(i)/float32(n), float32(i+1)/float32(n)), cjkGlyphs, 0.62, fyne.TextAlignLeading)
 	}
 	fit(w.services.label, labels.rows(0.88, 0.97), cjkGlyphs, 0.6, fyne.TextAlignLeading)
 	fit(w.services.value, values.rows(0.88, 0.97), cjkGlyphs, 0.68, fyne.TextAlignLeading)

@@ -49,8 +49,9 @@ type Options struct {
 	// Zero means DefaultMinBackoff and DefaultMaxBackoff.
 	MinBackoff, MaxBackoff time.Duration
 	// Liveness is how long a stream may receive nothing (no event, heartbeat
-	// or ping) before the client drops it and reconnects. It must exceed the
-	// server's heartbeat interval. Zero means DefaultLiveness.
+	// or ping) before the client drops it and reconnects; once the stream has
+	// seen two heartbeats, it waits at least three and a half of their
+	// intervals. Zero means DefaultLiveness.
 	Liveness time.Duration
 }
 

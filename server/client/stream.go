@@ -104,6 +104,7 @@ func (e *handlerError) Unwrap() error { return e.err }
 // event delivered. It returns ctx's error, or the handler's error wrapped.
 func (c *Client) Stream(ctx context.Context, after uint64, h StreamHandler) error {
 	last := after
+	var beat time.Duration // the server's heartbeat interval, once learnt
 	status := func(st StreamStatus) {
 		if h.Status != nil {
 			st.Last = last
@@ -116,7 +117,7 @@ func (c *Client) Stream(ctx context.Context, after uint64, h StreamHandler) erro
 			return err
 		}
 		status(StreamStatus{State: StreamConnecting})
-		live, err := c.streamOnce(ctx, &last, h, status)
+		live, err := c.streamOnce(ctx, &last, &beat, h, status)
 		if herr, ok := errors.AsType[*handlerError](err); ok {
 			return fmt.Errorf("client: stream after %d: %w", last, herr.err)
 		}
@@ -171,8 +172,10 @@ func (c *Client) streamURL(after uint64) string {
 }
 
 // streamOnce runs one connection until it fails. It reports whether the
-// connection went live.
-func (c *Client) streamOnce(ctx context.Context, last *uint64, h StreamHandler, status func(StreamStatus)) (live bool, err error) {
+// connection went live. beat is the interval between the server's
+// heartbeats, learnt from them (0 until then): a hall may space them more
+// than the default, and the connection may then stay silent for longer.
+func (c *Client) streamOnce(ctx context.Context, last *uint64, beat *time.Duration, h StreamHandler, status func(StreamStatus)) (live bool, err error) {
 	dialer := websocket.Dialer{
 		Proxy:            http.ProxyFromEnvironment,
 		HandshakeTimeout: c.opts.Timeout,
@@ -201,7 +204,8 @@ func (c *Client) streamOnce(ctx context.Context, last *uint64, h StreamHandler, 
 	status(StreamStatus{State: StreamCatchingUp})
 
 	conn.SetReadLimit(maxMessage)
-	alive := func() { conn.SetReadDeadline(time.Now().Add(c.opts.Liveness)) }
+	alive := func() { conn.SetReadDeadline(time.Now().Add(max(c.opts.Liveness, *beat*7/2))) }
+	var lastBeat time.Time
 	conn.SetPingHandler(func(data string) error {
 		alive()
 		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(c.opts.Timeout))
@@ -246,6 +250,10 @@ func (c *Client) streamOnce(ctx context.Context, last *uint64, h StreamHandler, 
 		if m.Seq > *last {
 			return live, fmt.Errorf("client: stream after %d: heartbeat names event %d, which was not sent", *last, m.Seq)
 		}
+		if now := time.Now(); !lastBeat.IsZero() && now.Sub(lastBeat) > time.Second {
+			*beat = now.Sub(lastBeat)
+		}
+		lastBeat = time.Now()
 		if !live {
 			live = true
 			status(StreamStatus{State: StreamLive})

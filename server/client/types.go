@@ -77,17 +77,17 @@ type HallWindow struct {
 // PriorityClass is a group of applicants served first. The server publishes
 // its fields under their Go names.
 type PriorityClass struct {
-	ID     string `json:"ID"`
-	NameZH string `json:"NameZH"`
-	NameEN string `json:"NameEN"`
+	ID     string `json:"id"`
+	NameZH string `json:"name_zh"`
+	NameEN string `json:"name_en"`
 }
 
 // Reason is a published reason for calling a number out of order. The server
 // publishes its fields under their Go names.
 type Reason struct {
-	Code   string `json:"Code"`
-	NameZH string `json:"NameZH"`
-	NameEN string `json:"NameEN"`
+	Code   string `json:"code"`
+	NameZH string `json:"name_zh"`
+	NameEN string `json:"name_en"`
 }
 
 // Rules are the published parameters of the calling rule.
