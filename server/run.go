@@ -223,7 +223,7 @@ func apiOptions(cfg *config.Config, eng *engine.Engine, st *store.Store, streams
 		Address: cfg.Info.Address.ZH, PublicURL: cfg.Info.PublicURL, MaxBody: cfg.Limits.MaxBodyBytes,
 		TicketsPerKioskPerMinute: cfg.Limits.TicketsPerKioskPerMinute,
 		LoginAttemptsPerMinute:   cfg.Limits.LoginAttemptsPerMinute,
-		Cards: map[string]api.Card{},
+		Cards:                    map[string]api.Card{},
 	}
 	for _, s := range cfg.Staff {
 		o.Staff = append(o.Staff, api.Staff{Username: s.Username, Name: s.Name.ZH, PasswordHash: []byte(s.PasswordHash),

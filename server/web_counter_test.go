@@ -118,7 +118,7 @@ func TestWebCounterLifecycle(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#f-call-reason"), "supervisor"),
 		chromedp.Click(chromedp.CSS(`#f-call button[type="submit"]`)),
 	)
-	deskMessage(t, staff, "error", "今天没有 A999 这个号码")
+	deskMessage(t, staff, "error", "今日没有A999号")
 	must(t, staff, chromedp.Evaluate[chromedp.Void](`document.getElementById('f-call-number').value = ''`))
 	must(t, staff,
 		chromedp.SendKeys(chromedp.CSS("#f-call-number"), strings.ToLower(a.Ticket.Number)),
@@ -151,11 +151,11 @@ func TestWebCounterLifecycle(t *testing.T) {
 	must(t, staff, chromedp.KeyEvent("p"))
 	deskMessage(t, staff, "ok", "窗口已暂停")
 	must(t, staff, chromedp.KeyEvent("n"))
-	deskMessage(t, staff, "error", "窗口当前为“暂停”状态")
+	deskMessage(t, staff, "error", "1号窗口已暂停")
 	must(t, staff, chromedp.KeyEvent("p"))
 	deskMessage(t, staff, "ok", "窗口已恢复")
 	must(t, staff, chromedp.KeyEvent("n"))
-	deskMessage(t, staff, "error", "当前没有等候本窗口业务的号码")
+	deskMessage(t, staff, "error", "1号窗口的业务暂无人等候")
 
 	// Shortcuts do nothing while typing in a field.
 	head, _ := h.hall.engine.Head()

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"time"
 
 	"hallq/server/engine"
 	"hallq/server/queue"
@@ -44,7 +45,7 @@ type actTicket struct {
 func (s *Server) handleWindowAction(w http.ResponseWriter, r *http.Request) {
 	id, action := r.PathValue("id"), r.PathValue("action")
 	if !slices.Contains(engine.Actions, action) {
-		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "no window action %q (one of %v)", action, engine.Actions))
+		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "no window action %q (one of %v)", action, engine.Actions).Zh("没有这个窗口操作"))
 		return
 	}
 	sess, st, err := s.session(r, true)
@@ -91,9 +92,13 @@ type windowJSON struct {
 	NameZH  string `json:"name_zh"`
 	NameEN  string `json:"name_en"`
 	Status  string `json:"status"`
-	Current string `json:"current,omitempty"`
-	Served  int    `json:"served"`
-	NoShows int    `json:"no_shows"`
+	Current string `json:"current,omitempty"` // number being served
+	// CurrentService and CurrentCalledAt describe the ticket being served: its
+	// service and when it was first called to this window.
+	CurrentService  string    `json:"current_service,omitempty"`
+	CurrentCalledAt time.Time `json:"current_called_at,omitzero"`
+	Served          int       `json:"served"`
+	NoShows         int       `json:"no_shows"`
 	// AvgServiceSeconds is today's average service time at the window.
 	AvgServiceSeconds int      `json:"avg_service_seconds"`
 	Primary           []string `json:"primary"`
@@ -125,7 +130,7 @@ func (s *Server) handleWindow(w http.ResponseWriter, r *http.Request) {
 			out.AvgServiceSeconds = int(ws.ServiceTime.Seconds()) / ws.Served
 		}
 		if t, ok := st.Tickets[ws.Current]; ok {
-			out.Current = t.Number
+			out.Current, out.CurrentService, out.CurrentCalledAt = t.Number, t.Service, t.CalledAt
 		}
 		for _, sid := range append(slices.Clone(win.Primary), win.Secondary...) {
 			out.Waiting += st.Waiting(sid)

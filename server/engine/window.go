@@ -53,7 +53,7 @@ type ActResult struct {
 // staff member is signed in to the window.
 func (e *Engine) Act(ctx context.Context, in ActInput) (ActResult, error) {
 	if _, ok := e.hall.Window(in.Window); !ok {
-		return ActResult{}, queue.Errorf(queue.ENOTFOUND, "no window %q", in.Window)
+		return ActResult{}, queue.Errorf(queue.ENOTFOUND, "no window %q", in.Window).Zh("没有%s号窗口", in.Window)
 	}
 	h := e.hall
 	var cmd func(s *queue.State, now time.Time) ([]queue.Event, error)
@@ -64,7 +64,7 @@ func (e *Engine) Act(ctx context.Context, in ActInput) (ActResult, error) {
 		}
 	case ActCall:
 		if in.Number == "" {
-			return ActResult{}, queue.Errorf(queue.EINVALID, "number: required to call a specific number")
+			return ActResult{}, queue.Errorf(queue.EINVALID, "number: required to call a specific number").Zh("请输入要叫的号码")
 		}
 		cmd = func(s *queue.State, now time.Time) ([]queue.Event, error) {
 			return s.CallNumber(h, now, in.Window, in.Staff, in.Number, in.Reason)
@@ -77,26 +77,26 @@ func (e *Engine) Act(ctx context.Context, in ActInput) (ActResult, error) {
 		cmd = func(s *queue.State, now time.Time) ([]queue.Event, error) { return s.Complete(h, now, in.Window) }
 	case ActReinstate:
 		if in.Number == "" {
-			return ActResult{}, queue.Errorf(queue.EINVALID, "number: required to reinstate a no-show")
+			return ActResult{}, queue.Errorf(queue.EINVALID, "number: required to reinstate a no-show").Zh("请输入要恢复的过号号码")
 		}
 		cmd = func(s *queue.State, now time.Time) ([]queue.Event, error) {
 			return s.Reinstate(h, now, in.Window, in.Number)
 		}
 	case ActTransfer:
 		if in.Service == "" {
-			return ActResult{}, queue.Errorf(queue.EINVALID, "service: required to transfer")
+			return ActResult{}, queue.Errorf(queue.EINVALID, "service: required to transfer").Zh("请选择转办的业务")
 		}
 		cmd = func(s *queue.State, now time.Time) ([]queue.Event, error) {
 			return s.Transfer(h, now, in.Window, in.Service)
 		}
 	case ActCancel:
 		if in.Number == "" {
-			return ActResult{}, queue.Errorf(queue.EINVALID, "number: required to cancel")
+			return ActResult{}, queue.Errorf(queue.EINVALID, "number: required to cancel").Zh("请输入要取消的号码")
 		}
 		cmd = func(s *queue.State, now time.Time) ([]queue.Event, error) {
 			t, ok := s.TicketByNumber(in.Number)
 			if !ok {
-				return nil, queue.Errorf(queue.ENOTFOUND, "no number %q today", in.Number)
+				return nil, queue.Errorf(queue.ENOTFOUND, "no number %q today", in.Number).Zh("今日没有%s号", in.Number)
 			}
 			return s.Cancel(h, now, t.ID, in.Window)
 		}
@@ -117,7 +117,7 @@ func (e *Engine) Act(ctx context.Context, in ActInput) (ActResult, error) {
 			return s.CloseWindow(h, now, in.Window, in.Staff)
 		}
 	default:
-		return ActResult{}, queue.Errorf(queue.ENOTFOUND, "no window action %q", in.Action)
+		return ActResult{}, queue.Errorf(queue.ENOTFOUND, "no window action %q", in.Action).Zh("没有这个窗口操作")
 	}
 	r, err := e.do(ctx, func(_ *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
 		evs, err := cmd(s, now)

@@ -49,7 +49,7 @@ func (s *State) RollDay(h *Hall, now time.Time) []Event {
 
 func (s *State) checkDay(h *Hall, now time.Time) error {
 	if day := h.Day(now); s.Day != day {
-		return Errorf(ECONFLICT, "service day %s is not open (open: %q)", day, s.Day)
+		return Errorf(ECONFLICT, "service day %s is not open (open: %q)", day, s.Day).Zh("服务日%s尚未开始", day)
 	}
 	return nil
 }
@@ -130,11 +130,11 @@ func (s *State) Issue(h *Hall, now time.Time, r IssueRequest) ([]Event, Issued, 
 func (s *State) windowIn(h *Hall, window string, statuses ...string) (*Window, WindowState, error) {
 	w, ok := h.Window(window)
 	if !ok {
-		return nil, WindowState{}, Errorf(ENOTFOUND, "no window %q", window)
+		return nil, WindowState{}, Errorf(ENOTFOUND, "no window %q", window).Zh("没有%s号窗口", window)
 	}
 	ws := s.Window(window)
 	if !slices.Contains(statuses, ws.Status) {
-		return nil, ws, Errorf(ECONFLICT, "window %s is %s", window, ws.Status)
+		return nil, ws, Errorf(ECONFLICT, "window %s is %s", window, ws.Status).Zh("%s号窗口%s", window, windowStatusZH[ws.Status])
 	}
 	return w, ws, nil
 }
@@ -149,8 +149,9 @@ func (s *State) callable(h *Hall, now time.Time, window string) (*Window, error)
 		return nil, err
 	}
 	if ws.Current != "" {
+		num := s.Tickets[ws.Current].Number
 		return nil, Errorf(ECONFLICT, "window %s is still serving %s: complete it, mark it a no-show or transfer it first",
-			window, s.Tickets[ws.Current].Number)
+			window, num).Zh("%s号窗口正在办理%s号，请先办结、标记过号或转办", window, num)
 	}
 	return w, nil
 }
@@ -162,7 +163,7 @@ func (s *State) CallNext(h *Hall, now time.Time, window, staff string) ([]Event,
 	}
 	t, reason := s.Next(h, window)
 	if t == nil {
-		return nil, Errorf(ENOTFOUND, "nobody is waiting for the services of window %s", window)
+		return nil, Errorf(ENOTFOUND, "nobody is waiting for the services of window %s", window).Zh("%s号窗口的业务暂无人等候", window)
 	}
 	return []Event{{Time: now, Type: TypeTicketCalled, Data: &TicketCalledData{
 		Ticket: t.ID, Number: t.Number, Service: t.Service, Window: window, Reason: reason, Staff: staff,
@@ -182,17 +183,18 @@ func (s *State) CallNumber(h *Hall, now time.Time, window, staff, number, reason
 		for i, r := range h.ManualReasons {
 			codes[i] = r.Code
 		}
-		return nil, Errorf(EINVALID, "calling a specific number needs one of the published reasons %v, not %q", codes, reason)
+		return nil, Errorf(EINVALID, "calling a specific number needs one of the published reasons %v, not %q", codes, reason).
+			Zh("叫指定号码须选择一项公布的理由")
 	}
 	t, ok := s.TicketByNumber(number)
 	if !ok {
-		return nil, Errorf(ENOTFOUND, "no number %q today", number)
+		return nil, Errorf(ENOTFOUND, "no number %q today", number).Zh("今日没有%s号", number)
 	}
 	if t.Status != StatusWaiting {
-		return nil, Errorf(ECONFLICT, "number %s is %s, not waiting", number, t.Status)
+		return nil, Errorf(ECONFLICT, "number %s is %s, not waiting", number, t.Status).Zh("%s号%s，不在等候", number, ticketStatusZH[t.Status])
 	}
 	if !w.Serves(t.Service) {
-		return nil, Errorf(EFORBIDDEN, "window %s does not serve %s", window, t.Service)
+		return nil, Errorf(EFORBIDDEN, "window %s does not serve %s", window, t.Service).Zh("%s号窗口不办理该号的业务", window)
 	}
 	d := &TicketCalledData{Ticket: t.ID, Number: t.Number, Service: t.Service, Window: window,
 		Reason: ReasonManual, ManualReason: reason, Staff: staff}
@@ -212,7 +214,7 @@ func (s *State) serving(h *Hall, now time.Time, window string) (*Ticket, error) 
 		return nil, err
 	}
 	if ws.Current == "" {
-		return nil, Errorf(ECONFLICT, "window %s is not serving anyone", window)
+		return nil, Errorf(ECONFLICT, "window %s is not serving anyone", window).Zh("%s号窗口当前没有在办理的号", window)
 	}
 	return s.Tickets[ws.Current], nil
 }
@@ -253,10 +255,10 @@ func (s *State) Transfer(h *Hall, now time.Time, window, service string) ([]Even
 		return nil, err
 	}
 	if _, ok := h.Service(service); !ok {
-		return nil, Errorf(EINVALID, "unknown service %q", service)
+		return nil, Errorf(EINVALID, "unknown service %q", service).Zh("没有这项业务")
 	}
 	if service == t.Service {
-		return nil, Errorf(EINVALID, "number %s is already in %s", t.Number, service)
+		return nil, Errorf(EINVALID, "number %s is already in %s", t.Number, service).Zh("%s号已在该业务中", t.Number)
 	}
 	return []Event{{Time: now, Type: TypeTicketTransferred, Data: &TicketTransferredData{
 		Ticket: t.ID, Number: t.Number, Window: window, From: t.Service, To: service}}}, nil
@@ -275,17 +277,18 @@ func (s *State) Reinstate(h *Hall, now time.Time, window, number string) ([]Even
 	}
 	t, ok := s.TicketByNumber(number)
 	if !ok {
-		return nil, Errorf(ENOTFOUND, "no number %q today", number)
+		return nil, Errorf(ENOTFOUND, "no number %q today", number).Zh("今日没有%s号", number)
 	}
 	if t.Status != StatusNoShow {
-		return nil, Errorf(ECONFLICT, "number %s is %s, not a no-show", number, t.Status)
+		return nil, Errorf(ECONFLICT, "number %s is %s, not a no-show", number, t.Status).Zh("%s号%s，不是过号", number, ticketStatusZH[t.Status])
 	}
 	if !w.Serves(t.Service) {
-		return nil, Errorf(EFORBIDDEN, "window %s does not serve %s", window, t.Service)
+		return nil, Errorf(EFORBIDDEN, "window %s does not serve %s", window, t.Service).Zh("%s号窗口不办理该号的业务", window)
 	}
 	if late := now.Sub(t.NoShowAt); late > h.Rules.ReinstateWithin {
 		return nil, Errorf(ECONFLICT, "number %s missed its call %s ago; reinstatement is allowed within %s",
-			number, late.Round(time.Minute), h.Rules.ReinstateWithin)
+			number, late.Round(time.Minute), h.Rules.ReinstateWithin).
+			Zh("%s号过号已%d分钟，超过可恢复时限%d分钟", number, int(late.Minutes()), int(h.Rules.ReinstateWithin.Minutes()))
 	}
 	d := &TicketReinstatedData{Ticket: t.ID, Number: t.Number, Window: window}
 	// The lane: waiting, not transferred tickets of the same service and class.
@@ -325,7 +328,7 @@ func (s *State) Cancel(h *Hall, now time.Time, ticket, window string) ([]Event, 
 	}
 	t, ok := s.Tickets[ticket]
 	if !ok {
-		return nil, Errorf(ENOTFOUND, "no ticket %q today", ticket)
+		return nil, Errorf(ENOTFOUND, "no ticket %q today", ticket).Zh("今日没有这个号")
 	}
 	if t.Status != StatusWaiting {
 		return nil, Errorf(ECONFLICT, "number %s is %s and can no longer be cancelled", t.Number, t.Status).
@@ -338,7 +341,7 @@ func (s *State) Cancel(h *Hall, now time.Time, ticket, window string) ([]Event, 
 			return nil, err
 		}
 		if !w.Serves(t.Service) {
-			return nil, Errorf(EFORBIDDEN, "window %s does not serve %s", window, t.Service)
+			return nil, Errorf(EFORBIDDEN, "window %s does not serve %s", window, t.Service).Zh("%s号窗口不办理该号的业务", window)
 		}
 		d.By, d.Window = "staff", window
 	}
@@ -373,8 +376,9 @@ func (s *State) CloseWindow(h *Hall, now time.Time, window, staff string) ([]Eve
 		return nil, err
 	}
 	if cur := s.Window(window).Current; cur != "" {
+		num := s.Tickets[cur].Number
 		return nil, Errorf(ECONFLICT, "window %s is still serving %s: complete it, mark it a no-show or transfer it first",
-			window, s.Tickets[cur].Number)
+			window, num).Zh("%s号窗口正在办理%s号，请先办结、标记过号或转办", window, num)
 	}
 	return evs, nil
 }
@@ -516,3 +520,10 @@ func (s *State) ReportDevice(now time.Time, device, printer, detail string) ([]E
 	}
 	return []Event{{Time: now, Type: TypeDeviceStatus, Data: &DeviceStatusData{Device: device, Printer: printer, Detail: detail}}}, nil
 }
+
+// windowStatusZH and ticketStatusZH name statuses in Chinese messages.
+var (
+	windowStatusZH = map[string]string{WindowClosed: "尚未开启", WindowOpen: "已开启", WindowPaused: "已暂停"}
+	ticketStatusZH = map[string]string{StatusWaiting: "正在等候", StatusCalled: "已叫号", StatusNoShow: "已过号",
+		StatusCompleted: "已办结", StatusCancelled: "已取消", StatusExpired: "已失效"}
+)

@@ -66,16 +66,16 @@ type Window struct {
 // PriorityClass is a group of applicants served before others of the same service
 // (elderly, disabled, pregnant …). Classes listed first are served first.
 type PriorityClass struct {
-	ID     string
-	NameZH string
-	NameEN string
+	ID     string `json:"id"`
+	NameZH string `json:"name_zh"`
+	NameEN string `json:"name_en"`
 }
 
 // Reason is a published reason code for calling a specific number out of order.
 type Reason struct {
-	Code   string
-	NameZH string
-	NameEN string
+	Code   string `json:"code"`
+	NameZH string `json:"name_zh"`
+	NameEN string `json:"name_en"`
 }
 
 // Rules are the published parameters of the calling rule.
