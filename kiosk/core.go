@@ -53,6 +53,7 @@ type Refusal struct {
 	Err error // the server's refusal, if it refused
 }
 
+// Error implements error.
 func (r *Refusal) Error() string {
 	if r.Err != nil {
 		return "kiosk: no number: " + r.Err.Error()
@@ -60,6 +61,7 @@ func (r *Refusal) Error() string {
 	return "kiosk: no number: " + r.Msg.en
 }
 
+// Unwrap returns the server's refusal, if any.
 func (r *Refusal) Unwrap() error { return r.Err }
 
 // Issued is a number given to an applicant, online or from a lease.
@@ -84,14 +86,17 @@ type Issued struct {
 
 // Snapshot is what the screens show of the kiosk's state.
 type Snapshot struct {
-	Ready   bool // the kiosk knows its hall (from the server, or remembered)
-	HallZH  string
-	HallEN  string
-	Online  bool
-	Tiles   []Tile
-	Pending int    // offline tickets not yet synced
-	Printer string // printer.Code of a printer that cannot print, "" when it can
-	Now     time.Time
+	Ready bool // the kiosk knows its hall (from the server, or remembered)
+	// Unenrolled: the server refuses the kiosk's token; staff must fix the
+	// configuration.
+	Unenrolled bool
+	HallZH     string
+	HallEN     string
+	Online     bool
+	Tiles      []Tile
+	Pending    int    // offline tickets not yet synced
+	Printer    string // printer.Code of a printer that cannot print, "" when it can
+	Now        time.Time
 }
 
 // coreOptions tune a Kiosk; zero fields take the defaults.
@@ -168,6 +173,8 @@ type Kiosk struct {
 	reported   printerState   // last state the server accepted
 	full       map[string]int // day/service → holding after the last lease request
 	needLeases bool           // the leases must be compared with the server's
+	unenrolled bool           // the server refused the kiosk's token
+	lastFail   string         // the last chore failure logged, to log each once
 	onChange   func()         // the app's hook
 }
 
@@ -251,7 +258,7 @@ func (k *Kiosk) Snapshot() Snapshot {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	now := k.opts.Now().Add(k.offset).In(k.loc)
-	s := Snapshot{Ready: k.hall != nil, Online: k.online, Pending: k.pending, Now: now}
+	s := Snapshot{Ready: k.hall != nil, Online: k.online, Pending: k.pending, Now: now, Unenrolled: k.unenrolled}
 	if k.hall != nil {
 		s.HallZH, s.HallEN = k.hall.NameZH, k.hall.NameEN
 		s.Tiles = tilesFor(homeInput{Hall: k.hall, Device: k.device, Board: k.board, Online: k.online,
@@ -641,10 +648,19 @@ func (k *Kiosk) maintain(ctx context.Context) {
 	}
 }
 
-// fail logs a failed chore and notes an unreachable server.
+// fail logs a failed chore (each distinct failure once, as chores are
+// retried every tick) and notes an unreachable server.
 func (k *Kiosk) fail(what string, err error) {
 	if unreachable(err) {
 		k.contact(false, err)
+		return
+	}
+	k.mu.Lock()
+	repeated := k.lastFail == what+err.Error()
+	k.lastFail = what + err.Error()
+	k.mu.Unlock()
+	if repeated {
+		k.log.Debug(what, "err", err)
 		return
 	}
 	k.log.Error(what, "err", err)
@@ -661,7 +677,16 @@ func (k *Kiosk) connect(ctx context.Context) bool {
 	}
 	dev, err := k.srv.DeviceMe(ctx)
 	if err != nil {
-		k.fail("which kiosk is this (check the token)", err)
+		if code := client.ErrorCode(err); code == "EUNAUTHORIZED" || code == "EFORBIDDEN" {
+			k.mu.Lock()
+			changed := !k.unenrolled
+			k.unenrolled = true
+			k.mu.Unlock()
+			if changed {
+				k.notify()
+			}
+		}
+		k.fail("the server does not accept this kiosk's token (-token)", err)
 		return false
 	}
 	board, err := k.srv.Board(ctx)
@@ -672,7 +697,7 @@ func (k *Kiosk) connect(ctx context.Context) bool {
 	k.mu.Lock()
 	first := k.device == nil || k.device.ID != dev.ID
 	k.setHallLocked(hall)
-	k.device = dev
+	k.device, k.unenrolled, k.lastFail = dev, false, ""
 	k.mu.Unlock()
 	if first {
 		k.log.Info("kiosk enrolled", "device", dev.ID, "name", dev.Name, "hall", hall.ID)

@@ -16,6 +16,7 @@ import (
 	"hallq/kiosk/outbox"
 	"hallq/printer"
 	"hallq/printer/virtual"
+	"hallq/server/client"
 )
 
 // testKiosk is a Kiosk running against a test hall.
@@ -347,4 +348,35 @@ func TestNoPrinterIsAFault(t *testing.T) {
 		t.Fatalf("print without a printer: got %v", err)
 	}
 	waitFor(t, "the status in the log", func() bool { return slices.Equal(h.deviceStatuses(t), []string{"offline"}) })
+}
+
+func TestUnknownTokenIsSaid(t *testing.T) {
+	h := newTestHall(t)
+	box, err := outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer box.Close()
+	c, err := client.New(h.URL(), "not-a-token", client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := NewKiosk(c, &fakePrinter{}, box, testLog(), coreOptions{Tick: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		k.Run(ctx)
+		close(done)
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	waitFor(t, "the kiosk to say it is not enrolled", func() bool { return k.Snapshot().Unenrolled })
+	if _, err := k.Issue(ctx, "general", ""); !isRefusal(err, txtConnecting) {
+		t.Fatalf("issue without enrolment: got %v", err)
+	}
 }

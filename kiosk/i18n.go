@@ -44,6 +44,7 @@ var (
 	txtOffline      = msg{"网络中断：可继续取号，号码由本机备用号发放，联网后自动登记排队", "Offline: numbers come from this kiosk's reserve and join the queue when the link returns"}
 	txtOfflineSync  = msg{"有 %d 张离线小票待登记", "%d offline tickets waiting to be registered"}
 	txtConnecting   = msg{"正在连接服务器…", "Connecting to the server…"}
+	txtUnenrolled   = msg{"本机未获服务器认可（设备令牌无效），暂不能取号，请联系管理员", "The server does not accept this kiosk (device token). Please call the administrator"}
 	txtPrinterIssue = msg{"打印机故障（%s），小票可能无法打印，可扫描屏幕上的二维码；已通知工作人员", "Printer problem (%s): receipts may not print; scan the code on screen. Staff have been told"}
 
 	txtIDTitle   = msg{"请输入身份证号码", "Enter your resident ID number"}

@@ -62,7 +62,7 @@ type kioskApp struct {
 	grid       *fyne.Container
 	tiles      []*serviceTile
 	hint       *canvas.Text
-	connecting *canvas.Text
+	connecting *widget.RichText
 
 	// ID keypad
 	idScreen                       *fyne.Container
@@ -72,6 +72,7 @@ type kioskApp struct {
 	keys                           map[string]*pad
 	idOK, idBack, idClear          *pad
 	idOKText, idBackText, idClearT *canvas.Text
+	idDelText                      *canvas.Text
 
 	// issuing
 	busy     *fyne.Container
@@ -97,6 +98,9 @@ type kioskApp struct {
 	content      *fyne.Container // the screens, one visible
 	root         *fyne.Container // everything; refreshed after each change to lay it out again
 }
+
+// keyDelete names the keypad's delete key in kioskApp.keys.
+const keyDelete = "delete"
 
 // serviceTile is a service's button on the home screen.
 type serviceTile struct {
@@ -177,9 +181,9 @@ func (a *kioskApp) buildHome() {
 	a.grid = container.NewGridWithColumns(2)
 	a.hint = text(32, colMuted, false)
 	a.hint.Alignment = fyne.TextAlignCenter
-	a.connecting = text(48, colWhite, true)
-	a.connecting.Alignment = fyne.TextAlignCenter
-	a.home = container.NewBorder(nil, container.NewPadded(a.hint), nil, nil, container.NewStack(container.NewCenter(a.connecting), a.grid))
+	a.connecting = para(sizeNameLarge, "", true, fyne.TextAlignCenter)
+	a.home = container.NewBorder(nil, container.NewPadded(a.hint), nil, nil,
+		container.NewStack(container.NewVBox(layout.NewSpacer(), a.connecting, layout.NewSpacer()), a.grid))
 }
 
 // newTile returns the button of a service.
@@ -211,14 +215,15 @@ func (a *kioskApp) buildID() {
 
 	a.keys = map[string]*pad{}
 	keyGrid := container.NewGridWithColumns(3)
-	for _, k := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0", "⌫"} {
+	for _, k := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0", keyDelete} {
 		label := text(72, colWhite, true)
 		label.Text = k
 		fill := color.Color(colBlue)
 		var tap func()
 		switch k {
-		case "⌫":
-			label.Text, label.TextSize, fill = "删除 ⌫", 44, colGrey
+		case keyDelete:
+			a.idDelText = label
+			label.TextSize, fill = 44, colGrey
 			tap = func() { a.apply(a.m.Delete()) }
 		default:
 			c := k[0]
@@ -357,6 +362,9 @@ func (a *kioskApp) issue(flow uint64, service, id string) {
 func (a *kioskApp) refresh() {
 	a.snap = a.core.Snapshot()
 	a.m.Tiles = a.snap.Tiles
+	if a.snap.Unenrolled {
+		a.m.Tiles = nil
+	}
 	if !a.readyLogged && len(a.snap.Tiles) > 0 {
 		a.readyLogged = true
 		a.log.Info("home screen ready", "services", len(a.snap.Tiles), "online", a.snap.Online)
@@ -485,10 +493,15 @@ func (a *kioskApp) renderHeader() {
 func (a *kioskApp) renderHome() {
 	l := a.lang
 	s := a.snap
-	if !s.Ready {
-		setText(a.connecting, txtConnecting.in(l))
+	switch {
+	case s.Unenrolled:
+		setPara(a.connecting, txtUnenrolled.in(l))
 		a.connecting.Show()
-	} else {
+		s.Tiles = nil
+	case !s.Ready:
+		setPara(a.connecting, txtConnecting.in(l))
+		a.connecting.Show()
+	default:
 		a.connecting.Hide()
 	}
 	setText(a.hint, txtChoose.in(l))
@@ -568,6 +581,7 @@ func (a *kioskApp) renderID() {
 	setPara(a.idHint, txtIDHint.in(l))
 	setText(a.idBackText, txtCancel.in(l))
 	setText(a.idClearT, txtClear.in(l))
+	setText(a.idDelText, txtDelete.in(l))
 	setText(a.idOKText, txtConfirm.in(l))
 	if len(a.m.ID) == ResidentIDLen {
 		a.idOK.SetFill(colGreen)

@@ -195,7 +195,7 @@ func TestRealNameIDEntry(t *testing.T) {
 		t.Fatal("a number was issued for an invalid ID")
 	}
 	u.ui(func(a *kioskApp) {
-		test.Tap(a.keys["⌫"])
+		test.Tap(a.keys[keyDelete])
 		if a.m.ID != "11010519491231001" {
 			t.Errorf("after delete: %q", a.m.ID)
 		}
