@@ -73,7 +73,9 @@ type Hub struct {
 	done      chan struct{} // closed when the owner goroutine has returned
 	closeOnce sync.Once
 
-	n atomic.Int64 // number of subscriptions in the set, written by the owner
+	// n counts subscriptions: Subscribe adds one once the owner has taken
+	// the subscription, the owner takes one away when it removes one.
+	n atomic.Int64
 }
 
 // New returns a Hub and starts the goroutine that owns its subscribers.
@@ -103,6 +105,7 @@ func (h *Hub) Subscribe() *Subscription {
 	s := &Subscription{C: c, c: c, idx: -1}
 	select {
 	case h.register <- s:
+		h.n.Add(1)
 	case <-h.quit:
 		close(c)
 	}
@@ -144,8 +147,12 @@ func (h *Hub) Done() <-chan struct{} {
 }
 
 // Len returns the number of current subscriptions, for example for a gauge.
+// It counts a subscription from when Subscribe returns until its channel is
+// closed.
 func (h *Hub) Len() int {
-	return int(h.n.Load())
+	// n is briefly negative when the owner removes a subscription before
+	// Subscribe has counted it.
+	return int(max(h.n.Load(), 0))
 }
 
 // Close ends every subscription (their channels close, Dropped reports
@@ -170,8 +177,8 @@ func (h *Hub) run() {
 		subs[last] = nil
 		subs = subs[:last]
 		s.idx = -1
+		h.n.Add(-1)
 		close(s.c)
-		h.n.Store(int64(len(subs)))
 	}
 
 	for {
@@ -179,7 +186,6 @@ func (h *Hub) run() {
 		case s := <-h.register:
 			s.idx = len(subs)
 			subs = append(subs, s)
-			h.n.Store(int64(len(subs)))
 
 		case s := <-h.unregister:
 			if s.idx >= 0 {
@@ -207,9 +213,9 @@ func (h *Hub) run() {
 		case <-h.quit:
 			for _, s := range subs {
 				s.idx = -1
+				h.n.Add(-1)
 				close(s.c)
 			}
-			h.n.Store(0)
 			return
 		}
 	}
