@@ -173,6 +173,7 @@ type Kiosk struct {
 	reported   printerState   // last state the server accepted
 	full       map[string]int // day/service → holding after the last lease request
 	needLeases bool           // the leases must be compared with the server's
+	leasesDay  string         // the service day they were last compared
 	unenrolled bool           // the server refused the kiosk's token
 	lastFail   string         // the last chore failure logged, to log each once
 	onChange   func()         // the app's hook
@@ -579,8 +580,8 @@ func (k *Kiosk) maintain(ctx context.Context) {
 	defer cancel()
 	day := k.today()
 	k.mu.Lock()
-	if day != k.day {
-		k.needLeases = true
+	if day != k.leasesDay {
+		k.needLeases = true // a new service day: yesterday's leases are void
 	}
 	pending, needLeases := k.pending, k.needLeases
 	k.mu.Unlock()
@@ -596,9 +597,8 @@ func (k *Kiosk) maintain(ctx context.Context) {
 			poke(k.kick)
 		}
 		if err != nil {
-			k.log.Warn("sync of offline tickets stopped", "left", res.Left, "err", err)
+			k.fail(fmt.Sprintf("sync of offline tickets stopped with %d left", res.Left), err)
 			if unreachable(err) {
-				k.contact(false, err)
 				return
 			}
 		}
@@ -622,7 +622,7 @@ func (k *Kiosk) maintain(ctx context.Context) {
 			}
 		}
 		k.mu.Lock()
-		k.needLeases = false
+		k.needLeases, k.leasesDay = false, day
 		k.mu.Unlock()
 		k.refreshCounts()
 	}
@@ -744,9 +744,11 @@ func (k *Kiosk) setBoard(b *client.Board) {
 func (k *Kiosk) topUp(ctx context.Context, day string) bool {
 	k.mu.Lock()
 	var services []string
-	for _, t := range tilesFor(homeInput{Hall: k.hall, Device: k.device, Online: false, Now: time.Time{}, Loc: k.loc}) {
-		if !t.RealName {
-			services = append(services, t.Service)
+	if k.hall != nil {
+		for _, svc := range offered(k.hall, k.device) {
+			if !svc.RealName {
+				services = append(services, svc.ID)
+			}
 		}
 	}
 	k.mu.Unlock()

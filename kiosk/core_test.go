@@ -33,7 +33,7 @@ func startKiosk(t *testing.T, h *testHall, prn Printer, path string) *testKiosk 
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := NewKiosk(h.kioskClient(t), prn, box, testLog(), coreOptions{Tick: 50 * time.Millisecond, RequestTimeout: 3 * time.Second})
+	k, err := NewKiosk(h.kioskClient(t), prn, box, testLog(), coreOptions{Tick: 50 * time.Millisecond, RequestTimeout: 3 * time.Second, Now: h.now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,5 +378,63 @@ func TestUnknownTokenIsSaid(t *testing.T) {
 	waitFor(t, "the kiosk to say it is not enrolled", func() bool { return k.Snapshot().Unenrolled })
 	if _, err := k.Issue(ctx, "general", ""); !isRefusal(err, txtConnecting) {
 		t.Fatalf("issue without enrolment: got %v", err)
+	}
+}
+
+// TestNewServiceDay crosses the hall's day start (04:00 in Shanghai) while
+// the kiosk is offline: the kiosk does not issue yesterday's leased numbers
+// on the new day, the server voids them when it seals the day, a ticket
+// printed before the day start but synced after the seal is refused (and
+// kept, refused, in the outbox), and the kiosk gets a lease of the new day.
+func TestNewServiceDay(t *testing.T) {
+	h := newTestHall(t)
+	// The next day start at least an hour away, so the clock only moves forward.
+	now := time.Now().In(shanghai)
+	start := time.Date(now.Year(), now.Month(), now.Day(), 4, 0, 0, 0, shanghai)
+	for start.Before(now.Add(time.Hour)) {
+		start = start.AddDate(0, 0, 1)
+	}
+	h.setClock(start.Add(-10 * time.Minute))
+	k := startKiosk(t, h, &fakePrinter{}, filepath.Join(t.TempDir(), "outbox.db"))
+	k.waitReady(t)
+	oldDay := start.AddDate(0, 0, -1).Format(time.DateOnly)
+	if got := k.today(); got != oldDay {
+		t.Fatalf("kiosk's service day at 03:50: got %s, want %s", got, oldDay)
+	}
+	ctx := context.Background()
+	h.Stop()
+	waitFor(t, "the kiosk offline", func() bool { return !k.Snapshot().Online })
+	late, err := k.Issue(ctx, "general", "")
+	if err != nil || !late.Offline || late.Number != "A001" {
+		t.Fatalf("offline at 03:50: got %+v, %v", late, err)
+	}
+
+	h.setClock(start.Add(10 * time.Minute))
+	if _, err := k.Issue(ctx, "general", ""); !isRefusal(err, txtLeaseSpent) {
+		t.Fatalf("offline at 04:10 with only yesterday's lease: got %v, want the spent-lease refusal", err)
+	}
+	h.Start()
+	newDay := start.Format(time.DateOnly)
+	waitFor(t, "a lease of the new day", func() bool { return k.leased(t, "general") == 10 && k.today() == newDay })
+	waitFor(t, "the late ticket settled", func() bool { return k.Snapshot().Pending == 0 })
+	all, err := k.box.Tickets()
+	if err != nil || len(all) != 1 || all[0].State != outbox.Refused || all[0].Refusal == "" {
+		t.Fatalf("outbox: got %+v, %v; want the late ticket refused", all, err)
+	}
+	var sealed, voided bool
+	for _, ev := range h.events(t) {
+		switch ev.Type {
+		case "day.sealed":
+			sealed = true
+		case "lease.voided":
+			voided = voided || strings.Contains(string(ev.Data), "L"+strings.ReplaceAll(oldDay, "-", "")+"-A001")
+		}
+	}
+	if !sealed || !voided {
+		t.Fatalf("log: day sealed %v, yesterday's general lease voided %v", sealed, voided)
+	}
+	is, err := k.Issue(ctx, "general", "")
+	if err != nil || is.Offline || is.Number != "A011" {
+		t.Fatalf("first online ticket of the new day: got %+v, %v; want A011 after the new lease", is, err)
 	}
 }

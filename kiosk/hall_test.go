@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,6 +35,21 @@ type testHall struct {
 	mu    sync.Mutex
 	srv   *http.Server
 	conns map[net.Conn]struct{}
+
+	shift atomic.Int64 // the hall's clock runs this many nanoseconds ahead of time.Now
+}
+
+// now is the hall's clock (and the test kiosk's).
+func (h *testHall) now() time.Time { return time.Now().Add(time.Duration(h.shift.Load())) }
+
+// setClock moves the hall's clock forward to at.
+func (h *testHall) setClock(at time.Time) {
+	h.t.Helper()
+	d := time.Until(at)
+	if d < time.Duration(h.shift.Load()) {
+		h.t.Fatalf("the clock may only move forward")
+	}
+	h.shift.Store(int64(d))
 }
 
 func newTestHall(t *testing.T) *testHall {
@@ -46,12 +62,14 @@ func newTestHall(t *testing.T) *testHall {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h := &testHall{t: t, secrets: secrets, conns: map[net.Conn]struct{}{}}
 	hb := hub.New(hub.Options{QueueSize: cfg.Limits.WSQueue})
 	streams, err := stream.New(hb, logSource{st}, nil, stream.Options{HeartbeatInterval: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	eng, err := engine.Open(st, cfg.Hall, engine.Options{
+		Now: h.now,
 		Publish: func(recs []store.Record) {
 			evs := make([]hub.Event, len(recs))
 			for i, r := range recs {
@@ -69,7 +87,7 @@ func newTestHall(t *testing.T) *testHall {
 		o.Devices = append(o.Devices, api.Device{ID: d.ID, Kind: string(d.Kind), Name: d.Name, TokenSHA256: d.TokenSHA256,
 			Services: d.Services, Window: d.Window})
 	}
-	h := &testHall{t: t, handler: api.New(o), secrets: secrets, engine: eng, conns: map[net.Conn]struct{}{}}
+	h.handler, h.engine = api.New(o), eng
 	h.Start()
 	t.Cleanup(func() {
 		h.Stop()

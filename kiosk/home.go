@@ -53,10 +53,7 @@ func tilesFor(in homeInput) []Tile {
 		return nil
 	}
 	var tiles []Tile
-	for _, svc := range in.Hall.Services {
-		if in.Device != nil && len(in.Device.Services) > 0 && !slices.Contains(in.Device.Services, svc.ID) {
-			continue
-		}
+	for _, svc := range offered(in.Hall, in.Device) {
 		t := Tile{Key: len(tiles) + 1, Service: svc.ID, NameZH: svc.NameZH, NameEN: svc.NameEN, Prefix: svc.Prefix, RealName: svc.RealName}
 		var sb *client.ServiceBoard
 		if in.Board != nil {
@@ -88,6 +85,18 @@ func tilesFor(in homeInput) []Tile {
 		tiles = append(tiles, t)
 	}
 	return tiles
+}
+
+// offered returns the hall's services the kiosk offers (its device's
+// services, all when it names none), in the hall's order.
+func offered(h *client.Hall, d *client.Device) []client.Service {
+	var out []client.Service
+	for _, svc := range h.Services {
+		if d == nil || len(d.Services) == 0 || slices.Contains(d.Services, svc.ID) {
+			out = append(out, svc)
+		}
+	}
+	return out
 }
 
 // parseClock reads "HH:MM" (hours up to 48, for intervals past midnight).
