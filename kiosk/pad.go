@@ -114,3 +114,33 @@ func setText(t *canvas.Text, s string) {
 	t.Text = s
 	t.Refresh()
 }
+
+// fitLayout lays out one line of text at its size, or smaller when the line
+// is wider than the room it gets: a long service name in English shrinks
+// instead of running off its button.
+type fitLayout struct{ base float32 }
+
+// fit returns t in a fitLayout at its current size.
+func fit(t *canvas.Text) *fyne.Container { return container.New(fitLayout{t.TextSize}, t) }
+
+// MinSize implements fyne.Layout: the height of the line at its size, and
+// almost no width.
+func (l fitLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	t := objs[0].(*canvas.Text)
+	return fyne.NewSize(1, fyne.MeasureText("国Ag", l.base, t.TextStyle).Height)
+}
+
+// Layout implements fyne.Layout.
+func (l fitLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	t := objs[0].(*canvas.Text)
+	want := l.base
+	if w := fyne.MeasureText(t.Text, l.base, t.TextStyle).Width; w > size.Width && size.Width > 0 {
+		want = max(l.base*size.Width/w, l.base/3)
+	}
+	if t.TextSize != want {
+		t.TextSize = want
+		t.Refresh()
+	}
+	t.Move(fyne.NewPos(0, 0))
+	t.Resize(size)
+}

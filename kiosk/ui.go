@@ -167,7 +167,7 @@ func (a *kioskApp) buildHeader() fyne.CanvasObject {
 		a.lang = a.lang.other()
 		a.render()
 	})
-	names := container.NewVBox(a.hallName, a.hallSub)
+	names := container.NewVBox(fit(a.hallName), fit(a.hallSub))
 	top := container.NewBorder(nil, nil, nil, container.NewHBox(container.NewCenter(a.clock), layout.NewSpacer(), a.langPad), names)
 	a.bannerBg = canvas.NewRectangle(colAmber)
 	a.bannerBg.CornerRadius = 12
@@ -192,7 +192,7 @@ func (a *kioskApp) newTile() *serviceTile {
 		key: text(96, colYellow, true), name: text(64, colWhite, true), name2: text(32, colMuted, false),
 		status: para(sizeNameLarge, "", false, fyne.TextAlignLeading),
 	}
-	names := container.NewVBox(st.name, st.name2)
+	names := container.NewVBox(fit(st.name), fit(st.name2))
 	top := container.NewBorder(nil, nil, container.New(layout.NewCustomPaddedLayout(0, 0, 4, 36), st.key), nil, names)
 	body := container.NewBorder(top, nil, nil, nil, st.status)
 	st.pad = newPad(colBlue, fyne.NewSize(300, 240), body, func() { a.apply(a.m.Choose(st.tile.Key)) })
@@ -211,7 +211,7 @@ func (a *kioskApp) buildID() {
 	valueBg.CornerRadius = 12
 	valueBg.StrokeColor, valueBg.StrokeWidth = colWhite, 3
 	valueBox := container.NewStack(valueBg, container.New(layout.NewCustomPaddedLayout(20, 20, 28, 28), a.idValue))
-	left := container.NewVBox(a.idTitle, a.idService, layout.NewSpacer(), valueBox, a.idCount, a.idErr, layout.NewSpacer(), a.idHint)
+	left := container.NewVBox(fit(a.idTitle), fit(a.idService), layout.NewSpacer(), valueBox, a.idCount, a.idErr, layout.NewSpacer(), a.idHint)
 
 	a.keys = map[string]*pad{}
 	keyGrid := container.NewGridWithColumns(3)
@@ -262,7 +262,7 @@ func (a *kioskApp) buildTicket() {
 	dot.Text = "·"
 	queue := container.NewCenter(container.NewHBox(a.tkAhead, dot, a.tkWait))
 	a.tkOffline = para(sizeNameSmall, colorNameReason, true, fyne.TextAlignCenter)
-	left := container.NewVBox(layout.NewSpacer(), a.tkLabel, a.tkNumber, a.tkService, a.tkService2,
+	left := container.NewVBox(layout.NewSpacer(), a.tkLabel, fit(a.tkNumber), fit(a.tkService), fit(a.tkService2),
 		layout.NewSpacer(), queue, a.tkTime, a.tkOffline, layout.NewSpacer())
 
 	a.tkQR = canvas.NewImageFromImage(nil)

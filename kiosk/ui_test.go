@@ -272,9 +272,17 @@ func TestLanguageSwitch(t *testing.T) {
 			t.Errorf("English: hall %q, tile %q/%q, switch %q, status %q", a.hallName.Text, a.tiles[0].name.Text,
 				a.tiles[0].name2.Text, a.langText.Text, paraText(a.tiles[0].status))
 		}
+	})
+	u.shot(t, "home-en")
+	u.ui(func(a *kioskApp) { test.Tap(a.tiles[1].pad) })
+	u.shot(t, "id-en")
+	u.ui(func(a *kioskApp) {
+		test.Tap(a.idBack)
+		test.Tap(a.langPad)
 		test.Tap(a.tiles[0].pad)
 	})
 	u.waitUI(t, "the ticket screen", func(a *kioskApp) bool { return a.m.Screen == screenTicket && !a.m.Printing })
+	u.shot(t, "ticket-en")
 	u.ui(func(a *kioskApp) {
 		if a.tkAhead.Text != "0 people ahead of you" {
 			t.Errorf("English ticket: %q", a.tkAhead.Text)
@@ -310,8 +318,9 @@ func TestOfflineScreensAndPrintFailure(t *testing.T) {
 		if a.m.Screen != screenNotice || !strings.Contains(paraText(a.noticeText), txtRealNameOff.zh) {
 			t.Errorf("real-name tap offline: screen %d, notice %q", a.m.Screen, paraText(a.noticeText))
 		}
-		test.Tap(a.noticeOK)
 	})
+	u.shot(t, "notice")
+	u.ui(func(a *kioskApp) { test.Tap(a.noticeOK) })
 	u.shot(t, "offline-home")
 
 	// The printer is out of paper: the QR code stays, with what to do.
