@@ -166,6 +166,7 @@ type Kiosk struct {
 	savedAt    time.Time     // local time the board was last saved to the file
 	offset     time.Duration // server clock minus local clock
 	online     bool
+	contacted  bool           // online says what the last contact found (not just the start)
 	day        string         // the service day of leased
 	leased     map[string]int // leased numbers left today, by service
 	pending    int
@@ -288,13 +289,13 @@ func (k *Kiosk) setHallLocked(h *client.Hall) {
 // sync at once.
 func (k *Kiosk) contact(ok bool, err error) {
 	k.mu.Lock()
-	was := k.online
-	k.online = ok
+	was, first := k.online, !k.contacted
+	k.online, k.contacted = ok, true
 	if ok && !was {
 		k.needLeases = true
 	}
 	k.mu.Unlock()
-	if was == ok {
+	if was == ok && !first {
 		return
 	}
 	if ok {

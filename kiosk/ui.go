@@ -110,6 +110,7 @@ type serviceTile struct {
 	tile             Tile
 }
 
+// newKioskApp returns the app of a kiosk; loadUI builds its window.
 func newKioskApp(core *Kiosk, log *slog.Logger, o uiOptions) *kioskApp {
 	if o.TicketTimeout <= 0 {
 		o.TicketTimeout = DefaultTicketTimeout
