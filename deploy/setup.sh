@@ -18,8 +18,10 @@ packages=(
   chromium
   # Fyne end-to-end tests under a real X server, screenshots, QR decoding
   xvfb x11-utils xdotool imagemagick zbar-tools
-  # voice announcements on the hall display
-  espeak-ng
+  # voice announcements and the chime on the hall display
+  espeak-ng alsa-utils
+  # demo script
+  curl
 )
 
 missing=()
