@@ -18,7 +18,7 @@ type box struct{ x, y, w, h float32 }
 // inset returns the box shrunk by d on every side.
 func (b box) inset(d float32) box { return box{b.x + d, b.y + d, b.w - 2*d, b.h - 2*d} }
 
-// cut returns the part of b from fraction y0 to y1 of its height.
+// rows returns the part of b from fraction y0 to y1 of its height.
 func (b box) rows(y0, y1 float32) box { return box{b.x, b.y + y0*b.h, b.w, (y1 - y0) * b.h} }
 
 // cols returns the part of b from fraction x0 to x1 of its width.
@@ -88,9 +88,19 @@ func measure(text string, size float32, style fyne.TextStyle) fyne.Size {
 func wrap(text string, size float32, style fyne.TextStyle, w float32, n int) (lines []string, whole bool) {
 	rs := []rune(text)
 	for len(rs) > 0 && len(lines) < n {
+		// The longest prefix that fits (at least one character).
 		end := len(rs)
-		for end > 1 && measure(string(rs[:end]), size, style).Width > w {
-			end--
+		if measure(string(rs), size, style).Width > w {
+			lo, hi := 1, len(rs)-1
+			for lo < hi {
+				mid := (lo + hi + 1) / 2
+				if measure(string(rs[:mid]), size, style).Width <= w {
+					lo = mid
+				} else {
+					hi = mid - 1
+				}
+			}
+			end = lo
 		}
 		if end < len(rs) {
 			// Prefer a space for Latin text; Chinese breaks anywhere but

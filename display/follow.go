@@ -255,6 +255,9 @@ func (f *follower) describeOnce(ctx context.Context) error {
 	if err := f.rep.saveHall(h); err != nil {
 		return err
 	}
+	if f.m.hallInfo() == nil {
+		f.log.Info("hall description fetched", "hall", h.ID, "name", h.NameZH, "services", len(h.Services), "windows", len(h.Windows))
+	}
 	f.m.setHall(info)
 	if f.mode == ModeWindow && f.m.windowID() == "" {
 		dev, err := f.c.DeviceMe(ctx)

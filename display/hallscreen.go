@@ -222,7 +222,8 @@ func (h *hallScreen) startMarquee(W float32) {
 
 // renderHall fills the board with a frame at time now. The newest call
 // flashes when it arrives live: not when a restarted display shows its last
-// known state, nor when a finished call leaves an older one the newest.
+// known state or catches up, nor when a finished call leaves an older one
+// the newest.
 func (d *display) renderHall(f frame, now time.Time) {
 	h := d.hall
 	v := f.Hall
@@ -235,7 +236,7 @@ func (d *display) renderHall(f frame, now time.Time) {
 		c := v.Current[0]
 		if c.Seq > d.newestSeq {
 			d.newestSeq = c.Seq
-			if f.Status.Link == client.StreamLive {
+			if f.Status.Link == client.StreamLive && c.Seq > f.Status.LiveFrom {
 				d.newestAt = now
 			}
 		}

@@ -114,7 +114,7 @@ func (m *model) setLink(st client.StreamStatus, now time.Time) {
 		m.status.Err = st.Err.Error()
 	}
 	if st.State == client.StreamLive {
-		m.status.LastLive = now
+		m.status.LastLive, m.status.LiveFrom = now, m.seq
 	}
 }
 

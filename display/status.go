@@ -16,6 +16,9 @@ type Status struct {
 	// LastLive is when the server last confirmed that the display had every
 	// event; zero if it never did since the display started.
 	LastLive time.Time
+	// LiveFrom is the head of the copy when the link last became live:
+	// events after it arrived live, those before came in a catch-up.
+	LiveFrom uint64
 	Seq      uint64 // head of the local copy
 	Hash     string
 	// Alarm is set when the log cannot be trusted; it stays until restart.

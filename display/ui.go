@@ -57,8 +57,11 @@ func newDisplay(cfg *Config) *display {
 // layoutFunc is a fyne.Layout that lays out the screen's objects itself.
 type layoutFunc func(size fyne.Size)
 
+// Layout implements fyne.Layout.
 func (f layoutFunc) Layout(_ []fyne.CanvasObject, size fyne.Size) { f(size) }
-func (f layoutFunc) MinSize([]fyne.CanvasObject) fyne.Size        { return fyne.NewSize(320, 180) }
+
+// MinSize implements fyne.Layout: the screens shrink to any window.
+func (f layoutFunc) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(320, 180) }
 
 // loadUI builds the window and the screen of the display's mode.
 func (d *display) loadUI(app fyne.App) {

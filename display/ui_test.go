@@ -2,6 +2,7 @@ package main
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -9,15 +10,32 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 
+	"hallq/assets"
 	"hallq/server/client"
 )
 
+// testApp is the Fyne test app of every test here, with the screens' theme
+// and the system's Chinese font as the display runs (Fyne's fonts where it is
+// not installed). One app for all keeps the parsed font between tests.
+var testApp = sync.OnceValue(func() fyne.App {
+	th := &boardTheme{}
+	if data, _, err := assets.CJKFont(assets.Regular); err == nil {
+		th.regular = fyne.NewStaticResource("cjk-regular.otf", data)
+	}
+	if data, _, err := assets.CJKFont(assets.Bold); err == nil {
+		th.bold = fyne.NewStaticResource("cjk-bold.otf", data)
+	}
+	a := test.NewApp()
+	a.Settings().SetTheme(th)
+	return a
+})
+
 func newTestDisplay(t *testing.T, mode string) *display {
 	t.Helper()
-	a := test.NewTempApp(t)
-	a.Settings().SetTheme(&boardTheme{})
+	a := testApp()
 	d := newDisplay(&Config{Mode: mode, Width: 1920, Height: 1080})
 	d.loadUI(a)
+	t.Cleanup(d.win.Close)
 	return d
 }
 
@@ -166,7 +184,7 @@ func (e errorString) Error() string { return string(e) }
 func TestNewestCallFlashesWhenItArrivesLive(t *testing.T) {
 	now := t0.Add(time.Hour)
 	d := newTestDisplay(t, ModeHall)
-	s := day(t)
+	s := day(t).issue("general", "A004")
 
 	restarted := liveFrame(t, s, "", now)
 	restarted.Status.Link = client.StreamConnecting
@@ -174,13 +192,16 @@ func TestNewestCallFlashesWhenItArrivesLive(t *testing.T) {
 	if d.hall.flash {
 		t.Fatal("the last known call flashes when the display starts")
 	}
-	d.render(liveFrame(t, s, "", now), now)
-	if d.hall.flash {
-		t.Fatal("a call seen before flashes when the link comes back")
+	s.done("1", "A002").call("1", "A003")
+	d.render(liveFrame(t, s, "", now), now) // live from the head: A003 came in the catch-up
+	if d.hall.flash || d.hall.heroNumber.Text != "A003" {
+		t.Fatalf("a call of the catch-up: %q flash %v", d.hall.heroNumber.Text, d.hall.flash)
 	}
 
-	s.done("1", "A002").call("1", "A003")
+	before := s.seq
+	s.done("1", "A003").call("1", "A004")
 	f := liveFrame(t, s, "", now)
+	f.Status.LiveFrom = before // A004 arrived live
 	steps := []struct {
 		after time.Duration
 		flash bool
@@ -195,8 +216,11 @@ func TestNewestCallFlashesWhenItArrivesLive(t *testing.T) {
 		t.Fatal("after flashing the newest call is not drawn plainly")
 	}
 
-	s.done("1", "A003")
-	d.render(liveFrame(t, s, "", now.Add(time.Minute)), now.Add(time.Minute))
+	before = s.seq
+	s.done("1", "A004")
+	f = liveFrame(t, s, "", now.Add(time.Minute))
+	f.Status.LiveFrom = before
+	d.render(f, now.Add(time.Minute))
 	if d.hall.heroNumber.Text != "C001" || d.hall.flash {
 		t.Fatalf("an older call left newest: %q flash %v", d.hall.heroNumber.Text, d.hall.flash)
 	}
@@ -326,7 +350,7 @@ func TestLayoutsHold(t *testing.T) {
 }
 
 func TestWrap(t *testing.T) {
-	test.NewTempApp(t)
+	testApp()
 	style := fyne.TextStyle{}
 	const size = 20
 	width := measure("办理不动产首次登记", size, style).Width // nine characters a line
@@ -361,5 +385,27 @@ func TestWrap(t *testing.T) {
 				t.Fatalf("a cut text does not end with …: %q", lines)
 			}
 		})
+	}
+}
+
+func TestWindowCallFlashesWhenItArrivesLive(t *testing.T) {
+	now := t0.Add(time.Hour)
+	d := newTestDisplay(t, ModeWindow)
+	s := day(t)
+	d.render(liveFrame(t, s, "1", now), now) // A002 known at start
+	if d.window.panel.FillColor != colPanel {
+		t.Fatal("the call known at start flashes")
+	}
+	before := s.seq
+	s.done("1", "A002").call("1", "A003")
+	f := liveFrame(t, s, "1", now)
+	f.Status.LiveFrom = before
+	d.render(f, now)
+	if d.window.panel.FillColor != colFlash || d.window.number.Text != "A003" {
+		t.Fatalf("a live call: number %q, panel %v", d.window.number.Text, d.window.panel.FillColor)
+	}
+	d.render(f, now.Add(flashFor))
+	if d.window.panel.FillColor != colPanel || d.window.number.Color != colNumber {
+		t.Fatal("after flashing the call is not drawn plainly")
 	}
 }

@@ -144,8 +144,8 @@ func (w *windowScreen) layout(main box) {
 }
 
 // render fills the screen with a frame at time now. A call flashes when it
-// arrives live: not when a restarted display shows its last known state, nor
-// when a catch-up brings an older one.
+// arrives live: not when a restarted display shows its last known state or
+// catches up.
 func (w *windowScreen) render(d *display, f frame, now time.Time) {
 	v := f.Window
 	switch {
@@ -158,7 +158,7 @@ func (w *windowScreen) render(d *display, f frame, now time.Time) {
 	serving := v.Current != ""
 	if v.CallSeq > w.callSeq {
 		w.callSeq = v.CallSeq
-		if f.Status.Link == client.StreamLive {
+		if f.Status.Link == client.StreamLive && v.CallSeq > f.Status.LiveFrom {
 			w.callAt = now
 		}
 	}
