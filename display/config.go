@@ -21,9 +21,10 @@ const (
 
 // Defaults of the configuration.
 const (
-	DefaultSpeakCmd = "espeak-ng -v {voice}"
-	DefaultChimeCmd = "aplay -q"
-	DefaultDataDir  = "hallq-display"
+	DefaultSpeakCmd  = "espeak-ng -v {voice}"
+	DefaultChimeCmd  = "aplay -q"
+	DefaultDataDir   = "hallq-display"
+	DefaultScrollFPS = 30
 )
 
 // Config is how a display is set up: by flags, or by the same keys in a TOML
@@ -39,7 +40,11 @@ type Config struct {
 	SpeakCmd string
 	// ChimeCmd is run through sh -c with the chime (a WAV file) on stdin before
 	// each announcement. Empty plays no chime.
-	ChimeCmd   string
+	ChimeCmd string
+	// ScrollFPS is how many times a second the hall board's notices move; 0
+	// shows them one at a time instead, for screens drawn without a graphics
+	// processor.
+	ScrollFPS  int
 	Data       string // directory of the local replica of the public log
 	Fullscreen bool
 	Width      int // window size when not full screen
@@ -56,6 +61,7 @@ type fileConfig struct {
 	Window     *string `toml:"window"`
 	SpeakCmd   *string `toml:"speak_cmd"`
 	ChimeCmd   *string `toml:"chime_cmd"`
+	ScrollFPS  *int    `toml:"scroll_fps"`
 	Data       *string `toml:"data"`
 	Fullscreen *bool   `toml:"fullscreen"`
 	Size       *string `toml:"size"`
@@ -71,9 +77,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: display -server URL -token T -mode hall|window [-window ID] [flags]\n\n")
 		fs.PrintDefaults()
-		fmt.Fprintf(stderr, "\nThe same keys (server, token, mode, window, speak_cmd, chime_cmd, data, fullscreen, size,\n"+
-			"font, log_level) may be given in a TOML file with -config; flags win. The token may also\n"+
-			"come from the environment variable HALLQ_TOKEN.\n")
+		fmt.Fprintf(stderr, "\nThe same keys (server, token, mode, window, speak_cmd, chime_cmd, scroll_fps, data,\n"+
+			"fullscreen, size, font, log_level) may be given in a TOML file with -config; flags win.\n"+
+			"The token may also come from the environment variable HALLQ_TOKEN.\n")
 	}
 	cfgPath := fs.String("config", "", "TOML configuration file with the same keys as the flags")
 	server := fs.String("server", "", "base URL of the hallq server, such as http://192.168.1.10:8080")
@@ -82,6 +88,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	window := fs.String("window", "", "window ID in window mode (default: the window the token's device is enrolled for)")
 	speak := fs.String("speak-cmd", DefaultSpeakCmd, "command speaking a sentence read from stdin ({lang}: zh or en, {voice}: cmn or en); \"\" turns voice off")
 	chime := fs.String("chime-cmd", DefaultChimeCmd, "command playing the chime, a WAV file read from stdin; \"\" for no chime")
+	scrollFPS := fs.Int("scroll-fps", DefaultScrollFPS, "how many times a second the notices move; 0 shows them one at a time (screens without a graphics processor)")
 	data := fs.String("data", DefaultDataDir, "directory of the local replica of the public log")
 	fullscreen := fs.Bool("fullscreen", true, "fill the screen")
 	size := fs.String("size", "1920x1080", "window size when not full screen")
@@ -101,7 +108,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 			return nil, fmt.Errorf("config %s: %w", *cfgPath, err)
 		}
 		if keys := md.Undecoded(); len(keys) > 0 {
-			return nil, fmt.Errorf("config %s: unknown key %q (known: server, token, mode, window, speak_cmd, chime_cmd, data, fullscreen, size, font, log_level)", *cfgPath, keys[0].String())
+			return nil, fmt.Errorf("config %s: unknown key %q (known: server, token, mode, window, speak_cmd, chime_cmd, scroll_fps, data, fullscreen, size, font, log_level)", *cfgPath, keys[0].String())
 		}
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -121,12 +128,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		if fc.Fullscreen != nil && !set["fullscreen"] {
 			*fullscreen = *fc.Fullscreen
 		}
+		if fc.ScrollFPS != nil && !set["scroll-fps"] {
+			*scrollFPS = *fc.ScrollFPS
+		}
 	}
 
 	c := &Config{
 		Server: strings.TrimRight(strings.TrimSpace(*server), "/"), Token: strings.TrimSpace(*token),
 		Mode: *mode, Window: strings.TrimSpace(*window), SpeakCmd: strings.TrimSpace(*speak), ChimeCmd: strings.TrimSpace(*chime),
-		Data: *data, Fullscreen: *fullscreen, Font: *font, LogLevel: *logLevel,
+		ScrollFPS: *scrollFPS, Data: *data, Fullscreen: *fullscreen, Font: *font, LogLevel: *logLevel,
 	}
 	if c.Token == "" && getenv != nil {
 		c.Token = strings.TrimSpace(getenv("HALLQ_TOKEN"))
@@ -151,6 +161,9 @@ func (c *Config) check(size string) error {
 	}
 	if c.Mode == ModeHall && c.Window != "" {
 		return fmt.Errorf("-window %s: only a window-mode display shows one window (add -mode window)", c.Window)
+	}
+	if c.ScrollFPS < 0 || c.ScrollFPS > 120 {
+		return fmt.Errorf("-scroll-fps: %d: want 0 (no scrolling) to 120", c.ScrollFPS)
 	}
 	if c.Data == "" {
 		return errors.New("-data: a directory for the local replica is required")

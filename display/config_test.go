@@ -19,7 +19,7 @@ func TestParseConfig(t *testing.T) {
 		}
 		return p
 	}
-	window := file("window.toml", "server = \"http://10.0.0.2:8080/\"\ntoken = \"T1\"\nmode = \"window\"\nwindow = \"3\"\nspeak_cmd = \"\"\nfullscreen = false\nsize = \"1280x720\"\n")
+	window := file("window.toml", "server = \"http://10.0.0.2:8080/\"\ntoken = \"T1\"\nmode = \"window\"\nwindow = \"3\"\nspeak_cmd = \"\"\nfullscreen = false\nsize = \"1280x720\"\nscroll_fps = 0\n")
 	unknown := file("unknown.toml", "server = \"http://10.0.0.2:8080\"\nspeek_cmd = \"x\"\n")
 	env := map[string]string{"HALLQ_TOKEN": "from-env"}
 	tests := []struct {
@@ -30,12 +30,13 @@ func TestParseConfig(t *testing.T) {
 	}{
 		{"flags", []string{"-server", "http://h:8080", "-token", "T"}, func(c *Config) bool {
 			return c.Server == "http://h:8080" && c.Token == "T" && c.Mode == ModeHall && c.SpeakCmd == DefaultSpeakCmd &&
-				c.ChimeCmd == DefaultChimeCmd && c.Fullscreen && c.Width == 1920 && c.Height == 1080 && c.Data == DefaultDataDir
+				c.ChimeCmd == DefaultChimeCmd && c.Fullscreen && c.Width == 1920 && c.Height == 1080 && c.Data == DefaultDataDir &&
+				c.ScrollFPS == DefaultScrollFPS
 		}, ""},
 		{"token from the environment", []string{"-server", "http://h:8080"}, func(c *Config) bool { return c.Token == "from-env" }, ""},
 		{"file", []string{"-config", window}, func(c *Config) bool {
 			return c.Server == "http://10.0.0.2:8080" && c.Token == "T1" && c.Mode == ModeWindow && c.Window == "3" &&
-				c.SpeakCmd == "" && !c.Fullscreen && c.Width == 1280 && c.Height == 720
+				c.SpeakCmd == "" && !c.Fullscreen && c.Width == 1280 && c.Height == 720 && c.ScrollFPS == 0
 		}, ""},
 		{"flags win over the file", []string{"-config", window, "-window", "4", "-speak-cmd", "say", "-fullscreen"}, func(c *Config) bool {
 			return c.Window == "4" && c.SpeakCmd == "say" && c.Fullscreen && c.Token == "T1"
@@ -49,6 +50,7 @@ func TestParseConfig(t *testing.T) {
 		{"unknown mode", []string{"-server", "http://h", "-mode", "kiosk"}, nil, "-mode"},
 		{"window of a hall board", []string{"-server", "http://h", "-window", "2"}, nil, "-window 2"},
 		{"bad size", []string{"-server", "http://h", "-size", "big"}, nil, "-size"},
+		{"scrolling too fast", []string{"-server", "http://h", "-scroll-fps", "500"}, nil, "-scroll-fps"},
 		{"missing font", []string{"-server", "http://h", "-font", filepath.Join(dir, "none.ttf")}, nil, "-font"},
 		{"unknown key", []string{"-config", unknown}, nil, `unknown key "speek_cmd"`},
 		{"missing file", []string{"-config", filepath.Join(dir, "none.toml")}, nil, "config"},

@@ -10,7 +10,12 @@
 // estimated wait, earlier calls, the hall's notices scrolling, the clock, the
 // state of the link to the server and the head of the public log (seq and
 // hash). A window screen shows the window, the number it serves and the
-// publicity card of its staff member, which halls must display.
+// publicity card of its staff member, which halls must display. Every text
+// takes a share of the screen, so the layouts hold from 1280×720 to
+// 3840×2160. Chinese is drawn with Noto Sans CJK SC from the system (see
+// package assets), whatever the locale. -scroll-fps 0 shows the notices one
+// at a time instead of scrolling them, for a screen drawn without a graphics
+// processor, where each repaint costs the processor dearly.
 //
 // # Voice
 //

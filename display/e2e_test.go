@@ -89,8 +89,13 @@ func (p *proc) stop(t *testing.T) {
 	case <-p.done:
 	case <-time.After(20 * time.Second):
 		t.Errorf("%s did not stop on SIGTERM", p.name)
-		p.cmd.Process.Kill()
-		<-p.done
+		p.cmd.Process.Signal(syscall.SIGQUIT) // a Go program prints its goroutines
+		select {
+		case <-p.done:
+		case <-time.After(5 * time.Second):
+			p.cmd.Process.Kill()
+			<-p.done
+		}
 	}
 }
 
@@ -257,11 +262,12 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// The hall board, in the C locale, speaking into a file after a chime,
-	// and the screen above window 1.
+	// and the screen above window 1. Xvfb draws in software: notices shown
+	// one at a time spare the processor a repaint at every step of a scroll.
 	spoken := filepath.Join(work, "spoken.txt")
 	hallData, windowData := filepath.Join(work, "hall-display"), filepath.Join(work, "window-display")
 	hallArgs := []string{"-server", base, "-token", creds.DisplayToken, "-mode", "hall", "-data", hallData,
-		"-speak-cmd", "cat >> " + spoken, "-chime-cmd", "cat > /dev/null; echo CHIME >> " + spoken}
+		"-speak-cmd", "cat >> " + spoken, "-chime-cmd", "cat > /dev/null; echo CHIME >> " + spoken, "-scroll-fps", "0"}
 	hallEnv := []string{"DISPLAY=" + hallX, "LANG=C", "LC_ALL=C"}
 	hall := startProc(t, "hall display", hallEnv, displayBin, hallArgs...)
 	win := startProc(t, "window display", []string{"DISPLAY=" + windowX}, displayBin,
@@ -270,9 +276,9 @@ func TestEndToEnd(t *testing.T) {
 	_, winAt := win.waitLog(t, 0, regexp.MustCompile(`msg=showing .*link=live`))
 	hallBefore := waitShot(t, hallX, filepath.Join(shots, "hall-before.png"), "the live board", func(img image.Image) bool {
 		// The queues (yellow counts) and no stale banner.
-		return painted(img) && has(img, colNumber, 0.1, 0.64, 1, 0.86) && !has(img, colWarn, 0, 0.09, 1, 0.17)
+		return drawn(img) && has(img, colNumber, 0.1, 0.64, 1, 0.86) && !has(img, colWarn, 0, 0.09, 1, 0.17)
 	})
-	winBefore := waitShot(t, windowX, filepath.Join(shots, "window-before.png"), "the window screen", painted)
+	winBefore := waitShot(t, windowX, filepath.Join(shots, "window-before.png"), "the window screen", drawn)
 
 	// A kiosk issues a number and window 1 calls it.
 	ctx := context.Background()
@@ -343,7 +349,7 @@ func TestEndToEnd(t *testing.T) {
 		return !has(img, colWarn, 0, 0.09, 1, 0.17) && has(img, colNumber, 0.02, 0.12, 0.58, 0.6)
 	})
 	win.waitLog(t, winAt, regexp.MustCompile(`msg=showing .*serving=`+tk2.Number+` `))
-	waitShot(t, windowX, filepath.Join(shots, "window-caught-up.png"), "the window screen caught up", painted)
+	waitShot(t, windowX, filepath.Join(shots, "window-caught-up.png"), "the window screen caught up", drawn)
 
 	// The replica is the server's log, chained, with nothing missing.
 	health, err := kiosk.Health(ctx)
@@ -401,9 +407,9 @@ func waitShot(t *testing.T, xdisplay, path, what string, cond func(image.Image) 
 	}
 }
 
-// painted reports whether the display has drawn: the screen shows its
+// drawn reports whether the display has drawn: the screen shows its
 // background colour and the header's.
-func painted(img image.Image) bool {
+func drawn(img image.Image) bool {
 	return has(img, colBackground, 0, 0, 1, 1) && has(img, colHeader, 0, 0, 1, 0.15)
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -10,6 +11,9 @@ import (
 
 	"hallq/server/client"
 )
+
+// noticeFor is how long each notice shows when they do not scroll.
+const noticeFor = 10 * time.Second
 
 // Sizes of the hall board's lists.
 const (
@@ -60,12 +64,15 @@ type hallScreen struct {
 	noticeLabelBg *canvas.Rectangle
 	noticeLabel   *canvas.Text
 	noticeBox     box
-	marquee       *fyne.Animation
-	marqueeKey    string // text and box the marquee runs for
+	scroll        bool      // the notices scroll; else they are shown one at a time
+	scrollKey     string    // the text and band the scroll runs for
+	scrollFrom    time.Time // when it started
+	scrollWidth   float32   // of the text
+	scrollY       float32
 }
 
-func newHallScreen(d *display) *hallScreen {
-	h := &hallScreen{d: d,
+func newHallScreen(d *display, scroll bool) *hallScreen {
+	h := &hallScreen{d: d, scroll: scroll,
 		heroBg:     canvas.NewRectangle(colPanel),
 		heroLabel:  newText(colText, true),
 		heroNumber: newText(colNumber, true),
@@ -185,39 +192,48 @@ func (h *hallScreen) layout(main box, W float32) {
 	place(h.noticeLabelBg, lb)
 	fit(h.noticeLabel, lb, cjkGlyphs, 0.6, fyne.TextAlignCenter)
 	h.noticeBox = notice.cols(0.1, 1)
+	if !h.scroll {
+		fit(h.noticeText, h.noticeBox.cols(0.01, 0.99), cjkGlyphs, 0.6, fyne.TextAlignLeading)
+		return
+	}
 	unbounded := h.noticeBox
-	unbounded.w = 1e6 // the marquee scrolls the whole text; only its height is fitted
+	unbounded.w = 1e6 // the whole text scrolls by; only its height is fitted
 	fit(h.noticeText, unbounded, cjkGlyphs, 0.6, fyne.TextAlignLeading)
-	h.startMarquee(W)
+	h.scrollWidth = measure(h.noticeText.Text, h.noticeText.TextSize, h.noticeText.TextStyle).Width
+	h.scrollY = h.noticeText.Position().Y
+	h.noticeText.Resize(fyne.NewSize(h.scrollWidth+1, h.noticeText.Size().Height))
+	if key := fmt.Sprint(h.noticeText.Text, h.noticeBox, h.scrollWidth); key != h.scrollKey {
+		h.scrollKey, h.scrollFrom = key, time.Time{}
+	}
+	h.scrollTo(time.Now())
 }
 
-// startMarquee scrolls the notices from right to left across their band,
-// again and again; it restarts when the text or the band changes.
-func (h *hallScreen) startMarquee(W float32) {
+// scrollSpeed is how fast the notices scroll, in screen widths a second.
+const scrollSpeed = 0.07
+
+// scrollTo places the scrolling notices where they are at time now: they
+// enter the band from the right and leave it on the left, again and again.
+func (h *hallScreen) scrollTo(now time.Time) {
 	b := h.noticeBox
-	tw := measure(h.noticeText.Text, h.noticeText.TextSize, h.noticeText.TextStyle).Width
-	key := fmt.Sprint(h.noticeText.Text, b, tw)
-	if key == h.marqueeKey {
+	if !h.scroll || h.noticeText.Text == "" || b.w <= 0 {
 		return
 	}
-	h.marqueeKey = key
-	if h.marquee != nil {
-		h.marquee.Stop()
-		h.marquee = nil
+	if h.scrollFrom.IsZero() {
+		h.scrollFrom = now
 	}
-	h.noticeText.Resize(fyne.NewSize(tw+1, h.noticeText.Size().Height))
-	if h.noticeText.Text == "" || b.w <= 0 {
+	speed := scrollSpeed * (b.x + b.w) // the band ends at the screen's right edge
+	run := float64(b.w + h.scrollWidth)
+	x := float32(math.Mod(now.Sub(h.scrollFrom).Seconds()*float64(speed), run))
+	h.noticeText.Move(fyne.NewPos(b.x+b.w-x, h.scrollY))
+}
+
+// scrollNotices moves the notices to where they are at time now and repaints them.
+func (d *display) scrollNotices(now time.Time) {
+	if d.hall == nil || !d.hall.scroll || !d.hall.noticeText.Visible() {
 		return
 	}
-	speed := 0.07 * W // a screen width in about 14 s
-	y := h.noticeText.Position().Y
-	h.marquee = fyne.NewAnimation(time.Duration(float64((b.w+tw)/speed)*float64(time.Second)), func(p float32) {
-		h.noticeText.Move(fyne.NewPos(b.x+b.w-p*(b.w+tw), y))
-		canvas.Refresh(h.noticeText)
-	})
-	h.marquee.Curve = fyne.AnimationLinear
-	h.marquee.RepeatCount = fyne.AnimationRepeatForever
-	h.marquee.Start()
+	d.hall.scrollTo(now)
+	canvas.Refresh(d.hall.noticeText)
 }
 
 // renderHall fills the board with a frame at time now. The newest call
@@ -300,7 +316,11 @@ func (d *display) renderHall(f frame, now time.Time) {
 	for _, n := range v.Notices {
 		notices = append(notices, strings.TrimSpace(n.ZH+"    "+n.EN))
 	}
-	h.noticeText.Text = strings.Join(notices, "          ★          ")
+	if h.scroll {
+		h.noticeText.Text = strings.Join(notices, "          ★          ")
+	} else if len(notices) > 0 {
+		h.noticeText.Text = notices[int(now.Unix()/int64(noticeFor/time.Second))%len(notices)]
+	}
 	showIf(len(notices) > 0, h.noticeBg, h.noticeText, h.noticeLabelBg, h.noticeLabel)
 }
 

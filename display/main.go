@@ -48,7 +48,12 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer rep.Close()
+	running := false // from then on, the stopping goroutine closes the replica
+	defer func() {
+		if !running {
+			rep.Close()
+		}
+	}()
 	if moved != "" {
 		log.Warn("the local replica's hash chain did not verify; it was moved aside and the log is fetched again", "moved_to", moved)
 	}
@@ -78,7 +83,8 @@ func run(args []string) error {
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	r := &renderer{m: m, d: d, wake: make(chan struct{}, 1), log: log.With("component", "screen")}
+	running = true
+	r := &renderer{m: m, d: d, wake: make(chan struct{}, 1), log: log.With("component", "screen"), fps: cfg.ScrollFPS}
 	f := &follower{c: c, rep: rep, m: m, log: log.With("component", "follower"), mode: cfg.Mode,
 		now: time.Now, notify: r.notify}
 	var wg sync.WaitGroup
@@ -88,18 +94,44 @@ func run(args []string) error {
 	}
 	wg.Go(func() { f.follow(ctx) })
 	wg.Go(func() { f.describe(ctx) })
-	wg.Go(func() { r.run(ctx) })
+	// The renderer is not waited for: once the app has quit, a repaint it
+	// hands to fyne.Do is never taken.
+	go r.run(ctx)
+
+	// Stopping: the follower stores what it received and a snapshot, the
+	// replica is closed, and the window closes. A graphics driver that never
+	// returns from a buffer swap (seen under Xvfb) must not keep a display
+	// that was told to stop running: the process then exits without its
+	// window.
+	stopped := make(chan struct{})
+	windowClosed := make(chan struct{})
 	go func() {
 		<-ctx.Done()
-		fyne.Do(a.Quit)
+		go fyne.Do(a.Quit)
+		wg.Wait()
+		if err := rep.Close(); err != nil {
+			log.Warn("closing the replica", "err", err)
+		}
+		log.Info("hallq display stopped")
+		close(stopped)
+		select {
+		case <-windowClosed:
+		case <-time.After(quitTimeout):
+			log.Warn("the window did not close; exiting without it", "waited", quitTimeout)
+			os.Exit(0)
+		}
 	}()
 
 	d.win.ShowAndRun()
+	close(windowClosed)
 	cancel()
-	wg.Wait()
-	log.Info("hallq display stopped")
+	<-stopped
 	return nil
 }
+
+// quitTimeout is how long a display told to stop waits for its window to
+// close once its data is safe.
+const quitTimeout = 5 * time.Second
 
 // loadTheme returns the screens' theme with the Chinese font: the -font file,
 // else Noto Sans CJK SC from the system. Without either, Fyne falls back to
@@ -155,14 +187,15 @@ func newVoice(cfg *Config, log *slog.Logger) *Announcer {
 }
 
 // renderer repaints the screen from the model: at once when the follower
-// asks, and four times a second for the clock and the flash. It logs what the
-// screen shows whenever that changes, so that an operator can tell what
-// the hall saw.
+// asks, and four times a second for the clock and the flash; it moves the
+// notices fps times a second. It logs what the screen shows whenever that
+// changes, so that an operator can tell what the hall saw.
 type renderer struct {
 	m    *model
 	d    *display
 	wake chan struct{}
 	log  *slog.Logger
+	fps  int
 	last string
 }
 
@@ -177,10 +210,19 @@ func (r *renderer) notify() {
 func (r *renderer) run(ctx context.Context) {
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
+	var motion <-chan time.Time
+	if r.fps > 0 && r.d.mode == ModeHall {
+		t := time.NewTicker(time.Second / time.Duration(r.fps))
+		defer t.Stop()
+		motion = t.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case now := <-motion:
+			fyne.Do(func() { r.d.scrollNotices(now) })
+			continue
 		case <-tick.C:
 		case <-r.wake:
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"image/color"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 // through fyne.Do (see renderer).
 type display struct {
 	mode       string
+	scroll     bool // the hall board's notices scroll
 	fullscreen bool
 	width      int
 	height     int
@@ -45,13 +47,14 @@ type display struct {
 
 	// What the last frame showed.
 	content   string // everything drawn but the clock and the flash, to tell when to lay out again
+	painted   painted
 	newestSeq uint64 // the latest call shown as the newest on the hall board
 	newestAt  time.Time
 }
 
 // newDisplay returns the app of a configuration; loadUI builds its screen.
 func newDisplay(cfg *Config) *display {
-	return &display{mode: cfg.Mode, fullscreen: cfg.Fullscreen, width: cfg.Width, height: cfg.Height}
+	return &display{mode: cfg.Mode, scroll: cfg.ScrollFPS > 0, fullscreen: cfg.Fullscreen, width: cfg.Width, height: cfg.Height}
 }
 
 // layoutFunc is a fyne.Layout that lays out the screen's objects itself.
@@ -87,7 +90,7 @@ func (d *display) loadUI(app fyne.App) {
 		d.window = newWindowScreen()
 		objs = append(objs, d.window.objects()...)
 	} else {
-		d.hall = newHallScreen(d)
+		d.hall = newHallScreen(d, d.scroll)
 		objs = append(objs, d.hall.objects()...)
 	}
 	objs = append(objs, d.statusBg, d.statusDot, d.linkText, d.logText, d.staleBg, d.staleText, d.alarmBg, d.alarmText, d.alarmEN)
@@ -195,17 +198,43 @@ func (d *display) render(f frame, now time.Time) {
 	if content != d.content {
 		d.content = content
 		d.root.Refresh()
+		d.remember()
 		return
 	}
-	// Only the clock, the link dot and the flash change between layouts.
-	for _, o := range []fyne.CanvasObject{d.clock, d.date, d.statusDot} {
-		o.Refresh()
+	// Only the clock, the link dot and the flash change between layouts;
+	// each is repainted only when it changed, so that an idle screen is
+	// repainted once a second.
+	if d.clock.Text != d.painted.clock || d.date.Text != d.painted.date {
+		d.clock.Refresh()
+		d.date.Refresh()
 	}
-	if d.hall != nil {
+	if d.statusDot.FillColor != d.painted.dot {
+		d.statusDot.Refresh()
+	}
+	if d.hall != nil && d.hall.flash != d.painted.flash {
 		d.hall.refreshFlash()
 	}
-	if d.window != nil {
+	if d.window != nil && d.window.flash != d.painted.flash {
 		d.window.refreshFlash()
+	}
+	d.remember()
+}
+
+// painted is what the last repaint showed of what changes between layouts.
+type painted struct {
+	clock, date string
+	dot         color.Color
+	flash       bool
+}
+
+// remember records what is on the screen now.
+func (d *display) remember() {
+	d.painted = painted{clock: d.clock.Text, date: d.date.Text, dot: d.statusDot.FillColor}
+	if d.hall != nil {
+		d.painted.flash = d.hall.flash
+	}
+	if d.window != nil {
+		d.painted.flash = d.window.flash
 	}
 }
 

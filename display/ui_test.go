@@ -33,7 +33,7 @@ var testApp = sync.OnceValue(func() fyne.App {
 func newTestDisplay(t *testing.T, mode string) *display {
 	t.Helper()
 	a := testApp()
-	d := newDisplay(&Config{Mode: mode, Width: 1920, Height: 1080})
+	d := newDisplay(&Config{Mode: mode, Width: 1920, Height: 1080, ScrollFPS: DefaultScrollFPS})
 	d.loadUI(a)
 	t.Cleanup(d.win.Close)
 	return d
@@ -320,7 +320,7 @@ func TestLayoutsHold(t *testing.T) {
 					number = d.window.number
 				}
 				for _, txt := range visibleTexts(d.root.Objects) {
-					if d.hall != nil && txt == d.hall.noticeText {
+					if d.hall != nil && txt == d.hall.noticeText && d.hall.scroll {
 						continue // scrolls across the screen
 					}
 					p, sz := txt.Position(), txt.Size()
@@ -407,5 +407,61 @@ func TestWindowCallFlashesWhenItArrivesLive(t *testing.T) {
 	d.render(f, now.Add(flashFor))
 	if d.window.panel.FillColor != colPanel || d.window.number.Color != colNumber {
 		t.Fatal("after flashing the call is not drawn plainly")
+	}
+}
+
+func TestNoticesScroll(t *testing.T) {
+	d := newTestDisplay(t, ModeHall)
+	now := t0.Add(time.Hour)
+	f := liveFrame(t, day(t), "", now)
+	f.Hall.Notices = []client.Notice{{ZH: "请保管好随身物品", EN: "Mind your belongings"}, {ZH: "禁止吸烟", EN: "No smoking"}}
+	d.render(f, now)
+	h := d.hall
+	if !strings.Contains(h.noticeText.Text, "请保管好随身物品") || !strings.Contains(h.noticeText.Text, "No smoking") {
+		t.Fatalf("notices: %q", h.noticeText.Text)
+	}
+	b := h.noticeBox
+	start := h.scrollFrom
+	x := func(after time.Duration) float32 {
+		d.scrollNotices(start.Add(after))
+		return h.noticeText.Position().X
+	}
+	if got := x(0); got != b.x+b.w {
+		t.Fatalf("the notices start at %.0f, want the band's right edge %.0f", got, b.x+b.w)
+	}
+	speed := scrollSpeed * (b.x + b.w)
+	if x1, x2 := x(time.Second), x(2*time.Second); x2 >= x1 || x1 >= b.x+b.w {
+		t.Fatalf("the notices do not move left: %.0f then %.0f", x1, x2)
+	}
+	through := time.Duration(float64((b.w+h.scrollWidth)/speed) * float64(time.Second))
+	if got := x(through - time.Millisecond); got > b.x-h.scrollWidth+1 {
+		t.Fatalf("before starting again the notices are at %.0f, want off the band's left (%.0f)", got, b.x-h.scrollWidth)
+	}
+	if got := x(through + time.Second); got < x(time.Second)-1 || got > x(time.Second)+1 {
+		t.Fatalf("the notices do not start again: %.0f, want %.0f", got, x(time.Second))
+	}
+}
+
+func TestNoticesOneAtATimeWithoutScrolling(t *testing.T) {
+	d := newDisplay(&Config{Mode: ModeHall, Width: 1920, Height: 1080, ScrollFPS: 0})
+	d.loadUI(testApp())
+	t.Cleanup(d.win.Close)
+	base := time.Unix(10*1000, 0) // a multiple of noticeFor
+	f := liveFrame(t, day(t), "", base)
+	f.Hall.Notices = []client.Notice{{ZH: "请保管好随身物品", EN: "Mind your belongings"}, {ZH: "禁止吸烟", EN: "No smoking"}}
+	for i, want := range []string{"请保管好随身物品    Mind your belongings", "禁止吸烟    No smoking", "请保管好随身物品    Mind your belongings"} {
+		now := base.Add(time.Duration(i) * noticeFor)
+		d.render(f, now)
+		txt := d.hall.noticeText
+		if txt.Text != want {
+			t.Fatalf("at %v: notice %q, want %q", now.Sub(base), txt.Text, want)
+		}
+		if w := measure(txt.Text, txt.TextSize, txt.TextStyle).Width; txt.Position().X < d.hall.noticeBox.x || w > d.hall.noticeBox.w {
+			t.Fatalf("the notice leaves its band: at %.0f, %.0f wide", txt.Position().X, w)
+		}
+		d.scrollNotices(now.Add(time.Second))
+		if txt.Position().X < d.hall.noticeBox.x {
+			t.Fatal("a notice moved although scrolling is off")
+		}
 	}
 }

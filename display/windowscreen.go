@@ -48,6 +48,7 @@ type windowScreen struct {
 
 	callSeq uint64    // the latest call shown
 	callAt  time.Time // when it arrived, for the flash
+	flash   bool      // the call is drawn in its flash colours
 }
 
 func newWindowScreen() *windowScreen {
@@ -201,6 +202,7 @@ func (w *windowScreen) render(d *display, f frame, now time.Time) {
 
 // setFlash draws a new call in its flash colours (white on red) or plainly.
 func (w *windowScreen) setFlash(on bool) {
+	w.flash = on
 	if on {
 		w.panel.FillColor, w.number.Color, w.service.Color = colFlash, colText, colText
 		return
