@@ -238,7 +238,7 @@ func apiOptions(cfg *config.Config, eng *engine.Engine, st *store.Store, streams
 	}
 	for id, c := range cfg.Cards {
 		card := api.Card{Name: c.Name.ZH, NameEN: c.Name.EN, Title: c.Title.ZH, TitleEN: c.Title.EN,
-			Unit: c.Unit.ZH, Duties: c.Duties.ZH, Photo: c.Photo}
+			Unit: c.Unit.ZH, UnitEN: c.Unit.EN, Duties: c.Duties.ZH, DutiesEN: c.Duties.EN, Photo: c.Photo}
 		if w, ok := cfg.Hall.Window(id); ok {
 			card.Services = append(append(card.Services, w.Primary...), w.Secondary...)
 		}

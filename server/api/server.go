@@ -26,7 +26,9 @@ type Card struct {
 	Title    string   `json:"title"`
 	TitleEN  string   `json:"title_en,omitempty"`
 	Unit     string   `json:"unit"`
+	UnitEN   string   `json:"unit_en,omitempty"`
 	Duties   string   `json:"duties"`
+	DutiesEN string   `json:"duties_en,omitempty"`
 	Photo    string   `json:"photo,omitempty"`
 	Services []string `json:"services"`
 }
