@@ -3,23 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"hallq/server/api"
 	"hallq/server/client"
 	"hallq/server/config"
 	"hallq/server/engine"
-	"hallq/server/hub"
-	"hallq/server/store"
-	"hallq/server/stream"
+	"hallq/server/hall"
 )
 
 // testHall is the demo hall, wired as the server wires it, served over
@@ -58,44 +53,17 @@ func newTestHall(t *testing.T) *testHall {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "hallq.db"), store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
 	h := &testHall{t: t, secrets: secrets, conns: map[net.Conn]struct{}{}}
-	hb := hub.New(hub.Options{QueueSize: cfg.Limits.WSQueue})
-	streams, err := stream.New(hb, logSource{st}, nil, stream.Options{HeartbeatInterval: 500 * time.Millisecond})
+	hl, err := hall.Open(cfg, t.TempDir(), slog.New(slog.DiscardHandler),
+		hall.Options{NoSync: true, Now: h.now, Heartbeat: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.Open(st, cfg.Hall, engine.Options{
-		Now: h.now,
-		Publish: func(recs []store.Record) {
-			evs := make([]hub.Event, len(recs))
-			for i, r := range recs {
-				evs[i] = hub.Event{Seq: r.Seq, Data: r.Raw}
-			}
-			streams.Publish(evs...)
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := api.Options{Engine: eng, Store: st, Stream: streams, Cards: map[string]api.Card{},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	for _, d := range cfg.Devices {
-		o.Devices = append(o.Devices, api.Device{ID: d.ID, Kind: string(d.Kind), Name: d.Name, TokenSHA256: d.TokenSHA256,
-			Services: d.Services, Window: d.Window})
-	}
-	h.handler, h.engine = api.New(o), eng
+	h.handler, h.engine = hl.API, hl.Engine
 	h.Start()
 	t.Cleanup(func() {
 		h.Stop()
-		hb.Close()
-		if err := eng.Close(); err != nil {
-			t.Error(err)
-		}
-		if err := st.Close(); err != nil {
+		if err := hl.Close(); err != nil {
 			t.Error(err)
 		}
 	})
@@ -155,23 +123,6 @@ func (h *testHall) Stop() {
 	for c := range conns {
 		c.Close()
 	}
-}
-
-// logSource serves the stream's catch-up from the store.
-type logSource struct{ st *store.Store }
-
-func (s logSource) Head() (uint64, string) { return s.st.Head() }
-
-func (s logSource) EventsAfter(after uint64, limit int) ([]hub.Event, error) {
-	recs, err := s.st.EventsAfter(after, limit)
-	if err != nil {
-		return nil, err
-	}
-	evs := make([]hub.Event, len(recs))
-	for i, r := range recs {
-		evs[i] = hub.Event{Seq: r.Seq, Data: r.Raw}
-	}
-	return evs, nil
 }
 
 // logEvent is an event of the public log, decoded.

@@ -14,13 +14,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"hallq/server/api"
 	"hallq/server/config"
-	"hallq/server/engine"
-	"hallq/server/hub"
-	"hallq/server/store"
-	"hallq/server/stream"
-	"hallq/server/web"
+	"hallq/server/hall"
 )
 
 // run starts the server and blocks until ctx ends, then shuts down gracefully.
@@ -60,14 +55,14 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Warn("configuration", "warning", w)
 	}
 
-	hall, err := openHall(cfg, *dataDir, log)
+	h, err := hall.Open(cfg, *dataDir, log, hall.Options{})
 	if err != nil {
 		return err
 	}
-	defer hall.Close()
+	defer h.Close()
 
 	httpSrv := &http.Server{
-		Handler:           hall.api,
+		Handler:           h.API,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
@@ -76,7 +71,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	seq, hash := hall.engine.Head()
+	seq, hash := h.Engine.Head()
 	log.Info("hallq server listening", "addr", ln.Addr().String(), "hall", cfg.Hall.ID, "data", *dataDir,
 		"log_seq", seq, "log_hash", hash)
 
@@ -90,7 +85,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	hall.hub.Close() // ends websocket streams, which Shutdown does not wait for
+	h.Hub.Close() // ends websocket streams, which Shutdown does not wait for
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
 		log.Warn("http shutdown", "err", err)
 	}
@@ -99,74 +94,6 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// hall is a running hall: its store, engine, stream and API, wired together.
-type hall struct {
-	store   *store.Store
-	hub     *hub.Hub
-	streams *stream.Server
-	engine  *engine.Engine
-	api     *api.Server
-}
-
-// openHall opens the hall's store in dataDir and starts its engine.
-func openHall(cfg *config.Config, dataDir string, log *slog.Logger) (*hall, error) {
-	st, err := store.Open(filepath.Join(dataDir, "hallq.db"), store.Options{})
-	if err != nil {
-		return nil, err
-	}
-	h := &hall{store: st, hub: hub.New(hub.Options{QueueSize: cfg.Limits.WSQueue})}
-	h.streams, err = stream.New(h.hub, logSource{st}, log.With("component", "stream"),
-		stream.Options{HeartbeatInterval: cfg.Limits.WSHeartbeat})
-	if err != nil {
-		h.Close()
-		return nil, err
-	}
-	var services []string
-	for _, svc := range cfg.Hall.Services {
-		services = append(services, svc.ID)
-	}
-	metrics := api.NewMetrics(services, func() map[string]int { return api.WaitingFromBoard(h.engine)() }, h.streams.Subscribers)
-	h.engine, err = engine.Open(st, cfg.Hall, engine.Options{
-		IdentityRetention: cfg.Info.IdentityRetention,
-		Logger:            log.With("component", "engine"),
-		OnCommit:          metrics.ObserveCommit,
-		Publish: func(recs []store.Record) {
-			evs := make([]hub.Event, len(recs))
-			for i, r := range recs {
-				evs[i] = hub.Event{Seq: r.Seq, Data: r.Raw}
-			}
-			h.streams.Publish(evs...)
-			metrics.ObserveRecords(recs)
-		},
-	})
-	if err != nil {
-		h.Close()
-		return nil, err
-	}
-	h.api = api.New(apiOptions(cfg, h.engine, st, h.streams, metrics, log.With("component", "api")))
-	pages, err := web.New(web.Options{Config: cfg, Engine: h.engine, Store: st, Logger: log.With("component", "web")})
-	if err != nil {
-		h.Close()
-		return nil, err
-	}
-	h.api.Handle("/", pages)
-	return h, nil
-}
-
-// Close stops the hall: live streams end, queued requests are answered, a
-// snapshot is saved and the store is closed.
-func (h *hall) Close() error {
-	h.hub.Close()
-	var err error
-	if h.engine != nil {
-		err = h.engine.Close()
-	}
-	if cerr := h.store.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // loadConfig reads the hall configuration, or builds the demo hall and writes
@@ -215,51 +142,4 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
-}
-
-func apiOptions(cfg *config.Config, eng *engine.Engine, st *store.Store, streams *stream.Server, m *api.Metrics, log *slog.Logger) api.Options {
-	o := api.Options{
-		Engine: eng, Store: st, Stream: streams, Metrics: m, Logger: log,
-		Address: cfg.Info.Address.ZH, PublicURL: cfg.Info.PublicURL, MaxBody: cfg.Limits.MaxBodyBytes,
-		TicketsPerKioskPerMinute: cfg.Limits.TicketsPerKioskPerMinute,
-		LoginAttemptsPerMinute:   cfg.Limits.LoginAttemptsPerMinute,
-		Cards:                    map[string]api.Card{},
-	}
-	for _, s := range cfg.Staff {
-		o.Staff = append(o.Staff, api.Staff{Username: s.Username, Name: s.Name.ZH, PasswordHash: []byte(s.PasswordHash),
-			Windows: s.Windows, Admin: s.Role == config.RoleAdmin})
-	}
-	for _, d := range cfg.Devices {
-		o.Devices = append(o.Devices, api.Device{ID: d.ID, Kind: string(d.Kind), Name: d.Name, TokenSHA256: d.TokenSHA256,
-			Services: d.Services, Window: d.Window})
-	}
-	for _, n := range cfg.Notices {
-		o.Notices = append(o.Notices, api.Notice{ZH: n.ZH, EN: n.EN})
-	}
-	for id, c := range cfg.Cards {
-		card := api.Card{Name: c.Name.ZH, NameEN: c.Name.EN, Title: c.Title.ZH, TitleEN: c.Title.EN,
-			Unit: c.Unit.ZH, UnitEN: c.Unit.EN, Duties: c.Duties.ZH, DutiesEN: c.Duties.EN, Photo: c.Photo}
-		if w, ok := cfg.Hall.Window(id); ok {
-			card.Services = append(append(card.Services, w.Primary...), w.Secondary...)
-		}
-		o.Cards[id] = card
-	}
-	return o
-}
-
-// logSource serves the stream's catch-up from the store.
-type logSource struct{ st *store.Store }
-
-func (s logSource) Head() (uint64, string) { return s.st.Head() }
-
-func (s logSource) EventsAfter(after uint64, limit int) ([]hub.Event, error) {
-	recs, err := s.st.EventsAfter(after, limit)
-	if err != nil {
-		return nil, err
-	}
-	evs := make([]hub.Event, len(recs))
-	for i, r := range recs {
-		evs[i] = hub.Event{Seq: r.Seq, Data: r.Raw}
-	}
-	return evs, nil
 }

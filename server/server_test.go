@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"hallq/server/config"
+	"hallq/server/hall"
 	"hallq/server/store"
 )
 
@@ -25,7 +26,7 @@ import (
 type testHall struct {
 	t       *testing.T
 	srv     *httptest.Server
-	hall    *hall
+	hall    *hall.Hall
 	secrets config.DemoSecrets
 	logs    *syncBuffer
 }
@@ -55,13 +56,13 @@ func newTestHall(t *testing.T) *testHall {
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h, err := openHall(cfg, t.TempDir(), log)
+	h, err := hall.Open(cfg, t.TempDir(), log, hall.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h.api)
+	srv := httptest.NewServer(h.API)
 	t.Cleanup(func() {
-		h.hub.Close()
+		h.Hub.Close()
 		srv.Close()
 		if err := h.Close(); err != nil {
 			t.Error(err)
@@ -361,7 +362,7 @@ func TestIssueRefusals(t *testing.T) {
 			}
 		})
 	}
-	if seq, _ := h.hall.engine.Head(); seq != 0 {
+	if seq, _ := h.hall.Engine.Head(); seq != 0 {
 		t.Fatalf("refused requests changed the log: head %d", seq)
 	}
 	for _, path := range []string{"/api/v1/nope", "/api/v1/tickets/not-a-token", "/api/v1/events?after=x", "/api/v1/events?limit=5000"} {
@@ -401,7 +402,7 @@ func TestNoIdentityInPublicData(t *testing.T) {
 		}
 	}
 	// Nor the identity hash: the private bucket's keys never leave the server.
-	err := h.hall.store.View(func(tx *store.Tx) error {
+	err := h.hall.Store.View(func(tx *store.Tx) error {
 		return tx.ForEach(store.BucketIdentities, nil, func(k, _ []byte) error {
 			hash := k[bytes.LastIndexByte(k, '|')+1:]
 			for _, b := range bodies {
@@ -422,7 +423,7 @@ func TestStreamResumeThroughServer(t *testing.T) {
 	for i := range 20 {
 		h.issue(fmt.Sprintf(`{"service":"general","idempotency_key":"%d"}`, i))
 	}
-	head, _ := h.hall.engine.Head()
+	head, _ := h.hall.Engine.Head()
 	wsURL := "ws" + strings.TrimPrefix(h.srv.URL, "http") + "/api/v1/ws?after="
 	for _, after := range []uint64{0, 1, 7, head - 1, head} {
 		t.Run(fmt.Sprint("after=", after), func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hallq/server/config"
+	"hallq/server/hall"
 )
 
 // liveHall is a hall served on a fixed loopback address by a server that the
@@ -22,7 +23,7 @@ type liveHall struct {
 	cfg  *config.Config
 	dir  string
 	addr string
-	hall *hall
+	hall *hall.Hall
 	stop func()
 }
 
@@ -41,7 +42,7 @@ func newLiveHall(t *testing.T) (*liveHall, config.DemoSecrets) {
 // start opens the hall and serves it on l.addr.
 func (l *liveHall) start() {
 	l.t.Helper()
-	h, err := openHall(l.cfg, l.dir, slog.New(slog.DiscardHandler))
+	h, err := hall.Open(l.cfg, l.dir, slog.New(slog.DiscardHandler), hall.Options{})
 	if err != nil {
 		l.t.Fatal(err)
 	}
@@ -59,13 +60,13 @@ func (l *liveHall) start() {
 		l.t.Fatal(err)
 	}
 	l.addr = ln.Addr().String()
-	srv := &http.Server{Handler: h.api}
+	srv := &http.Server{Handler: h.API}
 	go srv.Serve(ln)
 	l.hall = h
 	var once sync.Once
 	l.stop = func() {
 		once.Do(func() {
-			h.hub.Close()
+			h.Hub.Close()
 			srv.Close()
 			if err := h.Close(); err != nil {
 				l.t.Error(err)
@@ -138,7 +139,7 @@ func TestWebBoard(t *testing.T) {
 	t.Logf("the board showed the call %v after it was made", time.Since(start).Round(time.Millisecond))
 	waitFor(t, tv, 10*time.Second, `document.querySelector('#b-recent li .num') && document.querySelector('#b-recent li .num').textContent === `+jsString(first)+
 		` && document.querySelector('#b-services li .waiting').textContent === '0'`, `document.getElementById('board').innerText`)
-	head, hash := l.hall.engine.Head()
+	head, hash := l.hall.Engine.Head()
 	waitFor(t, tv, 10*time.Second, textOf("b-head")+` === `+jsString(fmt.Sprintf("公开日志 第 %d 条 · %s", head, hash[:12])), textOf("b-head"))
 	screenshot(t, tv, "board-call")
 
@@ -172,7 +173,7 @@ func TestWebBoard(t *testing.T) {
 	}
 	waitFor(t, tv, 30*time.Second, shown(third)+` && !document.querySelector('#b-current li[data-number="`+second+`"]')`,
 		`document.getElementById('b-current').innerText`)
-	head, hash = l.hall.engine.Head()
+	head, hash = l.hall.Engine.Head()
 	waitFor(t, tv, 10*time.Second, textOf("b-head")+` === `+jsString(fmt.Sprintf("公开日志 第 %d 条 · %s", head, hash[:12])), textOf("b-head"))
 	br.check(tv)
 }

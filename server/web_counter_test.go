@@ -158,10 +158,10 @@ func TestWebCounterLifecycle(t *testing.T) {
 	deskMessage(t, staff, "error", "1号窗口的业务暂无人等候")
 
 	// Shortcuts do nothing while typing in a field.
-	head, _ := h.hall.engine.Head()
+	head, _ := h.hall.Engine.Head()
 	must(t, staff, chromedp.Click(chromedp.CSS("#f-reinstate-number")), chromedp.KeyEvent("p"))
 	time.Sleep(300 * time.Millisecond)
-	if now, _ := h.hall.engine.Head(); now != head {
+	if now, _ := h.hall.Engine.Head(); now != head {
 		t.Fatalf("typing P in a field acted on the window: log head %d -> %d", head, now)
 	}
 	if got := eval[string](t, staff, `document.getElementById('f-reinstate-number').value`); got != "p" {
@@ -197,10 +197,10 @@ func TestWebCounterOtherWindow(t *testing.T) {
 		t.Fatalf("sign-in from the second tab: status %d", status)
 	}
 
-	head, _ := h.hall.engine.Head()
+	head, _ := h.hall.Engine.Head()
 	must(t, first, chromedp.KeyEvent("n"))
 	deskMessage(t, first, "error", "本页的登录已被替换：您现在登录的是3号窗口，操作未执行")
-	if now, _ := h.hall.engine.Head(); now != head {
+	if now, _ := h.hall.Engine.Head(); now != head {
 		t.Fatalf("a refused action changed the log: head %d -> %d", head, now)
 	}
 	waitFor(t, first, 10*time.Second, textOf("d-window")+` === '3号窗口'`, textOf("d-window"))

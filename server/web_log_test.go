@@ -31,7 +31,7 @@ func TestWebLogVerify(t *testing.T) {
 			t.Fatalf("%s: %d %s", step.action, code, raw)
 		}
 	}
-	head, headHash := h.hall.engine.Head()
+	head, headHash := h.hall.Engine.Head()
 
 	br := newBrowser(t)
 	tab := br.tab(1366, 900)
@@ -102,7 +102,7 @@ func TestWebLogVerify(t *testing.T) {
 
 	// A new event arrives live and extends what is verified.
 	h.issue(`{"service":"general","idempotency_key":"live"}`)
-	head, headHash = h.hall.engine.Head()
+	head, headHash = h.hall.Engine.Head()
 	waitFor(t, tab, 10*time.Second, fmt.Sprintf(`%s[0] && %s[0].dataset.seq === '%d'`, rows, rows, head), rows+`[0].dataset.seq`)
 	verify(headHash)
 

@@ -40,7 +40,7 @@ func TestWebNoPersonalData(t *testing.T) {
 
 	// What may look like a hash: the log's own hashes.
 	chain := map[string]bool{store.GenesisHash: true}
-	recs, err := h.hall.store.EventsAfter(0, 0)
+	recs, err := h.hall.Store.EventsAfter(0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestWebNoPersonalData(t *testing.T) {
 		chain[r.Hash], chain[r.PrevHash] = true, true
 	}
 	var identities [][]byte
-	err = h.hall.store.View(func(tx *store.Tx) error {
+	err = h.hall.Store.View(func(tx *store.Tx) error {
 		return tx.ForEach(store.BucketIdentities, nil, func(k, _ []byte) error {
 			identities = append(identities, bytes.Clone(k[bytes.LastIndexByte(k, '|')+1:]))
 			return nil

@@ -4,17 +4,13 @@ import (
 	"io"
 	"net"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"hallq/server/api"
 	"hallq/server/config"
 	"hallq/server/engine"
-	"hallq/server/hub"
-	"hallq/server/store"
-	"hallq/server/stream"
+	"hallq/server/hall"
 )
 
 // testHall is the demo hall, wired as the server wires it, served over
@@ -33,70 +29,19 @@ func newTestHall(t *testing.T, heartbeat time.Duration) *testHall {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "hallq.db"), store.Options{NoSync: true})
+	h, err := hall.Open(cfg, t.TempDir(), nil, hall.Options{NoSync: true, Heartbeat: heartbeat})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := hub.New(hub.Options{QueueSize: cfg.Limits.WSQueue})
-	streams, err := stream.New(h, logSource{st}, nil, stream.Options{HeartbeatInterval: heartbeat})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.Open(st, cfg.Hall, engine.Options{
-		Publish: func(recs []store.Record) {
-			evs := make([]hub.Event, len(recs))
-			for i, r := range recs {
-				evs[i] = hub.Event{Seq: r.Seq, Data: r.Raw}
-			}
-			streams.Publish(evs...)
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := api.Options{Engine: eng, Store: st, Stream: streams, Cards: map[string]api.Card{}}
-	for _, s := range cfg.Staff {
-		o.Staff = append(o.Staff, api.Staff{Username: s.Username, Name: s.Name.ZH, PasswordHash: []byte(s.PasswordHash), Windows: s.Windows})
-	}
-	for _, d := range cfg.Devices {
-		o.Devices = append(o.Devices, api.Device{ID: d.ID, Kind: string(d.Kind), Name: d.Name, TokenSHA256: d.TokenSHA256,
-			Services: d.Services, Window: d.Window})
-	}
-	for _, n := range cfg.Notices {
-		o.Notices = append(o.Notices, api.Notice{ZH: n.ZH, EN: n.EN})
-	}
-	for id, c := range cfg.Cards {
-		o.Cards[id] = api.Card{Name: c.Name.ZH, NameEN: c.Name.EN, Title: c.Title.ZH, Unit: c.Unit.ZH, Duties: c.Duties.ZH}
-	}
-	srv := httptest.NewServer(api.New(o))
+	srv := httptest.NewServer(h.API)
 	t.Cleanup(func() {
-		h.Close()
+		h.Hub.Close()
 		srv.Close()
-		if err := eng.Close(); err != nil {
-			t.Error(err)
-		}
-		if err := st.Close(); err != nil {
+		if err := h.Close(); err != nil {
 			t.Error(err)
 		}
 	})
-	return &testHall{srv: srv, secrets: secrets, engine: eng}
-}
-
-// logSource serves the stream's catch-up from the store.
-type logSource struct{ st *store.Store }
-
-func (s logSource) Head() (uint64, string) { return s.st.Head() }
-
-func (s logSource) EventsAfter(after uint64, limit int) ([]hub.Event, error) {
-	recs, err := s.st.EventsAfter(after, limit)
-	if err != nil {
-		return nil, err
-	}
-	evs := make([]hub.Event, len(recs))
-	for i, r := range recs {
-		evs[i] = hub.Event{Seq: r.Seq, Data: r.Raw}
-	}
-	return evs, nil
+	return &testHall{srv: srv, secrets: secrets, engine: h.Engine}
 }
 
 // proxy is a TCP relay on loopback whose connections can be cut, as a network

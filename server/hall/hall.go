@@ -1,0 +1,150 @@
+package hall
+
+import (
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"hallq/server/api"
+	"hallq/server/config"
+	"hallq/server/engine"
+	"hallq/server/hub"
+	"hallq/server/store"
+	"hallq/server/stream"
+	"hallq/server/web"
+)
+
+// Hall is a running hall: its store, engine, stream, API and pages, wired
+// together. The server command runs one; tests of other packages start one in
+// process.
+type Hall struct {
+	Store   *store.Store
+	Hub     *hub.Hub
+	Streams *stream.Server
+	Engine  *engine.Engine
+	API     *api.Server // the HTTP handler of everything: API, stream, pages
+}
+
+// Options adjust a Hall for tests. The zero value is what the server runs.
+type Options struct {
+	// NoSync turns fsync off (tests only: a crash may lose acknowledged events).
+	NoSync bool
+	// Now is the engine's clock (default time.Now).
+	Now func() time.Time
+	// Heartbeat overrides the configured websocket heartbeat interval.
+	Heartbeat time.Duration
+}
+
+// Open opens the hall's store (hallq.db in dataDir) and starts its engine.
+func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*Hall, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	heartbeat := cfg.Limits.WSHeartbeat
+	if opts.Heartbeat > 0 {
+		heartbeat = opts.Heartbeat
+	}
+	st, err := store.Open(filepath.Join(dataDir, "hallq.db"), store.Options{NoSync: opts.NoSync})
+	if err != nil {
+		return nil, err
+	}
+	h := &Hall{Store: st, Hub: hub.New(hub.Options{QueueSize: cfg.Limits.WSQueue})}
+	h.Streams, err = stream.New(h.Hub, logSource{st}, log.With("component", "stream"),
+		stream.Options{HeartbeatInterval: heartbeat})
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	var services []string
+	for _, svc := range cfg.Hall.Services {
+		services = append(services, svc.ID)
+	}
+	metrics := api.NewMetrics(services, func() map[string]int { return api.WaitingFromBoard(h.Engine)() }, h.Streams.Subscribers)
+	h.Engine, err = engine.Open(st, cfg.Hall, engine.Options{
+		Now:               opts.Now,
+		IdentityRetention: cfg.Info.IdentityRetention,
+		Logger:            log.With("component", "engine"),
+		OnCommit:          metrics.ObserveCommit,
+		Publish: func(recs []store.Record) {
+			evs := make([]hub.Event, len(recs))
+			for i, r := range recs {
+				evs[i] = hub.Event{Seq: r.Seq, Data: r.Raw}
+			}
+			h.Streams.Publish(evs...)
+			metrics.ObserveRecords(recs)
+		},
+	})
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	h.API = api.New(apiOptions(cfg, h.Engine, st, h.Streams, metrics, log.With("component", "api")))
+	pages, err := web.New(web.Options{Config: cfg, Engine: h.Engine, Store: st, Logger: log.With("component", "web")})
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	h.API.Handle("/", pages)
+	return h, nil
+}
+
+// Close stops the hall: live streams end, queued requests are answered, a
+// snapshot is saved and the store is closed.
+func (h *Hall) Close() error {
+	h.Hub.Close()
+	var err error
+	if h.Engine != nil {
+		err = h.Engine.Close()
+	}
+	if cerr := h.Store.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func apiOptions(cfg *config.Config, eng *engine.Engine, st *store.Store, streams *stream.Server, m *api.Metrics, log *slog.Logger) api.Options {
+	o := api.Options{
+		Engine: eng, Store: st, Stream: streams, Metrics: m, Logger: log,
+		Address: cfg.Info.Address.ZH, PublicURL: cfg.Info.PublicURL, MaxBody: cfg.Limits.MaxBodyBytes,
+		TicketsPerKioskPerMinute: cfg.Limits.TicketsPerKioskPerMinute,
+		LoginAttemptsPerMinute:   cfg.Limits.LoginAttemptsPerMinute,
+		Cards:                    map[string]api.Card{},
+	}
+	for _, s := range cfg.Staff {
+		o.Staff = append(o.Staff, api.Staff{Username: s.Username, Name: s.Name.ZH, PasswordHash: []byte(s.PasswordHash),
+			Windows: s.Windows, Admin: s.Role == config.RoleAdmin})
+	}
+	for _, d := range cfg.Devices {
+		o.Devices = append(o.Devices, api.Device{ID: d.ID, Kind: string(d.Kind), Name: d.Name, TokenSHA256: d.TokenSHA256,
+			Services: d.Services, Window: d.Window})
+	}
+	for _, n := range cfg.Notices {
+		o.Notices = append(o.Notices, api.Notice{ZH: n.ZH, EN: n.EN})
+	}
+	for id, c := range cfg.Cards {
+		card := api.Card{Name: c.Name.ZH, NameEN: c.Name.EN, Title: c.Title.ZH, TitleEN: c.Title.EN,
+			Unit: c.Unit.ZH, UnitEN: c.Unit.EN, Duties: c.Duties.ZH, DutiesEN: c.Duties.EN, Photo: c.Photo}
+		if w, ok := cfg.Hall.Window(id); ok {
+			card.Services = append(append(card.Services, w.Primary...), w.Secondary...)
+		}
+		o.Cards[id] = card
+	}
+	return o
+}
+
+// logSource serves the stream's catch-up from the store.
+type logSource struct{ st *store.Store }
+
+func (s logSource) Head() (uint64, string) { return s.st.Head() }
+
+func (s logSource) EventsAfter(after uint64, limit int) ([]hub.Event, error) {
+	recs, err := s.st.EventsAfter(after, limit)
+	if err != nil {
+		return nil, err
+	}
+	evs := make([]hub.Event, len(recs))
+	for i, r := range recs {
+		evs[i] = hub.Event{Seq: r.Seq, Data: r.Raw}
+	}
+	return evs, nil
+}
