@@ -38,7 +38,6 @@ type Staff struct {
 	Name         string
 	PasswordHash []byte // bcrypt
 	Windows      []string
-	Admin        bool
 }
 
 // offers reports whether a kiosk offers a service.

@@ -7,7 +7,6 @@ import (
 
 	"hallq/server/engine"
 	"hallq/server/queue"
-	"hallq/server/store"
 )
 
 type boardJSON struct {
@@ -157,5 +156,3 @@ func uintParam(s string, def uint64) (uint64, error) {
 	}
 	return strconv.ParseUint(s, 10, 64)
 }
-
-var _ = store.GenesisHash

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"io"
 	"net/http"
 	"slices"
 	"time"
@@ -60,7 +59,7 @@ func (s *Server) handleWindowAction(w http.ResponseWriter, r *http.Request) {
 	}
 	var req actRequest
 	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
-		if err := s.decode(w, r, &req); err != nil && !isEmptyBody(err) {
+		if err := s.decode(w, r, &req); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -83,8 +82,6 @@ func (s *Server) handleWindowAction(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, out)
 }
-
-func isEmptyBody(err error) bool { return err == io.EOF }
 
 // windowJSON is the public view of one window, with its publicity card.
 type windowJSON struct {

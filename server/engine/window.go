@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"hallq/server/queue"
-	"hallq/server/store"
 )
 
 // Window actions, as named in the API.
@@ -42,7 +41,6 @@ type ActInput struct {
 // ActResult is the outcome of a window action: the events it recorded and the
 // window's state after them.
 type ActResult struct {
-	Events []store.Record    `json:"-"`
 	Seq    uint64            `json:"seq"`
 	Hash   string            `json:"hash"`
 	Window queue.WindowState `json:"window"`
@@ -123,7 +121,7 @@ func (e *Engine) Act(ctx context.Context, in ActInput) (ActResult, error) {
 		evs, err := cmd(s, now)
 		return nil, evs, err
 	}, func(r *request, s *queue.State) {
-		res := ActResult{Events: r.recs, Window: s.Window(in.Window)}
+		res := ActResult{Window: s.Window(in.Window)}
 		if n := len(r.recs); n > 0 {
 			res.Seq, res.Hash = r.recs[n-1].Seq, r.recs[n-1].Hash
 		}

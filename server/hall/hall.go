@@ -112,7 +112,7 @@ func apiOptions(cfg *config.Config, eng *engine.Engine, st *store.Store, streams
 	}
 	for _, s := range cfg.Staff {
 		o.Staff = append(o.Staff, api.Staff{Username: s.Username, Name: s.Name.ZH, PasswordHash: []byte(s.PasswordHash),
-			Windows: s.Windows, Admin: s.Role == config.RoleAdmin})
+			Windows: s.Windows})
 	}
 	for _, d := range cfg.Devices {
 		o.Devices = append(o.Devices, api.Device{ID: d.ID, Kind: string(d.Kind), Name: d.Name, TokenSHA256: d.TokenSHA256,
