@@ -370,9 +370,13 @@ func TestIssueAcrossDayStart(t *testing.T) {
 	f := newFixture(t)
 	// 03:59:50 in the hall (UTC+8), ten seconds before the day starts at 04:00.
 	f.clock = time.Date(2026, 11, 23, 19, 59, 50, 0, time.UTC)
+	// One ticket before the turn, so the old day has a ticket however the
+	// goroutines below are scheduled; the last of them reads a clock ten
+	// seconds past the turn, so the new day has one too.
+	first := f.issue("general", "first")
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	days := map[string]int{}
+	days := map[string]int{first.ID[:8]: 1}
 	for i := range 400 {
 		wg.Go(func() {
 			f.advance(50 * time.Millisecond)
