@@ -83,6 +83,7 @@ type Store struct {
 	// every write transaction starts from the committed head.
 	writeMu sync.Mutex
 	head    atomic.Pointer[head]
+	zero    *zeroTail // nil with NoSync
 }
 
 // Open opens or creates (mode 0600) the store at path, creates its buckets,
@@ -114,6 +115,12 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if !opts.NoSync {
+		if err := s.startZeroTail(path); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
 	}
 	return s, nil
 }
@@ -197,6 +204,7 @@ func checkLast(btx *bolt.Tx, h *head) error {
 
 // Close closes the bbolt file, waiting for open transactions.
 func (s *Store) Close() error {
+	s.zero.close()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
@@ -249,6 +257,7 @@ func (s *Store) Update(fn func(tx *Tx) error) error {
 	if tx.seq != h.seq {
 		s.head.Store(&head{seq: tx.seq, raw: tx.raw, hex: tx.hex})
 	}
+	s.zero.nudge()
 	for _, f := range tx.onCommit {
 		f()
 	}
