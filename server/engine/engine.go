@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"log/slog"
 	"maps"
 	"sync"
@@ -57,8 +58,9 @@ type Engine struct {
 	opts  Options
 	log   *slog.Logger
 
-	identityKey []byte // HMAC key of identity documents
-	tokenKey    []byte // HMAC key of ticket status tokens
+	identityKey []byte    // HMAC key of identity documents
+	tokenKey    []byte    // HMAC key of ticket status tokens
+	tokenMACs   sync.Pool // of hash.Hash keyed with tokenKey: keying costs more than the MAC
 
 	reqs      chan *request
 	commits   chan *batch   // sequencer -> committer
@@ -75,6 +77,7 @@ type Engine struct {
 	identities    map[string]int        // identity record key -> tickets today
 	epoch         uint64
 	sinceSnapshot int
+	lastBatch     int // events in the last batch sent to the committer
 
 	// mu guards the committed view that readers use; the committer writes it.
 	mu        sync.RWMutex
@@ -124,9 +127,36 @@ type rollback struct {
 }
 
 // write is a private-bucket write of a batch; a nil value deletes the key.
+// A write with a group stores the group's idempotency records as its value.
 type write struct {
 	bucket     store.Bucket
 	key, value []byte
+	group      *idemGroup
+}
+
+// idemGroup is the idempotency records of one day made by one batch. They are
+// stored under one key (the day and the counter of the first record) as a JSON
+// array, so that a commit writes one small value instead of one per ticket.
+type idemGroup struct {
+	day  string
+	recs [][]byte // each a JSON idemRecord
+}
+
+// value encodes the group's records as a JSON array.
+func (g *idemGroup) value() []byte {
+	n := 2
+	for _, r := range g.recs {
+		n += len(r) + 1
+	}
+	v := make([]byte, 0, n)
+	v = append(v, '[')
+	for i, r := range g.recs {
+		if i > 0 {
+			v = append(v, ',')
+		}
+		v = append(v, r...)
+	}
+	return append(v, ']')
 }
 
 // Secrets bucket keys.
@@ -172,6 +202,7 @@ func Open(st *store.Store, hall *queue.Hall, opts Options) (*Engine, error) {
 	if e.tokenKey, err = e.secret(keyTokenSecret); err != nil {
 		return nil, err
 	}
+	e.tokenMACs.New = func() any { return hmac.New(sha256.New, e.tokenKey) }
 	state, err := e.load()
 	if err != nil {
 		return nil, err
@@ -215,12 +246,23 @@ func (e *Engine) restart() error {
 	return e.store.View(func(tx *store.Tx) error {
 		prefix := []byte(compactDay(day))
 		err := tx.ForEach(store.BucketIdempotency, prefix, func(k, v []byte) error {
-			var rec idemRecord
-			if err := json.Unmarshal(v, &rec); err != nil || len(k) != len(prefix)+8 {
+			// A group of records (an array), or one record as files
+			// written before groups hold.
+			var recs []idemRecord
+			var err error
+			if len(v) > 0 && v[0] == '[' {
+				err = json.Unmarshal(v, &recs)
+			} else {
+				recs = make([]idemRecord, 1)
+				err = json.Unmarshal(v, &recs[0])
+			}
+			if err != nil || len(k) != len(prefix)+8 || len(recs) == 0 {
 				return fmt.Errorf("engine: idempotency record %x: %v", k, err)
 			}
-			e.idem[rec.Key] = rec
-			e.idemSeq = max(e.idemSeq, binary.BigEndian.Uint64(k[len(prefix):]))
+			for _, rec := range recs {
+				e.idem[rec.Key] = rec
+			}
+			e.idemSeq = max(e.idemSeq, binary.BigEndian.Uint64(k[len(prefix):])+uint64(len(recs))-1)
 			return nil
 		})
 		if err != nil {
@@ -360,6 +402,7 @@ func (e *Engine) sequencer() {
 			continue
 		}
 		if len(b.reqs) >= e.opts.MaxBatch {
+			e.lastBatch = len(b.recs)
 			e.commits <- b
 			b = nil
 			continue
@@ -368,6 +411,7 @@ func (e *Engine) sequencer() {
 		case r := <-e.reqs:
 			e.add(b, r)
 		case e.commits <- b:
+			e.lastBatch = len(b.recs)
 			b = nil
 		case <-e.stop:
 			e.commits <- b
@@ -403,7 +447,10 @@ func (e *Engine) newBatch() *batch {
 		}
 	default:
 	}
-	b := &batch{epoch: e.epoch}
+	// A batch holds about as many events as the one before: room for those
+	// spares growing its slices event by event.
+	n := max(16, e.lastBatch+e.lastBatch/4)
+	b := &batch{epoch: e.epoch, reqs: make([]*request, 0, n), recs: make([]store.Record, 0, n), evs: make([]queue.Event, 0, n)}
 	// Snapshot cost grows with the day's tickets, so snapshots are spaced by at
 	// least four times as many events as there are tickets: a constant, small
 	// cost per event, and a restart replays at most that many events. The
@@ -438,7 +485,7 @@ func (e *Engine) run(b *batch, r *request) {
 	// refused request changes nothing, so the roll is undone if it fails.
 	var undo *rollback
 	if roll := e.working.RollDay(e.hall, now); roll != nil {
-		undo = &rollback{state: e.working.Clone(), chain: *e.chain, recs: len(b.recs), writes: len(b.writes),
+		undo = &rollback{state: e.working.BeforeRoll(), chain: *e.chain, recs: len(b.recs), writes: len(b.writes),
 			idem: maps.Clone(e.idem), identities: maps.Clone(e.identities), idemSeq: e.idemSeq}
 		if _, err := e.emit(b, roll); err != nil {
 			b.fault = err
@@ -593,7 +640,9 @@ func (e *Engine) commit(b *batch) error {
 		}
 		for _, w := range b.writes {
 			var err error
-			if w.value == nil {
+			if w.group != nil {
+				err = tx.Put(w.bucket, w.key, w.group.value())
+			} else if w.value == nil {
 				err = tx.Delete(w.bucket, w.key)
 			} else {
 				err = tx.Put(w.bucket, w.key, w.value)
@@ -669,10 +718,17 @@ func (p *prep) putIdempotent(rec idemRecord) error {
 	}
 	p.e.idem[rec.Key] = rec
 	p.e.idemSeq++
-	// Keys are the day and a counter, so a batch's records go to one place in
-	// the file instead of one per service.
-	key := binary.BigEndian.AppendUint64([]byte(compactDay(p.e.working.Day)), p.e.idemSeq)
-	p.b.writes = append(p.b.writes, write{bucket: store.BucketIdempotency, key: key, value: v})
+	day := compactDay(p.e.working.Day)
+	// The batch's records of the day join its last write if that is their
+	// group; keys are the day and a counter, so a day's records are together.
+	if n := len(p.b.writes); n > 0 {
+		if g := p.b.writes[n-1].group; g != nil && g.day == day {
+			g.recs = append(g.recs, v)
+			return nil
+		}
+	}
+	key := binary.BigEndian.AppendUint64([]byte(day), p.e.idemSeq)
+	p.b.writes = append(p.b.writes, write{bucket: store.BucketIdempotency, key: key, group: &idemGroup{day: day, recs: [][]byte{v}}})
 	return nil
 }
 
@@ -687,9 +743,13 @@ func (p *prep) putIdentityCount(key string, n int) {
 // carries. It is derived from the ticket ID with a server secret, so it needs no
 // storage and cannot be guessed from the public log.
 func (e *Engine) Token(ticketID string) string {
-	m := hmac.New(sha256.New, e.tokenKey)
+	m := e.tokenMACs.Get().(hash.Hash)
+	m.Reset()
 	m.Write([]byte(ticketID))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+	var sum [sha256.Size]byte
+	m.Sum(sum[:0])
+	e.tokenMACs.Put(m)
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }
 
 // identityHash returns the HMAC of a normalised identity document.

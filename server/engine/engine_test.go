@@ -160,6 +160,18 @@ func TestConcurrentIssueUniqueAndIdempotent(t *testing.T) {
 	if err := f.st.Verify(1, 0); err != nil {
 		t.Fatal(err)
 	}
+	// After a restart, which reads the keys back from the file (a batch's keys
+	// are stored together), every key still returns its ticket.
+	f.close()
+	f.open()
+	for i := range n {
+		if v := f.issue("general", fmt.Sprint("key-", i)); v.ID != views[i].ID {
+			t.Fatalf("after restart, key-%d: got %s, want %s", i, v.Number, views[i].Number)
+		}
+	}
+	if v := f.issue("general", "fresh"); v.Number != fmt.Sprintf("A%04d", n+2) {
+		t.Errorf("after restart, a new key: got %s, want A%04d", v.Number, n+2)
+	}
 }
 
 func TestPublishAfterCommitInOrder(t *testing.T) {

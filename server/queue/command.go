@@ -525,5 +525,5 @@ func (s *State) ReportDevice(now time.Time, device, printer, detail string) ([]E
 var (
 	windowStatusZH = map[string]string{WindowClosed: "尚未开启", WindowOpen: "已开启", WindowPaused: "已暂停"}
 	ticketStatusZH = map[string]string{StatusWaiting: "正在等候", StatusCalled: "已叫号", StatusNoShow: "已过号",
-		StatusCompleted: "已办结", StatusCancelled: "已取消", StatusExpired: "已失效"}
+		StatusCompleted: "已办结", StatusCancelled: "已取消"}
 )

@@ -3,6 +3,7 @@ package queue
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -117,5 +118,36 @@ func TestReportDevice(t *testing.T) {
 	}
 	if got := w.s.Devices["kiosk-1"].Printer; got != "ok" {
 		t.Errorf("device state: got %q, want ok", got)
+	}
+}
+
+// TestBeforeRollUndoesARoll: the copy BeforeRoll makes is the state as it was,
+// whatever the day roll changed: windows open and serving, leases to void,
+// waiting and called tickets, device reports.
+func TestBeforeRollUndoesARoll(t *testing.T) {
+	w := newWorld(t)
+	w.h.Rules.LeaseSize = 3
+	w.do(w.s.GrantLease(w.h, w.now, "k1", "general", 0))
+	for range 4 {
+		w.issue("general", "")
+		w.issue("social", "elderly")
+	}
+	w.open("1", "3")
+	w.next("1")
+	w.do(w.s.ReportDevice(w.now, "k1", "paper_out", "no paper"))
+	want := w.s.Clone()
+	undo := w.s.BeforeRoll()
+	w.now = t0.Add(24 * time.Hour)
+	evs := w.commit(w.s.RollDay(w.h, w.now))
+	if len(evs) != 3 || evs[0].Type != TypeLeaseVoided {
+		t.Fatalf("roll: got %v, want lease.voided, day.sealed, day.opened", evs)
+	}
+	if !reflect.DeepEqual(undo, want) {
+		t.Fatalf("BeforeRoll's copy differs from the state before the roll:\n got %+v\nwant %+v", undo, want)
+	}
+	// The copy carries on as the old day, and the rolled state as the new one.
+	w.s, w.now = undo, t0.Add(time.Minute)
+	if n := w.issue("general", "").Number; n != "A008" {
+		t.Errorf("old day after undo: got %s, want A008", n)
 	}
 }

@@ -15,7 +15,6 @@ const (
 	StatusNoShow    = "no_show"
 	StatusCompleted = "completed"
 	StatusCancelled = "cancelled"
-	StatusExpired   = "expired" // still open when the day was sealed
 )
 
 // Window statuses.
@@ -147,9 +146,12 @@ func NewState() *State {
 }
 
 func (s *State) resetDay(day string) {
+	// A day has about as many tickets as the day before: the maps start at
+	// that size instead of growing to it.
+	n := len(s.Tickets)
 	s.Day = day
-	s.Tickets = map[string]*Ticket{}
-	s.Numbers = map[string]string{}
+	s.Tickets = make(map[string]*Ticket, n)
+	s.Numbers = make(map[string]string, n)
 	s.Counters = map[string]int{}
 	s.Stats = map[string]*Stats{}
 	s.Recent = nil
@@ -282,13 +284,10 @@ func (s *State) apply(ev Event) error {
 		if d.Day != s.Day {
 			return fmt.Errorf("sealing day %s while %s is open", d.Day, s.Day)
 		}
-		for _, t := range s.Tickets {
-			if t.Status == StatusWaiting || t.Status == StatusCalled {
-				s.removeWaiting(t)
-				t.Status = StatusExpired
-				t.Window = ""
-			}
-		}
+		// The day's tickets are left as they are: the day.opened that follows
+		// a seal in the same commit drops them, and the seal's data counts
+		// those that expired unserved. Leaving them untouched lets BeforeRoll
+		// share them instead of copying a whole day.
 		for _, w := range s.Windows {
 			w.Status, w.Staff, w.Current = WindowClosed, "", ""
 		}
@@ -482,6 +481,28 @@ func numberSeq(number string) (int, error) {
 }
 
 // Clone returns a deep copy of the state.
+// BeforeRoll returns a copy of s to go back to if the events of RollDay,
+// applied to s, must be undone. It costs little whatever the day's size: those
+// events replace the day's maps and leave its tickets untouched, so the copy
+// shares them and owns only what they change in place, the windows and leases.
+// Nothing else may be applied to s while the copy is kept.
+func (s *State) BeforeRoll() *State {
+	c := *s
+	c.Windows = make(map[string]*WindowState, len(s.Windows))
+	for k, w := range s.Windows {
+		cp := *w
+		c.Windows[k] = &cp
+	}
+	c.Leases = make(map[string]*Lease, len(s.Leases))
+	for k, l := range s.Leases {
+		cp := *l
+		c.Leases[k] = &cp
+	}
+	c.Devices = maps.Clone(s.Devices)
+	c.Recent = slices.Clone(s.Recent)
+	return &c
+}
+
 func (s *State) Clone() *State {
 	c := &State{
 		Seq: s.Seq, Day: s.Day,
