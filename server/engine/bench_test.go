@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"path/filepath"
 	"runtime"
@@ -11,6 +12,8 @@ import (
 
 	"hallq/server/queue"
 	"hallq/server/store"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // ticketsPerDay is how many tickets a busy hall issues in a day; the benchmark's
@@ -20,7 +23,7 @@ const ticketsPerDay = 10000
 
 // BenchmarkIssueTicket measures durable ticket issue through the real store and
 // domain: 64 concurrent kiosk requests, fsync on, group commit. Compare its ns/op
-// with BenchmarkBoltUpdateBaseline in server/store (one bbolt Update per op).
+// with BenchmarkBoltUpdateBaseline's, measured right after it in the same run.
 func BenchmarkIssueTicket(b *testing.B) {
 	h := &queue.Hall{ID: "bench", NameZH: "基准", NameEN: "Bench", Location: time.UTC}
 	for i := range 8 {
@@ -69,5 +72,43 @@ func BenchmarkIssueTicket(b *testing.B) {
 	if c := batches.Load(); c > 0 {
 		b.ReportMetric(float64(events.Load())/float64(c), "events/commit")
 		b.ReportMetric(float64(commitNanos.Load())/float64(c)/1e6, "ms/commit")
+	}
+}
+
+// BenchmarkBoltUpdateBaseline is the raw baseline for BenchmarkIssueTicket: one
+// plain bbolt Update with one Put per op, of the size of a published
+// ticket.issued event, one goroutine, fsync on, bbolt's default settings.
+func BenchmarkBoltUpdateBaseline(b *testing.B) {
+	// The size of the events BenchmarkIssueTicket stores.
+	chain, err := store.NewChain(0, store.GenesisHash)
+	if err != nil {
+		b.Fatal(err)
+	}
+	at := time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)
+	d := &queue.TicketIssuedData{Ticket: "20261123-A012345", Number: "A012345", Service: "s0", Day: "2026-11-23", Kiosk: "k", IssuedAt: at}
+	rec, err := chain.Next(queue.TypeTicketIssued, at, d.AppendJSON(nil))
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := bolt.Open(filepath.Join(b.TempDir(), "baseline.db"), 0o600, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	bucket := []byte("events")
+	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket(bucket); return err }); err != nil {
+		b.Fatal(err)
+	}
+	value := rec.Raw
+	b.SetBytes(int64(len(value)))
+	var seq uint64
+	for b.Loop() {
+		seq++
+		err := db.Update(func(tx *bolt.Tx) error {
+			return tx.Bucket(bucket).Put(binary.BigEndian.AppendUint64(nil, seq), value)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"hash"
 	"log/slog"
-	"maps"
 	"sync"
 	"time"
 
@@ -486,7 +485,7 @@ func (e *Engine) run(b *batch, r *request) {
 	var undo *rollback
 	if roll := e.working.RollDay(e.hall, now); roll != nil {
 		undo = &rollback{state: e.working.BeforeRoll(), chain: *e.chain, recs: len(b.recs), writes: len(b.writes),
-			idem: maps.Clone(e.idem), identities: maps.Clone(e.identities), idemSeq: e.idemSeq}
+			idem: e.idem, identities: e.identities, idemSeq: e.idemSeq}
 		if _, err := e.emit(b, roll); err != nil {
 			b.fault = err
 			return
@@ -523,14 +522,22 @@ func (e *Engine) run(b *batch, r *request) {
 	}
 }
 
+// jsonAppender is event data that encodes itself as encoding/json would, faster.
+type jsonAppender interface{ AppendJSON([]byte) []byte }
+
 // emit encodes events as the next log records and applies them to the working
 // state. Events come back with their sequence numbers.
 func (e *Engine) emit(b *batch, evs []queue.Event) ([]store.Record, error) {
 	start := len(b.recs)
 	for _, ev := range evs {
-		data, err := json.Marshal(ev.Data)
-		if err != nil {
-			return nil, fmt.Errorf("engine: encode %s: %w", ev.Type, err)
+		var data []byte
+		if a, ok := ev.Data.(jsonAppender); ok {
+			data = a.AppendJSON(make([]byte, 0, 256))
+		} else {
+			var err error
+			if data, err = json.Marshal(ev.Data); err != nil {
+				return nil, fmt.Errorf("engine: encode %s: %w", ev.Type, err)
+			}
 		}
 		rec, err := e.chain.Next(ev.Type, ev.Time, data)
 		if err != nil {
@@ -549,8 +556,8 @@ func (e *Engine) emit(b *batch, evs []queue.Event) ([]store.Record, error) {
 // newDay drops the private records of the past: yesterday's idempotency keys,
 // and identity records older than the retention period.
 func (e *Engine) newDay(b *batch, now time.Time) error {
-	clear(e.idem)
-	clear(e.identities)
+	// New maps, not cleared ones: a rollback keeps the old.
+	e.idem, e.identities = make(map[string]idemRecord, len(e.idem)), map[string]int{}
 	e.idemSeq = 0
 	today := compactDay(e.working.Day)
 	cutoff := e.hall.Day(now.Add(-e.opts.IdentityRetention))
@@ -712,10 +719,7 @@ func (p *prep) idempotent(key string) (idemRecord, bool) {
 }
 
 func (p *prep) putIdempotent(rec idemRecord) error {
-	v, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
+	v := rec.appendJSON(make([]byte, 0, 48+len(rec.Key)))
 	p.e.idem[rec.Key] = rec
 	p.e.idemSeq++
 	day := compactDay(p.e.working.Day)

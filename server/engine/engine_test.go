@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -449,5 +450,17 @@ func TestLeaseAndOfflineSync(t *testing.T) {
 	}
 	if got := f.e.Leases("k2"); len(got) != 0 {
 		t.Fatalf("another kiosk sees leases: %+v", got)
+	}
+}
+
+func TestIdemRecordJSON(t *testing.T) {
+	for _, rec := range []idemRecord{{Key: "k1\x00abc", Ticket: "20261123-A0001", Service: "general"}, {Key: "k\x00<é\"\\>\u2028", Ticket: "", Service: "税"}} {
+		want, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rec.appendJSON(nil); string(got) != string(want) {
+			t.Errorf("got %s, want %s", got, want)
+		}
 	}
 }

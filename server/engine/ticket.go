@@ -43,6 +43,17 @@ type idemRecord struct {
 	Service string `json:"service"`
 }
 
+// appendJSON appends rec as encoding/json would encode it.
+func (rec *idemRecord) appendJSON(b []byte) []byte {
+	b = append(b, `{"key":`...)
+	b = queue.AppendJSONString(b, rec.Key)
+	b = append(b, `,"ticket":`...)
+	b = queue.AppendJSONString(b, rec.Ticket)
+	b = append(b, `,"service":`...)
+	b = queue.AppendJSONString(b, rec.Service)
+	return append(b, '}')
+}
+
 // MaxIdempotencyKey is the longest idempotency key accepted.
 const MaxIdempotencyKey = 128
 

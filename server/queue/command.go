@@ -1,9 +1,9 @@
 package queue
 
 import (
-	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -81,7 +81,14 @@ func TicketID(day, number string) string {
 
 // FormatNumber returns the number with the service's prefix and digits.
 func FormatNumber(svc *Service, seq int) string {
-	return fmt.Sprintf("%s%0*d", svc.Prefix, svc.Digits, seq)
+	var buf [24]byte
+	digits := strconv.AppendInt(buf[:0], int64(seq), 10)
+	b := make([]byte, 0, len(svc.Prefix)+max(svc.Digits, len(digits)))
+	b = append(b, svc.Prefix...)
+	for range svc.Digits - len(digits) {
+		b = append(b, '0')
+	}
+	return string(append(b, digits...))
 }
 
 // Issue returns the event that issues a new number, and what to tell the applicant.

@@ -1,50 +1,16 @@
 package store
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // ticketData is the data of a typical ticket.issued event; published, it
 // is about 320 bytes.
 var ticketData = json.RawMessage(`{"ticket":"A001","service":"A","service_name":"户籍办理","day":"2026-11-22","kiosk":"kiosk-1","priority":"none","ahead":12,"identity":true}`)
-
-// BenchmarkBoltUpdateBaseline is the raw baseline: one plain bbolt
-// transaction with one Put of a typical published event per op, fsync on,
-// default bbolt settings. BenchmarkIssueTicket elsewhere compares with it.
-func BenchmarkBoltUpdateBaseline(b *testing.B) {
-	db, err := bolt.Open(filepath.Join(b.TempDir(), "baseline.db"), 0o600, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	bucket := []byte("events")
-	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket(bucket); return err }); err != nil {
-		b.Fatal(err)
-	}
-	value := make([]byte, 320)
-	for i := range value {
-		value[i] = 'a' + byte(i%26)
-	}
-	b.SetBytes(int64(len(value)))
-	b.ReportAllocs()
-	var seq uint64
-	for b.Loop() {
-		seq++
-		err := db.Update(func(tx *bolt.Tx) error {
-			return tx.Bucket(bucket).Put(binary.BigEndian.AppendUint64(nil, seq), value)
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-}
 
 // benchAppend runs Updates of perUpdate ticket.issued Appends each, with
 // fsync on, and reports the cost per event.
