@@ -9,7 +9,7 @@ test:
 
 # The benchmark figures of README.md.
 bench:
-	go test -run '^$$' -bench 'IssueTicket|BoltUpdateBaseline$$|Broadcast' -benchtime 5s ./server/engine/ ./server/store/ ./server/stream/
+	go test -run '^$$' -bench 'IssueTicket|BoltUpdateBaseline$$|Broadcast' -benchtime 5s ./server/engine/ ./server/stream/
 
 build:
 	mkdir -p bin
