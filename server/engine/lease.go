@@ -105,6 +105,7 @@ func (e *Engine) SyncOffline(ctx context.Context, in OfflineInput) (v TicketView
 	if !ok {
 		return TicketView{}, false, queue.Errorf(queue.ENOTFOUND, "ticket of number %s no longer exists", in.Number)
 	}
+	v.Token = e.remember(v.ID)
 	if len(r.recs) > 0 {
 		v.Hash = r.recs[0].Hash
 	} else if rec, err := e.store.Event(v.Seq); err == nil {

@@ -115,6 +115,7 @@ func (e *Engine) Issue(ctx context.Context, in IssueInput) (TicketView, error) {
 		return TicketView{}, err
 	}
 	view := r.result.(TicketView)
+	view.Token = e.remember(view.ID)
 	if len(r.recs) > 0 {
 		view.Hash = r.recs[0].Hash
 	} else if rec, err := e.store.Event(view.Seq); err == nil {
@@ -135,10 +136,14 @@ func (e *Engine) ticketView(id string) (TicketView, bool) {
 	var v TicketView
 	var ok bool
 	e.Read(func(s *queue.State, _ uint64, _ string) { v, ok = e.viewOf(s, id, nil) })
+	if ok {
+		v.Token = e.Token(v.ID)
+	}
 	return v, ok
 }
 
-// viewOf describes a ticket of s, without its log hash. With fresh, the people
+// viewOf describes a ticket of s, without its log hash and status token (the
+// callers add the token outside the writer and the lock). With fresh, the people
 // ahead and the wait are taken from the issuing command instead of being counted
 // again.
 func (e *Engine) viewOf(s *queue.State, id string, fresh *queue.Issued) (TicketView, bool) {
@@ -157,15 +162,15 @@ func (e *Engine) viewOf(s *queue.State, id string, fresh *queue.Issued) (TicketV
 	return TicketView{
 		ID: t.ID, Number: t.Number, Service: t.Service, Priority: t.Priority, Status: t.Status,
 		IssuedAt: t.IssuedAt, Ahead: ahead, ETASeconds: int(wait.Seconds()),
-		Window: t.Window, LastWindow: t.LastWindow, CalledAt: t.CalledAt, Token: e.Token(t.ID), Seq: t.IssueSeq,
+		Window: t.Window, LastWindow: t.LastWindow, CalledAt: t.CalledAt, Seq: t.IssueSeq,
 	}, true
 }
 
 // TicketByToken returns the ticket whose status token is given.
 func (e *Engine) TicketByToken(token string) (TicketView, error) {
-	e.mu.RLock()
+	e.tokensMu.Lock()
 	id, ok := e.tokens[token]
-	e.mu.RUnlock()
+	e.tokensMu.Unlock()
 	if !ok {
 		return TicketView{}, queue.Errorf(queue.ENOTFOUND, "no ticket for this link today; numbers are valid on the day they are issued").
 			Zh("未找到该号码；号码仅在取号当日有效")

@@ -4,7 +4,6 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -76,7 +75,14 @@ type Issued struct {
 
 // TicketID returns the public ID of a day's number, for example "20261122-A001".
 func TicketID(day, number string) string {
-	return strings.ReplaceAll(day, "-", "") + "-" + number
+	b := make([]byte, 0, len(day)+1+len(number))
+	for i := 0; i < len(day); i++ {
+		if day[i] != '-' {
+			b = append(b, day[i])
+		}
+	}
+	b = append(b, '-')
+	return string(append(b, number...))
 }
 
 // FormatNumber returns the number with the service's prefix and digits.

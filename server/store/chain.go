@@ -38,6 +38,18 @@ func (c *Chain) Head() (uint64, string) { return c.seq, c.hex }
 // Next encodes the event that follows the head and advances the head. It
 // validates like Tx.Append; on error the head is unchanged.
 func (c *Chain) Next(typ string, at time.Time, data json.RawMessage) (Record, error) {
+	return c.next(typ, at, data, false)
+}
+
+// NextEncoded is Next for data that an encoder made: compact, valid JSON such
+// as encoding/json's output, which is not checked again beyond being an object.
+// The hallq engine, which makes every event, uses it; Open and Verify still
+// parse every stored record.
+func (c *Chain) NextEncoded(typ string, at time.Time, data []byte) (Record, error) {
+	return c.next(typ, at, data, true)
+}
+
+func (c *Chain) next(typ string, at time.Time, data []byte, encoded bool) (Record, error) {
 	if err := checkType(typ); err != nil {
 		return Record{}, err
 	}
@@ -47,7 +59,7 @@ func (c *Chain) Next(typ string, at time.Time, data json.RawMessage) (Record, er
 	}
 	seq := c.seq + 1
 	n := sha256.Size + overhead + len(typ) + len(data)
-	pub, sum, dataAt, err := encode(make([]byte, 0, n), seq, &c.raw, c.hex, typ, at, data)
+	pub, sum, dataAt, err := encode(make([]byte, 0, n), seq, &c.raw, c.hex, typ, at, data, encoded)
 	if err != nil {
 		return Record{}, err
 	}

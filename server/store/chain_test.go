@@ -110,3 +110,38 @@ func TestPutRecordsRefusesUnlinked(t *testing.T) {
 		t.Errorf("bad head hash: got %v, want ErrInvalid", err)
 	}
 }
+
+// TestNextEncoded: for compact JSON, NextEncoded makes the records Next makes;
+// it still refuses data that is not an object.
+func TestNextEncoded(t *testing.T) {
+	at := time.Date(2026, 11, 22, 1, 44, 10, 123e6, time.UTC)
+	a, err := NewChain(0, GenesisHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewChain(0, GenesisHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, data := range []string{`{"number":"A001","name":"综合"}`, `{}`, `{"a":[1,2,{"b":null}]}`} {
+		ra, err := a.Next("ticket.issued", at, json.RawMessage(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rb, err := b.NextEncoded("ticket.issued", at, []byte(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(ra.Raw) != string(rb.Raw) || ra.Hash != rb.Hash {
+			t.Fatalf("%s: Next made %s, NextEncoded %s", data, ra.Raw, rb.Raw)
+		}
+	}
+	for _, data := range []string{``, `[]`, `"x"`} {
+		if _, err := b.NextEncoded("ticket.issued", at, []byte(data)); !errors.Is(err, ErrInvalid) {
+			t.Errorf("NextEncoded(%q): got %v, want ErrInvalid", data, err)
+		}
+	}
+	if seq, _ := b.Head(); seq != 3 {
+		t.Errorf("head moved on refused data: %d", seq)
+	}
+}

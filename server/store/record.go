@@ -93,8 +93,9 @@ const (
 // with the raw hash and the offset of the data in them. dst must have room for overhead+len(typ)+len(data)
 // bytes beyond the 32 it uses at its start to hash the previous hash and the
 // body together; data is compacted into place. The type and time must
-// already be valid.
-func encode(dst []byte, seq uint64, prev *[sha256.Size]byte, prevHex string, typ string, at time.Time, data []byte) (pub []byte, sum [sha256.Size]byte, dataAt int, err error) {
+// already be valid. With compact, data is taken to be compact, valid JSON
+// and is not checked beyond being an object.
+func encode(dst []byte, seq uint64, prev *[sha256.Size]byte, prevHex string, typ string, at time.Time, data []byte, compact bool) (pub []byte, sum [sha256.Size]byte, dataAt int, err error) {
 	buf := append(dst[:0], prev[:]...)
 	buf = append(buf, keySeq...)
 	buf = appendUint(buf, seq)
@@ -104,10 +105,12 @@ func encode(dst []byte, seq uint64, prev *[sha256.Size]byte, prevHex string, typ
 	buf = append(buf, typ...)
 	buf = append(buf, keyData...)
 	dataAt = len(buf)
-	if buf, err = appendData(buf, data); err != nil {
+	if compact {
+		buf = append(buf, data...)
+	} else if buf, err = appendData(buf, data); err != nil {
 		return nil, sum, 0, err
 	}
-	if buf[dataAt] != '{' {
+	if len(buf) == dataAt || buf[dataAt] != '{' {
 		return nil, sum, 0, fmt.Errorf("store: data %.20q: not a JSON object: %w", data, ErrInvalid)
 	}
 	buf = append(buf, keyPrevHash...)

@@ -71,7 +71,7 @@ func (tx *Tx) Append(typ string, at time.Time, data json.RawMessage) (Record, er
 	// published form bbolt keeps until commit) and the caller's copy.
 	n := sha256.Size + overhead + len(typ) + len(data)
 	mem := make([]byte, 2*n)
-	pub, sum, dataAt, err := encode(mem[:0:n], seq, &tx.raw, tx.hex, typ, at, data)
+	pub, sum, dataAt, err := encode(mem[:0:n], seq, &tx.raw, tx.hex, typ, at, data, false)
 	if err != nil {
 		return Record{}, err
 	}
