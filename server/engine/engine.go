@@ -79,6 +79,7 @@ type Engine struct {
 	epoch         uint64
 	sinceSnapshot int
 	lastBatch     int           // events in the last batch sent to the committer
+	scratch       []byte        // event data being encoded
 	answering     atomic.Int32  // batches committed and not yet answered
 	answered      chan struct{} // publisher -> sequencer: nothing left to answer
 
@@ -560,7 +561,9 @@ func (e *Engine) emit(b *batch, evs []queue.Event) ([]store.Record, error) {
 	for _, ev := range evs {
 		var data []byte
 		if a, ok := ev.Data.(jsonAppender); ok {
-			data = a.AppendJSON(make([]byte, 0, 256))
+			// The chain copies data into the record: encode into scratch space.
+			e.scratch = a.AppendJSON(e.scratch[:0])
+			data = e.scratch
 		} else {
 			var err error
 			if data, err = json.Marshal(ev.Data); err != nil {
@@ -642,28 +645,29 @@ func (e *Engine) committer() {
 // again, once everything committed before is applied.
 func (e *Engine) publisher() {
 	for b := range e.published {
-		e.publishOne(b)
-		if e.answering.Add(-1) == 0 {
-			select {
-			case e.answered <- struct{}{}:
-			default:
-			}
+		if !b.refused {
+			e.publish(b)
+			continue
 		}
-	}
-}
-
-func (e *Engine) publishOne(b *batch) {
-	if b.refused {
 		e.refuse(b)
+		e.doneAnswering()
 		if b.failed {
 			select {
 			case e.reset <- struct{}{}:
 			default:
 			}
 		}
-		return
 	}
-	e.publish(b)
+}
+
+// doneAnswering tells the sequencer when every committed batch is answered.
+func (e *Engine) doneAnswering() {
+	if e.answering.Add(-1) == 0 {
+		select {
+		case e.answered <- struct{}{}:
+		default:
+		}
+	}
 }
 
 func (e *Engine) refuse(b *batch) {
@@ -739,6 +743,9 @@ func (e *Engine) publish(b *batch) {
 	}
 	apply(len(b.evs))
 	e.mu.Unlock()
+	// The sequencer waits for answers, not for subscribers: publishing to
+	// thousands of phones must not hold back the next commit.
+	e.doneAnswering()
 	if len(b.recs) > 0 {
 		e.opts.Publish(b.recs)
 	}
