@@ -190,7 +190,7 @@ type Ticket struct {
 	ServiceNameZH string    `json:"service_name_zh"`
 	ServiceNameEN string    `json:"service_name_en"`
 	Priority      string    `json:"priority,omitempty"`
-	Status        string    `json:"status"` // waiting, called, completed, no_show, cancelled, expired
+	Status        string    `json:"status"` // waiting, called, completed, no_show, cancelled
 	IssuedAt      time.Time `json:"issued_at"`
 	Ahead         int       `json:"ahead"`
 	ETASeconds    int       `json:"eta_seconds"`

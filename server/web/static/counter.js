@@ -21,7 +21,7 @@
   };
   var TICKET = {
     waiting: ['等候中', 'waiting'], called: ['已叫号', 'called'], completed: ['已办结', 'completed'],
-    no_show: ['过号', 'a no-show'], cancelled: ['已取消', 'cancelled'], expired: ['已过期', 'expired']
+    no_show: ['过号', 'a no-show'], cancelled: ['已取消', 'cancelled']
   };
 
   function optionName(selectId, value) {

@@ -76,10 +76,6 @@
         title = L('已取消', 'Withdrawn');
         detail = L('这个号码已放弃排队。', 'This number has left the queue.');
         break;
-      case 'expired':
-        title = L('已过期', 'Expired');
-        detail = L('服务日结束时仍未叫到的号码已失效，请重新取号。', 'Numbers not called by the end of the service day expire; please take a new number.');
-        break;
       default:
         title = t.status;
     }
