@@ -464,3 +464,69 @@ func TestIdemRecordJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestOfflineTicketReplacesUnansweredRequest: a kiosk whose online request got
+// no answer prints a leased number instead and names the request's key when it
+// syncs. A ticket the server did issue for that key is withdrawn, publicly; a
+// key the server never saw is spent, so the request arriving late issues
+// nothing. Replays and a restart change neither.
+func TestOfflineTicketReplacesUnansweredRequest(t *testing.T) {
+	f := newFixture(t)
+	l, err := f.e.GrantLease(context.Background(), "k1", "general", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The server issued this, but the kiosk never heard back.
+	lost, err := f.e.Issue(context.Background(), IssueInput{Kiosk: "k1", Service: "general", IdempotencyKey: "lost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := OfflineInput{Kiosk: "k1", Lease: l.ID, Number: l.Numbers[0].Number, IssuedAt: f.now(), Replaces: "lost"}
+	v, replayed, err := f.e.SyncOffline(context.Background(), in)
+	if err != nil || replayed || v.Number != l.Numbers[0].Number {
+		t.Fatalf("sync: %+v %v %v", v, replayed, err)
+	}
+	got, err := f.e.TicketByToken(lost.Token)
+	if err != nil || got.Status != queue.StatusCancelled {
+		t.Fatalf("the unanswered request's ticket: %+v %v, want cancelled", got, err)
+	}
+	recs, err := f.st.EventsAfter(0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := recs[len(recs)-1]
+	var d queue.TicketCancelledData
+	if err := json.Unmarshal(last.Data, &d); err != nil || last.Type != queue.TypeTicketCancelled ||
+		d.Ticket != lost.ID || d.By != "kiosk" || d.ReplacedBy != v.Number {
+		t.Fatalf("last event: %s %s, want the withdrawal of %s replaced by %s", last.Type, last.Data, lost.Number, v.Number)
+	}
+	// A key the server never saw is spent.
+	in2 := OfflineInput{Kiosk: "k1", Lease: l.ID, Number: l.Numbers[1].Number, IssuedAt: f.now(), Replaces: "never-arrived"}
+	if _, _, err := f.e.SyncOffline(context.Background(), in2); err != nil {
+		t.Fatal(err)
+	}
+	head, _ := f.st.Head()
+	for _, again := range []OfflineInput{in, in2} {
+		if _, replayed, err := f.e.SyncOffline(context.Background(), again); err != nil || !replayed {
+			t.Fatalf("replayed sync of %s: replayed %v, %v", again.Number, replayed, err)
+		}
+	}
+	if h, _ := f.st.Head(); h != head {
+		t.Fatalf("replayed syncs appended events: head %d -> %d", head, h)
+	}
+	f.close()
+	f.open()
+	for _, key := range []string{"never-arrived", "lost"} {
+		_, err := f.e.Issue(context.Background(), IssueInput{Kiosk: "k1", Service: "general", IdempotencyKey: key})
+		if key == "never-arrived" && queue.ErrorCode(err) != queue.ECONFLICT {
+			t.Errorf("late request of a spent key: got %v, want ECONFLICT", err)
+		}
+		if key == "lost" && err != nil {
+			t.Errorf("retry of the withdrawn ticket's key: %v, want the (cancelled) ticket back", err)
+		}
+	}
+	// Another kiosk's key of the same name is its own.
+	if _, err := f.e.Issue(context.Background(), IssueInput{Kiosk: "k2", Service: "general", IdempotencyKey: "never-arrived"}); err != nil {
+		t.Errorf("another kiosk, same key: %v", err)
+	}
+}

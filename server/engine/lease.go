@@ -75,23 +75,42 @@ type OfflineInput struct {
 	Number   string
 	Priority string
 	IssuedAt time.Time
+	// Replaces is the idempotency key of an online request the kiosk got no
+	// answer to before it printed this ticket instead. If the server did issue
+	// that ticket, it is withdrawn (ticket.cancelled by "kiosk", replaced_by
+	// this number); if not, the key is spent, so that the request arriving
+	// late issues nothing.
+	Replaces string
 }
 
 // SyncOffline records a ticket a kiosk issued offline. It is idempotent: the same
 // leased number synced again returns the ticket already recorded, with replayed
 // true.
 func (e *Engine) SyncOffline(ctx context.Context, in OfflineInput) (v TicketView, replayed bool, err error) {
-	r, err := e.do(ctx, func(_ *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
+	if len(in.Replaces) > MaxIdempotencyKey {
+		return TicketView{}, false, queue.Errorf(queue.EINVALID, "replaces: longer than %d characters", MaxIdempotencyKey)
+	}
+	r, err := e.do(ctx, func(p *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
 		evs, err := s.IssueLeased(e.hall, now, queue.OfflineIssue{Kiosk: in.Kiosk, Lease: in.Lease,
 			Number: in.Number, Priority: in.Priority, IssuedAt: in.IssuedAt.UTC().Truncate(time.Millisecond)})
+		var res issueResult
 		var already *queue.AlreadyIssued
-		if errors.As(err, &already) {
-			return issueResult{id: already.Ticket}, nil, nil
-		}
-		if err != nil {
+		switch {
+		case errors.As(err, &already):
+			res.id = already.Ticket
+		case err != nil:
 			return nil, nil, err
+		default:
+			res.id = evs[0].Data.(*queue.TicketIssuedData).Ticket
 		}
-		return issueResult{id: evs[0].Data.(*queue.TicketIssuedData).Ticket}, evs, nil
+		if in.Replaces != "" {
+			withdraw, err := e.replace(p, s, now, in.Kiosk, in.Replaces, in.Number)
+			if err != nil {
+				return nil, nil, err
+			}
+			evs = append(evs, withdraw...)
+		}
+		return res, evs, nil
 	}, func(r *request, s *queue.State) {
 		res := r.result.(issueResult)
 		if v, ok := e.viewOf(s, res.id, nil); ok {
@@ -106,12 +125,30 @@ func (e *Engine) SyncOffline(ctx context.Context, in OfflineInput) (v TicketView
 		return TicketView{}, false, queue.Errorf(queue.ENOTFOUND, "ticket of number %s no longer exists", in.Number)
 	}
 	v.Token = e.remember(v.ID)
-	if len(r.recs) > 0 {
+	replayed = len(r.recs) == 0 || r.recs[0].Seq != v.Seq
+	if !replayed {
 		v.Hash = r.recs[0].Hash
 	} else if rec, err := e.store.Event(v.Seq); err == nil {
 		v.Hash = rec.Hash
 	}
-	return v, len(r.recs) == 0, nil
+	return v, replayed, nil
+}
+
+// replace withdraws the ticket a kiosk's unanswered request got, if the server
+// issued it and it still waits, or else spends the request's key. Run again
+// (a sync replayed), it finds the ticket withdrawn or the key spent and does
+// nothing.
+func (e *Engine) replace(p *prep, s *queue.State, now time.Time, kiosk, key, number string) ([]queue.Event, error) {
+	idemKey := kiosk + "\x00" + key
+	rec, ok := p.idempotent(idemKey)
+	if !ok {
+		return nil, p.putIdempotent(idemRecord{Key: idemKey})
+	}
+	t, ok := s.Tickets[rec.Ticket]
+	if rec.Ticket == "" || !ok || t.Status != queue.StatusWaiting {
+		return nil, nil
+	}
+	return s.CancelReplaced(e.hall, now, rec.Ticket, kiosk, number)
 }
 
 // ReportDevice records a device's printer health when it changed.

@@ -361,6 +361,29 @@ func (s *State) Cancel(h *Hall, now time.Time, ticket, window string) ([]Event, 
 	return []Event{{Time: now, Type: TypeTicketCancelled, Data: d}}, nil
 }
 
+// CancelReplaced returns the event that withdraws a waiting ticket a kiosk asked
+// for but never printed: the kiosk got no answer in time, printed number
+// replacedBy from its lease instead, and says so when it syncs. Only the kiosk
+// that took the ticket may withdraw it.
+func (s *State) CancelReplaced(h *Hall, now time.Time, ticket, kiosk, replacedBy string) ([]Event, error) {
+	if err := s.checkDay(h, now); err != nil {
+		return nil, err
+	}
+	t, ok := s.Tickets[ticket]
+	if !ok {
+		return nil, Errorf(ENOTFOUND, "no ticket %q today", ticket).Zh("今日没有这个号")
+	}
+	if t.Kiosk != kiosk {
+		return nil, Errorf(EFORBIDDEN, "number %s was not taken at kiosk %s", t.Number, kiosk).Zh("%s号不是本机所取", t.Number)
+	}
+	if t.Status != StatusWaiting {
+		return nil, Errorf(ECONFLICT, "number %s is %s and can no longer be cancelled", t.Number, t.Status).
+			Zh("%s号当前状态不能取消", t.Number)
+	}
+	return []Event{{Time: now, Type: TypeTicketCancelled, Data: &TicketCancelledData{
+		Ticket: t.ID, Number: t.Number, By: "kiosk", ReplacedBy: replacedBy}}}, nil
+}
+
 // OpenWindow returns the event that opens a closed window for a staff member.
 func (s *State) OpenWindow(h *Hall, now time.Time, window, staff string) ([]Event, error) {
 	if err := s.checkDay(h, now); err != nil {

@@ -127,8 +127,12 @@ type TicketTransferredData struct {
 type TicketCancelledData struct {
 	Ticket string `json:"ticket"`
 	Number string `json:"number"`
-	By     string `json:"by"` // "applicant" or "staff"
+	By     string `json:"by"` // "applicant", "staff" or "kiosk"
 	Window string `json:"window,omitempty"`
+	// ReplacedBy, when a kiosk cancelled its own ticket, is the number the
+	// kiosk printed in its place: the kiosk got no answer when it asked for
+	// this one, so it issued a leased number offline instead.
+	ReplacedBy string `json:"replaced_by,omitempty"`
 }
 
 // WindowData records a change of a window's state, and who made it.

@@ -151,3 +151,39 @@ func TestBeforeRollUndoesARoll(t *testing.T) {
 		t.Errorf("old day after undo: got %s, want A008", n)
 	}
 }
+
+// TestCancelReplaced: a kiosk withdraws the ticket it asked for but never got an
+// answer about, naming the leased number it printed instead; nobody else's
+// ticket, and nothing already called, can be withdrawn that way.
+func TestCancelReplaced(t *testing.T) {
+	w := newWorld(t)
+	take := func(kiosk string) *TicketIssuedData {
+		t.Helper()
+		evs := w.do(func() ([]Event, error) {
+			evs, _, err := w.s.Issue(w.h, w.now, IssueRequest{Service: "general", Kiosk: kiosk})
+			return evs, err
+		}())
+		return evs[0].Data.(*TicketIssuedData)
+	}
+	called := take("k1")
+	w.open("1")
+	if d := w.next("1"); d.Ticket != called.Ticket {
+		t.Fatalf("first call: got %s, want %s", d.Number, called.Number)
+	}
+	lost, other := take("k1"), take("k2")
+	evs := w.do(w.s.CancelReplaced(w.h, w.now, lost.Ticket, "k1", "A099"))
+	if d := evs[0].Data.(*TicketCancelledData); d.By != "kiosk" || d.ReplacedBy != "A099" || d.Number != lost.Number {
+		t.Fatalf("cancel: got %+v", d)
+	}
+	if st := w.s.Tickets[lost.Ticket].Status; st != StatusCancelled {
+		t.Fatalf("status after cancel: %s", st)
+	}
+	_, err := w.s.CancelReplaced(w.h, w.now, other.Ticket, "k1", "A099")
+	wantCode(t, err, EFORBIDDEN)
+	_, err = w.s.CancelReplaced(w.h, w.now, lost.Ticket, "k1", "A099")
+	wantCode(t, err, ECONFLICT)
+	_, err = w.s.CancelReplaced(w.h, w.now, called.Ticket, "k1", "A099")
+	wantCode(t, err, ECONFLICT)
+	_, err = w.s.CancelReplaced(w.h, w.now, "20261123-A999", "k1", "A099")
+	wantCode(t, err, ENOTFOUND)
+}

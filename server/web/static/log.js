@@ -165,7 +165,9 @@
         td.textContent = d.after ? L('排在 ' + numberOf(d.after) + ' 之后', 'placed after ' + numberOf(d.after)) : L('排在最后', 'placed last');
         break;
       case 'ticket.cancelled':
-        td.textContent = d.by === 'staff' ? L('工作人员取消', 'by staff') : L('取号人放弃', 'by the applicant');
+        td.textContent = d.by === 'staff' ? L('工作人员取消', 'by staff')
+          : d.by === 'kiosk' ? L('取号机未收到应答，已改发离线号 ' + d.replaced_by, 'the kiosk got no answer and printed ' + d.replaced_by + ' offline instead')
+          : L('取号人放弃', 'by the applicant');
         break;
       case 'ticket.issued':
         td.textContent = optName('l-service', d.service) + (d.priority ? L(' · 优先', ' · priority') : '');
