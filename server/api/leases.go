@@ -81,6 +81,9 @@ type offlineRequest struct {
 	Number   string    `json:"number"`
 	IssuedAt time.Time `json:"issued_at"`
 	Priority string    `json:"priority,omitempty"`
+	// Replaces is the idempotency key of the kiosk's online request that got
+	// no answer before it printed this ticket instead.
+	Replaces string `json:"replaces,omitempty"`
 }
 
 func (s *Server) handleSyncOffline(w http.ResponseWriter, r *http.Request) {
@@ -99,7 +102,8 @@ func (s *Server) handleSyncOffline(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, replayed, err := s.engine.SyncOffline(r.Context(), engine.OfflineInput{
-		Kiosk: dev.ID, Lease: req.Lease, Number: req.Number, Priority: req.Priority, IssuedAt: req.IssuedAt})
+		Kiosk: dev.ID, Lease: req.Lease, Number: req.Number, Priority: req.Priority, IssuedAt: req.IssuedAt,
+		Replaces: req.Replaces})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
