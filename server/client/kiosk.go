@@ -34,6 +34,12 @@ type OfflineTicket struct {
 	Number   string    `json:"number"`
 	IssuedAt time.Time `json:"issued_at"` // when the kiosk printed it; the ticket enters the queue by it
 	Priority string    `json:"priority,omitempty"`
+	// Replaces is the idempotency key of the kiosk's ticket request that got
+	// no answer before it printed this ticket instead, or empty. If the
+	// server did issue that ticket and it still waits, the server withdraws
+	// it (ticket.cancelled by "kiosk", replaced_by this number); if not, the
+	// key is spent, so that the request arriving late issues nothing.
+	Replaces string `json:"replaces,omitempty"`
 }
 
 // Printer health a device reports with ReportDevice; printer.Code names the

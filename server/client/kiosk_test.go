@@ -148,6 +148,37 @@ func TestLeasesAndOfflineSync(t *testing.T) {
 	}
 }
 
+// TestSyncOfflineReplaces sends an offline ticket in place of a request
+// whose answer was lost, and of one the server never received.
+func TestSyncOfflineReplaces(t *testing.T) {
+	h := newTestHall(t, time.Second)
+	ctx := context.Background()
+	kiosk := newClient(t, h.srv.URL, h.secrets.KioskToken)
+	l, err := kiosk.GrantLease(ctx, "general", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost, err := kiosk.IssueTicket(ctx, client.IssueRequest{Service: "general", IdempotencyKey: "lost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuedAt := time.Now().Add(-time.Minute)
+	tk, err := kiosk.SyncOffline(ctx, client.OfflineTicket{Lease: l.ID, Number: "A001", IssuedAt: issuedAt, Replaces: "lost"})
+	if err != nil || tk.Number != "A001" || tk.Status != "waiting" {
+		t.Fatalf("sync A001 replacing lost: got %+v, %v", tk, err)
+	}
+	if got, err := kiosk.Ticket(ctx, lost.Token); err != nil || got.Status != "cancelled" {
+		t.Fatalf("the replaced ticket %s: got %+v, %v; want it cancelled", lost.Number, got, err)
+	}
+	if _, err := kiosk.SyncOffline(ctx, client.OfflineTicket{Lease: l.ID, Number: "A002", IssuedAt: issuedAt, Replaces: "never-arrived"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = kiosk.IssueTicket(ctx, client.IssueRequest{Service: "general", IdempotencyKey: "never-arrived"})
+	if client.ErrorCode(err) != "ECONFLICT" {
+		t.Fatalf("a replaced request arriving late: got %v, want ECONFLICT", err)
+	}
+}
+
 func TestReportDevice(t *testing.T) {
 	h := newTestHall(t, time.Second)
 	ctx := context.Background()
