@@ -8,6 +8,10 @@
 // sequence is the file's own counter, never reused. Drain sends the pending
 // tickets to the server, oldest first; the server's sync is idempotent by
 // leased number, so a ticket whose answer was lost is simply sent again.
+// A ticket printed in place of an online request that got no answer keeps
+// that request's idempotency key (TakeReplacing), and Drain sends it with the
+// ticket, so that the server withdraws the ticket it may have issued for the
+// request.
 //
 // A Store is safe for use by many goroutines. It never does network I/O inside
 // a bbolt transaction: Drain reads what is pending, sends it, and records each

@@ -65,6 +65,11 @@ type Ticket struct {
 	StatusURL string    `json:"status_url"`
 	Priority  string    `json:"priority,omitempty"`
 	IssuedAt  time.Time `json:"issued_at"`
+	// Replaces is the idempotency key of the online request the kiosk got no
+	// answer to before it printed this ticket instead, or empty. The sync
+	// sends it, so that the server withdraws the ticket it may have issued
+	// for that request.
+	Replaces string `json:"replaces,omitempty"`
 
 	State    State     `json:"state"`
 	Attempts int       `json:"attempts,omitempty"`  // sync attempts that got no final answer
@@ -271,6 +276,13 @@ func (s *Store) Remaining(day string) (map[string]int, error) {
 // once it is safely in the file: print its receipt only after that. It
 // returns an error matching ErrSpent when no number is left.
 func (s *Store) Take(kiosk, day, service, priority string, at time.Time) (Ticket, error) {
+	return s.TakeReplacing(kiosk, day, service, priority, "", at)
+}
+
+// TakeReplacing is Take for a ticket printed in place of an online request
+// that got no answer: replaces is that request's idempotency key, kept with
+// the ticket and sent when it syncs.
+func (s *Store) TakeReplacing(kiosk, day, service, priority, replaces string, at time.Time) (Ticket, error) {
 	if kiosk == "" || strings.ContainsRune(kiosk, 0) {
 		return Ticket{}, fmt.Errorf("outbox: take a number: bad kiosk ID %q", kiosk)
 	}
@@ -312,7 +324,7 @@ func (s *Store) Take(kiosk, day, service, priority string, at time.Time) (Ticket
 		t = Ticket{
 			Kiosk: kiosk, Seq: seq, Lease: best.ID, Day: best.Day, Service: best.Service,
 			Number: bestNum.Number, TicketID: bestNum.Ticket, Token: bestNum.Token, StatusURL: bestNum.StatusURL,
-			Priority: priority, IssuedAt: at.UTC(), State: Pending,
+			Priority: priority, IssuedAt: at.UTC(), Replaces: replaces, State: Pending,
 		}
 		key := t.Key()
 		if err := putJSON(tickets, key, t); err != nil {

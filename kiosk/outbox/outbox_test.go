@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"hallq/server/client"
 )
 
@@ -203,19 +205,22 @@ func TestAddLeaseMergesNumbers(t *testing.T) {
 // fakeServer is the server's sync as Drain sees it: idempotent by number,
 // with scripted failures.
 type fakeServer struct {
-	recorded map[string]int      // number -> times recorded (must stay 1)
-	fail     map[string][]error  // number -> errors to answer first, in turn
-	calls    map[string]int      // number -> calls
-	seq      uint64              // log head
-	issued   map[string]struct{} // numbers in the "log"
+	recorded map[string]int                  // number -> times recorded (must stay 1)
+	fail     map[string][]error              // number -> errors to answer first, in turn
+	calls    map[string]int                  // number -> calls
+	seq      uint64                          // log head
+	issued   map[string]struct{}             // numbers in the "log"
+	sent     map[string]client.OfflineTicket // number -> as last sent
 }
 
 func newFakeServer() *fakeServer {
-	return &fakeServer{recorded: map[string]int{}, fail: map[string][]error{}, calls: map[string]int{}, issued: map[string]struct{}{}}
+	return &fakeServer{recorded: map[string]int{}, fail: map[string][]error{}, calls: map[string]int{}, issued: map[string]struct{}{},
+		sent: map[string]client.OfflineTicket{}}
 }
 
 func (f *fakeServer) SyncOffline(_ context.Context, t client.OfflineTicket) (*client.Ticket, error) {
 	f.calls[t.Number]++
+	f.sent[t.Number] = t
 	var outcome error
 	if errs := f.fail[t.Number]; len(errs) > 0 {
 		outcome, f.fail[t.Number] = errs[0], errs[1:]
@@ -346,5 +351,65 @@ func TestPruneKeepsPending(t *testing.T) {
 	all, _ := s.Tickets()
 	if got := len(all); got != 2 {
 		t.Fatalf("tickets after pruning: got %d, want the two pending", got)
+	}
+}
+
+// TestReplacesIsKeptAndSynced takes a number in place of an unanswered
+// request beside a ticket an earlier kiosk wrote without the field, restarts,
+// and syncs both.
+func TestReplacesIsKeptAndSynced(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kiosk.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := lease(day, "general", "A001", "A002")
+	if err := s.AddLease(l); err != nil {
+		t.Fatal(err)
+	}
+	// A001 as a kiosk without Replaces recorded it.
+	at := time.Now().Add(-time.Hour).UTC()
+	old := fmt.Sprintf(`{"kiosk":"kiosk-1","seq":1,"lease":%q,"day":%q,"service":"general","number":"A001","ticket":"T-A001",`+
+		`"token":"tok-A001","status_url":"http://hall/t/tok-A001","issued_at":%q,"state":"pending"}`, l.ID, day, at.Format(time.RFC3339Nano))
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		key := ticketKey("kiosk-1", 1)
+		tickets := tx.Bucket(bucketTickets)
+		if err := tickets.SetSequence(1); err != nil {
+			return err
+		}
+		if err := tickets.Put(key, []byte(old)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketPending).Put(key, nil); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketUsed).Put(usedKey(l.ID, "A001"), key)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := s.TakeReplacing("kiosk-1", day, "general", "", "lost-1", at.Add(time.Minute))
+	if err != nil || tk.Number != "A002" || tk.Seq != 2 || tk.Replaces != "lost-1" {
+		t.Fatalf("take replacing lost-1: got %+v, %v; want A002, local sequence 2, replacing lost-1", tk, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s = openStore(t, path)
+	pending, err := s.Pending()
+	if err != nil || len(pending) != 2 || pending[0].Number != "A001" || pending[0].Replaces != "" || pending[1] != tk {
+		t.Fatalf("pending after restart: got %+v, %v; want the old A001 and %+v", pending, err, tk)
+	}
+	srv := newFakeServer()
+	res, err := s.Drain(context.Background(), srv)
+	if err != nil || len(res.Synced) != 2 {
+		t.Fatalf("drain: got %+v, %v", res, err)
+	}
+	if got := srv.sent["A001"]; got.Replaces != "" || got.Lease != l.ID || !got.IssuedAt.Equal(at) {
+		t.Fatalf("A001 sent as %+v, want its lease and issue time, replacing nothing", got)
+	}
+	if got := srv.sent["A002"]; got.Replaces != "lost-1" {
+		t.Fatalf("A002 sent as %+v, want it to replace lost-1", got)
 	}
 }

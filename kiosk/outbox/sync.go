@@ -40,7 +40,8 @@ func (s *Store) Drain(ctx context.Context, srv Syncer) (DrainResult, error) {
 		return res, err
 	}
 	for i, t := range pending {
-		tk, err := srv.SyncOffline(ctx, client.OfflineTicket{Lease: t.Lease, Number: t.Number, IssuedAt: t.IssuedAt, Priority: t.Priority})
+		tk, err := srv.SyncOffline(ctx, client.OfflineTicket{Lease: t.Lease, Number: t.Number, IssuedAt: t.IssuedAt,
+			Priority: t.Priority, Replaces: t.Replaces})
 		switch {
 		case err == nil:
 			if tk.Number != t.Number {
