@@ -334,6 +334,8 @@ func refusalMsg(err error) msg {
 // ID number of a real-name service). Online the server issues it; when the
 // server cannot be reached, a service that needs no identity is issued from
 // the kiosk's lease and recorded in the outbox before Issue returns. A
+// leased number printed because a request got no answer names that request,
+// so that its sync withdraws the ticket the server may have issued for it. A
 // *Refusal says why no number was given.
 func (k *Kiosk) Issue(ctx context.Context, service, idNumber string) (*Issued, error) {
 	k.mu.Lock()
@@ -346,6 +348,7 @@ func (k *Kiosk) Issue(ctx context.Context, service, idNumber string) (*Issued, e
 	if !ok {
 		return nil, &Refusal{Msg: txtNotOffered}
 	}
+	var replaces string // the key of a request sent without an answer
 	if online {
 		req := client.IssueRequest{Service: service, IdempotencyKey: client.NewIdempotencyKey()}
 		if idNumber != "" {
@@ -370,12 +373,16 @@ func (k *Kiosk) Issue(ctx context.Context, service, idNumber string) (*Issued, e
 			return nil, &Refusal{Msg: refusalMsg(err), Err: err}
 		}
 		k.contact(false, err)
+		replaces = req.IdempotencyKey
+		k.log.Warn("ticket request unanswered: issuing from the lease in its place", "service", service,
+			"idempotency_key", replaces, "err", err)
 	}
-	return k.issueOffline(svc)
+	return k.issueOffline(svc, replaces)
 }
 
-// issueOffline issues the next leased number of svc and records it.
-func (k *Kiosk) issueOffline(svc client.Service) (*Issued, error) {
+// issueOffline issues the next leased number of svc and records it, in place
+// of the request of idempotency key replaces if not empty.
+func (k *Kiosk) issueOffline(svc client.Service, replaces string) (*Issued, error) {
 	if svc.RealName {
 		return nil, &Refusal{Msg: txtRealNameOff}
 	}
@@ -390,7 +397,7 @@ func (k *Kiosk) issueOffline(svc client.Service) (*Issued, error) {
 	if dev == nil {
 		return nil, &Refusal{Msg: txtNoLease}
 	}
-	tk, err := k.box.Take(dev.ID, day, svc.ID, "", now)
+	tk, err := k.box.TakeReplacing(dev.ID, day, svc.ID, "", replaces, now)
 	if errors.Is(err, outbox.ErrSpent) {
 		k.log.Warn("lease spent: no number given", "service", svc.ID, "day", day)
 		return nil, &Refusal{Msg: txtLeaseSpent}
@@ -424,7 +431,8 @@ func (k *Kiosk) issueOffline(svc client.Service) (*Issued, error) {
 	if board != nil {
 		is.LogSeq, is.LogHash = board.Seq, board.Hash
 	}
-	k.log.Info("ticket issued offline", "number", tk.Number, "lease", tk.Lease, "kiosk", tk.Kiosk, "local_seq", tk.Seq)
+	k.log.Info("ticket issued offline", "number", tk.Number, "lease", tk.Lease, "kiosk", tk.Kiosk, "local_seq", tk.Seq,
+		"replaces", tk.Replaces)
 	k.refreshCounts()
 	k.notify()
 	poke(k.wake)
@@ -589,7 +597,8 @@ func (k *Kiosk) maintain(ctx context.Context) {
 	if pending > 0 {
 		res, err := k.box.Drain(rctx, k.srv)
 		for _, t := range res.Synced {
-			k.log.Info("offline ticket synced", "number", t.Number, "lease", t.Lease, "local_seq", t.Seq, "log_seq", t.LogSeq)
+			k.log.Info("offline ticket synced", "number", t.Number, "lease", t.Lease, "local_seq", t.Seq, "log_seq", t.LogSeq,
+				"replaces", t.Replaces)
 		}
 		for _, t := range res.Refused {
 			k.log.Error("offline ticket refused by the server", "number", t.Number, "lease", t.Lease, "local_seq", t.Seq, "reason", t.Refusal)

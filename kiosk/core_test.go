@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -29,11 +30,17 @@ type testKiosk struct {
 // startKiosk runs a kiosk with the demo kiosk's token and its outbox at path.
 func startKiosk(t *testing.T, h *testHall, prn Printer, path string) *testKiosk {
 	t.Helper()
+	return startKioskWith(t, h, h.kioskClient(t), prn, path)
+}
+
+// startKioskWith runs a kiosk that reaches the hall through srv.
+func startKioskWith(t *testing.T, h *testHall, srv Server, prn Printer, path string) *testKiosk {
+	t.Helper()
 	box, err := outbox.Open(path, outbox.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := NewKiosk(h.kioskClient(t), prn, box, testLog(), coreOptions{Tick: 50 * time.Millisecond, RequestTimeout: 3 * time.Second, Now: h.now})
+	k, err := NewKiosk(srv, prn, box, testLog(), coreOptions{Tick: 50 * time.Millisecond, RequestTimeout: 3 * time.Second, Now: h.now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,6 +162,9 @@ func TestOfflineIssuingSyncsEachTicketOnce(t *testing.T) {
 		if is.Number != want || !is.Offline || is.StatusURL != leaseURL[want] || !is.AheadEstimated {
 			t.Fatalf("offline ticket: got %+v, want %s with the lease's status URL", is, want)
 		}
+		if is.Local.Replaces != "" {
+			t.Fatalf("offline ticket %s issued without a request replaces %q", is.Number, is.Local.Replaces)
+		}
 		if err := k1.Print(ctx, is); err != nil {
 			t.Fatal(err)
 		}
@@ -218,6 +228,123 @@ func TestOfflineIssuingSyncsEachTicketOnce(t *testing.T) {
 	}
 	// The kiosk topped its lease up again once the sync freed the holding.
 	waitFor(t, "the lease topped up", func() bool { return k2.leased(t, "general") == 10 })
+}
+
+// unanswered is the kiosk's link to the hall with the answers to ticket
+// requests lost: with deliver, a request reaches the server, which issues the
+// ticket, and the kiosk sees a timeout; without, the request is held in the
+// network and the kiosk sees a timeout.
+type unanswered struct {
+	*client.Client
+	deliver bool
+
+	mu     sync.Mutex
+	sent   []client.IssueRequest
+	issued []*client.Ticket // what the server answered, unseen by the kiosk
+}
+
+func (u *unanswered) IssueTicket(ctx context.Context, req client.IssueRequest) (*client.Ticket, error) {
+	u.mu.Lock()
+	u.sent = append(u.sent, req)
+	u.mu.Unlock()
+	if u.deliver {
+		tk, err := u.Client.IssueTicket(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		u.mu.Lock()
+		u.issued = append(u.issued, tk)
+		u.mu.Unlock()
+	}
+	return nil, fmt.Errorf("client: POST /api/v1/tickets: %w", context.DeadlineExceeded)
+}
+
+// TestUnansweredRequestIsReplaced takes a number whose request gets no
+// answer: the kiosk prints a leased number instead, and its sync withdraws
+// the ticket the server issued for the request, or spends the request's key
+// so that, arriving late, it issues nothing. Either way one ticket waits for
+// the applicant's one tap.
+func TestUnansweredRequestIsReplaced(t *testing.T) {
+	for _, deliver := range []bool{true, false} {
+		name := map[bool]string{true: "answer lost", false: "request late"}[deliver]
+		t.Run(name, func(t *testing.T) {
+			h := newTestHall(t)
+			srv := &unanswered{Client: h.kioskClient(t), deliver: deliver}
+			k := startKioskWith(t, h, srv, &fakePrinter{}, filepath.Join(t.TempDir(), "outbox.db"))
+			k.waitReady(t)
+			ctx := context.Background()
+
+			is, err := k.Issue(ctx, "general", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv.mu.Lock()
+			sent, issued := slices.Clone(srv.sent), slices.Clone(srv.issued)
+			srv.mu.Unlock()
+			if len(sent) != 1 || len(issued) != map[bool]int{true: 1, false: 0}[deliver] {
+				t.Fatalf("requests: sent %+v, issued %+v", sent, issued)
+			}
+			key := sent[0].IdempotencyKey
+			if !is.Offline || is.Number != "A001" || is.Local.Replaces != key {
+				t.Fatalf("issued: got %+v, want A001 from the lease replacing request %q", is, key)
+			}
+			if err := k.Print(ctx, is); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the outbox synced", func() bool { s := k.Snapshot(); return s.Online && s.Pending == 0 })
+
+			if deliver {
+				// The server issued A011 (after the lease's A001 to A010)
+				// and withdraws it.
+				lost := issued[0]
+				tk, err := srv.Ticket(ctx, tokenOf(lost.StatusURL))
+				if lost.Number != "A011" || err != nil || tk.Status != "cancelled" {
+					t.Fatalf("the unanswered request's ticket %s: got %+v, %v; want cancelled", lost.Number, tk, err)
+				}
+			} else {
+				// The request arrives late: it issues nothing.
+				_, err := srv.Client.IssueTicket(ctx, sent[0])
+				if client.ErrorCode(err) != "ECONFLICT" {
+					t.Fatalf("the request arriving late: got %v, want ECONFLICT", err)
+				}
+			}
+			count, _ := h.issuedNumbers(t)
+			var cancels []string
+			waiting := map[string]bool{}
+			for _, ev := range h.events(t) {
+				var d struct {
+					Number     string `json:"number"`
+					By         string `json:"by"`
+					ReplacedBy string `json:"replaced_by"`
+				}
+				json.Unmarshal(ev.Data, &d)
+				switch ev.Type {
+				case "ticket.issued":
+					waiting[d.Number] = true
+				case "ticket.cancelled":
+					delete(waiting, d.Number)
+					cancels = append(cancels, d.Number+" by "+d.By+" for "+d.ReplacedBy)
+				}
+			}
+			if count["A001"] != 1 {
+				t.Fatalf("A001 in the log %d times, want once (log: %v)", count["A001"], count)
+			}
+			wantCancels := []string{"A011 by kiosk for A001"}
+			if !deliver {
+				wantCancels = nil
+			}
+			if !slices.Equal(cancels, wantCancels) {
+				t.Fatalf("ticket.cancelled events: got %v, want %v", cancels, wantCancels)
+			}
+			if len(waiting) != 1 || !waiting["A001"] {
+				t.Fatalf("waiting by the public log: got %v, want A001 alone", waiting)
+			}
+			all, err := k.box.Tickets()
+			if err != nil || len(all) != 1 || all[0].State != outbox.Synced || all[0].Replaces != key {
+				t.Fatalf("outbox: got %+v, %v; want A001 synced, replacing %q", all, err, key)
+			}
+		})
+	}
 }
 
 func TestSpentLeaseIsSaid(t *testing.T) {
