@@ -52,8 +52,8 @@ type Options struct {
 	OutDir string
 	// Conditions are the initial simulated conditions.
 	Conditions Conditions
-	// OnJob, if set, is called with each finished job, on the goroutine of
-	// the Serve call that received it.
+	// OnJob, if set, is called with each finished job, in order, on a
+	// goroutine of the Serve call that received it.
 	OnJob func(Job)
 	// Log receives one line per job and per dropped job; nil logs nothing.
 	Log *slog.Logger
@@ -135,14 +135,29 @@ func (p *Printer) Conditions() Conditions {
 }
 
 // Serve reads commands from rw until it ends or ctx is done, answering status
-// queries on rw and finishing a job at each cut. When ctx ends it closes rw if
-// rw is an io.Closer, to stop a blocked read. It returns nil at the end of
-// the stream or of ctx, and the read or write error otherwise.
+// queries on rw and finishing a job at each cut. Status queries are answered
+// as they arrive, as a printer answers DLE EOT while it prints: jobs are
+// rendered and stored on another goroutine, in order, and Serve returns once
+// every job it received is finished. When ctx ends it closes rw if rw is an
+// io.Closer, to stop a blocked read. It returns nil at the end of the stream
+// or of ctx, and the read or write error otherwise.
 func (p *Printer) Serve(ctx context.Context, rw io.ReadWriter) error {
 	if c, ok := rw.(io.Closer); ok {
 		stop := context.AfterFunc(ctx, func() { c.Close() })
 		defer stop()
 	}
+	jobs := make(chan Job, 16)
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for job := range jobs {
+			p.finish(job)
+		}
+	}()
+	defer func() {
+		close(jobs)
+		<-finished
+	}()
 	ps := NewParser(p.opts.Dots)
 	buf := make([]byte, 4096)
 	for {
@@ -154,12 +169,12 @@ func (p *Printer) Serve(ctx context.Context, rw io.ReadWriter) error {
 					return err
 				}
 			case EventJob:
-				p.finish(ev.Page)
+				jobs <- p.take(ev.Page)
 			}
 		}
 		if rerr != nil {
 			if pg := ps.Flush(); pg != nil {
-				p.finish(pg)
+				jobs <- p.take(pg)
 			}
 			if errors.Is(rerr, io.EOF) || ctx.Err() != nil {
 				return nil
@@ -182,9 +197,9 @@ func (p *Printer) answer(w io.Writer, n byte) error {
 	return nil
 }
 
-// finish renders and stores a finished job, or drops it when the printer
-// cannot print.
-func (p *Printer) finish(pg *Page) {
+// take numbers a job at its cut, and drops it if the printer cannot print
+// then.
+func (p *Printer) take(pg *Page) Job {
 	p.mu.Lock()
 	p.seq++
 	job := Job{Seq: p.seq, Page: pg}
@@ -196,6 +211,12 @@ func (p *Printer) finish(pg *Page) {
 	case c.PaperOut:
 		job.Dropped = "paper out"
 	}
+	return job
+}
+
+// finish renders and stores a job taken, unless it was dropped.
+func (p *Printer) finish(job Job) {
+	pg := job.Page
 	log := p.log.With("job", job.Seq, "bytes", len(pg.Raw))
 	if job.Dropped != "" {
 		log.Warn("job not printed", "reason", job.Dropped)

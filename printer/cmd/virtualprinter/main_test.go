@@ -91,6 +91,7 @@ func TestPseudoTerminal(t *testing.T) {
 			t.Fatal(err)
 		}
 		p, _ := printer.New(conn, prof)
+		p.SetStatusTimeout(guard) // the printer answers; a loaded machine may be slow to
 		url := fmt.Sprintf("http://hallq.local/t/pty%d", i)
 		if _, err := p.PrintTicket(context.Background(), ticket(url)); err != nil {
 			t.Fatalf("PrintTicket %d: %v", i, err)
@@ -115,6 +116,7 @@ func TestTCPWithCoverOpen(t *testing.T) {
 	prof, _ := printer.ProfileForWidth(80, printer.NativeQR)
 	p, _ := printer.New(conn, prof)
 	defer p.Close()
+	p.SetStatusTimeout(guard) // the printer answers; a loaded machine may be slow to
 	_, err = p.PrintTicket(context.Background(), ticket("http://hallq.local/t/tcp"))
 	if !errors.Is(err, printer.ErrCoverOpen) {
 		t.Errorf("got %v, want an error matching ErrCoverOpen", err)
