@@ -9,7 +9,7 @@ import (
 
 // deadline bounds every wait so that a broken hub fails a test instead of
 // hanging it; it is never a performance threshold.
-const deadline = 10 * time.Second
+const deadline = 60 * time.Second
 
 func newHub(t *testing.T, opts Options) *Hub {
 	t.Helper()

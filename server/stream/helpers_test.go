@@ -20,7 +20,7 @@ import (
 
 // deadline bounds every wait so that a broken stream fails a test instead
 // of hanging it; it is never a performance threshold.
-const deadline = 20 * time.Second
+const deadline = 60 * time.Second
 
 // memLog is an in-memory Source: a committed log the test appends to as the
 // writer would, publishing (or not) separately.
