@@ -19,6 +19,16 @@ type testHall struct {
 	srv     *httptest.Server
 	secrets config.DemoSecrets
 	engine  *engine.Engine
+	now     func() time.Time // the hall's clock
+}
+
+// hallClock returns a clock that runs as fast as the machine's from 10:00 of
+// a fixed day in loc. A test hall keeps it, so that no test depends on the
+// date or the time of day it runs at: the demo hall's service day turns at
+// 04:00, and a ticket issued offline must be of the day its lease is.
+func hallClock(loc *time.Location) func() time.Time {
+	start, at := time.Now(), time.Date(2026, 11, 20, 10, 0, 0, 0, loc)
+	return func() time.Time { return at.Add(time.Since(start)) }
 }
 
 // newTestHall starts the demo hall; its stream sends a heartbeat every
@@ -29,7 +39,8 @@ func newTestHall(t *testing.T, heartbeat time.Duration) *testHall {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := hall.Open(cfg, t.TempDir(), nil, hall.Options{NoSync: true, Heartbeat: heartbeat})
+	now := hallClock(cfg.Hall.Location)
+	h, err := hall.Open(cfg, t.TempDir(), nil, hall.Options{NoSync: true, Heartbeat: heartbeat, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +52,7 @@ func newTestHall(t *testing.T, heartbeat time.Duration) *testHall {
 			t.Error(err)
 		}
 	})
-	return &testHall{srv: srv, secrets: secrets, engine: h.Engine}
+	return &testHall{srv: srv, secrets: secrets, engine: h.Engine, now: now}
 }
 
 // proxy is a TCP relay on loopback whose connections can be cut, as a network

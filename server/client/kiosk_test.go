@@ -64,7 +64,7 @@ func TestLeasesAndOfflineSync(t *testing.T) {
 	}
 
 	// Three offline tickets, each synced five times: the same ticket every time.
-	issuedAt := time.Now().Add(-time.Minute)
+	issuedAt := h.now().Add(-time.Minute)
 	tickets := map[string]client.Ticket{}
 	for round := range 5 {
 		for _, n := range first.Numbers[:3] {
@@ -129,7 +129,7 @@ func TestLeasesAndOfflineSync(t *testing.T) {
 			return err
 		}, "EINVALID"},
 		{"issued in the future", func() error {
-			_, err := kiosk.SyncOffline(ctx, client.OfflineTicket{Lease: first.ID, Number: "A004", IssuedAt: time.Now().Add(time.Hour)})
+			_, err := kiosk.SyncOffline(ctx, client.OfflineTicket{Lease: first.ID, Number: "A004", IssuedAt: h.now().Add(time.Hour)})
 			return err
 		}, "EINVALID"},
 	}
@@ -162,7 +162,7 @@ func TestSyncOfflineReplaces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	issuedAt := time.Now().Add(-time.Minute)
+	issuedAt := h.now().Add(-time.Minute)
 	tk, err := kiosk.SyncOffline(ctx, client.OfflineTicket{Lease: l.ID, Number: "A001", IssuedAt: issuedAt, Replaces: "lost"})
 	if err != nil || tk.Number != "A001" || tk.Status != "waiting" {
 		t.Fatalf("sync A001 replacing lost: got %+v, %v", tk, err)
