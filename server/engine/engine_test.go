@@ -530,3 +530,37 @@ func TestOfflineTicketReplacesUnansweredRequest(t *testing.T) {
 		t.Errorf("another kiosk, same key: %v", err)
 	}
 }
+
+// TestWithdrawUnansweredRequest: a request the kiosk could not replace with an
+// offline ticket is withdrawn on its own, once, or its key spent.
+func TestWithdrawUnansweredRequest(t *testing.T) {
+	f := newFixture(t)
+	lost, err := f.e.Issue(context.Background(), IssueInput{Kiosk: "k1", Service: "general", IdempotencyKey: "lost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.e.Withdraw(context.Background(), "k2", "lost"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.e.TicketByToken(lost.Token); got.Status != queue.StatusWaiting {
+		t.Fatalf("another kiosk's key withdrew %s", lost.Number)
+	}
+	for i := range 3 {
+		n, err := f.e.Withdraw(context.Background(), "k1", "lost")
+		if want := map[bool]string{true: lost.Number, false: ""}[i == 0]; err != nil || n != want {
+			t.Fatalf("withdraw %d: got %q %v, want %q", i, n, err, want)
+		}
+	}
+	if got, _ := f.e.TicketByToken(lost.Token); got.Status != queue.StatusCancelled {
+		t.Fatalf("%s: %s, want cancelled", lost.Number, got.Status)
+	}
+	if _, err := f.e.Withdraw(context.Background(), "k1", "late"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.e.Issue(context.Background(), IssueInput{Kiosk: "k1", Service: "general", IdempotencyKey: "late"}); queue.ErrorCode(err) != queue.ECONFLICT {
+		t.Fatalf("late request of a withdrawn key: %v, want ECONFLICT", err)
+	}
+	if _, err := f.e.Withdraw(context.Background(), "k1", ""); queue.ErrorCode(err) != queue.EINVALID {
+		t.Fatalf("empty key: %v, want EINVALID", err)
+	}
+}

@@ -151,6 +151,29 @@ func (e *Engine) replace(p *prep, s *queue.State, now time.Time, kiosk, key, num
 	return s.CancelReplaced(e.hall, now, rec.Ticket, kiosk, number)
 }
 
+// Withdraw settles a kiosk's request that got no answer and that the kiosk
+// could not replace with an offline ticket (a real-name service, a spent lease,
+// outside opening hours): a ticket issued for it that still waits is withdrawn
+// (ticket.cancelled by "kiosk"), and a key the server never saw is spent. It
+// returns the withdrawn ticket's number, "" when nothing was withdrawn. Run
+// again, it does nothing.
+func (e *Engine) Withdraw(ctx context.Context, kiosk, key string) (number string, err error) {
+	if key == "" || len(key) > MaxIdempotencyKey {
+		return "", queue.Errorf(queue.EINVALID, "idempotency_key: 1 to %d characters", MaxIdempotencyKey)
+	}
+	r, err := e.do(ctx, func(p *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
+		evs, err := e.replace(p, s, now, kiosk, key, "")
+		if err != nil || len(evs) == 0 {
+			return "", nil, err
+		}
+		return evs[0].Data.(*queue.TicketCancelledData).Number, evs, nil
+	}, nil)
+	if err != nil {
+		return "", err
+	}
+	return r.result.(string), nil
+}
+
 // ReportDevice records a device's printer health when it changed.
 func (e *Engine) ReportDevice(ctx context.Context, device, printer, detail string) error {
 	_, err := e.do(ctx, func(_ *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {

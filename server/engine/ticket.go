@@ -37,8 +37,8 @@ type TicketView struct {
 
 // idemRecord is what the private idempotency bucket keeps of an issued ticket,
 // under the day and a counter of the day's records. A record without a ticket
-// is a spent key: its kiosk printed a ticket offline instead of waiting longer
-// for the request's answer.
+// is a spent key: its kiosk withdrew the request after getting no answer (see
+// Withdraw and OfflineInput.Replaces).
 type idemRecord struct {
 	Key     string `json:"key"` // kiosk + "\x00" + idempotency key
 	Ticket  string `json:"ticket"`
@@ -83,8 +83,8 @@ func (e *Engine) Issue(ctx context.Context, in IssueInput) (TicketView, error) {
 	r, err := e.do(ctx, func(p *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
 		if rec, ok := p.idempotent(idemKey); ok {
 			if rec.Ticket == "" {
-				return nil, nil, queue.Errorf(queue.ECONFLICT, "idempotency_key %q belongs to a request this kiosk replaced with a ticket issued offline; use a new key", in.IdempotencyKey).
-					Zh("该请求已由本机离线取号代替，请重新取号")
+				return nil, nil, queue.Errorf(queue.ECONFLICT, "idempotency_key %q belongs to a request this kiosk withdrew after it got no answer; use a new key", in.IdempotencyKey).
+					Zh("该请求未获应答，已由本机撤回，请重新取号")
 			}
 			if rec.Service != in.Service {
 				return nil, nil, queue.Errorf(queue.ECONFLICT, "idempotency_key %q was used for service %s; use a new key for a new request", in.IdempotencyKey, rec.Service)

@@ -362,9 +362,9 @@ func (s *State) Cancel(h *Hall, now time.Time, ticket, window string) ([]Event, 
 }
 
 // CancelReplaced returns the event that withdraws a waiting ticket a kiosk asked
-// for but never printed: the kiosk got no answer in time, printed number
-// replacedBy from its lease instead, and says so when it syncs. Only the kiosk
-// that took the ticket may withdraw it.
+// for but never printed: the kiosk got no answer in time and printed number
+// replacedBy from its lease instead ("" if it could print nothing), and says so
+// once the server is back. Only the kiosk that took the ticket may withdraw it.
 func (s *State) CancelReplaced(h *Hall, now time.Time, ticket, kiosk, replacedBy string) ([]Event, error) {
 	if err := s.checkDay(h, now); err != nil {
 		return nil, err

@@ -131,7 +131,8 @@ type TicketCancelledData struct {
 	Window string `json:"window,omitempty"`
 	// ReplacedBy, when a kiosk cancelled its own ticket, is the number the
 	// kiosk printed in its place: the kiosk got no answer when it asked for
-	// this one, so it issued a leased number offline instead.
+	// this one, so it issued a leased number offline instead. Empty when the
+	// kiosk could print nothing in its place.
 	ReplacedBy string `json:"replaced_by,omitempty"`
 }
 

@@ -166,7 +166,8 @@
         break;
       case 'ticket.cancelled':
         td.textContent = d.by === 'staff' ? L('工作人员取消', 'by staff')
-          : d.by === 'kiosk' ? L('取号机未收到应答，已改发离线号 ' + d.replaced_by, 'the kiosk got no answer and printed ' + d.replaced_by + ' offline instead')
+          : d.by === 'kiosk' && d.replaced_by ? L('取号机未收到应答，已改发离线号 ' + d.replaced_by, 'the kiosk got no answer and printed ' + d.replaced_by + ' offline instead')
+          : d.by === 'kiosk' ? L('取号机未收到应答，未打印此号', 'the kiosk got no answer and printed nothing')
           : L('取号人放弃', 'by the applicant');
         break;
       case 'ticket.issued':
