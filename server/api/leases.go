@@ -114,3 +114,32 @@ func (s *Server) handleSyncOffline(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, status, map[string]ticketJSON{"ticket": s.ticketJSON(r, v, true)})
 }
+
+type withdrawRequest struct {
+	// IdempotencyKey is the key of the kiosk's ticket request that got no
+	// answer and that the kiosk could print nothing in place of.
+	IdempotencyKey string `json:"idempotency_key"`
+}
+
+// handleWithdraw settles a kiosk's unanswered ticket request that it could not
+// replace with an offline ticket: the ticket issued for it, if it still waits,
+// is withdrawn, and a key never seen is spent. The answer names the withdrawn
+// number, "" when there was none; sent again, it changes nothing.
+func (s *Server) handleWithdraw(w http.ResponseWriter, r *http.Request) {
+	dev, err := s.device(r, KindKiosk)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req withdrawRequest
+	if err := s.decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	number, err := s.engine.Withdraw(r.Context(), dev.ID, req.IdempotencyKey)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"withdrawn": number})
+}

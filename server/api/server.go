@@ -116,6 +116,7 @@ func (s *Server) routes(stream http.Handler) {
 	handle("GET /api/v1/tickets/{token}", s.handleTicket)
 	handle("POST /api/v1/tickets/{token}/cancel", s.handleCancel)
 	handle("POST /api/v1/tickets/offline", s.handleSyncOffline)
+	handle("POST /api/v1/tickets/withdraw", s.handleWithdraw)
 	handle("POST /api/v1/leases", s.handleGrantLease)
 	handle("GET /api/v1/leases", s.handleLeases)
 	handle("POST /api/v1/windows/{id}/{action}", s.handleWindowAction)
