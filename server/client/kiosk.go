@@ -109,6 +109,36 @@ func (c *Client) SyncOffline(ctx context.Context, t OfflineTicket) (*Ticket, err
 	return &out.Ticket, nil
 }
 
+// WithdrawRequest settles a ticket request of the kiosk that got no answer
+// and that the kiosk could print nothing in place of (a real-name service
+// while offline, a spent lease, the hall closed): key is the request's
+// idempotency key. If the server issued a ticket for it that still waits, it
+// withdraws it (ticket.cancelled by "kiosk") and returns its number; if it
+// never saw the key, it spends it, so that the request arriving late issues
+// nothing (ECONFLICT), and returns "". It is idempotent: sent again, it
+// returns "" and changes nothing, so a withdrawal whose answer was lost is
+// simply sent again. A refusal (*Error) means the server withdrew nothing:
+// EINVALID for a key no request could have had (over 128 bytes), EUNAUTHORIZED
+// or EFORBIDDEN for a token that is not a kiosk's.
+func (c *Client) WithdrawRequest(ctx context.Context, key string) (number string, err error) {
+	if key == "" {
+		return "", errors.New("client: withdraw request: an idempotency key is required")
+	}
+	body := struct {
+		IdempotencyKey string `json:"idempotency_key"`
+	}{key}
+	var out struct {
+		Withdrawn *string `json:"withdrawn"`
+	}
+	if err := c.do(ctx, http.MethodPost, "/api/v1/tickets/withdraw", nil, body, &out); err != nil {
+		return "", err
+	}
+	if out.Withdrawn == nil {
+		return "", errors.New("client: POST /api/v1/tickets/withdraw: the answer has no withdrawn field")
+	}
+	return *out.Withdrawn, nil
+}
+
 // ReportDevice reports the health of the device's printer: printer is one of
 // the Printer… constants and detail a short explanation for staff (at most 200
 // bytes). The server records a device.status event when it differs from the

@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -176,6 +177,59 @@ func TestSyncOfflineReplaces(t *testing.T) {
 	_, err = kiosk.IssueTicket(ctx, client.IssueRequest{Service: "general", IdempotencyKey: "never-arrived"})
 	if client.ErrorCode(err) != "ECONFLICT" {
 		t.Fatalf("a replaced request arriving late: got %v, want ECONFLICT", err)
+	}
+}
+
+// TestWithdrawRequest withdraws a request whose answer was lost and that the
+// kiosk could print nothing in place of, and one the server never received.
+func TestWithdrawRequest(t *testing.T) {
+	h := newTestHall(t, time.Second)
+	ctx := context.Background()
+	kiosk := newClient(t, h.srv.URL, h.secrets.KioskToken)
+	lost, err := kiosk.IssueTicket(ctx, client.IssueRequest{Service: "social", IDNumber: "11010519491231002X", IdempotencyKey: "lost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := range 2 {
+		want := map[bool]string{true: lost.Number, false: ""}[round == 0]
+		if got, err := kiosk.WithdrawRequest(ctx, "lost"); err != nil || got != want {
+			t.Fatalf("withdraw lost, round %d: got %q, %v; want %q", round, got, err, want)
+		}
+	}
+	if got, err := kiosk.Ticket(ctx, lost.Token); err != nil || got.Status != "cancelled" {
+		t.Fatalf("the withdrawn ticket %s: got %+v, %v; want it cancelled", lost.Number, got, err)
+	}
+	var cancels []string
+	for _, ev := range logEvents(t, kiosk) {
+		if ev.Type == "ticket.cancelled" {
+			var d struct {
+				Number     string `json:"number"`
+				By         string `json:"by"`
+				ReplacedBy string `json:"replaced_by"`
+			}
+			json.Unmarshal(ev.Data, &d)
+			cancels = append(cancels, d.Number+" by "+d.By+" for "+d.ReplacedBy)
+		}
+	}
+	if want := []string{lost.Number + " by kiosk for "}; !slices.Equal(cancels, want) {
+		t.Fatalf("ticket.cancelled events: got %q, want %q", cancels, want)
+	}
+	if got, err := kiosk.WithdrawRequest(ctx, "never-arrived"); err != nil || got != "" {
+		t.Fatalf("withdraw never-arrived: got %q, %v; want nothing withdrawn", got, err)
+	}
+	if _, err := kiosk.IssueTicket(ctx, client.IssueRequest{Service: "general", IdempotencyKey: "never-arrived"}); client.ErrorCode(err) != "ECONFLICT" {
+		t.Fatalf("a withdrawn request arriving late: got %v, want ECONFLICT", err)
+	}
+
+	display := newClient(t, h.srv.URL, h.secrets.DisplayToken)
+	if _, err := display.WithdrawRequest(ctx, "lost"); client.ErrorCode(err) != "EFORBIDDEN" {
+		t.Fatalf("a display withdraws: got %v, want EFORBIDDEN", err)
+	}
+	if _, err := kiosk.WithdrawRequest(ctx, strings.Repeat("k", 129)); client.ErrorCode(err) != "EINVALID" {
+		t.Fatalf("a key of 129 bytes: got %v, want EINVALID", err)
+	}
+	if _, err := kiosk.WithdrawRequest(ctx, ""); err == nil || client.ErrorCode(err) != "" {
+		t.Fatalf("withdraw without a key: got %v, want a local error", err)
 	}
 }
 
