@@ -13,6 +13,13 @@
 // ticket, so that the server withdraws the ticket it may have issued for the
 // request.
 //
+// A request that got no answer and that the kiosk could print nothing in
+// place of (a real-name service, a spent lease, the hall closed) is recorded
+// by AddWithdrawal before the applicant is told, keyed by (kiosk, idempotency
+// key); DrainWithdrawals asks the server to withdraw each once it answers
+// again, and forgets it when the server has answered, so that a ticket issued
+// for it does not wait for an applicant who never got it.
+//
 // A Store is safe for use by many goroutines. It never does network I/O inside
 // a bbolt transaction: Drain reads what is pending, sends it, and records each
 // answer in its own transaction.

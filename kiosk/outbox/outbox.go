@@ -33,6 +33,10 @@ var (
 	bucketUsed = []byte("used")
 	// bucketMeta holds small JSON values by name (see Put).
 	bucketMeta = []byte("meta")
+	// bucketWithdraw holds the ticket requests to withdraw from the server:
+	// kiosk, 0, idempotency key → JSON Withdrawal. Files written before it
+	// existed get it, empty, when opened.
+	bucketWithdraw = []byte("withdraw")
 )
 
 // ErrSpent is returned, wrapped, by Take when no leased number of the
@@ -113,7 +117,7 @@ func Open(path string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("outbox: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketLeases, bucketTickets, bucketPending, bucketUsed, bucketMeta} {
+		for _, b := range [][]byte{bucketLeases, bucketTickets, bucketPending, bucketUsed, bucketMeta, bucketWithdraw} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
