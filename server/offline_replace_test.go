@@ -29,7 +29,7 @@ func TestOfflineTicketReplacesUnansweredRequest(t *testing.T) {
 	if code != http.StatusCreated || len(lease.Lease.Numbers) != 3 {
 		t.Fatalf("lease: %d %s", code, raw)
 	}
-	issuedAt := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339Nano)
+	issuedAt := h.clock.before(time.Minute).UTC().Format(time.RFC3339Nano)
 	syncOffline := func(number, replaces string) (int, ticketResp, []byte) {
 		t.Helper()
 		var tr ticketResp

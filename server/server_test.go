@@ -19,6 +19,7 @@ import (
 
 	"hallq/server/config"
 	"hallq/server/hall"
+	"hallq/server/queue"
 	"hallq/server/store"
 )
 
@@ -29,7 +30,61 @@ type testHall struct {
 	hall    *hall.Hall
 	secrets config.DemoSecrets
 	logs    *syncBuffer
+	clock   *hallClock
 }
+
+// hallClock is a test hall's clock: the machine's, except that it stops
+// rather than run into another service day or date of the hall. A test that
+// ran as the demo hall's day turns (04:00 in Shanghai) would see its waiting
+// tickets expire and the numbers start again; none may depend on the time of
+// day it runs at. It stays the machine's clock otherwise, because the web
+// pages compare the hall's times with the browser's.
+type hallClock struct {
+	hall *queue.Hall
+	day  string // the service day and date the clock keeps to
+
+	mu   sync.Mutex
+	last time.Time
+}
+
+func newHallClock(h *queue.Hall) *hallClock {
+	now := time.Now()
+	return &hallClock{hall: h, day: dayAndDate(h, now), last: now}
+}
+
+// dayAndDate names the service day and the calendar date of t at the hall.
+func dayAndDate(h *queue.Hall, t time.Time) string {
+	return h.Day(t) + " " + t.In(h.Location).Format(time.DateOnly)
+}
+
+// Now is the hall's time: the machine's, or the last reading of the day once
+// the machine's clock has left it.
+func (c *hallClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now := time.Now(); now.After(c.last) && dayAndDate(c.hall, now) == c.day {
+		c.last = now
+	}
+	return c.last
+}
+
+// before returns the time d before now, or the start of the clock's day if
+// that is later: when a kiosk may have issued a ticket offline d ago.
+func (c *hallClock) before(d time.Duration) time.Time {
+	now := c.Now()
+	local := now.In(c.hall.Location)
+	start := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, c.hall.Location) // the date's start
+	if dayStart := start.Add(c.hall.DayStart); !now.Before(dayStart) {
+		start = dayStart // the service day started later in the date
+	}
+	if t := now.Add(-d); t.After(start) {
+		return t
+	}
+	return start
+}
+
+// date is the hall's date, as YYYY-MM-DD.
+func (c *hallClock) date() string { return c.Now().In(c.hall.Location).Format(time.DateOnly) }
 
 type syncBuffer struct {
 	mu  sync.Mutex
@@ -56,7 +111,8 @@ func newTestHall(t *testing.T) *testHall {
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h, err := hall.Open(cfg, t.TempDir(), log, hall.Options{})
+	clock := newHallClock(cfg.Hall)
+	h, err := hall.Open(cfg, t.TempDir(), log, hall.Options{Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +124,7 @@ func newTestHall(t *testing.T) *testHall {
 			t.Error(err)
 		}
 	})
-	return &testHall{t: t, srv: srv, hall: h, secrets: secrets, logs: logs}
+	return &testHall{t: t, srv: srv, hall: h, secrets: secrets, logs: logs, clock: clock}
 }
 
 type apiError struct {
@@ -433,13 +489,16 @@ func TestStreamResumeThroughServer(t *testing.T) {
 			}
 			defer conn.Close()
 			// More events arrive while the client catches up.
+			issued := make(chan struct{})
+			defer func() { <-issued }() // the last answers may come after their events
 			go func() {
+				defer close(issued)
 				for i := range 5 {
 					h.issue(fmt.Sprintf(`{"service":"estate","idempotency_key":"r%d-%d"}`, after, i))
 				}
 			}()
 			want := after + 1
-			deadline := time.Now().Add(10 * time.Second)
+			deadline := time.Now().Add(60 * time.Second)
 			for want <= head+5 {
 				conn.SetReadDeadline(deadline)
 				_, msg, err := conn.ReadMessage()
@@ -467,7 +526,18 @@ func TestStreamResumeThroughServer(t *testing.T) {
 func TestHealthAndMetrics(t *testing.T) {
 	h := newTestHall(t)
 	h.issue(`{"service":"general","idempotency_key":"m"}`)
-	_, body := do(t, http.DefaultClient, "GET", h.srv.URL+"/metrics", nil, "", nil)
+	// The engine answers a request as soon as its events are committed and
+	// counts them when it publishes them, just after: the counter may lag
+	// the answer a moment.
+	var body []byte
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		_, body = do(t, http.DefaultClient, "GET", h.srv.URL+"/metrics", nil, "", nil)
+		if bytes.Contains(body, []byte(`hallq_tickets_issued_total{service="general"} `)) &&
+			!bytes.Contains(body, []byte(`hallq_tickets_issued_total{service="general"} 0`)) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	for _, name := range []string{"hallq_tickets_issued_total", "hallq_waiting", "hallq_http_request_duration_seconds",
 		"hallq_ws_subscribers", "hallq_commit_duration_seconds", "hallq_tickets_called_total"} {
 		if !bytes.Contains(body, []byte(name)) {
@@ -511,7 +581,7 @@ func TestOfflineLeaseAndSync(t *testing.T) {
 		t.Fatalf("online number: got %s, want A006", online.Ticket.Number)
 	}
 	// Three tickets issued offline, synced three times each.
-	issuedAt := time.Now().Add(-2 * time.Minute).UTC().Format(time.RFC3339Nano)
+	issuedAt := h.clock.before(2 * time.Minute).UTC().Format(time.RFC3339Nano)
 	for round := range 3 {
 		for _, n := range lease.Lease.Numbers[:3] {
 			var tr ticketResp

@@ -18,6 +18,11 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
+// pageWait bounds every wait for a page or the browser: it only ends a test
+// that would otherwise hang and is no measure of speed (a loaded machine runs
+// Chromium slowly).
+const pageWait = 60 * time.Second
+
 // browser is a headless Chromium for the web page tests. Each tab records the
 // page's uncaught exceptions and Content-Security-Policy violations, which
 // every test checks at its end.
@@ -115,7 +120,7 @@ func (b *browser) tab(width, height int64) context.Context {
 func (b *browser) check(tabs ...context.Context) {
 	b.t.Helper()
 	for _, ctx := range tabs {
-		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		rctx, cancel := context.WithTimeout(ctx, pageWait)
 		csp, err := chromedp.Run(rctx, chromedp.Evaluate[[]string](`window.__hallqProblems || []`))
 		cancel()
 		if err == nil {
@@ -135,7 +140,7 @@ func (b *browser) check(tabs ...context.Context) {
 // runTab runs actions in a tab with a deadline, so that a broken page fails the
 // test instead of hanging it.
 func runTab(ctx context.Context, actions ...chromedp.Action[chromedp.Void]) error {
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, pageWait)
 	defer cancel()
 	return chromedp.Do(ctx, actions...)
 }
@@ -151,7 +156,7 @@ func must(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp
 // eval evaluates a JavaScript expression in a tab.
 func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, pageWait)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
@@ -196,7 +201,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	if dir == "" {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, pageWait)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

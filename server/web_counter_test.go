@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -13,14 +12,14 @@ import (
 func signIn(t *testing.T, tab context.Context, base, user, password, window string) {
 	t.Helper()
 	must(t, tab, chromedp.Navigate(base+"/counter"))
-	waitFor(t, tab, 10*time.Second, `!document.getElementById('login').hidden`, `document.body.innerText`)
+	waitFor(t, tab, pageWait, `!document.getElementById('login').hidden`, `document.body.innerText`)
 	must(t, tab,
 		chromedp.SendKeys(chromedp.CSS("#login-username"), user),
 		chromedp.SendKeys(chromedp.CSS("#login-password"), password),
 		chromedp.SetValue(chromedp.CSS("#login-window"), window),
 		chromedp.Click(chromedp.CSS("#login-submit")),
 	)
-	waitFor(t, tab, 10*time.Second, `!document.getElementById('desk').hidden && document.getElementById('d-window').textContent !== ''`,
+	waitFor(t, tab, pageWait, `!document.getElementById('desk').hidden && document.getElementById('d-window').textContent !== ''`,
 		textOf("login-msg"))
 }
 
@@ -28,7 +27,7 @@ func signIn(t *testing.T, tab context.Context, base, user, password, window stri
 // kind "ok" or "error".
 func deskMessage(t *testing.T, tab context.Context, kind, want string) {
 	t.Helper()
-	waitFor(t, tab, 10*time.Second,
+	waitFor(t, tab, pageWait,
 		`(function () { var m = document.getElementById('d-msg');
 		  return !m.hidden && m.classList.contains(`+jsString(kind)+`) && m.textContent.indexOf(`+jsString(want)+`) >= 0; })()`,
 		`document.getElementById('d-msg').className + ': ' + document.getElementById('d-msg').textContent`)
@@ -43,7 +42,7 @@ func TestWebCounterLifecycle(t *testing.T) {
 	// The applicant follows ticket a on a phone; the page is never reloaded.
 	phone := br.tab(360, 740)
 	must(t, phone, chromedp.Navigate(a.Ticket.StatusURL))
-	waitFor(t, phone, 10*time.Second, `document.getElementById('t-state').dataset.status === 'waiting'`, textOf("ticket"))
+	waitFor(t, phone, pageWait, `document.getElementById('t-state').dataset.status === 'waiting'`, textOf("ticket"))
 	if got := eval[string](t, phone, textOf("t-number")); got != a.Ticket.Number {
 		t.Fatalf("ticket page shows number %q, want %q", got, a.Ticket.Number)
 	}
@@ -53,7 +52,7 @@ func TestWebCounterLifecycle(t *testing.T) {
 	must(t, phone, chromedp.Evaluate[chromedp.Void](`window.__sameDocument = true`))
 	phoneShows := func(status, text string) {
 		t.Helper()
-		waitFor(t, phone, 10*time.Second,
+		waitFor(t, phone, pageWait,
 			`document.getElementById('t-state').dataset.status === `+jsString(status)+
 				` && document.getElementById('ticket').textContent.indexOf(`+jsString(text)+`) >= 0`,
 			`document.getElementById('t-state').dataset.status + ': ' + `+textOf("ticket"))
@@ -71,7 +70,7 @@ func TestWebCounterLifecycle(t *testing.T) {
 	if got := eval[string](t, staff, `document.getElementById('d-status').dataset.status`); got != "closed" {
 		t.Fatalf("window status %q, want closed", got)
 	}
-	waitFor(t, staff, 10*time.Second, textOf("d-waiting")+` === '2'`, textOf("d-waiting"))
+	waitFor(t, staff, pageWait, textOf("d-waiting")+` === '2'`, textOf("d-waiting"))
 	if got := eval[string](t, staff, `document.getElementById('d-next').innerText`); !strings.Contains(got, a.Ticket.Number) || !strings.Contains(got, b.Ticket.Number) {
 		t.Fatalf("next numbers: got %q", got)
 	}
@@ -85,9 +84,9 @@ func TestWebCounterLifecycle(t *testing.T) {
 	deskMessage(t, staff, "ok", "窗口已开启")
 	must(t, staff, chromedp.KeyEvent("n"))
 	deskMessage(t, staff, "ok", "已呼叫 "+a.Ticket.Number)
-	waitFor(t, staff, 10*time.Second, textOf("d-current")+` === `+jsString(a.Ticket.Number), textOf("d-current"))
+	waitFor(t, staff, pageWait, textOf("d-current")+` === `+jsString(a.Ticket.Number), textOf("d-current"))
 	phoneShows("called", "请到1号窗口办理")
-	waitFor(t, staff, 10*time.Second, `/^\d+:\d\d$/.test(`+textOf("d-elapsed")+`) && `+textOf("d-current-service")+` === '综合受理'`,
+	waitFor(t, staff, pageWait, `/^\d+:\d\d$/.test(`+textOf("d-elapsed")+`) && `+textOf("d-current-service")+` === '综合受理'`,
 		textOf("d-elapsed")+` + ' ' + `+textOf("d-current-service"))
 
 	// Recall, then no-show: the phone says it was missed.
@@ -102,7 +101,7 @@ func TestWebCounterLifecycle(t *testing.T) {
 	must(t, staff, chromedp.Click(reinstate))
 	deskMessage(t, staff, "ok", a.Ticket.Number+" 已恢复排队")
 	phoneShows("waiting", "排队中")
-	waitFor(t, phone, 10*time.Second, textOf("t-ahead")+` === '1 人'`, textOf("t-ahead"))
+	waitFor(t, phone, pageWait, textOf("t-ahead")+` === '1 人'`, textOf("t-ahead"))
 
 	// b is called next, and completed with C.
 	must(t, staff, chromedp.KeyEvent("n"))
@@ -144,7 +143,7 @@ func TestWebCounterLifecycle(t *testing.T) {
 	phoneShows("completed", "已办结")
 
 	// Today's figures of the window.
-	waitFor(t, staff, 10*time.Second, textOf("d-served")+` === '2' && `+textOf("d-noshow-count")+` === '1' && /^\d+:\d\d$/.test(`+textOf("d-avg")+`)`,
+	waitFor(t, staff, pageWait, textOf("d-served")+` === '2' && `+textOf("d-noshow-count")+` === '1' && /^\d+:\d\d$/.test(`+textOf("d-avg")+`)`,
 		`document.querySelector('.figures').innerText`)
 
 	// Pause with P: calling is refused while paused; P resumes.
@@ -157,10 +156,22 @@ func TestWebCounterLifecycle(t *testing.T) {
 	must(t, staff, chromedp.KeyEvent("n"))
 	deskMessage(t, staff, "error", "1号窗口的业务暂无人等候")
 
-	// Shortcuts do nothing while typing in a field.
+	// Shortcuts do nothing while typing in a field. A shortcut sends its
+	// request from the key's handler, which has run when the key event
+	// returns: the page's requests are counted from before the key.
 	head, _ := h.hall.Engine.Head()
+	must(t, staff, chromedp.Evaluate[chromedp.Void](`(function () {
+		var send = window.fetch;
+		window.__hallqPosts = [];
+		window.fetch = function (path, opts) {
+			if (opts && opts.method === 'POST') window.__hallqPosts.push(String(path));
+			return send.apply(this, arguments);
+		};
+	})()`))
 	must(t, staff, chromedp.Click(chromedp.CSS("#f-reinstate-number")), chromedp.KeyEvent("p"))
-	time.Sleep(300 * time.Millisecond)
+	if posts := eval[[]string](t, staff, `window.__hallqPosts`); len(posts) != 0 {
+		t.Fatalf("typing P in a field acted on the window: the page sent %q", posts)
+	}
 	if now, _ := h.hall.Engine.Head(); now != head {
 		t.Fatalf("typing P in a field acted on the window: log head %d -> %d", head, now)
 	}
@@ -203,31 +214,31 @@ func TestWebCounterOtherWindow(t *testing.T) {
 	if now, _ := h.hall.Engine.Head(); now != head {
 		t.Fatalf("a refused action changed the log: head %d -> %d", head, now)
 	}
-	waitFor(t, first, 10*time.Second, textOf("d-window")+` === '3号窗口'`, textOf("d-window"))
+	waitFor(t, first, pageWait, textOf("d-window")+` === '3号窗口'`, textOf("d-window"))
 
 	// A staff member may not sign in to a window that is not theirs.
 	third := br.tab(1366, 900)
 	must(t, third, chromedp.Navigate(h.srv.URL+"/counter"))
-	waitFor(t, third, 10*time.Second, textOf("d-window")+` === '3号窗口'`, `document.body.innerText`)
+	waitFor(t, third, pageWait, textOf("d-window")+` === '3号窗口'`, `document.body.innerText`)
 	must(t, third, chromedp.Click(chromedp.CSS("#d-logout")))
-	waitFor(t, third, 10*time.Second, `!document.getElementById('login').hidden && `+textOf("login-msg")+`.indexOf('已退出登录') >= 0`, textOf("login-msg"))
+	waitFor(t, third, pageWait, `!document.getElementById('login').hidden && `+textOf("login-msg")+`.indexOf('已退出登录') >= 0`, textOf("login-msg"))
 	must(t, third,
 		chromedp.SendKeys(chromedp.CSS("#login-username"), wang.Username),
 		chromedp.SendKeys(chromedp.CSS("#login-password"), wang.Password),
 		chromedp.SetValue(chromedp.CSS("#login-window"), "2"),
 		chromedp.Click(chromedp.CSS("#login-submit")),
 	)
-	waitFor(t, third, 10*time.Second, textOf("login-msg")+`.indexOf('您不能登录这个窗口。您可以登录：1号窗口、3号窗口。') >= 0`, textOf("login-msg"))
+	waitFor(t, third, pageWait, textOf("login-msg")+`.indexOf('您不能登录这个窗口。您可以登录：1号窗口、3号窗口。') >= 0`, textOf("login-msg"))
 	must(t, third,
 		chromedp.Clear(chromedp.CSS("#login-password")),
 		chromedp.SendKeys(chromedp.CSS("#login-password"), "wrong password"),
 		chromedp.SetValue(chromedp.CSS("#login-window"), "1"),
 		chromedp.Click(chromedp.CSS("#login-submit")),
 	)
-	waitFor(t, third, 10*time.Second, textOf("login-msg")+`.indexOf('用户名或密码错误') >= 0`, textOf("login-msg"))
+	waitFor(t, third, pageWait, textOf("login-msg")+`.indexOf('用户名或密码错误') >= 0`, textOf("login-msg"))
 
 	// The signed-out session no longer acts: the first tab is sent to sign in.
 	must(t, first, chromedp.KeyEvent("n"))
-	waitFor(t, first, 10*time.Second, `!document.getElementById('login').hidden && `+textOf("login-msg")+`.indexOf('登录已失效') >= 0`, textOf("login-msg"))
+	waitFor(t, first, pageWait, `!document.getElementById('login').hidden && `+textOf("login-msg")+`.indexOf('登录已失效') >= 0`, textOf("login-msg"))
 	br.check(first, second, third)
 }

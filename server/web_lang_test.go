@@ -3,7 +3,6 @@ package main
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -37,7 +36,7 @@ func TestWebLanguage(t *testing.T) {
 	}
 	for _, s := range steps {
 		must(t, tab, chromedp.Navigate(h.srv.URL+s.path))
-		waitFor(t, tab, 10*time.Second, s.ready, `document.body.innerText`)
+		waitFor(t, tab, pageWait, s.ready, `document.body.innerText`)
 		if got := eval[string](t, tab, `document.documentElement.lang`); got != "en" {
 			t.Errorf("%s: lang %q, want en", s.path, got)
 		}
@@ -47,7 +46,7 @@ func TestWebLanguage(t *testing.T) {
 	}
 	// Options of selects follow the language too.
 	must(t, tab, chromedp.Navigate(h.srv.URL+"/counter"))
-	waitFor(t, tab, 10*time.Second, `!document.getElementById('login').hidden`, `document.body.innerText`)
+	waitFor(t, tab, pageWait, `!document.getElementById('login').hidden`, `document.body.innerText`)
 	if got := eval[string](t, tab, `document.querySelector('#login-window option[value="2"]').textContent`); got != "Window 2" {
 		t.Errorf("window option in English: %q", got)
 	}
@@ -56,7 +55,7 @@ func TestWebLanguage(t *testing.T) {
 		t.Errorf("window option back in Chinese: %q", got)
 	}
 	must(t, tab, chromedp.Navigate(h.srv.URL+"/t/"+tk.Ticket.Token))
-	waitFor(t, tab, 10*time.Second, `document.getElementById('t-state').dataset.status === 'waiting'`, `document.body.innerText`)
+	waitFor(t, tab, pageWait, `document.getElementById('t-state').dataset.status === 'waiting'`, `document.body.innerText`)
 	if text := visible(); !strings.Contains(text, "排队中") || !strings.Contains(text, "不动产登记") {
 		t.Errorf("back in Chinese the ticket page shows %q", text)
 	}

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -37,7 +36,7 @@ func TestWebLogVerify(t *testing.T) {
 	tab := br.tab(1366, 900)
 	must(t, tab, chromedp.Navigate(h.srv.URL+"/log"))
 	rows := `document.querySelectorAll('#l-rows tr')`
-	waitFor(t, tab, 10*time.Second, fmt.Sprintf(`%s.length === %d`, rows, head), rows+`.length`)
+	waitFor(t, tab, pageWait, fmt.Sprintf(`%s.length === %d`, rows, head), rows+`.length`)
 	if got := eval[string](t, tab, rows+`[0].dataset.seq`); got != fmt.Sprint(head) {
 		t.Fatalf("first row is seq %s, want the newest, %d", got, head)
 	}
@@ -78,19 +77,19 @@ func TestWebLogVerify(t *testing.T) {
 		t.Fatalf("calls only: got %q", got)
 	}
 	must(t, tab, chromedp.Click(chromedp.CSS("#l-calls")))
-	today := eval[string](t, tab, `hallq.date(Date.now())`)
+	today := h.clock.date() // the date of every event, whatever the browser's clock says
 	must(t, tab, chromedp.SetValue(chromedp.CSS("#l-date"), today))
-	waitFor(t, tab, 10*time.Second, fmt.Sprintf(`%s.length === %d`, rows, head), rows+`.length`)
+	waitFor(t, tab, pageWait, fmt.Sprintf(`%s.length === %d`, rows, head), rows+`.length`)
 	must(t, tab, chromedp.SetValue(chromedp.CSS("#l-date"), "2020-01-01"))
-	waitFor(t, tab, 10*time.Second, rows+`.length === 0 && !document.getElementById('l-empty').hidden`, rows+`.length`)
+	waitFor(t, tab, pageWait, rows+`.length === 0 && !document.getElementById('l-empty').hidden`, rows+`.length`)
 	must(t, tab, chromedp.SetValue(chromedp.CSS("#l-date"), ""))
-	waitFor(t, tab, 10*time.Second, fmt.Sprintf(`%s.length === %d`, rows, head), rows+`.length`)
+	waitFor(t, tab, pageWait, fmt.Sprintf(`%s.length === %d`, rows, head), rows+`.length`)
 
 	// Verification in the browser reaches the server's head.
 	verify := func(wantHead string) {
 		t.Helper()
 		must(t, tab, chromedp.Click(chromedp.CSS("#l-verify")))
-		waitFor(t, tab, 10*time.Second, `document.getElementById('l-result').dataset.ok === 'true'`, textOf("l-result"))
+		waitFor(t, tab, pageWait, `document.getElementById('l-result').dataset.ok === 'true'`, textOf("l-result"))
 		if got := eval[string](t, tab, `document.getElementById('l-result').dataset.head`); got != wantHead {
 			t.Fatalf("verified head %s, want %s", got, wantHead)
 		}
@@ -103,7 +102,7 @@ func TestWebLogVerify(t *testing.T) {
 	// A new event arrives live and extends what is verified.
 	h.issue(`{"service":"general","idempotency_key":"live"}`)
 	head, headHash = h.hall.Engine.Head()
-	waitFor(t, tab, 10*time.Second, fmt.Sprintf(`%s[0] && %s[0].dataset.seq === '%d'`, rows, rows, head), rows+`[0].dataset.seq`)
+	waitFor(t, tab, pageWait, fmt.Sprintf(`%s[0] && %s[0].dataset.seq === '%d'`, rows, rows, head), rows+`[0].dataset.seq`)
 	verify(headHash)
 
 	// Without Web Crypto (a hall served over plain http on its own network),
@@ -177,7 +176,7 @@ func TestWebLogVerify(t *testing.T) {
 			}
 			must(t, tab, chromedp.Evaluate[chromedp.Void](`document.getElementById('l-file-result').removeAttribute('data-ok')`))
 			must(t, tab, chromedp.SetUploadFiles(chromedp.CSS("#l-file"), []string{path}))
-			waitFor(t, tab, 10*time.Second, `document.getElementById('l-file-result').dataset.ok !== undefined`, textOf("l-file-result"))
+			waitFor(t, tab, pageWait, `document.getElementById('l-file-result').dataset.ok !== undefined`, textOf("l-file-result"))
 			res := eval[map[string]string](t, tab, `(function () { var e = document.getElementById('l-file-result');
 				return {ok: e.dataset.ok, seq: e.dataset.seq || '', head: e.dataset.head || '', text: e.textContent}; })()`)
 			if res["ok"] != fmt.Sprint(tt.ok) || res["seq"] != tt.seq || !strings.Contains(res["text"], tt.message) {

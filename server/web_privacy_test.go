@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -100,10 +99,10 @@ func TestWebNoPersonalData(t *testing.T) {
 				if lang == "en" {
 					must(t, tab, chromedp.Evaluate[chromedp.Void](`hallq.setLang('en')`))
 				}
-				waitFor(t, tab, 10*time.Second, p.ready, `document.body.innerText`)
+				waitFor(t, tab, pageWait, p.ready, `document.body.innerText`)
 				if p.name == "log" {
 					must(t, tab, chromedp.Click(chromedp.CSS("#l-verify")))
-					waitFor(t, tab, 10*time.Second, `document.getElementById('l-result').dataset.ok === 'true'`, textOf("l-result"))
+					waitFor(t, tab, pageWait, `document.getElementById('l-result').dataset.ok === 'true'`, textOf("l-result"))
 				}
 				content := eval[string](t, tab, `document.documentElement.outerHTML + '\n' + document.body.innerText`)
 				check(p.name, content)
