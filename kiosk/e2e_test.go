@@ -4,9 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"hallq/server/client"
+	"hallq/server/config"
 )
 
 // proc is a program the end-to-end test runs, with its output kept.
@@ -36,8 +37,15 @@ type proc struct {
 // it at the end of the test.
 func start(t *testing.T, name string, env []string, bin string, args ...string) *proc {
 	t.Helper()
+	return startFiles(t, name, env, nil, bin, args...)
+}
+
+// startFiles runs a program that inherits files as descriptors 3 and on.
+func startFiles(t *testing.T, name string, env []string, files []*os.File, bin string, args ...string) *proc {
+	t.Helper()
 	p := &proc{name: name, cmd: exec.Command(bin, args...), done: make(chan struct{})}
 	p.cmd.Env = append(os.Environ(), env...)
+	p.cmd.ExtraFiles = files
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -127,50 +135,141 @@ func goBuild(t *testing.T, dir, name, pkg string) string {
 	return out
 }
 
-// startXvfb starts an X server on a free display between :120 and :150.
+// startXvfb starts an X server on a free display and returns it (":3").
+// Xvfb picks the display itself (-displayfd), claiming it with its lock
+// file, so that X servers started at the same time by other tests or
+// packages never share one.
 func startXvfb(t *testing.T) string {
 	t.Helper()
-	for n := 120; n <= 150; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
-			continue
-		}
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		display := fmt.Sprintf(":%d", n)
-		x := start(t, "Xvfb", nil, "Xvfb", display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp")
-		socket := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			if _, err := os.Stat(socket); err == nil {
-				return display
-			}
-			select {
-			case <-x.done: // lost a race for the display: try the next
-			default:
-				if time.Now().Before(deadline) {
-					time.Sleep(50 * time.Millisecond)
-					continue
-				}
-				t.Fatal("Xvfb did not start")
-			}
-			break
-		}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free X display between :120 and :150")
+	defer r.Close()
+	x := startFiles(t, "Xvfb", nil, []*os.File{w}, "Xvfb", "-displayfd", "3", "-screen", "0", "1920x1080x24", "-nolisten", "tcp")
+	w.Close()
+	number := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(r).ReadString('\n') // written once Xvfb accepts connections
+		number <- strings.TrimSpace(line)
+	}()
+	select {
+	case n := <-number:
+		if n == "" {
+			t.Fatalf("Xvfb exited without a display:\n%s", strings.Join(x.output(), "\n"))
+		}
+		return ":" + n
+	case <-time.After(60 * time.Second):
+		t.Fatalf("Xvfb did not start:\n%s", strings.Join(x.output(), "\n"))
+	}
 	return ""
 }
 
-// freeAddr returns a loopback address with a free port, for a server that
-// must come back on the same address after a restart.
-func freeAddr(t *testing.T) string {
+// relay is the server's address as the kiosk and the test's client know it:
+// a loopback port the test holds for the whole test, forwarding to wherever
+// the server listens now. The server restarts on a port of its own, so that
+// no other process can take the address while it is down; meanwhile the
+// relay drops every connection, as a stopped server's machine refuses them.
+type relay struct {
+	ln net.Listener
+
+	mu     sync.Mutex
+	target string // the server's address; "" while it is down
+	conns  map[net.Conn]struct{}
+}
+
+func newRelay(t *testing.T) *relay {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	r := &relay{ln: ln, conns: map[net.Conn]struct{}{}}
+	go r.serve()
+	t.Cleanup(func() {
+		ln.Close()
+		r.to("")
+	})
+	return r
+}
+
+func (r *relay) addr() string { return r.ln.Addr().String() }
+
+// to points the relay at the server's address, or at nothing ("") with every
+// relayed connection cut.
+func (r *relay) to(target string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.target = target
+	if target == "" {
+		for c := range r.conns {
+			c.Close()
+		}
+		clear(r.conns)
+	}
+}
+
+func (r *relay) serve() {
+	for {
+		in, err := r.ln.Accept()
+		if err != nil {
+			return
+		}
+		r.mu.Lock()
+		target := r.target
+		r.mu.Unlock()
+		var out net.Conn
+		if target != "" {
+			out, err = net.Dial("tcp", target)
+		}
+		if out == nil || err != nil {
+			in.Close()
+			continue
+		}
+		r.mu.Lock()
+		if r.target != target {
+			r.mu.Unlock()
+			in.Close()
+			out.Close()
+			continue
+		}
+		r.conns[in], r.conns[out] = struct{}{}, struct{}{}
+		r.mu.Unlock()
+		pipe := func(dst, src net.Conn) {
+			io.Copy(dst, src)
+			dst.Close()
+			src.Close()
+			r.mu.Lock()
+			delete(r.conns, dst)
+			delete(r.conns, src)
+			r.mu.Unlock()
+		}
+		go pipe(out, in)
+		go pipe(in, out)
+	}
+}
+
+// clearOfDayTurn returns at once unless the demo hall's service day turns
+// within the next ten minutes; then it waits until the day has turned. The
+// test runs the real server on the machine's clock, and a day turn in its
+// middle would void the leased numbers it checks (the demo hall's day turns
+// at 04:00 in Shanghai, 20:00 UTC).
+func clearOfDayTurn(t *testing.T) {
+	t.Helper()
+	demo, _, err := config.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := demo.Hall.Location
+	now := time.Now().In(loc)
+	turn := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc).Add(demo.Hall.DayStart)
+	if !turn.After(now) {
+		turn = turn.AddDate(0, 0, 1)
+	}
+	if wait := time.Until(turn); wait < 10*time.Minute {
+		t.Logf("waiting %v for the hall's service day to turn, so that the test runs within one day", wait.Round(time.Second))
+		time.Sleep(wait + time.Second)
+	}
 }
 
 // xdo runs xdotool on the display.
@@ -248,19 +347,25 @@ func TestKioskUnderX(t *testing.T) {
 			t.Skipf("%s not installed (deploy/setup.sh installs it)", tool)
 		}
 	}
+	clearOfDayTurn(t)
 	dir := t.TempDir()
 	serverBin := goBuild(t, dir, "hallq-server", "hallq/server")
 	kioskBin := goBuild(t, dir, "hallq-kiosk", "hallq/kiosk")
 	tp := newTestPrinter(t)
 	data := filepath.Join(dir, "server")
-	addr := freeAddr(t)
+	front := newRelay(t)
 	startServer := func() *proc {
-		s := start(t, "server", nil, serverBin, "-data", data, "-addr", addr)
+		s := start(t, "server", nil, serverBin, "-data", data, "-addr", "127.0.0.1:0")
 		s.waitLine(t, listenRE, 1)
+		for _, l := range s.output() {
+			if m := listenRE.FindStringSubmatch(l); m != nil {
+				front.to(m[1])
+			}
+		}
 		return s
 	}
 	srv := startServer()
-	base := "http://" + addr
+	base := "http://" + front.addr()
 	var creds struct {
 		KioskToken string `json:"kiosk_token"`
 	}
@@ -330,6 +435,7 @@ func TestKioskUnderX(t *testing.T) {
 
 	// The server stops; three tickets are taken from the lease, printed with
 	// the leased numbers' status URLs.
+	front.to("")
 	srv.stop(syscall.SIGTERM)
 	for i, n := range lease.Numbers[:3] {
 		homes := kiosk.count(homeRE)

@@ -20,19 +20,29 @@ import (
 // testHall is the demo hall, wired as the server wires it, served over
 // loopback on a fixed address. Stop cuts every connection and refuses new
 // ones, as a server that went down; Start serves again on the same address.
+// The test holds the address's listener throughout, so that nothing else can
+// take the port while the hall is down; meanwhile it drops every connection.
 type testHall struct {
 	t       *testing.T
 	handler http.Handler
-	addr    string
+	ln      net.Listener
 	secrets config.DemoSecrets
 	engine  *engine.Engine
 
-	mu    sync.Mutex
-	srv   *http.Server
-	conns map[net.Conn]struct{}
+	mu      sync.Mutex
+	srv     *http.Server
+	serving *servedConns // the running server's connections; nil while down
+	conns   map[net.Conn]struct{}
 
 	shift atomic.Int64 // the hall's clock runs this many nanoseconds ahead of time.Now
 }
+
+// clockStart is where a test hall's clock starts: 10:00 of a day in the
+// past, in the demo hall's time zone. The clock then runs as fast as the
+// machine's, so that no test depends on the date or the time of day it runs
+// at (the demo hall's service day turns at 04:00), and setClock can move it
+// forward to any time from now on.
+var clockStart = time.Date(2026, 11, 20, 10, 0, 0, 0, shanghai)
 
 // now is the hall's clock (and the test kiosk's).
 func (h *testHall) now() time.Time { return time.Now().Add(time.Duration(h.shift.Load())) }
@@ -53,7 +63,14 @@ func newTestHall(t *testing.T) *testHall {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &testHall{t: t, secrets: secrets, conns: map[net.Conn]struct{}{}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	h := &testHall{t: t, secrets: secrets, ln: ln, conns: map[net.Conn]struct{}{}}
+	h.shift.Store(int64(time.Until(clockStart)))
+	go h.accept()
 	hl, err := hall.Open(cfg, t.TempDir(), slog.New(slog.DiscardHandler),
 		hall.Options{NoSync: true, Now: h.now, Heartbeat: 500 * time.Millisecond})
 	if err != nil {
@@ -71,27 +88,59 @@ func newTestHall(t *testing.T) *testHall {
 }
 
 // URL is the hall's base URL.
-func (h *testHall) URL() string { return "http://" + h.addr }
+func (h *testHall) URL() string { return "http://" + h.ln.Addr().String() }
+
+// accept hands each connection to the running server, or drops it.
+func (h *testHall) accept() {
+	for {
+		c, err := h.ln.Accept()
+		if err != nil {
+			return
+		}
+		h.mu.Lock()
+		s := h.serving
+		h.mu.Unlock()
+		if s == nil {
+			c.Close()
+			continue
+		}
+		select {
+		case s.conns <- c:
+		case <-s.done:
+			c.Close()
+		}
+	}
+}
+
+// servedConns is the listener of one run of the server: the connections the
+// test's listener hands it.
+type servedConns struct {
+	addr  net.Addr
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+}
+
+func (s *servedConns) Accept() (net.Conn, error) {
+	select {
+	case c := <-s.conns:
+		return c, nil
+	case <-s.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (s *servedConns) Close() error {
+	s.once.Do(func() { close(s.done) })
+	return nil
+}
+
+func (s *servedConns) Addr() net.Addr { return s.addr }
 
 // Start serves the hall (again, on the same address).
 func (h *testHall) Start() {
 	h.t.Helper()
-	addr := h.addr
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	var ln net.Listener
-	var err error
-	for range 50 { // the old socket may linger a moment
-		if ln, err = net.Listen("tcp", addr); err == nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	h.addr = ln.Addr().String()
+	s := &servedConns{addr: h.ln.Addr(), conns: make(chan net.Conn), done: make(chan struct{})}
 	srv := &http.Server{Handler: h.handler, ConnState: func(c net.Conn, s http.ConnState) {
 		h.mu.Lock()
 		defer h.mu.Unlock()
@@ -103,16 +152,17 @@ func (h *testHall) Start() {
 		}
 	}}
 	h.mu.Lock()
-	h.srv = srv
+	h.srv, h.serving = srv, s
 	h.mu.Unlock()
-	go srv.Serve(ln)
+	go srv.Serve(s)
 }
 
-// Stop closes the listener and every connection, websockets included.
+// Stop ends the server and every connection, websockets included; new
+// connections are dropped until Start.
 func (h *testHall) Stop() {
 	h.mu.Lock()
 	srv := h.srv
-	h.srv = nil
+	h.srv, h.serving = nil, nil
 	conns := h.conns
 	h.conns = map[net.Conn]struct{}{}
 	h.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +23,18 @@ import (
 type testUI struct {
 	a  *kioskApp
 	mu sync.Mutex
+
+	// screens are the screens the app showed, in order, as seen after each
+	// of its steps (guarded by mu): a screen that times out may come and
+	// go between two looks of a test.
+	screens []screen
+}
+
+// note records the screen shown. u.mu is held.
+func (u *testUI) note() {
+	if n := len(u.screens); n == 0 || u.screens[n-1] != u.a.m.Screen {
+		u.screens = append(u.screens, u.a.m.Screen)
+	}
 }
 
 var (
@@ -41,6 +54,7 @@ func newTestUI(t *testing.T, k *Kiosk, o uiOptions) *testUI {
 		u.mu.Lock()
 		defer u.mu.Unlock()
 		f()
+		u.note()
 	}
 	app := test.NewTempApp(t)
 	u.ui(func(a *kioskApp) {
@@ -62,6 +76,7 @@ func (u *testUI) ui(f func(a *kioskApp)) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	f(u.a)
+	u.note()
 }
 
 // waitUI waits until cond holds of the app.
@@ -373,7 +388,12 @@ func TestScreensTimeOut(t *testing.T) {
 	u.typeKey(fyne.Key2)
 	u.typeKey(fyne.Key4)
 	u.waitUI(t, "the keypad timing out", func(a *kioskApp) bool { return a.m.Screen == screenHome && a.m.ID == "" })
+	// The ticket screen shows for 100 ms: look for it among the screens
+	// shown, not on the screen at one moment.
+	var from int
+	u.ui(func(*kioskApp) { from = len(u.screens) })
 	u.typeKey(fyne.Key1)
-	u.waitUI(t, "the ticket screen", func(a *kioskApp) bool { return a.m.Screen == screenTicket })
-	u.waitUI(t, "the ticket screen timing out", func(a *kioskApp) bool { return a.m.Screen == screenHome })
+	u.waitUI(t, "the ticket screen, then its timing out", func(a *kioskApp) bool {
+		return slices.Contains(u.screens[from:], screenTicket) && a.m.Screen == screenHome
+	})
 }
