@@ -1,14 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +23,7 @@ import (
 	"time"
 
 	"hallq/server/client"
+	"hallq/server/config"
 	"hallq/server/store"
 )
 
@@ -57,9 +60,16 @@ type proc struct {
 
 func startProc(t *testing.T, name string, env []string, bin string, args ...string) *proc {
 	t.Helper()
+	return startProcFiles(t, name, env, nil, bin, args...)
+}
+
+// startProcFiles starts a process that inherits files as descriptors 3 and on.
+func startProcFiles(t *testing.T, name string, env []string, files []*os.File, bin string, args ...string) *proc {
+	t.Helper()
 	p := &proc{name: name, cmd: exec.Command(bin, args...), out: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	p.cmd.ExtraFiles = files
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
@@ -134,37 +144,141 @@ func (p *proc) waitLog(t *testing.T, from int, re *regexp.Regexp) ([]string, int
 // mark returns the offset of the end of the output so far.
 func (p *proc) mark() int { return len(p.out.String()) }
 
-// startXvfb starts an X server on a free display number and returns it
-// (":93"); it skips the test when Xvfb is not installed.
+// startXvfb starts an X server on a free display and returns it (":3"); it
+// skips the test when Xvfb is not installed. Xvfb picks the display itself
+// (-displayfd), claiming it with its lock file, so that X servers started
+// at the same time by other tests or packages never share one.
 func startXvfb(t *testing.T) string {
 	t.Helper()
 	bin, err := exec.LookPath("Xvfb")
 	if err != nil {
 		t.Skip("Xvfb is not installed (deploy/setup.sh installs it): no end-to-end test of the display")
 	}
-	for n := 90; n <= 120; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
-			continue
-		}
-		sock := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
-		if _, err := os.Stat(sock); err == nil {
-			continue
-		}
-		p := startProc(t, fmt.Sprintf("Xvfb :%d", n), nil, bin, fmt.Sprintf(":%d", n), "-screen", "0", "1920x1080x24", "-nolisten", "tcp")
-		deadline := time.Now().Add(20 * time.Second)
-		for time.Now().Before(deadline) {
-			if _, err := os.Stat(sock); err == nil {
-				return fmt.Sprintf(":%d", n)
-			}
-			select {
-			case <-p.done:
-				deadline = time.Time{} // taken meanwhile: try the next
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free X display between :90 and :120")
+	defer r.Close()
+	p := startProcFiles(t, "Xvfb", nil, []*os.File{w}, bin, "-displayfd", "3", "-screen", "0", "1920x1080x24", "-nolisten", "tcp")
+	w.Close()
+	number := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(r).ReadString('\n') // written once Xvfb accepts connections
+		number <- strings.TrimSpace(line)
+	}()
+	select {
+	case n := <-number:
+		if n == "" {
+			t.Fatalf("Xvfb exited without a display:\n%s", p.out.String())
+		}
+		return ":" + n
+	case <-time.After(60 * time.Second):
+		t.Fatalf("Xvfb did not start:\n%s", p.out.String())
+	}
 	return ""
+}
+
+// relay is the server's address as the displays and the test's clients know
+// it: a loopback port the test holds for the whole test, forwarding to
+// wherever the server listens now. The server restarts on a port of its own,
+// so that no other process can take the address while it is down;
+// meanwhile the relay drops every connection, as a stopped server's machine
+// refuses them.
+type relay struct {
+	ln net.Listener
+
+	mu     sync.Mutex
+	target string // the server's address; "" while it is down
+	conns  map[net.Conn]struct{}
+}
+
+func newRelay(t *testing.T) *relay {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &relay{ln: ln, conns: map[net.Conn]struct{}{}}
+	go r.serve()
+	t.Cleanup(func() {
+		ln.Close()
+		r.to("")
+	})
+	return r
+}
+
+func (r *relay) addr() string { return r.ln.Addr().String() }
+
+// to points the relay at the server's address, or at nothing ("") with every
+// relayed connection cut.
+func (r *relay) to(target string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.target = target
+	if target == "" {
+		for c := range r.conns {
+			c.Close()
+		}
+		clear(r.conns)
+	}
+}
+
+func (r *relay) serve() {
+	for {
+		in, err := r.ln.Accept()
+		if err != nil {
+			return
+		}
+		r.mu.Lock()
+		target := r.target
+		r.mu.Unlock()
+		var out net.Conn
+		if target != "" {
+			out, err = net.Dial("tcp", target)
+		}
+		if out == nil || err != nil {
+			in.Close()
+			continue
+		}
+		r.mu.Lock()
+		if r.target != target {
+			r.mu.Unlock()
+			in.Close()
+			out.Close()
+			continue
+		}
+		r.conns[in], r.conns[out] = struct{}{}, struct{}{}
+		r.mu.Unlock()
+		pipe := func(dst, src net.Conn) {
+			io.Copy(dst, src)
+			dst.Close()
+			src.Close()
+			r.mu.Lock()
+			delete(r.conns, dst)
+			delete(r.conns, src)
+			r.mu.Unlock()
+		}
+		go pipe(out, in)
+		go pipe(in, out)
+	}
+}
+
+// clearOfDayTurn returns at once unless the service day of a hall in loc
+// whose day starts at dayStart turns within the next ten minutes; then it
+// waits until the day has turned. The test runs the real server on the
+// machine's clock, and a day turn in its middle would void the numbers it
+// checks (the demo hall's day turns at 04:00 in Shanghai, 20:00 UTC).
+func clearOfDayTurn(t *testing.T, loc *time.Location, dayStart time.Duration) {
+	t.Helper()
+	now := time.Now().In(loc)
+	turn := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc).Add(dayStart)
+	if !turn.After(now) {
+		turn = turn.AddDate(0, 0, 1)
+	}
+	if wait := time.Until(turn); wait < 10*time.Minute {
+		t.Logf("waiting %v for the hall's service day to turn, so that the test runs within one day", wait.Round(time.Second))
+		time.Sleep(wait + time.Second)
+	}
 }
 
 // buildBinaries builds the server and the display.
@@ -229,6 +343,11 @@ func TestEndToEnd(t *testing.T) {
 	if _, err := exec.LookPath("import"); err != nil {
 		t.Skip("imagemagick's import is not installed (deploy/setup.sh installs it): no screenshots")
 	}
+	demo, _, err := config.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clearOfDayTurn(t, demo.Hall.Location, demo.Hall.DayStart)
 	hallX, windowX := startXvfb(t), startXvfb(t)
 	serverBin, displayBin := buildBinaries(t)
 	work := t.TempDir()
@@ -241,11 +360,12 @@ func TestEndToEnd(t *testing.T) {
 	}
 	data := filepath.Join(work, "server")
 
-	// The demo hall, on a loopback port.
+	// The demo hall, on a loopback port, reached through the relay.
 	srv := startProc(t, "server", nil, serverBin, "-data", data, "-addr", "127.0.0.1:0")
 	m, _ := srv.waitLog(t, 0, listening)
-	addr := m[1]
-	base := "http://" + addr
+	front := newRelay(t)
+	front.to(m[1])
+	base := "http://" + front.addr()
 	var creds struct {
 		KioskToken   string `json:"kiosk_token"`
 		DisplayToken string `json:"display_token"`
@@ -321,6 +441,7 @@ func TestEndToEnd(t *testing.T) {
 	// The display restarted while the server is down shows the last calls,
 	// marked stale.
 	hall.stop(t)
+	front.to("")
 	srv.stop(t)
 	hall = startProc(t, "hall display (restarted)", hallEnv, displayBin, hallArgs...)
 	hall.waitLog(t, 0, regexp.MustCompile(`msg=showing .*link=down stale=true newest=`+tk.Number+`@1 `))
@@ -329,8 +450,9 @@ func TestEndToEnd(t *testing.T) {
 	})
 
 	// The server returns; the hall goes on; the display catches up.
-	srv = startProc(t, "server (restarted)", nil, serverBin, "-data", data, "-addr", addr)
-	srv.waitLog(t, 0, listening)
+	srv = startProc(t, "server (restarted)", nil, serverBin, "-data", data, "-addr", "127.0.0.1:0")
+	m, _ = srv.waitLog(t, 0, listening)
+	front.to(m[1])
 	tk2, err := kiosk.IssueTicket(ctx, client.IssueRequest{Service: "general", IdempotencyKey: "e2e-2"})
 	if err != nil {
 		t.Fatal(err)
