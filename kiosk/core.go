@@ -23,6 +23,7 @@ type Server interface {
 	GrantLease(ctx context.Context, service string, count int) (*client.Lease, error)
 	Leases(ctx context.Context) ([]client.Lease, error)
 	SyncOffline(ctx context.Context, t client.OfflineTicket) (*client.Ticket, error)
+	WithdrawRequest(ctx context.Context, key string) (string, error)
 	ReportDevice(ctx context.Context, printer, detail string) error
 	Stream(ctx context.Context, after uint64, h client.StreamHandler) error
 }
@@ -170,6 +171,7 @@ type Kiosk struct {
 	day        string         // the service day of leased
 	leased     map[string]int // leased numbers left today, by service
 	pending    int
+	withdraw   int // unanswered requests the server must still be asked to withdraw
 	prnState   printerState
 	reported   printerState   // last state the server accepted
 	full       map[string]int // day/service → holding after the last lease request
@@ -335,8 +337,10 @@ func refusalMsg(err error) msg {
 // server cannot be reached, a service that needs no identity is issued from
 // the kiosk's lease and recorded in the outbox before Issue returns. A
 // leased number printed because a request got no answer names that request,
-// so that its sync withdraws the ticket the server may have issued for it. A
-// *Refusal says why no number was given.
+// so that its sync withdraws the ticket the server may have issued for it;
+// when nothing can be printed instead, the request is recorded in the outbox
+// before Issue returns, to be withdrawn on its own once the server answers.
+// A *Refusal says why no number was given.
 func (k *Kiosk) Issue(ctx context.Context, service, idNumber string) (*Issued, error) {
 	k.mu.Lock()
 	online, hall := k.online, k.hall
@@ -377,7 +381,35 @@ func (k *Kiosk) Issue(ctx context.Context, service, idNumber string) (*Issued, e
 		k.log.Warn("ticket request unanswered: issuing from the lease in its place", "service", service,
 			"idempotency_key", replaces, "err", err)
 	}
-	return k.issueOffline(svc, replaces)
+	is, err := k.issueOffline(svc, replaces)
+	if err != nil && replaces != "" {
+		k.withdrawLater(svc.ID, replaces, err)
+	}
+	return is, err
+}
+
+// withdrawLater records that the request of idempotency key key got no
+// answer and that the applicant got no number in its place, so that once the
+// server answers again it withdraws the ticket it may have issued for the
+// request: nobody holds it. It runs before the applicant is told.
+func (k *Kiosk) withdrawLater(service, key string, why error) {
+	k.mu.Lock()
+	dev, now := k.device, k.opts.Now().Add(k.offset)
+	k.mu.Unlock()
+	if dev == nil {
+		k.log.Error("unanswered ticket request not recorded for withdrawal: the kiosk does not know its device ID",
+			"service", service, "idempotency_key", key)
+		return
+	}
+	if err := k.box.AddWithdrawal(outbox.Withdrawal{Kiosk: dev.ID, Key: key, Service: service, At: now}); err != nil {
+		k.log.Error("unanswered ticket request not recorded for withdrawal: a ticket issued for it may wait for nobody",
+			"service", service, "idempotency_key", key, "err", err)
+		return
+	}
+	k.log.Warn("no number given in place of an unanswered ticket request: it will be withdrawn", "service", service,
+		"idempotency_key", key, "why", why)
+	k.refreshCounts()
+	poke(k.wake)
 }
 
 // issueOffline issues the next leased number of svc and records it, in place
@@ -507,7 +539,8 @@ func (k *Kiosk) setPrinter(code, detail string) {
 	}
 }
 
-// refreshCounts reads the leased numbers left today and the pending tickets.
+// refreshCounts reads the leased numbers left today, the pending tickets and
+// the requests to withdraw.
 func (k *Kiosk) refreshCounts() {
 	day := k.today()
 	rem, err := k.box.Remaining(day)
@@ -520,9 +553,14 @@ func (k *Kiosk) refreshCounts() {
 		k.log.Error("outbox", "err", err)
 		return
 	}
+	withdraw, err := k.box.Withdrawals()
+	if err != nil {
+		k.log.Error("outbox", "err", err)
+		return
+	}
 	k.mu.Lock()
 	changed := len(pending) != k.pending || day != k.day || !equalCounts(rem, k.leased)
-	k.day, k.leased, k.pending = day, rem, len(pending)
+	k.day, k.leased, k.pending, k.withdraw = day, rem, len(pending), len(withdraw)
 	k.mu.Unlock()
 	if changed {
 		k.notify()
@@ -592,7 +630,8 @@ func (k *Kiosk) maintain(ctx context.Context) {
 	if day != k.leasesDay {
 		k.needLeases = true // a new service day: yesterday's leases are void
 	}
-	pending, needLeases := k.pending, k.needLeases
+	pending, withdraw, needLeases := k.pending, k.withdraw, k.needLeases
+	kiosk := k.device.ID
 	k.mu.Unlock()
 	if pending > 0 {
 		res, err := k.box.Drain(rctx, k.srv)
@@ -608,6 +647,31 @@ func (k *Kiosk) maintain(ctx context.Context) {
 		}
 		if err != nil {
 			k.fail(fmt.Sprintf("sync of offline tickets stopped with %d left", res.Left), err)
+			if unreachable(err) {
+				return
+			}
+		}
+		k.refreshCounts()
+	}
+	if withdraw > 0 {
+		res, err := k.box.DrainWithdrawals(rctx, kiosk, k.srv)
+		for _, w := range res.Withdrawn {
+			if w.Number != "" {
+				k.log.Info("unanswered ticket request withdrawn", "number", w.Number, "service", w.Service, "idempotency_key", w.Key)
+			} else {
+				k.log.Info("unanswered ticket request settled: the server had no waiting ticket for it", "service", w.Service,
+					"idempotency_key", w.Key)
+			}
+		}
+		for _, w := range res.Refused {
+			k.log.Error("withdrawal of an unanswered ticket request refused by the server: dropped", "service", w.Service,
+				"idempotency_key", w.Key, "reason", w.Refusal)
+		}
+		if len(res.Withdrawn) > 0 {
+			poke(k.kick)
+		}
+		if err != nil {
+			k.fail(fmt.Sprintf("withdrawal of unanswered requests stopped with %d left", res.Left), err)
 			if unreachable(err) {
 				return
 			}

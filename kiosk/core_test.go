@@ -233,14 +233,24 @@ func TestOfflineIssuingSyncsEachTicketOnce(t *testing.T) {
 // unanswered is the kiosk's link to the hall with the answers to ticket
 // requests lost: with deliver, a request reaches the server, which issues the
 // ticket, and the kiosk sees a timeout; without, the request is held in the
-// network and the kiosk sees a timeout.
+// network and the kiosk sees a timeout. then, if set, runs before the timeout
+// is returned (the link going down, say).
 type unanswered struct {
 	*client.Client
 	deliver bool
+	then    func()
 
-	mu     sync.Mutex
-	sent   []client.IssueRequest
-	issued []*client.Ticket // what the server answered, unseen by the kiosk
+	mu        sync.Mutex
+	sent      []client.IssueRequest
+	issued    []*client.Ticket // what the server answered, unseen by the kiosk
+	withdrawn []string         // the keys the kiosk asked to withdraw
+}
+
+func (u *unanswered) WithdrawRequest(ctx context.Context, key string) (string, error) {
+	u.mu.Lock()
+	u.withdrawn = append(u.withdrawn, key)
+	u.mu.Unlock()
+	return u.Client.WithdrawRequest(ctx, key)
 }
 
 func (u *unanswered) IssueTicket(ctx context.Context, req client.IssueRequest) (*client.Ticket, error) {
@@ -255,6 +265,9 @@ func (u *unanswered) IssueTicket(ctx context.Context, req client.IssueRequest) (
 		u.mu.Lock()
 		u.issued = append(u.issued, tk)
 		u.mu.Unlock()
+	}
+	if u.then != nil {
+		u.then()
 	}
 	return nil, fmt.Errorf("client: POST /api/v1/tickets: %w", context.DeadlineExceeded)
 }
@@ -287,6 +300,12 @@ func TestUnansweredRequestIsReplaced(t *testing.T) {
 			key := sent[0].IdempotencyKey
 			if !is.Offline || is.Number != "A001" || is.Local.Replaces != key {
 				t.Fatalf("issued: got %+v, want A001 from the lease replacing request %q", is, key)
+			}
+			// The number printed in its place settles the request: it is
+			// not also recorded to withdraw (a record drained since would
+			// show in srv.withdrawn, checked below).
+			if w, err := k.box.Withdrawals(); err != nil || len(w) != 0 {
+				t.Fatalf("requests to withdraw: got %+v, %v; want none", w, err)
 			}
 			if err := k.Print(ctx, is); err != nil {
 				t.Fatal(err)
@@ -342,6 +361,94 @@ func TestUnansweredRequestIsReplaced(t *testing.T) {
 			all, err := k.box.Tickets()
 			if err != nil || len(all) != 1 || all[0].State != outbox.Synced || all[0].Replaces != key {
 				t.Fatalf("outbox: got %+v, %v; want A001 synced, replacing %q", all, err, key)
+			}
+			srv.mu.Lock()
+			withdrawn := slices.Clone(srv.withdrawn)
+			srv.mu.Unlock()
+			if len(withdrawn) != 0 {
+				t.Fatalf("withdrawals asked: got %v, want none", withdrawn)
+			}
+		})
+	}
+}
+
+// TestUnansweredRequestIsWithdrawn takes a number of a real-name service
+// whose request reaches the server but whose answer is lost: offline, the
+// kiosk can print nothing in its place and turns the applicant away, so once
+// the link is back it withdraws the ticket the server issued, which would
+// otherwise wait for nobody. A kiosk restarted before the link returns
+// remembers to.
+func TestUnansweredRequestIsWithdrawn(t *testing.T) {
+	for _, restart := range []bool{false, true} {
+		name := map[bool]string{false: "link back", true: "restarted before the link is back"}[restart]
+		t.Run(name, func(t *testing.T) {
+			h := newTestHall(t)
+			srv := &unanswered{Client: h.kioskClient(t), deliver: true}
+			if restart {
+				srv.then = h.Stop // the link goes down as the answer is lost
+			}
+			path := filepath.Join(t.TempDir(), "outbox.db")
+			k := startKioskWith(t, h, srv, &fakePrinter{}, path)
+			k.waitReady(t)
+			ctx := context.Background()
+
+			if is, err := k.Issue(ctx, "social", "11010519491231002X"); !isRefusal(err, txtRealNameOff) {
+				t.Fatalf("real-name number whose answer is lost: got %+v, %v; want the offline refusal", is, err)
+			}
+			srv.mu.Lock()
+			sent, issued := slices.Clone(srv.sent), slices.Clone(srv.issued)
+			srv.mu.Unlock()
+			if len(sent) != 1 || len(issued) != 1 || issued[0].Number != "B001" {
+				t.Fatalf("requests: sent %+v, issued %+v; want one, issued as B001", sent, issued)
+			}
+			key, lost := sent[0].IdempotencyKey, issued[0]
+			if restart {
+				k.stop()
+				k = startKiosk(t, h, &fakePrinter{}, path)
+				w, err := k.box.Withdrawals()
+				if err != nil || len(w) != 1 || w[0].Key != key || w[0].Service != "social" || w[0].Kiosk != "kiosk-1" {
+					t.Fatalf("requests to withdraw after the restart: got %+v, %v; want %q of kiosk-1", w, err, key)
+				}
+				if v, err := h.engine.TicketByToken(tokenOf(lost.StatusURL)); err != nil || v.Status != "waiting" {
+					t.Fatalf("B001 while the link is down: got %+v, %v; want it waiting", v, err)
+				}
+				h.Start()
+			}
+			c := h.kioskClient(t)
+			waitFor(t, "B001 withdrawn", func() bool {
+				tk, err := c.Ticket(ctx, tokenOf(lost.StatusURL))
+				return err == nil && tk.Status == "cancelled"
+			})
+			waitFor(t, "the request forgotten", func() bool {
+				w, err := k.box.Withdrawals()
+				return err == nil && len(w) == 0
+			})
+			var cancels []string
+			for _, ev := range h.events(t) {
+				if ev.Type != "ticket.cancelled" {
+					continue
+				}
+				var d struct {
+					Number     string `json:"number"`
+					By         string `json:"by"`
+					ReplacedBy string `json:"replaced_by"`
+				}
+				json.Unmarshal(ev.Data, &d)
+				cancels = append(cancels, d.Number+" by "+d.By+" for "+d.ReplacedBy)
+			}
+			if want := []string{"B001 by kiosk for "}; !slices.Equal(cancels, want) {
+				t.Fatalf("ticket.cancelled events: got %q, want %q", cancels, want)
+			}
+			if all, err := k.box.Tickets(); err != nil || len(all) != 0 {
+				t.Fatalf("offline tickets: got %+v, %v; want none", all, err)
+			}
+			if !restart {
+				srv.mu.Lock()
+				withdrawn := slices.Clone(srv.withdrawn)
+				srv.mu.Unlock()
+				if !slices.Equal(withdrawn, []string{key}) {
+					t.Fatalf("withdrawals asked: got %v, want %q once", withdrawn, key)
+				}
 			}
 		})
 	}
