@@ -40,7 +40,10 @@ func startKioskWith(t *testing.T, h *testHall, srv Server, prn Printer, path str
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := NewKiosk(srv, prn, box, testLog(), coreOptions{Tick: 50 * time.Millisecond, RequestTimeout: 3 * time.Second, Now: h.now})
+	// A request the hall answers gets as long as a loaded machine needs: a
+	// timeout would make the kiosk issue from its lease instead. A stopped
+	// hall drops connections at once, so nothing waits for the timeout.
+	k, err := NewKiosk(srv, prn, box, testLog(), coreOptions{Tick: 50 * time.Millisecond, RequestTimeout: 30 * time.Second, Now: h.now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -623,7 +626,7 @@ func TestUnknownTokenIsSaid(t *testing.T) {
 func TestNewServiceDay(t *testing.T) {
 	h := newTestHall(t)
 	// The next day start at least an hour away, so the clock only moves forward.
-	now := time.Now().In(shanghai)
+	now := h.now().In(shanghai)
 	start := time.Date(now.Year(), now.Month(), now.Day(), 4, 0, 0, 0, shanghai)
 	for start.Before(now.Add(time.Hour)) {
 		start = start.AddDate(0, 0, 1)
