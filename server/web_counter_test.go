@@ -23,6 +23,17 @@ func signIn(t *testing.T, tab context.Context, base, user, password, window stri
 		textOf("login-msg"))
 }
 
+// clickLive clicks the visible element selector finds, in one step in the
+// page. The counter page renders some elements (the no-show list) afresh
+// whenever the hall changes; a node chromedp had found might be gone by the
+// time it clicked it.
+func clickLive(t *testing.T, tab context.Context, selector string) {
+	t.Helper()
+	el := `document.querySelector(` + jsString(selector) + `)`
+	waitFor(t, tab, pageWait, el+` && `+el+`.offsetParent !== null`, `document.body.innerText`)
+	must(t, tab, chromedp.Evaluate[chromedp.Void](el+`.click()`))
+}
+
 // deskMessage waits for the counter page's message to contain want, of the
 // kind "ok" or "error".
 func deskMessage(t *testing.T, tab context.Context, kind, want string) {
@@ -97,8 +108,7 @@ func TestWebCounterLifecycle(t *testing.T) {
 	phoneShows("no_show", "已过号")
 
 	// The no-show is listed for reinstatement; it rejoins behind b.
-	reinstate := chromedp.CSS(`#d-noshows button[data-reinstate="` + a.Ticket.Number + `"]`)
-	must(t, staff, chromedp.Click(reinstate))
+	clickLive(t, staff, `#d-noshows button[data-reinstate="`+a.Ticket.Number+`"]`)
 	deskMessage(t, staff, "ok", a.Ticket.Number+" 已恢复排队")
 	phoneShows("waiting", "排队中")
 	waitFor(t, phone, pageWait, textOf("t-ahead")+` === '1 人'`, textOf("t-ahead"))
