@@ -148,6 +148,7 @@ func startXvfb(t *testing.T) string {
 	defer r.Close()
 	x := startFiles(t, "Xvfb", nil, []*os.File{w}, "Xvfb", "-displayfd", "3", "-screen", "0", "1920x1080x24", "-nolisten", "tcp")
 	w.Close()
+	t.Cleanup(func() { x.stop(syscall.SIGTERM) }) // before start's SIGKILL: Xvfb removes its socket
 	number := make(chan string, 1)
 	go func() {
 		line, _ := bufio.NewReader(r).ReadString('\n') // written once Xvfb accepts connections
