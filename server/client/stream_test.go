@@ -387,8 +387,11 @@ func TestStreamProtocol(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeStream(t, tt.script)
+			// The fake server's heartbeats come every 20 ms: only the silent
+			// one lets Liveness run out, unless the machine stalls the
+			// client that long (which would make an extra connection).
 			c, err := client.New(f.srv.URL, "", client.Options{
-				MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, Liveness: time.Second,
+				MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, Liveness: 3 * time.Second,
 			})
 			if err != nil {
 				t.Fatal(err)
