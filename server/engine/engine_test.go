@@ -182,6 +182,11 @@ func TestPublishAfterCommitInOrder(t *testing.T) {
 		wg.Go(func() { f.issue("general", fmt.Sprint(i)) })
 	}
 	wg.Wait()
+	// Requests are answered before their events reach subscribers; Close
+	// waits until the publisher has handed everything on.
+	if err := f.e.Close(); err != nil {
+		t.Fatal(err)
+	}
 	f.mu.Lock()
 	pub := append([]store.Record(nil), f.pub...)
 	f.mu.Unlock()
