@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,8 +8,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +21,7 @@ import (
 
 	"hallq/server/client"
 	"hallq/server/config"
+	"hallq/server/hall/halltest"
 	"hallq/server/store"
 )
 
@@ -144,125 +142,6 @@ func (p *proc) waitLog(t *testing.T, from int, re *regexp.Regexp) ([]string, int
 // mark returns the offset of the end of the output so far.
 func (p *proc) mark() int { return len(p.out.String()) }
 
-// startXvfb starts an X server on a free display and returns it (":3"); it
-// skips the test when Xvfb is not installed. Xvfb picks the display itself
-// (-displayfd), claiming it with its lock file, so that X servers started
-// at the same time by other tests or packages never share one.
-func startXvfb(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("Xvfb")
-	if err != nil {
-		t.Skip("Xvfb is not installed (deploy/setup.sh installs it): no end-to-end test of the display")
-	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	p := startProcFiles(t, "Xvfb", nil, []*os.File{w}, bin, "-displayfd", "3", "-screen", "0", "1920x1080x24", "-nolisten", "tcp")
-	w.Close()
-	number := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(r).ReadString('\n') // written once Xvfb accepts connections
-		number <- strings.TrimSpace(line)
-	}()
-	select {
-	case n := <-number:
-		if n == "" {
-			t.Fatalf("Xvfb exited without a display:\n%s", p.out.String())
-		}
-		return ":" + n
-	case <-time.After(60 * time.Second):
-		t.Fatalf("Xvfb did not start:\n%s", p.out.String())
-	}
-	return ""
-}
-
-// relay is the server's address as the displays and the test's clients know
-// it: a loopback port the test holds for the whole test, forwarding to
-// wherever the server listens now. The server restarts on a port of its own,
-// so that no other process can take the address while it is down;
-// meanwhile the relay drops every connection, as a stopped server's machine
-// refuses them.
-type relay struct {
-	ln net.Listener
-
-	mu     sync.Mutex
-	target string // the server's address; "" while it is down
-	conns  map[net.Conn]struct{}
-}
-
-func newRelay(t *testing.T) *relay {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &relay{ln: ln, conns: map[net.Conn]struct{}{}}
-	go r.serve()
-	t.Cleanup(func() {
-		ln.Close()
-		r.to("")
-	})
-	return r
-}
-
-func (r *relay) addr() string { return r.ln.Addr().String() }
-
-// to points the relay at the server's address, or at nothing ("") with every
-// relayed connection cut.
-func (r *relay) to(target string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.target = target
-	if target == "" {
-		for c := range r.conns {
-			c.Close()
-		}
-		clear(r.conns)
-	}
-}
-
-func (r *relay) serve() {
-	for {
-		in, err := r.ln.Accept()
-		if err != nil {
-			return
-		}
-		r.mu.Lock()
-		target := r.target
-		r.mu.Unlock()
-		var out net.Conn
-		if target != "" {
-			out, err = net.Dial("tcp", target)
-		}
-		if out == nil || err != nil {
-			in.Close()
-			continue
-		}
-		r.mu.Lock()
-		if r.target != target {
-			r.mu.Unlock()
-			in.Close()
-			out.Close()
-			continue
-		}
-		r.conns[in], r.conns[out] = struct{}{}, struct{}{}
-		r.mu.Unlock()
-		pipe := func(dst, src net.Conn) {
-			io.Copy(dst, src)
-			dst.Close()
-			src.Close()
-			r.mu.Lock()
-			delete(r.conns, dst)
-			delete(r.conns, src)
-			r.mu.Unlock()
-		}
-		go pipe(out, in)
-		go pipe(in, out)
-	}
-}
-
 // clearOfDayTurn returns at once unless the service day of a hall in loc
 // whose day starts at dayStart turns within the next ten minutes; then it
 // waits until the day has turned. The test runs the real server on the
@@ -348,7 +227,10 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	clearOfDayTurn(t, demo.Hall.Location, demo.Hall.DayStart)
-	hallX, windowX := startXvfb(t), startXvfb(t)
+	if _, err := exec.LookPath("Xvfb"); err != nil {
+		t.Skip("Xvfb is not installed (deploy/setup.sh installs it): no end-to-end test of the display")
+	}
+	hallX, windowX := halltest.StartXvfb(t), halltest.StartXvfb(t)
 	serverBin, displayBin := buildBinaries(t)
 	work := t.TempDir()
 	shots := os.Getenv("HALLQ_SHOTS")
@@ -363,9 +245,9 @@ func TestEndToEnd(t *testing.T) {
 	// The demo hall, on a loopback port, reached through the relay.
 	srv := startProc(t, "server", nil, serverBin, "-data", data, "-addr", "127.0.0.1:0")
 	m, _ := srv.waitLog(t, 0, listening)
-	front := newRelay(t)
-	front.to(m[1])
-	base := "http://" + front.addr()
+	front := halltest.NewRelay(t)
+	front.To(m[1])
+	base := "http://" + front.Addr()
 	var creds struct {
 		KioskToken   string `json:"kiosk_token"`
 		DisplayToken string `json:"display_token"`
@@ -441,7 +323,7 @@ func TestEndToEnd(t *testing.T) {
 	// The display restarted while the server is down shows the last calls,
 	// marked stale.
 	hall.stop(t)
-	front.to("")
+	front.To("")
 	srv.stop(t)
 	hall = startProc(t, "hall display (restarted)", hallEnv, displayBin, hallArgs...)
 	hall.waitLog(t, 0, regexp.MustCompile(`msg=showing .*link=down stale=true newest=`+tk.Number+`@1 `))
@@ -452,7 +334,7 @@ func TestEndToEnd(t *testing.T) {
 	// The server returns; the hall goes on; the display catches up.
 	srv = startProc(t, "server (restarted)", nil, serverBin, "-data", data, "-addr", "127.0.0.1:0")
 	m, _ = srv.waitLog(t, 0, listening)
-	front.to(m[1])
+	front.To(m[1])
 	tk2, err := kiosk.IssueTicket(ctx, client.IssueRequest{Service: "general", IdempotencyKey: "e2e-2"})
 	if err != nil {
 		t.Fatal(err)

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"image"
 	"image/png"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,6 +19,7 @@ import (
 
 	"hallq/server/client"
 	"hallq/server/config"
+	"hallq/server/hall/halltest"
 )
 
 // proc is a program the end-to-end test runs, with its output kept.
@@ -135,121 +134,6 @@ func goBuild(t *testing.T, dir, name, pkg string) string {
 	return out
 }
 
-// startXvfb starts an X server on a free display and returns it (":3").
-// Xvfb picks the display itself (-displayfd), claiming it with its lock
-// file, so that X servers started at the same time by other tests or
-// packages never share one.
-func startXvfb(t *testing.T) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	x := startFiles(t, "Xvfb", nil, []*os.File{w}, "Xvfb", "-displayfd", "3", "-screen", "0", "1920x1080x24", "-nolisten", "tcp")
-	w.Close()
-	t.Cleanup(func() { x.stop(syscall.SIGTERM) }) // before start's SIGKILL: Xvfb removes its socket
-	number := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(r).ReadString('\n') // written once Xvfb accepts connections
-		number <- strings.TrimSpace(line)
-	}()
-	select {
-	case n := <-number:
-		if n == "" {
-			t.Fatalf("Xvfb exited without a display:\n%s", strings.Join(x.output(), "\n"))
-		}
-		return ":" + n
-	case <-time.After(60 * time.Second):
-		t.Fatalf("Xvfb did not start:\n%s", strings.Join(x.output(), "\n"))
-	}
-	return ""
-}
-
-// relay is the server's address as the kiosk and the test's client know it:
-// a loopback port the test holds for the whole test, forwarding to wherever
-// the server listens now. The server restarts on a port of its own, so that
-// no other process can take the address while it is down; meanwhile the
-// relay drops every connection, as a stopped server's machine refuses them.
-type relay struct {
-	ln net.Listener
-
-	mu     sync.Mutex
-	target string // the server's address; "" while it is down
-	conns  map[net.Conn]struct{}
-}
-
-func newRelay(t *testing.T) *relay {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &relay{ln: ln, conns: map[net.Conn]struct{}{}}
-	go r.serve()
-	t.Cleanup(func() {
-		ln.Close()
-		r.to("")
-	})
-	return r
-}
-
-func (r *relay) addr() string { return r.ln.Addr().String() }
-
-// to points the relay at the server's address, or at nothing ("") with every
-// relayed connection cut.
-func (r *relay) to(target string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.target = target
-	if target == "" {
-		for c := range r.conns {
-			c.Close()
-		}
-		clear(r.conns)
-	}
-}
-
-func (r *relay) serve() {
-	for {
-		in, err := r.ln.Accept()
-		if err != nil {
-			return
-		}
-		r.mu.Lock()
-		target := r.target
-		r.mu.Unlock()
-		var out net.Conn
-		if target != "" {
-			out, err = net.Dial("tcp", target)
-		}
-		if out == nil || err != nil {
-			in.Close()
-			continue
-		}
-		r.mu.Lock()
-		if r.target != target {
-			r.mu.Unlock()
-			in.Close()
-			out.Close()
-			continue
-		}
-		r.conns[in], r.conns[out] = struct{}{}, struct{}{}
-		r.mu.Unlock()
-		pipe := func(dst, src net.Conn) {
-			io.Copy(dst, src)
-			dst.Close()
-			src.Close()
-			r.mu.Lock()
-			delete(r.conns, dst)
-			delete(r.conns, src)
-			r.mu.Unlock()
-		}
-		go pipe(out, in)
-		go pipe(in, out)
-	}
-}
-
 // clearOfDayTurn returns at once unless the demo hall's service day turns
 // within the next ten minutes; then it waits until the day has turned. The
 // test runs the real server on the machine's clock, and a day turn in its
@@ -354,19 +238,19 @@ func TestKioskUnderX(t *testing.T) {
 	kioskBin := goBuild(t, dir, "hallq-kiosk", "hallq/kiosk")
 	tp := newTestPrinter(t)
 	data := filepath.Join(dir, "server")
-	front := newRelay(t)
+	front := halltest.NewRelay(t)
 	startServer := func() *proc {
 		s := start(t, "server", nil, serverBin, "-data", data, "-addr", "127.0.0.1:0")
 		s.waitLine(t, listenRE, 1)
 		for _, l := range s.output() {
 			if m := listenRE.FindStringSubmatch(l); m != nil {
-				front.to(m[1])
+				front.To(m[1])
 			}
 		}
 		return s
 	}
 	srv := startServer()
-	base := "http://" + front.addr()
+	base := "http://" + front.Addr()
 	var creds struct {
 		KioskToken string `json:"kiosk_token"`
 	}
@@ -383,7 +267,7 @@ func TestKioskUnderX(t *testing.T) {
 	}
 	ctx := context.Background()
 
-	display := startXvfb(t)
+	display := halltest.StartXvfb(t)
 	kiosk := start(t, "kiosk", []string{"DISPLAY=" + display}, kioskBin,
 		"-server", base, "-token", creds.KioskToken, "-printer", tp.pty.Path(), "-baud", "9600",
 		"-data", filepath.Join(dir, "kiosk"), "-ticket-timeout", "3s", "-log-level", "debug")
@@ -436,7 +320,7 @@ func TestKioskUnderX(t *testing.T) {
 
 	// The server stops; three tickets are taken from the lease, printed with
 	// the leased numbers' status URLs.
-	front.to("")
+	front.To("")
 	srv.stop(syscall.SIGTERM)
 	for i, n := range lease.Numbers[:3] {
 		homes := kiosk.count(homeRE)
