@@ -38,29 +38,6 @@ func TestOfflineTicketReplacesUnansweredRequest(t *testing.T) {
 		json.Unmarshal(raw, &tr)
 		return code, tr, raw
 	}
-	// cancellations returns the ticket.cancelled events of the log.
-	type cancelled struct {
-		Number     string `json:"number"`
-		By         string `json:"by"`
-		ReplacedBy string `json:"replaced_by"`
-	}
-	cancellations := func() []cancelled {
-		t.Helper()
-		var out []cancelled
-		for _, raw := range fetchLog(t, h.srv.URL) {
-			var ev struct {
-				Type string    `json:"type"`
-				Data cancelled `json:"data"`
-			}
-			if err := json.Unmarshal(raw, &ev); err != nil {
-				t.Fatal(err)
-			}
-			if ev.Type == "ticket.cancelled" {
-				out = append(out, ev.Data)
-			}
-		}
-		return out
-	}
 
 	// The server issued A004 for key lost-1, but the kiosk never got the
 	// answer and printed A001 instead.
@@ -82,7 +59,7 @@ func TestOfflineTicketReplacesUnansweredRequest(t *testing.T) {
 		if st.Ticket.Number != "A004" || st.Ticket.Status != "cancelled" {
 			t.Fatalf("round %d: the replaced ticket: got %+v, want A004 cancelled", round, st.Ticket)
 		}
-		got := cancellations()
+		got := cancellations(t, h.srv.URL)
 		if len(got) != 1 || got[0] != (cancelled{Number: "A004", By: "kiosk", ReplacedBy: "A001"}) {
 			t.Fatalf("round %d: ticket.cancelled events: got %+v, want one of A004 by kiosk, replaced by A001", round, got)
 		}
@@ -98,7 +75,7 @@ func TestOfflineTicketReplacesUnansweredRequest(t *testing.T) {
 	if code != http.StatusConflict || refusal.Error.Code != "ECONFLICT" {
 		t.Fatalf("late request of a replaced key: got %d %s, want 409 ECONFLICT", code, raw)
 	}
-	if got := cancellations(); len(got) != 1 {
+	if got := cancellations(t, h.srv.URL); len(got) != 1 {
 		t.Fatalf("ticket.cancelled events after a spent key: got %+v, want still one", got)
 	}
 

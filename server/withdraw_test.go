@@ -28,29 +28,6 @@ func TestWithdrawUnansweredRequest(t *testing.T) {
 		}
 		return code, "", raw
 	}
-	// cancellations returns the ticket.cancelled events of the log.
-	type cancelled struct {
-		Number     string `json:"number"`
-		By         string `json:"by"`
-		ReplacedBy string `json:"replaced_by"`
-	}
-	cancellations := func() []cancelled {
-		t.Helper()
-		var out []cancelled
-		for _, raw := range fetchLog(t, h.srv.URL) {
-			var ev struct {
-				Type string    `json:"type"`
-				Data cancelled `json:"data"`
-			}
-			if err := json.Unmarshal(raw, &ev); err != nil {
-				t.Fatal(err)
-			}
-			if ev.Type == "ticket.cancelled" {
-				out = append(out, ev.Data)
-			}
-		}
-		return out
-	}
 	status := func(token string) string {
 		t.Helper()
 		var st ticketResp
@@ -74,7 +51,7 @@ func TestWithdrawUnansweredRequest(t *testing.T) {
 		if got := status(lost.Ticket.Token); got != "cancelled" {
 			t.Fatalf("round %d: B001 is %s, want cancelled", round, got)
 		}
-		if got := cancellations(); len(got) != 1 || got[0] != (cancelled{Number: "B001", By: "kiosk"}) {
+		if got := cancellations(t, h.srv.URL); len(got) != 1 || got[0] != (cancelled{Number: "B001", By: "kiosk"}) {
 			t.Fatalf("round %d: ticket.cancelled events: got %+v, want one of B001 by kiosk, replaced by nothing", round, got)
 		}
 	}
@@ -140,4 +117,30 @@ func TestWithdrawUnansweredRequest(t *testing.T) {
 	if code, _, raw := h.issue(`{"service":"general","idempotency_key":"x"}`); code != http.StatusCreated {
 		t.Fatalf("request after refused withdrawals of its key: %d %s", code, raw)
 	}
+}
+
+// cancelled is the data of a ticket.cancelled event.
+type cancelled struct {
+	Number     string `json:"number"`
+	By         string `json:"by"`
+	ReplacedBy string `json:"replaced_by"`
+}
+
+// cancellations returns the ticket.cancelled events of the log at url.
+func cancellations(t *testing.T, url string) []cancelled {
+	t.Helper()
+	var out []cancelled
+	for _, raw := range fetchLog(t, url) {
+		var ev struct {
+			Type string    `json:"type"`
+			Data cancelled `json:"data"`
+		}
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type == "ticket.cancelled" {
+			out = append(out, ev.Data)
+		}
+	}
+	return out
 }
