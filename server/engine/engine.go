@@ -683,6 +683,12 @@ func (e *Engine) commit(b *batch) error {
 	if b.fault != nil {
 		return b.fault
 	}
+	// Idempotency groups are encoded before the transaction, not inside it.
+	for i := range b.writes {
+		if g := b.writes[i].group; g != nil {
+			b.writes[i].value = g.value()
+		}
+	}
 	start := time.Now()
 	err := e.store.Update(func(tx *store.Tx) error {
 		if err := tx.PutRecords(b.recs); err != nil {
@@ -690,9 +696,7 @@ func (e *Engine) commit(b *batch) error {
 		}
 		for _, w := range b.writes {
 			var err error
-			if w.group != nil {
-				err = tx.Put(w.bucket, w.key, w.group.value())
-			} else if w.value == nil {
+			if w.value == nil {
 				err = tx.Delete(w.bucket, w.key)
 			} else {
 				err = tx.Put(w.bucket, w.key, w.value)
