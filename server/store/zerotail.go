@@ -31,7 +31,6 @@ type zeroTail struct {
 	wake chan struct{}
 	stop chan struct{}
 	done chan struct{}
-	err  error // the first failure, after which the tail is left as it is
 }
 
 // startZeroTail starts the tail writer for s's file at path.
@@ -78,16 +77,16 @@ func (s *Store) runZeroTail(z *zeroTail) {
 		case <-z.wake:
 		}
 		for {
+			// After a failure the tail is left as it is: a full or failing
+			// disk shows up in the commits themselves.
 			wrote, err := s.zeroStep(z, zeros)
 			if err != nil {
-				z.err = err
-				return // a full disk shows up in the commits themselves
+				return
 			}
 			if !wrote {
 				break
 			}
 			if err := z.f.Sync(); err != nil {
-				z.err = err
 				return
 			}
 			select {
