@@ -34,7 +34,7 @@ func BenchmarkIssueTicket(b *testing.B) {
 	if err := h.Validate(); err != nil {
 		b.Fatal(err)
 	}
-	st, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), store.Options{})
+	st, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), store.Options{Journal: true})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -683,34 +683,18 @@ func (e *Engine) commit(b *batch) error {
 	if b.fault != nil {
 		return b.fault
 	}
-	// Idempotency groups are encoded before the transaction, not inside it.
+	// Idempotency groups are encoded before the commit, not inside it.
 	for i := range b.writes {
 		if g := b.writes[i].group; g != nil {
 			b.writes[i].value = g.value()
 		}
 	}
+	sb := &store.Batch{Records: b.recs, Writes: make([]store.Write, len(b.writes)), Snapshot: b.snapshot, SnapshotSeq: b.snapshotSeq}
+	for i, w := range b.writes {
+		sb.Writes[i] = store.Write{Bucket: w.bucket, Key: w.key, Value: w.value}
+	}
 	start := time.Now()
-	err := e.store.Update(func(tx *store.Tx) error {
-		if err := tx.PutRecords(b.recs); err != nil {
-			return err
-		}
-		for _, w := range b.writes {
-			var err error
-			if w.value == nil {
-				err = tx.Delete(w.bucket, w.key)
-			} else {
-				err = tx.Put(w.bucket, w.key, w.value)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		if b.snapshot != nil {
-			return tx.PutSnapshot(b.snapshotSeq, b.snapshot)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := e.store.Commit(sb); err != nil {
 		return err
 	}
 	e.opts.OnCommit(len(b.reqs), len(b.recs), time.Since(start))

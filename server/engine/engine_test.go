@@ -64,7 +64,8 @@ func (f *fixture) advance(d time.Duration) {
 
 func (f *fixture) open() {
 	f.t.Helper()
-	st, err := store.Open(f.path, store.Options{})
+	// A small journal, so that tests also run through its restarts.
+	st, err := store.Open(f.path, store.Options{Journal: true, JournalSize: 256 << 10})
 	if err != nil {
 		f.t.Fatal(err)
 	}

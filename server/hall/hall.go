@@ -44,9 +44,12 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 	if opts.Heartbeat > 0 {
 		heartbeat = opts.Heartbeat
 	}
-	st, err := store.Open(filepath.Join(dataDir, "hallq.db"), store.Options{NoSync: opts.NoSync})
+	st, err := store.Open(filepath.Join(dataDir, "hallq.db"), store.Options{NoSync: opts.NoSync, Journal: true})
 	if err != nil {
 		return nil, err
+	}
+	if batches, events := st.Replayed(); batches > 0 {
+		log.Info("journal replayed into the store after an unclean stop", "batches", batches, "events", events)
 	}
 	h := &Hall{Store: st, Hub: hub.New(hub.Options{QueueSize: cfg.Limits.WSQueue})}
 	h.Streams, err = stream.New(h.Hub, logSource{st}, log.With("component", "stream"),

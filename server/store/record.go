@@ -411,3 +411,19 @@ func VerifyRecords(prevHash string, raws [][]byte) (head string, err error) {
 	}
 	return string(c.hex[:]), nil
 }
+
+// copy returns r with its own copy of Raw (and Data within it).
+func (r Record) copy() Record {
+	raw := bytes.Clone(r.Raw)
+	if at := len(raw) - tailLen - len(r.Data); at >= 0 && bytes.Equal(raw[at:at+len(r.Data)], r.Data) {
+		end := at + len(r.Data)
+		r.Data, r.Raw = json.RawMessage(raw[at:end:end]), raw
+		return r
+	}
+	c, err := ParseRecord(raw)
+	if err != nil {
+		r.Raw = raw
+		return r
+	}
+	return c
+}

@@ -63,6 +63,16 @@ type Options struct {
 	// NoSync skips fsync on commit. For tests and benchmarks only: a crash
 	// can lose or corrupt committed events.
 	NoSync bool
+	// Journal makes Commit write each batch to a preallocated journal file
+	// beside the store (one write and one fdatasync) and copy it into the
+	// bbolt file in the background: see Batch and the journal's layout. A
+	// journal left by an earlier run is replayed by Open whether or not this
+	// is set.
+	Journal bool
+	// JournalSize is the journal file's size; 0 means DefaultJournalSize.
+	JournalSize int64
+
+	applyDelay time.Duration // tests hold the journal's applier back
 }
 
 // head is the last committed event.
@@ -79,11 +89,18 @@ var genesis = &head{hex: GenesisHash}
 // It is safe for use by many goroutines.
 type Store struct {
 	db *bolt.DB
-	// writeMu serialises Update so that head is stored in commit order and
-	// every write transaction starts from the committed head.
+	// writeMu serialises Commit and Update so that the log grows in order
+	// and every write starts from the head.
 	writeMu sync.Mutex
-	head    atomic.Pointer[head]
-	zero    *zeroTail // nil with NoSync
+	// boltMu is held around every bbolt write transaction (Update's, the
+	// journal's applier's) and by the tail writer, which must not write
+	// while bbolt allocates pages.
+	boltMu  sync.Mutex
+	head    atomic.Pointer[head] // the last event committed (journaled or in bbolt)
+	zero    *zeroTail            // nil with NoSync
+	journal *journal             // nil without Options.Journal
+
+	replayedFrames, replayedEvents int // what Open copied from the journal
 }
 
 // Open opens or creates (mode 0600) the store at path, creates its buckets,
@@ -116,8 +133,17 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	size := opts.JournalSize
+	if size <= 0 {
+		size = DefaultJournalSize
+	}
+	if err := s.openJournal(journalPath(path), opts, size); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
 	if !opts.NoSync {
 		if err := s.startZeroTail(path); err != nil {
+			s.closeJournal()
 			db.Close()
 			return nil, fmt.Errorf("store: open %s: %w", path, err)
 		}
@@ -202,13 +228,15 @@ func checkLast(btx *bolt.Tx, h *head) error {
 	return nil
 }
 
-// Close closes the bbolt file, waiting for open transactions.
+// Close copies what the journal holds into the bbolt file and closes both,
+// waiting for open transactions.
 func (s *Store) Close() error {
+	jerr := s.closeJournal()
 	s.zero.close()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
-	return nil
+	return jerr
 }
 
 // Head returns the seq and hash of the last committed event, or (0,
@@ -221,14 +249,25 @@ func (s *Store) Head() (seq uint64, hash string) {
 // Update runs fn in one read-write transaction, committed with one fsync
 // however many events fn appends. If fn returns an error (returned as is)
 // or the commit fails, nothing fn did is kept and Head is unchanged; Head
-// advances only after the commit. Updates run one at a time; fn must not
-// call Update or View.
+// advances only after the commit. Updates and Commits run one at a time,
+// an Update after the journal's batches are in the file; fn must not call
+// Update or View.
 func (s *Store) Update(fn func(tx *Tx) error) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	if err := s.flush(); err != nil {
+		return err
+	}
+	return s.update(fn)
+}
+
+// update is Update with writeMu held and nothing journaled pending.
+func (s *Store) update(fn func(tx *Tx) error) error {
 	h := s.head.Load()
 	var tx *Tx
 	var fnErr error
+	s.boltMu.Lock()
+	defer s.boltMu.Unlock()
 	err := s.db.Update(func(btx *bolt.Tx) error {
 		events := btx.Bucket(BucketEvents)
 		events.FillPercent = eventsFillPercent
@@ -265,9 +304,13 @@ func (s *Store) Update(fn func(tx *Tx) error) error {
 }
 
 // View runs fn in a read-only transaction that sees the committed state as
-// of its start. Views run concurrently with each other and with Update; fn
-// must not call Update.
+// of its start, journaled batches included (it waits for the file to have
+// them). Views run concurrently with each other and with Update; fn must
+// not call Update.
 func (s *Store) View(fn func(tx *Tx) error) error {
+	if err := s.flush(); err != nil {
+		return err
+	}
 	return s.db.View(func(btx *bolt.Tx) error {
 		tx := &Tx{btx: btx}
 		defer tx.close()
@@ -278,6 +321,9 @@ func (s *Store) View(fn func(tx *Tx) error) error {
 // LatestSnapshot returns the latest projection snapshot and the seq it was
 // taken at, or (0, nil, nil) when there is none.
 func (s *Store) LatestSnapshot() (seq uint64, state []byte, err error) {
+	if err := s.flush(); err != nil {
+		return 0, nil, err
+	}
 	err = s.db.View(func(btx *bolt.Tx) error {
 		k, v := btx.Bucket(BucketSnapshots).Cursor().Last()
 		if k != nil {
@@ -301,6 +347,13 @@ func (s *Store) EventsAfter(after uint64, limit int) ([]Record, error) {
 	if after == ^uint64(0) {
 		return nil, nil
 	}
+	// Events journaled but not yet in the file come from memory: those
+	// taken now, before the file is read, are all that the file lacks.
+	pending := s.pendingRecords()
+	end := ^uint64(0) // the first event not to read from the file
+	if len(pending) > 0 {
+		end = pending[0][0].Seq
+	}
 	var recs []Record
 	err := s.db.View(func(btx *bolt.Tx) error {
 		c := btx.Bucket(BucketEvents).Cursor()
@@ -313,7 +366,7 @@ func (s *Store) EventsAfter(after uint64, limit int) ([]Record, error) {
 			return err
 		}
 		recs = make([]Record, 0, min(uint64(limit), h.seq-after))
-		for ; k != nil && len(recs) < limit; k, v = c.Next() {
+		for ; k != nil && len(recs) < limit && binary.BigEndian.Uint64(k) < end; k, v = c.Next() {
 			r, err := ParseRecord(bytes.Clone(v))
 			if err != nil {
 				return fmt.Errorf("event %d: %w", binary.BigEndian.Uint64(k), err)
@@ -325,12 +378,27 @@ func (s *Store) EventsAfter(after uint64, limit int) ([]Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: events after %d: %w", after, err)
 	}
+	for _, rs := range pending {
+		for _, r := range rs {
+			if len(recs) >= limit {
+				return recs, nil
+			}
+			if r.Seq > after {
+				recs = append(recs, r.copy())
+			}
+		}
+	}
 	return recs, nil
 }
 
 // Event returns the committed event seq; the error wraps ErrNotFound when
 // there is none.
 func (s *Store) Event(seq uint64) (Record, error) {
+	for _, rs := range s.pendingRecords() {
+		if first := rs[0].Seq; seq >= first && seq < first+uint64(len(rs)) {
+			return rs[seq-first].copy(), nil
+		}
+	}
 	var r Record
 	err := s.db.View(func(btx *bolt.Tx) error {
 		v := btx.Bucket(BucketEvents).Get(seqKey(seq))
@@ -352,6 +420,9 @@ func (s *Store) Event(seq uint64) (Record, error) {
 // hash of event from-1 as given. The error is a *ChainError naming the
 // first bad event, or wraps ErrNotFound when to is after the head.
 func (s *Store) Verify(from, to uint64) error {
+	if err := s.flush(); err != nil {
+		return err
+	}
 	err := s.db.View(func(btx *bolt.Tx) error {
 		h, err := readHead(btx)
 		if err != nil {

@@ -102,8 +102,8 @@ func (s *Store) runZeroTail(z *zeroTail) {
 // short. It holds the write lock, so no transaction allocates pages while it
 // writes: bbolt never reads or keeps anything past its last page.
 func (s *Store) zeroStep(z *zeroTail, zeros []byte) (bool, error) {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	s.boltMu.Lock()
+	defer s.boltMu.Unlock()
 	var end int64
 	if err := s.db.View(func(btx *bolt.Tx) error { end = btx.Size(); return nil }); err != nil {
 		return false, err
