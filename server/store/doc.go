@@ -6,8 +6,20 @@
 // chains them with SHA-256 so that history cannot be rewritten unnoticed,
 // and keeps the private buckets (identities, devices, staff, sessions …)
 // that never leave the server. The domain runs on top of it through
-// Store.Update, which is one bbolt read-write transaction and one fsync
-// however many events it appends (group commit).
+// Store.Commit, which makes a batch of events and private writes durable
+// at once however many it holds (group commit), and Store.Update, one bbolt
+// read-write transaction.
+//
+// # Journal
+//
+// With Options.Journal, as the hall server runs, Commit writes the batch as
+// one frame to a preallocated journal file beside the bbolt file
+// (hallq.db-journal beside hallq.db) and syncs it with one fdatasync; a
+// bbolt commit needs two fsyncs and a write per dirty page. A background
+// applier copies the journaled batches into the bbolt file some 50 ms later,
+// many in one commit, and Open replays whatever the file does not have yet,
+// so the two files together are the store: back them up, move them and
+// delete them together. The frame layout is described in journal.go.
 //
 // # Published event layout
 //
@@ -56,10 +68,12 @@
 //
 // # Concurrency
 //
-// A Store is safe for use by many goroutines. Updates are serialised (bbolt
-// has one writer); Views run concurrently with each other and with the
-// writer. Store.Head is an atomic read of the last committed event and moves
-// only after a commit has reached the disk. A Tx belongs to the goroutine
+// A Store is safe for use by many goroutines. Commits and Updates are
+// serialised; Views run concurrently with each other and with the writer.
+// Store.Head is an atomic read of the last committed event and moves only
+// after a commit has reached the disk (the journal or the bbolt file).
+// Event and EventsAfter see journaled events at once; View, Update, Verify
+// and LatestSnapshot first wait until the bbolt file has them. A Tx belongs to the goroutine
 // running the function it was given to and is invalid once that function
 // returns; bytes passed to callbacks are valid only during the callback,
 // while everything a method returns is a copy the caller owns.

@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -215,7 +216,7 @@ func zeroFill(f *os.File, from, to int64, noSync bool) error {
 }
 
 func syncDir(path string) error {
-	d, err := os.Open(dirOf(path))
+	d, err := os.Open(filepath.Dir(path))
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
@@ -224,15 +225,6 @@ func syncDir(path string) error {
 		return fmt.Errorf("journal: sync directory: %w", err)
 	}
 	return nil
-}
-
-func dirOf(path string) string {
-	for i := len(path) - 1; i >= 0; i-- {
-		if os.IsPathSeparator(path[i]) {
-			return path[:i+1]
-		}
-	}
-	return "."
 }
 
 // replay reads f's frames and applies to bbolt, in one transaction, those it
