@@ -23,7 +23,7 @@ import (
 
 // Options tune an Engine. The zero value is usable.
 type Options struct {
-	// MaxBatch is the most requests committed in one transaction (default 256).
+	// MaxBatch is the most requests committed together (default 256).
 	MaxBatch int
 	// SnapshotEvery is the least number of events between projection snapshots
 	// (default 5000); on a busy day they are spaced by four times the tickets.
@@ -36,7 +36,7 @@ type Options struct {
 	// from the committer goroutine. It must not block for long.
 	Publish func([]store.Record)
 	// OnCommit observes each commit: how many requests and events it carried and
-	// how long the transaction took, including its fsync.
+	// how long the commit took, including its sync.
 	OnCommit func(requests, events int, d time.Duration)
 	Logger   *slog.Logger
 }
@@ -46,8 +46,8 @@ type Options struct {
 // Three goroutines do the writing, as a pipeline. The sequencer takes the requests
 // that are waiting, runs their commands on its working state, encodes the events
 // into log records (hash chain included) and hands the batch to the committer;
-// it then prepares the next batch while the committer writes the previous one in
-// one bbolt transaction and waits for its fsync. After the commit, the publisher
+// it then prepares the next batch while the committer commits the previous one
+// through store.Commit and waits for its sync. After the commit, the publisher
 // applies the events to the committed state that readers see, answers the
 // requests and publishes the records, in log order, while the committer already
 // writes the next batch. If a commit fails, that batch and every batch prepared
@@ -482,7 +482,7 @@ func (e *Engine) newBatch() *batch {
 	// Snapshot cost grows with the day's tickets, so snapshots are spaced by at
 	// least four times as many events as there are tickets: a constant, small
 	// cost per event, and a restart replays at most that many events. The
-	// snapshot is of the state before this batch, which the batch's transaction
+	// snapshot is of the state before this batch, which the batch's commit
 	// commits at the latest.
 	if e.sinceSnapshot >= max(e.opts.SnapshotEvery, 4*len(e.working.Tickets)) && e.working.Seq > 0 {
 		data, err := json.Marshal(e.working)
@@ -678,7 +678,7 @@ func (e *Engine) refuse(b *batch) {
 	}
 }
 
-// commit writes one batch in one transaction.
+// commit makes one batch durable, all or nothing.
 func (e *Engine) commit(b *batch) error {
 	if b.fault != nil {
 		return b.fault
