@@ -190,6 +190,13 @@ func (s *Server) statusURL(r *http.Request, token string) string {
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	seq, hash := s.engine.Head()
+	if err := s.store.Err(); err != nil {
+		s.log.Error("health check: the store is failing", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{
+			"status": "failing", "error": err.Error(), "hall": s.hall.ID, "seq": seq, "hash": hash,
+		})
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"status": "ok", "hall": s.hall.ID, "seq": seq, "hash": hash,
 		"uptime_seconds": int(time.Since(s.started).Seconds()),

@@ -482,8 +482,7 @@ func (e *Engine) newBatch() *batch {
 	// Snapshot cost grows with the day's tickets, so snapshots are spaced by at
 	// least four times as many events as there are tickets: a constant, small
 	// cost per event, and a restart replays at most that many events. The
-	// snapshot is of the state before this batch, which the batch's commit
-	// commits at the latest.
+	// snapshot is of the state before this batch, and is stored with it.
 	if e.sinceSnapshot >= max(e.opts.SnapshotEvery, 4*len(e.working.Tickets)) && e.working.Seq > 0 {
 		data, err := json.Marshal(e.working)
 		if err != nil {

@@ -101,7 +101,7 @@ type journal struct {
 	off    int64  // where the next frame goes
 	lsn    uint64 // last frame written
 	buf    []byte // frame being encoded
-	broken error  // a write or sync failed: the file's state is unknown
+	broken error  // a write or sync failed: the file's state is unknown; also under mu
 
 	mu       sync.Mutex
 	changed  *sync.Cond // broadcast after each apply attempt
@@ -506,12 +506,12 @@ func (s *Store) Commit(b *Batch) error {
 		}
 	}
 	if _, err := j.f.WriteAt(j.buf, j.off); err != nil {
-		j.broken = err
+		j.fail(err)
 		return fmt.Errorf("store: commit: write journal: %w", err)
 	}
 	if !j.noSync {
 		if err := fdatasync(j.f); err != nil {
-			j.broken = err
+			j.fail(err)
 			return fmt.Errorf("store: commit: sync journal: %w", err)
 		}
 	}
@@ -538,6 +538,34 @@ func (s *Store) Commit(b *Batch) error {
 	select {
 	case j.wake <- struct{}{}:
 	default:
+	}
+	return nil
+}
+
+// fail marks the journal broken; writeMu is held.
+func (j *journal) fail(err error) {
+	j.mu.Lock()
+	j.broken = err
+	j.mu.Unlock()
+}
+
+// Err reports what keeps the store from taking new commits, nil when it is
+// healthy: a journal write or sync that failed (every Commit fails until the
+// server is restarted, since the file's state is then unknown), or the last
+// failed attempt to copy the journal into the bbolt file (Commits go on until
+// the journal is full).
+func (s *Store) Err() error {
+	j := s.journal
+	if j == nil {
+		return nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	switch {
+	case j.broken != nil:
+		return fmt.Errorf("store: the journal failed, restart the server: %w", j.broken)
+	case j.applyErr != nil:
+		return fmt.Errorf("store: the journal cannot be copied into the file: %w", j.applyErr)
 	}
 	return nil
 }

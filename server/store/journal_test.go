@@ -328,6 +328,9 @@ func TestJournalRefusesBadBatches(t *testing.T) {
 	s := openJournaled(t, path, 0, true)
 	defer s.Close()
 	commitEvents(t, s, 2)
+	if err := s.Err(); err != nil {
+		t.Fatalf("Err of a healthy store: %v", err)
+	}
 	ch, _ := NewChain(0, GenesisHash) // does not follow the head
 	r, _ := ch.Next("test.event", journalTestTime, []byte(`{}`))
 	if err := s.Commit(&Batch{Records: []Record{r}}); !errors.Is(err, ErrBrokenChain) {
@@ -352,6 +355,9 @@ func TestJournalRefusesBadBatches(t *testing.T) {
 	}
 	if err := s.Commit(&Batch{Records: []Record{r}}); err == nil {
 		t.Fatal("Commit succeeded after a journal failure")
+	}
+	if s.Err() == nil {
+		t.Fatal("Err is nil after a journal failure")
 	}
 	if s, _ := s.Head(); s != 2 {
 		t.Fatalf("head %d after failed commits, want 2", s)
