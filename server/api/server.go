@@ -193,7 +193,9 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if err := s.store.Err(); err != nil {
 		s.log.Error("health check: the store is failing", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{
-			"status": "failing", "error": err.Error(), "hall": s.hall.ID, "seq": seq, "hash": hash,
+			// The detail (paths, system errors) goes to the log, not the public.
+			"status": "failing", "error": "the store cannot take new commits; see the server log",
+			"hall": s.hall.ID, "seq": seq, "hash": hash,
 		})
 		return
 	}
