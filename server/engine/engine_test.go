@@ -460,7 +460,11 @@ func TestLeaseAndOfflineSync(t *testing.T) {
 }
 
 func TestIdemRecordJSON(t *testing.T) {
-	for _, rec := range []idemRecord{{Key: "k1\x00abc", Ticket: "20261123-A0001", Service: "general"}, {Key: "k\x00<é\"\\>\u2028", Ticket: "", Service: "税"}} {
+	for _, rec := range []idemRecord{
+		{Key: "k1\x00abc", Ticket: "20261123-A0001", Service: "general"},
+		{Key: "k\x00<é\"\\>\u2028", Ticket: "", Service: "税"},
+		{Key: "k1\x00d", Ticket: "20261123-B0001", Service: "tax", Identity: "2026-11-23|tax|0a1b"},
+	} {
 		want, err := json.Marshal(rec)
 		if err != nil {
 			t.Fatal(err)
@@ -568,5 +572,38 @@ func TestWithdrawUnansweredRequest(t *testing.T) {
 	}
 	if _, err := f.e.Withdraw(context.Background(), "k1", ""); queue.ErrorCode(err) != queue.EINVALID {
 		t.Fatalf("empty key: %v, want EINVALID", err)
+	}
+}
+
+// TestWithdrawGivesTheDailyPlaceBack: a real-name ticket the kiosk withdrew
+// (its request got no answer) was never in the applicant's hands, so it no
+// longer counts against their daily limit, also after a restart.
+func TestWithdrawGivesTheDailyPlaceBack(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	in := IssueInput{Kiosk: "k1", Service: "tax", DocNumber: "11010519491231002X", IdempotencyKey: "lost"}
+	if _, err := f.e.Issue(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	in.IdempotencyKey = "again"
+	if _, err := f.e.Issue(ctx, in); queue.ErrorCode(err) != queue.ELIMIT {
+		t.Fatalf("second ticket of the day: %v, want ELIMIT", err)
+	}
+	if n, err := f.e.Withdraw(ctx, "k1", "lost"); err != nil || n == "" {
+		t.Fatalf("withdraw: %q %v", n, err)
+	}
+	// Withdrawing again gives nothing more back.
+	if n, err := f.e.Withdraw(ctx, "k1", "lost"); err != nil || n != "" {
+		t.Fatalf("second withdraw: %q %v", n, err)
+	}
+	f.close()
+	f.open()
+	in.IdempotencyKey = "retry"
+	if _, err := f.e.Issue(ctx, in); err != nil {
+		t.Fatalf("a ticket after the withdrawal: %v", err)
+	}
+	in.IdempotencyKey = "more"
+	if _, err := f.e.Issue(ctx, in); queue.ErrorCode(err) != queue.ELIMIT {
+		t.Fatalf("a ticket over the limit after the withdrawal: %v, want ELIMIT", err)
 	}
 }

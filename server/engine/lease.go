@@ -148,7 +148,18 @@ func (e *Engine) replace(p *prep, s *queue.State, now time.Time, kiosk, key, num
 	if rec.Ticket == "" || !ok || t.Status != queue.StatusWaiting {
 		return nil, nil
 	}
-	return s.CancelReplaced(e.hall, now, rec.Ticket, kiosk, number)
+	evs, err := s.CancelReplaced(e.hall, now, rec.Ticket, kiosk, number)
+	if err != nil {
+		return nil, err
+	}
+	// The applicant never held the ticket: it no longer counts against their
+	// daily limit for the service. (The record is of today: the ticket is.)
+	if rec.Identity != "" {
+		if n := p.identityCount(rec.Identity); n > 0 {
+			p.putIdentityCount(rec.Identity, n-1)
+		}
+	}
+	return evs, nil
 }
 
 // Withdraw settles a kiosk's request that got no answer and that the kiosk

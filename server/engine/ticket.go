@@ -43,6 +43,9 @@ type idemRecord struct {
 	Key     string `json:"key"` // kiosk + "\x00" + idempotency key
 	Ticket  string `json:"ticket"`
 	Service string `json:"service"`
+	// Identity is the private identity record the ticket counts against
+	// (real-name services), so that a withdrawn ticket gives its place back.
+	Identity string `json:"identity,omitempty"`
 }
 
 // appendJSON appends rec as encoding/json would encode it.
@@ -53,6 +56,10 @@ func (rec *idemRecord) appendJSON(b []byte) []byte {
 	b = queue.AppendJSONString(b, rec.Ticket)
 	b = append(b, `,"service":`...)
 	b = queue.AppendJSONString(b, rec.Service)
+	if rec.Identity != "" {
+		b = append(b, `,"identity":`...)
+		b = queue.AppendJSONString(b, rec.Identity)
+	}
 	return append(b, '}')
 }
 
@@ -105,7 +112,7 @@ func (e *Engine) Issue(ctx context.Context, in IssueInput) (TicketView, error) {
 			p.putIdentityCount(idKey, req.IdentityCount+1)
 		}
 		d := evs[0].Data.(*queue.TicketIssuedData)
-		if err := p.putIdempotent(idemRecord{Key: idemKey, Ticket: d.Ticket, Service: d.Service}); err != nil {
+		if err := p.putIdempotent(idemRecord{Key: idemKey, Ticket: d.Ticket, Service: d.Service, Identity: idKey}); err != nil {
 			return nil, nil, err
 		}
 		return issueResult{id: d.Ticket, fresh: &iss}, evs, nil
