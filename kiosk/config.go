@@ -23,6 +23,9 @@ const (
 	DefaultDataDir       = "hallq-kiosk"
 	DefaultTicketTimeout = 20 * time.Second
 	DefaultIdleTimeout   = 60 * time.Second
+	// DefaultRequestTimeout is how long an applicant waits for the server
+	// before the kiosk prints an offline number instead (or says it cannot).
+	DefaultRequestTimeout = 5 * time.Second
 )
 
 // Config is how a kiosk is set up: by flags, or by the same keys in a TOML
@@ -47,7 +50,9 @@ type Config struct {
 	Font          string        // a font file to draw with instead of the system's Chinese font
 	TicketTimeout time.Duration // how long the ticket screen stays after printing
 	IdleTimeout   time.Duration // how long the ID keypad and notices wait for the applicant
-	LogLevel      string
+	// RequestTimeout is how long an applicant waits for the server's answer.
+	RequestTimeout time.Duration
+	LogLevel       string
 }
 
 // fileConfig is the TOML file; nil fields are not set by it.
@@ -66,10 +71,11 @@ type fileConfig struct {
 	Font           *string          `toml:"font"`
 	TicketTimeout  *string          `toml:"ticket_timeout"`
 	IdleTimeout    *string          `toml:"idle_timeout"`
+	RequestTimeout *string          `toml:"request_timeout"`
 	LogLevel       *string          `toml:"log_level"`
 }
 
-const fileKeys = "server, token, printer, baud, printer_tcp, printer_device, profile, [printer_profile], data, fullscreen, size, font, ticket_timeout, idle_timeout, log_level"
+const fileKeys = "server, token, printer, baud, printer_tcp, printer_device, profile, [printer_profile], data, fullscreen, size, font, ticket_timeout, idle_timeout, request_timeout, log_level"
 
 // parseConfig reads the command line, the configuration file it names, and
 // HALLQ_TOKEN from getenv when no token is given otherwise.
@@ -97,6 +103,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	font := fs.String("font", "", "font file (.ttf, .otf or .ttc) to draw with; default: the system's Noto Sans CJK SC")
 	ticketTimeout := fs.String("ticket-timeout", DefaultTicketTimeout.String(), "how long the ticket screen stays after the receipt printed")
 	idleTimeout := fs.String("idle-timeout", DefaultIdleTimeout.String(), "how long the ID keypad and notices wait before going home")
+	requestTimeout := fs.String("request-timeout", DefaultRequestTimeout.String(), "how long an applicant waits for the server before the kiosk prints an offline number instead")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -125,7 +132,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 			{"printer-tcp", tcp, fc.PrinterTCP}, {"printer-device", device, fc.PrinterDevice},
 			{"profile", profile, fc.Profile}, {"data", data, fc.Data}, {"size", size, fc.Size}, {"font", font, fc.Font},
 			{"ticket-timeout", ticketTimeout, fc.TicketTimeout}, {"idle-timeout", idleTimeout, fc.IdleTimeout},
-			{"log-level", logLevel, fc.LogLevel},
+			{"request-timeout", requestTimeout, fc.RequestTimeout}, {"log-level", logLevel, fc.LogLevel},
 		} {
 			if kv.val != nil && !set[kv.flag] {
 				*kv.dst = *kv.val
@@ -174,6 +181,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if c.IdleTimeout, err = time.ParseDuration(*idleTimeout); err != nil || c.IdleTimeout < time.Second {
 		return nil, fmt.Errorf("-idle-timeout: %q: want a duration of at least 1s, such as 60s", *idleTimeout)
+	}
+	if c.RequestTimeout, err = time.ParseDuration(*requestTimeout); err != nil || c.RequestTimeout < time.Second || c.RequestTimeout > 2*time.Minute {
+		return nil, fmt.Errorf("-request-timeout: %q: want a duration from 1s to 2m, such as 5s", *requestTimeout)
 	}
 	if err := c.check(*size); err != nil {
 		return nil, err

@@ -29,6 +29,7 @@ data = "/var/lib/hallq-kiosk"
 fullscreen = false
 size = "1280x800"
 ticket_timeout = "30s"
+request_timeout = "8s"
 `)
 	custom := writeFile(t, `
 server = "http://hall:8080"
@@ -56,7 +57,7 @@ feed_lines = 4
 			func(t *testing.T, c *Config) {
 				if c.Server != "http://127.0.0.1:8080" || c.Token != "T" || c.Printer != "/dev/ttyUSB0" || c.Baud != 9600 ||
 					c.Profile.Name != DefaultProfile || !c.Fullscreen || c.Data != DefaultDataDir || c.printerLine() != "/dev/ttyUSB0" ||
-					c.TicketTimeout != DefaultTicketTimeout || c.Width != 1920 {
+					c.TicketTimeout != DefaultTicketTimeout || c.RequestTimeout != DefaultRequestTimeout || c.Width != 1920 {
 					t.Fatalf("got %+v", c)
 				}
 			}, ""},
@@ -70,7 +71,7 @@ feed_lines = 4
 			func(t *testing.T, c *Config) {
 				if c.Server != "http://10.0.0.2:8080" || c.Token != "flag" || c.PrinterTCP != "10.0.0.9:9100" ||
 					c.printerLine() != "tcp:10.0.0.9:9100" || c.Fullscreen || c.Width != 1280 || c.Height != 800 ||
-					c.TicketTimeout != 30*time.Second || c.Data != "/var/lib/hallq-kiosk" {
+					c.TicketTimeout != 30*time.Second || c.RequestTimeout != 8*time.Second || c.Data != "/var/lib/hallq-kiosk" {
 					t.Fatalf("got %+v", c)
 				}
 			}, ""},
@@ -95,6 +96,7 @@ feed_lines = 4
 		{"unknown preset", []string{"-server", "http://h:1", "-token", "t", "-profile", "tm-u220"}, nil, nil, "-profile"},
 		{"bad size", []string{"-server", "http://h:1", "-token", "t", "-size", "big"}, nil, nil, "-size"},
 		{"bad timeout", []string{"-server", "http://h:1", "-token", "t", "-ticket-timeout", "5"}, nil, nil, "-ticket-timeout"},
+		{"bad request timeout", []string{"-server", "http://h:1", "-token", "t", "-request-timeout", "10m"}, nil, nil, "-request-timeout"},
 		{"unknown key", []string{"-config", writeFile(t, "server = \"http://h:1\"\nprinter_port = \"/dev/ttyS0\"\n")}, nil, nil, `unknown key "printer_port"`},
 		{"bad profile in the file", []string{"-config", writeFile(t, "server = \"http://h:1\"\ntoken = \"t\"\n[printer_profile]\ndots = 0\n")}, nil, nil, "[printer_profile]"},
 		{"stray argument", []string{"-server", "http://h:1", "-token", "t", "extra"}, nil, nil, "unexpected arguments"},

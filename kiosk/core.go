@@ -116,7 +116,7 @@ type coreOptions struct {
 
 func (o *coreOptions) defaults() {
 	if o.RequestTimeout <= 0 {
-		o.RequestTimeout = 5 * time.Second
+		o.RequestTimeout = DefaultRequestTimeout
 	}
 	if o.Tick <= 0 {
 		o.Tick = 2 * time.Second

@@ -68,7 +68,7 @@ func run(args []string, getenv func(string) string, stderr io.Writer) error {
 	} else {
 		log.Warn("no printer configured: tickets are shown on screen only (-printer, -printer-tcp or -printer-device)")
 	}
-	core, err := NewKiosk(srv, prn, box, log.With("component", "kiosk"), coreOptions{})
+	core, err := NewKiosk(srv, prn, box, log.With("component", "kiosk"), coreOptions{RequestTimeout: cfg.RequestTimeout})
 	if err != nil {
 		return err
 	}
