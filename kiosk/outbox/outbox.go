@@ -231,15 +231,9 @@ func (s *Store) ReplaceLeases(leases []client.Lease) error {
 // Leases returns the stored leases, by ID.
 func (s *Store) Leases() ([]client.Lease, error) {
 	var out []client.Lease
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketLeases).ForEach(func(_, v []byte) error {
-			var l client.Lease
-			if err := json.Unmarshal(v, &l); err != nil {
-				return err
-			}
-			out = append(out, l)
-			return nil
-		})
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		out, err = decodeAll[client.Lease](tx.Bucket(bucketLeases), nil)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("outbox: leases: %w", err)
@@ -360,16 +354,10 @@ func lessNumber(a, b string) bool {
 // Pending returns the tickets not yet settled with the server, oldest first.
 func (s *Store) Pending() ([]Ticket, error) {
 	var out []Ticket
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
 		tickets := tx.Bucket(bucketTickets)
-		return tx.Bucket(bucketPending).ForEach(func(k, _ []byte) error {
-			var t Ticket
-			if err := json.Unmarshal(tickets.Get(k), &t); err != nil {
-				return fmt.Errorf("ticket %x: %w", k, err)
-			}
-			out = append(out, t)
-			return nil
-		})
+		out, err = decodeAll[Ticket](tx.Bucket(bucketPending), func(k []byte) []byte { return tickets.Get(k) })
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("outbox: pending tickets: %w", err)
@@ -381,15 +369,9 @@ func (s *Store) Pending() ([]Ticket, error) {
 // Tickets returns every ticket in the file, in key order.
 func (s *Store) Tickets() ([]Ticket, error) {
 	var out []Ticket
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketTickets).ForEach(func(k, v []byte) error {
-			var t Ticket
-			if err := json.Unmarshal(v, &t); err != nil {
-				return fmt.Errorf("ticket %x: %w", k, err)
-			}
-			out = append(out, t)
-			return nil
-		})
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		out, err = decodeAll[Ticket](tx.Bucket(bucketTickets), nil)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("outbox: tickets: %w", err)
@@ -456,6 +438,24 @@ func (s *Store) Prune(day string) (int, error) {
 		return 0, fmt.Errorf("outbox: prune before %s: %w", day, err)
 	}
 	return n, nil
+}
+
+// decodeAll decodes a JSON value for each key of b, in key order: the key's
+// own value, or with lookup the value it returns for the key.
+func decodeAll[T any](b *bolt.Bucket, lookup func(k []byte) []byte) ([]T, error) {
+	var out []T
+	err := b.ForEach(func(k, v []byte) error {
+		if lookup != nil {
+			v = lookup(k)
+		}
+		var x T
+		if err := json.Unmarshal(v, &x); err != nil {
+			return fmt.Errorf("key %q: %w", k, err)
+		}
+		out = append(out, x)
+		return nil
+	})
+	return out, err
 }
 
 func putJSON(b *bolt.Bucket, key []byte, v any) error {

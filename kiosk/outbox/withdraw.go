@@ -2,7 +2,6 @@ package outbox
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -63,15 +62,9 @@ func (s *Store) AddWithdrawal(w Withdrawal) error {
 // Withdrawals returns the requests still to withdraw, oldest first.
 func (s *Store) Withdrawals() ([]Withdrawal, error) {
 	var out []Withdrawal
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketWithdraw).ForEach(func(k, v []byte) error {
-			var w Withdrawal
-			if err := json.Unmarshal(v, &w); err != nil {
-				return fmt.Errorf("withdrawal %q: %w", k, err)
-			}
-			out = append(out, w)
-			return nil
-		})
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		out, err = decodeAll[Withdrawal](tx.Bucket(bucketWithdraw), nil)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("outbox: withdrawals: %w", err)
