@@ -109,6 +109,7 @@ type journal struct {
 	applied  uint64     // last frame in bbolt
 	attempts uint64     // apply attempts finished
 	applyErr error      // of the last attempt
+	stopped  bool       // the applier has returned
 	wake     chan struct{}
 	kick     chan struct{}
 	stop     chan struct{}
@@ -482,6 +483,14 @@ func (s *Store) Commit(b *Batch) error {
 		}
 		seq, hexHash = r.Seq, r.Hash
 	}
+	fr := &frame{batch: b}
+	if n := len(b.Records); n > 0 {
+		last := b.Records[n-1]
+		fr.head = &head{seq: last.Seq, hex: last.Hash}
+		if _, err := hex.Decode(fr.head.raw[:], []byte(last.Hash)); err != nil {
+			return fmt.Errorf("store: record %d hash %q: %w", last.Seq, last.Hash, ErrBrokenChain)
+		}
+	}
 	if b.Snapshot != nil && (b.SnapshotSeq == 0 || b.SnapshotSeq > seq) {
 		return fmt.Errorf("store: snapshot at %d: want 1..%d (the head): %w", b.SnapshotSeq, seq, ErrInvalid)
 	}
@@ -520,15 +529,7 @@ func (s *Store) Commit(b *Batch) error {
 	if cap(j.buf) > 4<<20 {
 		j.buf = nil // do not keep a big batch's buffer
 	}
-	fr := &frame{lsn: j.lsn, batch: b}
-	if n := len(b.Records); n > 0 {
-		last := b.Records[n-1]
-		nh := &head{seq: last.Seq, hex: last.Hash}
-		if _, err := hex.Decode(nh.raw[:], []byte(last.Hash)); err != nil {
-			return fmt.Errorf("store: record %d hash: %w", last.Seq, err)
-		}
-		fr.head = nh
-	}
+	fr.lsn = j.lsn
 	j.mu.Lock()
 	j.pending = append(j.pending, fr)
 	j.mu.Unlock()
@@ -624,6 +625,12 @@ func applyFrames(btx *bolt.Tx, frames []*frame) error {
 // once when asked, until the store closes.
 func (s *Store) applier(j *journal) {
 	defer close(j.done)
+	defer func() {
+		j.mu.Lock()
+		j.stopped = true
+		j.changed.Broadcast()
+		j.mu.Unlock()
+	}()
 	var timer <-chan time.Time
 	for {
 		select {
@@ -693,6 +700,9 @@ func (s *Store) flush() error {
 	for j.applied < target {
 		if j.attempts > start && j.applyErr != nil {
 			return fmt.Errorf("store: apply the journal: %w", j.applyErr)
+		}
+		if j.stopped {
+			return errors.New("store: closed with journaled batches not in the file; they are replayed at the next open")
 		}
 		j.changed.Wait()
 		if j.applied < target {

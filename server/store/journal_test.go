@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -339,6 +340,13 @@ func TestJournalRefusesBadBatches(t *testing.T) {
 	if err := s.Commit(&Batch{Writes: []Write{{Bucket: BucketMeta, Key: metaHead, Value: []byte("x")}}}); err == nil {
 		t.Fatal("Commit wrote the head as a private write")
 	}
+	seq, hash := s.Head()
+	ch, _ = NewChain(seq, hash)
+	bad, _ := ch.Next("test.event", journalTestTime, []byte(`{}`))
+	bad.Hash = strings.Repeat("z", 64)
+	if err := s.Commit(&Batch{Records: []Record{bad}}); !errors.Is(err, ErrBrokenChain) {
+		t.Fatalf("Commit of a record with a bad hash: %v, want ErrBrokenChain", err)
+	}
 	if err := s.Commit(&Batch{Snapshot: []byte(`{}`), SnapshotSeq: 3}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("Commit of a snapshot after the head: %v, want ErrInvalid", err)
 	}
@@ -347,7 +355,7 @@ func TestJournalRefusesBadBatches(t *testing.T) {
 	}
 	// A failed journal write fails every later commit.
 	s.journal.f.Close()
-	seq, hash := s.Head()
+	seq, hash = s.Head()
 	ch, _ = NewChain(seq, hash)
 	r, _ = ch.Next("test.event", journalTestTime, []byte(`{}`))
 	if err := s.Commit(&Batch{Records: []Record{r}}); err == nil {
