@@ -105,6 +105,21 @@ func TestWebLogVerify(t *testing.T) {
 	waitFor(t, tab, pageWait, fmt.Sprintf(`%s[0] && %s[0].dataset.seq === '%d'`, rows, rows, head), rows+`[0].dataset.seq`)
 	verify(headHash)
 
+	// A kiosk withdraws the ticket of a request it never got an answer to:
+	// the log says so in words.
+	_, lost, _ := h.issue(`{"service":"general","idempotency_key":"lost"}`)
+	kiosk := map[string]string{"Authorization": "Bearer " + h.secrets.KioskToken}
+	if code, raw := do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/tickets/withdraw", kiosk, `{"idempotency_key":"lost"}`, nil); code != http.StatusOK {
+		t.Fatalf("withdraw: %d %s", code, raw)
+	}
+	head, headHash = h.hall.Engine.Head()
+	waitFor(t, tab, pageWait, fmt.Sprintf(`%s[0] && %s[0].dataset.seq === '%d'`, rows, rows, head), rows+`[0].dataset.seq`)
+	if txt := eval[string](t, tab, rows+`[0].innerText`); !strings.Contains(txt, "取号机未收到应答，未打印此号") || !strings.Contains(txt, lost.Ticket.Number) {
+		t.Fatalf("the kiosk's withdrawal reads %q", txt)
+	}
+	screenshot(t, tab, "log-kiosk-withdrawal")
+	verify(headHash)
+
 	// Without Web Crypto (a hall served over plain http on its own network),
 	// the page's own SHA-256 verifies the same chain.
 	must(t, tab, chromedp.Evaluate[chromedp.Void](`hallq.webCrypto = false`))
