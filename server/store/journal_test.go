@@ -79,6 +79,22 @@ func copyFiles(t *testing.T, path string) string {
 	return dst
 }
 
+// reopen opens the store at path, as a server starting again would, and
+// closes it when the test ends.
+func reopen(t *testing.T, path string, opts Options) *Store {
+	t.Helper()
+	r, err := Open(path, opts)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := r.Close(); err != nil {
+			t.Errorf("close the reopened store: %v", err)
+		}
+	})
+	return r
+}
+
 // checkLog checks that the store holds exactly want, verified.
 func checkLog(t *testing.T, s *Store, want []Record) {
 	t.Helper()
@@ -172,13 +188,9 @@ func TestJournalReplaysAfterCrash(t *testing.T) {
 	want = append(want, commitEvents(t, s, 2, Write{Bucket: BucketIdempotency, Key: []byte("k1")})...)
 	crashed := copyFiles(t, path)
 
-	r, err := Open(crashed, Options{Journal: true})
-	if err != nil {
-		t.Fatalf("reopen: %v", err)
-	}
-	defer r.Close()
+	r := reopen(t, crashed, Options{Journal: true})
 	checkLog(t, r, want)
-	err = r.View(func(tx *Tx) error {
+	err := r.View(func(tx *Tx) error {
 		if v := tx.Get(BucketIdempotency, []byte("k2")); string(v) != "v2" {
 			return fmt.Errorf("k2 = %q, want v2", v)
 		}
@@ -201,12 +213,7 @@ func TestJournalOpenedWithoutJournalStillReplays(t *testing.T) {
 	defer s.Close()
 	want := commitEvents(t, s, 5)
 	crashed := copyFiles(t, path)
-	r, err := Open(crashed, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	checkLog(t, r, want)
+	checkLog(t, reopen(t, crashed, Options{}), want)
 }
 
 func TestJournalTornLastFrameIsDropped(t *testing.T) {
@@ -229,12 +236,7 @@ func TestJournalTornLastFrameIsDropped(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	r, err := Open(crashed, Options{Journal: true})
-	if err != nil {
-		t.Fatalf("reopen: %v", err)
-	}
-	defer r.Close()
-	checkLog(t, r, kept)
+	checkLog(t, reopen(t, crashed, Options{Journal: true}), kept)
 }
 
 func TestJournalWrapsAround(t *testing.T) {
@@ -250,14 +252,7 @@ func TestJournalWrapsAround(t *testing.T) {
 			// still in the file behind the newer: a crash here must replay
 			// only the new ones.
 			crashed := copyFiles(t, path)
-			r, err := Open(crashed, Options{Journal: true, JournalSize: 4096})
-			if err != nil {
-				t.Fatalf("reopen: %v", err)
-			}
-			checkLog(t, r, want)
-			if err := r.Close(); err != nil {
-				t.Fatal(err)
-			}
+			checkLog(t, reopen(t, crashed, Options{Journal: true, JournalSize: 4096}), want)
 		}
 	}
 	checkLog(t, s, want)
@@ -266,11 +261,7 @@ func TestJournalWrapsAround(t *testing.T) {
 	checkLog(t, s, want)
 	want = append(want, commitEvents(t, s, 1)...)
 	crashed := copyFiles(t, path)
-	r, err := Open(crashed, Options{Journal: true, JournalSize: 4096})
-	if err != nil {
-		t.Fatalf("reopen: %v", err)
-	}
-	defer r.Close()
+	r := reopen(t, crashed, Options{Journal: true, JournalSize: 4096})
 	checkLog(t, r, want)
 	var keys int
 	r.View(func(tx *Tx) error {
