@@ -331,6 +331,9 @@ func TestJournalRefusesBadBatches(t *testing.T) {
 	if err := s.Commit(&Batch{Writes: []Write{{Bucket: BucketMeta, Key: metaHead, Value: []byte("x")}}}); err == nil {
 		t.Fatal("Commit wrote the head as a private write")
 	}
+	if err := s.Update(func(tx *Tx) error { return tx.Put(BucketMeta, metaJournal, []byte("x")) }); err == nil {
+		t.Fatal("Update wrote the journal's position")
+	}
 	seq, hash := s.Head()
 	ch, _ = NewChain(seq, hash)
 	bad, _ := ch.Next("test.event", journalTestTime, []byte(`{}`))

@@ -145,8 +145,8 @@ func (tx *Tx) Get(b Bucket, key []byte) []byte {
 }
 
 // reserved returns an error if the caller may not write key in bucket b:
-// events are written by Append, snapshots by PutSnapshot and the head by
-// the store.
+// events are written by Append, snapshots by PutSnapshot, and the head and
+// the journal's position by the store.
 func reserved(b Bucket, key []byte) error {
 	switch {
 	case bytes.Equal(b, BucketEvents):
@@ -155,6 +155,8 @@ func reserved(b Bucket, key []byte) error {
 		return errors.New("snapshots are written only by PutSnapshot")
 	case bytes.Equal(b, BucketMeta) && bytes.Equal(key, metaHead):
 		return errors.New("the head is written only by the store")
+	case bytes.Equal(b, BucketMeta) && bytes.Equal(key, metaJournal):
+		return errors.New("the journal's position is written only by the store")
 	}
 	return nil
 }
