@@ -303,6 +303,11 @@ func readFrames(f *os.File) ([]*frame, error) {
 	if _, err := f.ReadAt(data, 0); err != nil && err != io.EOF {
 		return nil, fmt.Errorf("journal: read: %w", err)
 	}
+	return parseFrames(data)
+}
+
+// parseFrames reads the frames of a journal's bytes, as readFrames.
+func parseFrames(data []byte) ([]*frame, error) {
 	var frames []*frame
 	for off := 0; off+frameHeader <= len(data); {
 		h := data[off : off+frameHeader]
