@@ -3,6 +3,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -21,15 +22,18 @@ type Notice struct {
 
 // Card is the staff publicity card shown above a window.
 type Card struct {
-	Name     string   `json:"name"`
-	NameEN   string   `json:"name_en,omitempty"`
-	Title    string   `json:"title"`
-	TitleEN  string   `json:"title_en,omitempty"`
-	Unit     string   `json:"unit"`
-	UnitEN   string   `json:"unit_en,omitempty"`
-	Duties   string   `json:"duties"`
-	DutiesEN string   `json:"duties_en,omitempty"`
-	Photo    string   `json:"photo,omitempty"`
+	Name     string `json:"name"`
+	NameEN   string `json:"name_en,omitempty"`
+	Title    string `json:"title"`
+	TitleEN  string `json:"title_en,omitempty"`
+	Unit     string `json:"unit"`
+	UnitEN   string `json:"unit_en,omitempty"`
+	Duties   string `json:"duties"`
+	DutiesEN string `json:"duties_en,omitempty"`
+	// Photo is the portrait's file on the server, never published; PhotoURL
+	// is where clients get it, set by NewServer when there is a photo.
+	Photo    string   `json:"-"`
+	PhotoURL string   `json:"photo_url,omitempty"`
 	Services []string `json:"services"`
 }
 
@@ -86,7 +90,7 @@ type Server struct {
 func New(o Options) *Server {
 	s := &Server{
 		engine: o.Engine, store: o.Store, hall: o.Engine.Hall(), metrics: o.Metrics, log: o.Logger,
-		staff: map[string]*Staff{}, devices: o.Devices, notices: o.Notices, cards: o.Cards,
+		staff: map[string]*Staff{}, devices: o.Devices, notices: o.Notices, cards: map[string]Card{},
 		address: o.Address, publicURL: strings.TrimRight(o.PublicURL, "/"), allowedOrigins: o.AllowedOrigins,
 		maxBody: o.MaxBody, limiter: &loginLimiter{fails: map[string][]time.Time{}, max: o.LoginAttemptsPerMinute},
 		kioskLimit: newDeviceLimiter(o.TicketsPerKioskPerMinute), started: time.Now(),
@@ -98,8 +102,11 @@ func New(o Options) *Server {
 	if s.maxBody <= 0 {
 		s.maxBody = 64 << 10
 	}
-	if s.cards == nil {
-		s.cards = map[string]Card{}
+	for id, c := range o.Cards {
+		if c.Photo != "" {
+			c.PhotoURL = "/api/v1/windows/" + url.PathEscape(id) + "/photo"
+		}
+		s.cards[id] = c
 	}
 	for i := range o.Staff {
 		s.staff[o.Staff[i].Username] = &o.Staff[i]
@@ -121,6 +128,7 @@ func (s *Server) routes(stream http.Handler) {
 	handle("GET /api/v1/leases", s.handleLeases)
 	handle("POST /api/v1/windows/{id}/{action}", s.handleWindowAction)
 	handle("GET /api/v1/windows/{id}", s.handleWindow)
+	handle("GET /api/v1/windows/{id}/photo", s.handleWindowPhoto)
 	handle("POST /api/v1/login", s.handleLogin)
 	handle("POST /api/v1/logout", s.handleLogout)
 	handle("GET /api/v1/me", s.handleMe)

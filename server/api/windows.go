@@ -2,7 +2,10 @@ package api
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"hallq/server/engine"
@@ -135,4 +138,35 @@ func (s *Server) handleWindow(w http.ResponseWriter, r *http.Request) {
 		out.Next = st.Upcoming(s.hall, id, 5)
 	})
 	writeJSON(w, http.StatusOK, out)
+}
+
+// handleWindowPhoto serves the portrait of a window's publicity card, read
+// from its file at each request so that a replaced photo shows at once.
+func (s *Server) handleWindowPhoto(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	c, ok := s.cards[id]
+	if !ok || c.Photo == "" {
+		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "window %q has no photo on its publicity card", id))
+		return
+	}
+	f, err := os.Open(c.Photo)
+	if err != nil {
+		s.log.Error("window photo", "window", id, "err", err)
+		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "the photo of window %q cannot be read now", id))
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		s.log.Error("window photo", "window", id, "err", err)
+		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "the photo of window %q cannot be read now", id))
+		return
+	}
+	ctype := "image/png"
+	if ext := strings.ToLower(filepath.Ext(c.Photo)); ext == ".jpg" || ext == ".jpeg" {
+		ctype = "image/jpeg"
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	http.ServeContent(w, r, "", st.ModTime(), f)
 }

@@ -29,8 +29,8 @@ type Card struct {
 	TitleEN  string   `json:"title_en,omitempty"`
 	Unit     string   `json:"unit"`
 	Duties   string   `json:"duties"`
-	Photo    string   `json:"photo,omitempty"`
-	Services []string `json:"services"` // service IDs handled, primary first
+	PhotoURL string   `json:"photo_url,omitempty"` // the portrait, a path on the server
+	Services []string `json:"services"`            // service IDs handled, primary first
 }
 
 // Hall is the public description of a hall (GET /api/v1/hall).
