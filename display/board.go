@@ -212,6 +212,8 @@ type WindowView struct {
 	Next               []string
 	Waiting            int
 	Card               *client.Card
+	// Photo is the card's portrait when the display has it.
+	Photo *portrait
 	// CardServices are the names of the services the window handles.
 	CardServices []string
 	Seq          uint64

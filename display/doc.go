@@ -10,7 +10,9 @@
 // estimated wait, earlier calls, the hall's notices scrolling, the clock, the
 // state of the link to the server and the head of the public log (seq and
 // hash). A window screen shows the window, the number it serves and the
-// publicity card of its staff member, which halls must display. Every text
+// publicity card of its staff member, which halls must display, with the
+// card's photo when the hall's file gives one (fetched from the server and
+// kept in the replica, so a restart without the server still shows it). Every text
 // takes a share of the screen, so the layouts hold from 1280×720 to
 // 3840×2160. Chinese is drawn with Noto Sans CJK SC from the system (see
 // package assets), whatever the locale. -scroll-fps 0 shows the notices one

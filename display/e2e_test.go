@@ -280,7 +280,11 @@ func TestEndToEnd(t *testing.T) {
 		// The queues (yellow counts) and no stale banner.
 		return drawn(img) && has(img, colNumber, 0.1, 0.64, 1, 0.86) && !has(img, colWarn, 0, 0.09, 1, 0.17)
 	})
-	winBefore := waitShot(t, windowX, filepath.Join(shots, "window-before.png"), "the window screen", drawn)
+	// Window 1's card shows the demo hall's placeholder portrait, fetched
+	// from the server, right of the name.
+	winBefore := waitShot(t, windowX, filepath.Join(shots, "window-before.png"), "the window screen with the card's photo", func(img image.Image) bool {
+		return drawn(img) && has(img, demoPortraitFigure, 0.85, 0.2, 0.98, 0.5)
+	})
 
 	// A kiosk issues a number and window 1 calls it.
 	ctx := context.Background()
@@ -422,6 +426,10 @@ func drawn(img image.Image) bool {
 func differs(before image.Image, x0, y0, x1, y1 float64) func(image.Image) bool {
 	return func(img image.Image) bool { return changed(before, img, x0, y0, x1, y1) >= 0.01 }
 }
+
+// demoPortraitFigure is the colour of the figure in the demo hall's placeholder
+// portraits.
+var demoPortraitFigure = color.NRGBA{0x8a, 0x9b, 0xb0, 0xff}
 
 // has reports whether the region (fractions of the screen) has pixels of
 // colour c: at least a thousandth of them.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -273,6 +274,50 @@ func (f *follower) describeOnce(ctx context.Context) error {
 		}
 		f.m.setWindow(dev.Window)
 	}
+	if f.mode == ModeWindow {
+		f.updatePhoto(ctx, h)
+	}
 	f.notify()
 	return nil
+}
+
+// updatePhoto fetches the portrait on the window's card when the card has one
+// and keeps it in the replica, so that a display restarted without the
+// server still shows it; a card without a photo drops the one kept. A photo
+// that cannot be fetched now leaves the one kept, and is tried again at the
+// next description.
+func (f *follower) updatePhoto(ctx context.Context, h *client.Hall) {
+	var photoURL string
+	if w, ok := h.Window(f.m.windowID()); ok && w.Card != nil {
+		photoURL = w.Card.PhotoURL
+	}
+	old := f.m.portraitOf()
+	if photoURL == "" {
+		if old != nil {
+			if err := f.rep.savePhoto(nil); err != nil {
+				f.log.Warn("photo not forgotten", "err", err)
+			}
+			f.m.setPhoto(nil)
+			f.log.Info("the card has no photo any more")
+		}
+		return
+	}
+	data, err := f.c.Photo(ctx, photoURL)
+	if err != nil {
+		f.log.Warn("card photo not fetched", "url", photoURL, "err", err)
+		return
+	}
+	if old != nil && old.url == photoURL && bytes.Equal(old.data, data) {
+		return
+	}
+	p, err := decodePortrait(photoURL, data)
+	if err != nil {
+		f.log.Warn("card photo not shown", "err", err)
+		return
+	}
+	if err := f.rep.savePhoto(p); err != nil {
+		f.log.Warn("card photo not kept", "err", err)
+	}
+	f.m.setPhoto(p)
+	f.log.Info("card photo", "url", photoURL, "width", p.img.Bounds().Dx(), "height", p.img.Bounds().Dy())
 }

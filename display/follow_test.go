@@ -322,3 +322,71 @@ func TestWindowScreenLearnsItsWindow(t *testing.T) {
 		t.Fatalf("the replica keeps window %q (%v), want vip", sv.window, err)
 	}
 }
+
+// TestFollowerKeepsTheCardPhoto: a window display fetches the photo on its
+// card, keeps it in the replica for a restart without the server, and drops
+// it when the card no longer has one.
+func TestFollowerKeepsTheCardPhoto(t *testing.T) {
+	hall := testHall()
+	hall.Windows[2].Card.PhotoURL = "/api/v1/windows/vip/photo"
+	srv := newFakeServer(t, hall)
+	p := testPortrait(t, 30, 40)
+	srv.mu.Lock()
+	srv.photo = p.data
+	srv.mu.Unlock()
+	dir := t.TempDir()
+
+	r := startFollower(t, srv, dir, ModeWindow, "vip", nil, nil)
+	waitUntil(t, "the card photo", func() bool { q := r.m.portraitOf(); return q != nil && bytes.Equal(q.data, p.data) })
+	if f := r.m.frame(time.Now()); f.Window.Photo == nil || f.Window.Photo.img.Bounds().Dx() != 30 {
+		t.Fatalf("the window's frame has photo %v", f.Window.Photo)
+	}
+	r.stop()
+
+	// Restarted without the server, the display still shows it.
+	rep, _, err := openReplica(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, err := rep.load()
+	rep.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sv.photo == nil || !bytes.Equal(sv.photo.data, p.data) || sv.photo.url != "/api/v1/windows/vip/photo" {
+		t.Fatalf("replica photo: %+v", sv.photo)
+	}
+	sv.window = "vip" // as -window gives it
+	if f := newModel(sv).frame(time.Now()); f.Window.Photo == nil {
+		t.Fatal("a restarted display does not show the kept photo")
+	}
+
+	// The photo cannot be fetched now: the one kept stays. The card no
+	// longer has a photo: it is forgotten, also in the replica.
+	rep, _, err = openReplica(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rep.Close()
+	c, err := client.New(srv.srv.URL, "token", client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(sv)
+	f := &follower{c: c, rep: rep, m: m, log: quietLog(), mode: ModeWindow, notify: func() {}}
+	srv.mu.Lock()
+	srv.photo = nil
+	srv.mu.Unlock()
+	f.updatePhoto(context.Background(), hall)
+	if q := m.portraitOf(); q == nil || !bytes.Equal(q.data, p.data) {
+		t.Fatal("a failed fetch dropped the kept photo")
+	}
+	hall.Windows[2].Card.PhotoURL = ""
+	f.updatePhoto(context.Background(), hall)
+	if m.portraitOf() != nil {
+		t.Fatal("the photo of a card without one is still shown")
+	}
+	if sv, err := rep.load(); err != nil || sv.photo != nil {
+		t.Fatalf("replica photo after the card lost it: %v %v", sv.photo, err)
+	}
+}

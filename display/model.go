@@ -31,11 +31,12 @@ type model struct {
 	window string // window mode: the window shown
 	status Status
 	skew   time.Duration // the server's clock minus this machine's, from heartbeats
+	photo  *portrait     // window mode: the portrait of the window's card, nil for none
 }
 
 // newModel returns the model of what a replica held.
 func newModel(sv *saved) *model {
-	m := &model{state: sv.state, seq: sv.seq, hash: sv.hash, window: sv.window}
+	m := &model{state: sv.state, seq: sv.seq, hash: sv.hash, window: sv.window, photo: sv.photo}
 	if sv.hash == "" {
 		m.hash = store.GenesisHash
 	}
@@ -161,6 +162,23 @@ func (m *model) frame(now time.Time) frame {
 	f.Hall = hallView(m.hall, m.state, now)
 	if m.window != "" {
 		f.Window = windowView(m.hall, m.state, m.window, now)
+		if c := f.Window.Card; c != nil && m.photo != nil && c.PhotoURL == m.photo.url {
+			f.Window.Photo = m.photo
+		}
 	}
 	return f
+}
+
+// setPhoto replaces the portrait of the window's card (nil: none).
+func (m *model) setPhoto(p *portrait) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.photo = p
+}
+
+// portraitOf returns the portrait held, nil for none.
+func (m *model) portraitOf() *portrait {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.photo
 }

@@ -27,6 +27,7 @@ type replica struct {
 var (
 	metaHall   = []byte("display.hall")
 	metaWindow = []byte("display.window")
+	metaPhoto  = []byte("display.photo")
 )
 
 // snapshotEvery is how many events the display folds between snapshots of its
@@ -69,6 +70,7 @@ func (r *replica) head() (uint64, string) { return r.st.Head() }
 type saved struct {
 	hall   *client.Hall // nil if never fetched
 	window string       // window of a window-mode display learnt from the server
+	photo  *portrait    // the portrait on the window's card, nil for none
 	state  *queue.State
 	seq    uint64 // head of the log held
 	hash   string
@@ -88,6 +90,17 @@ func (r *replica) load() (*saved, error) {
 			sv.hall = &h
 		}
 		sv.window = string(tx.Get(store.BucketMeta, metaWindow))
+		if data := tx.Get(store.BucketMeta, metaPhoto); data != nil {
+			var sp storedPhoto
+			if err := json.Unmarshal(data, &sp); err != nil {
+				return fmt.Errorf("photo: %w", err)
+			}
+			p, err := decodePortrait(sp.URL, sp.Data)
+			if err != nil {
+				return fmt.Errorf("photo: %w", err)
+			}
+			sv.photo = p
+		}
 		return nil
 	})
 	if err != nil {
@@ -176,6 +189,30 @@ func (r *replica) saveHall(h *client.Hall) error {
 	}
 	if err := r.st.Update(func(tx *store.Tx) error { return tx.Put(store.BucketMeta, metaHall, data) }); err != nil {
 		return fmt.Errorf("replica: hall description: %w", err)
+	}
+	return nil
+}
+
+// storedPhoto is a card's portrait as the replica keeps it.
+type storedPhoto struct {
+	URL  string `json:"url"`
+	Data []byte `json:"data"` // PNG or JPEG
+}
+
+// savePhoto keeps the portrait of the window's card, or forgets it (nil).
+func (r *replica) savePhoto(p *portrait) error {
+	err := r.st.Update(func(tx *store.Tx) error {
+		if p == nil {
+			return tx.Delete(store.BucketMeta, metaPhoto)
+		}
+		data, err := json.Marshal(storedPhoto{URL: p.url, Data: p.data})
+		if err != nil {
+			return err
+		}
+		return tx.Put(store.BucketMeta, metaPhoto, data)
+	})
+	if err != nil {
+		return fmt.Errorf("replica: photo: %w", err)
 	}
 	return nil
 }

@@ -53,6 +53,7 @@ type fakeServer struct {
 	grew   chan struct{} // closed when the log grows
 	afters []uint64      // after of each stream
 	now    time.Time     // heartbeat time; zero for the real time
+	photo  []byte        // the PNG served as window vip's card photo
 }
 
 func newFakeServer(t *testing.T, hall *client.Hall) *fakeServer {
@@ -67,6 +68,16 @@ func newFakeServer(t *testing.T, hall *client.Hall) *fakeServer {
 		fmt.Fprint(w, `{"id":"display-vip","kind":"display","name":"VIP desk","window":"vip"}`)
 	})
 	mux.HandleFunc("GET /api/v1/ws", f.stream)
+	mux.HandleFunc("GET /api/v1/windows/vip/photo", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.photo == nil {
+			http.Error(w, `{"error":{"code":"ENOTFOUND","message":"no photo"}}`, http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(f.photo)
+	})
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f

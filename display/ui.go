@@ -254,6 +254,8 @@ func (d *display) contentKey() string {
 	}
 	if d.window != nil {
 		b.WriteString(d.window.dutiesText) // wrapped into lines by layout
+		b.WriteByte(0)
+		b.WriteString(d.window.photoKey) // a new portrait is drawn anew
 	}
 	return b.String()
 }

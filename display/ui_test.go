@@ -1,6 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"strings"
 	"sync"
 	"testing"
@@ -303,18 +308,22 @@ func TestDutiesWrapAtTheCard(t *testing.T) {
 func TestLayoutsHold(t *testing.T) {
 	sizes := []fyne.Size{{Width: 1280, Height: 720}, {Width: 1920, Height: 1080}, {Width: 3840, Height: 2160}, {Width: 1080, Height: 1920}}
 	now := t0.Add(time.Hour)
-	for _, mode := range []string{ModeHall, ModeWindow} {
+	photo := testPortrait(t, 300, 400)
+	for _, mode := range []string{ModeHall, ModeWindow, ModeWindow + "+photo"} {
 		for _, stale := range []bool{false, true} {
 			for _, size := range sizes {
-				d := newTestDisplay(t, mode)
+				d := newTestDisplay(t, strings.TrimSuffix(mode, "+photo"))
 				f := liveFrame(t, day(t), "vip", now)
 				if stale {
 					f.Status.Link = client.StreamDown
 				}
+				if strings.HasSuffix(mode, "+photo") {
+					withPhoto(&f, photo)
+				}
 				d.render(f, now)
 				d.win.Resize(size)
 				var number *canvas.Text
-				if mode == ModeHall {
+				if d.mode == ModeHall {
 					number = d.hall.heroNumber
 				} else {
 					number = d.window.number
@@ -338,6 +347,16 @@ func TestLayoutsHold(t *testing.T) {
 					}
 					if txt != number && txt.TextSize >= number.TextSize {
 						t.Errorf("%s %v stale=%v: %q (%.0f) is as large as the number (%.0f)", mode, size, stale, txt.Text, txt.TextSize, number.TextSize)
+					}
+					if d.window != nil && d.window.photo.Visible() && overlaps(txt, d.window.photo) {
+						t.Errorf("%s %v stale=%v: %q at %v size %v lies on the photo", mode, size, stale, txt.Text, p, sz)
+					}
+				}
+				if d.window != nil && d.window.photo.Visible() {
+					p, sz := d.window.photo.Position(), d.window.photo.Size()
+					cp, csz := d.window.cardBg.Position(), d.window.cardBg.Size()
+					if p.X < cp.X || p.Y < cp.Y || p.X+sz.Width > cp.X+csz.Width || p.Y+sz.Height > cp.Y+csz.Height || min(sz.Width, sz.Height) < min(size.Width, size.Height)/14 {
+						t.Errorf("%s %v stale=%v: photo at %v size %v, card at %v size %v", mode, size, stale, p, sz, cp, csz)
 					}
 				}
 				// Capitals of the number are at least a seventh of the screen's height.
@@ -463,5 +482,84 @@ func TestNoticesOneAtATimeWithoutScrolling(t *testing.T) {
 		if txt.Position().X < d.hall.noticeBox.x {
 			t.Fatal("a notice moved although scrolling is off")
 		}
+	}
+}
+
+// testPortrait is a card photo of w×h pixels: grey, with a red patch.
+func testPortrait(t *testing.T, w, h int) *portrait {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.RGBA{120, 130, 140, 255}), image.Point{}, draw.Src)
+	draw.Draw(img, image.Rect(w/4, h/4, w*3/4, h/2), image.NewUniform(color.RGBA{220, 30, 30, 255}), image.Point{}, draw.Src)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	p, err := decodePortrait("/api/v1/windows/vip/photo", buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// withPhoto gives the frame's window card the photo p.
+func withPhoto(f *frame, p *portrait) {
+	c := *f.Window.Card
+	c.PhotoURL = p.url
+	f.Window.Card, f.Window.Photo = &c, p
+}
+
+// overlaps reports whether two objects' boxes intersect.
+func overlaps(a, b fyne.CanvasObject) bool {
+	ap, as, bp, bs := a.Position(), a.Size(), b.Position(), b.Size()
+	return ap.X < bp.X+bs.Width && bp.X < ap.X+as.Width && ap.Y < bp.Y+bs.Height && bp.Y < ap.Y+as.Height
+}
+
+func TestWindowScreenPhoto(t *testing.T) {
+	now := t0.Add(time.Hour)
+	d := newTestDisplay(t, ModeWindow)
+	f := liveFrame(t, day(t), "vip", now)
+	p := testPortrait(t, 300, 400)
+	withPhoto(&f, p)
+	d.render(f, now)
+	d.win.Resize(fyne.NewSize(1920, 1080))
+	w := d.window
+	if !w.photo.Visible() || w.photo.Image != p.img {
+		t.Fatalf("photo shown %v, image %v", w.photo.Visible(), w.photo.Image != nil)
+	}
+	if name := w.name.value; name.Position().X+name.Size().Width > w.photo.Position().X {
+		t.Errorf("the name's box (%v %v) reaches the photo at %v", name.Position(), name.Size(), w.photo.Position())
+	}
+	// A new photo is drawn anew; a card without one draws none.
+	q := testPortrait(t, 200, 200)
+	withPhoto(&f, q)
+	d.render(f, now)
+	if w.photo.Image != q.img || w.photoKey != q.key {
+		t.Error("the new photo is not drawn")
+	}
+	f.Window.Photo = nil
+	d.render(f, now)
+	if w.photo.Visible() || w.photoKey != "" {
+		t.Error("a photo is drawn for a card without one")
+	}
+	if !w.name.value.Visible() {
+		t.Error("the card is hidden with its photo")
+	}
+}
+
+func TestDecodePortraitRefusesWhatIsNotAPortrait(t *testing.T) {
+	for name, data := range map[string][]byte{
+		"not an image": []byte("GIF89a nonsense"),
+		"empty":        nil,
+	} {
+		if _, err := decodePortrait("/api/v1/windows/1/photo", data); err == nil {
+			t.Errorf("%s: decoded", name)
+		}
+	}
+	big := image.NewGray(image.Rect(0, 0, maxPortraitSide+1, 2))
+	var buf bytes.Buffer
+	png.Encode(&buf, big)
+	if _, err := decodePortrait("/api/v1/windows/1/photo", buf.Bytes()); err == nil || !strings.Contains(err.Error(), "pixels") {
+		t.Errorf("a %d-pixel-wide image: %v", maxPortraitSide+1, err)
 	}
 }

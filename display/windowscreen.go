@@ -45,6 +45,8 @@ type windowScreen struct {
 	dutiesText  string
 	services    field
 	noCard      *canvas.Text
+	photo       *canvas.Image // the card's portrait, when it has one
+	photoKey    string        // of the portrait drawn, "" for none
 
 	callSeq uint64    // the latest call shown
 	callAt  time.Time // when it arrived, for the flash
@@ -71,7 +73,11 @@ func newWindowScreen() *windowScreen {
 		dutyLabel:   newText(colMuted, false),
 		services:    field{newText(colMuted, false), newText(colWindow, true)},
 		noCard:      newText(colMuted, false),
+		photo:       canvas.NewImageFromImage(nil),
 	}
+	w.photo.FillMode = canvas.ImageFillContain
+	w.photo.ScaleMode = canvas.ImageScaleSmooth
+	w.photo.Hide()
 	w.label.Text = "当前办理  Now serving"
 	w.cardTitle.Text = "岗位信息公示  Post information"
 	w.name.label.Text, w.title.label.Text, w.unit.label.Text = "姓名", "职务", "单位"
@@ -86,7 +92,7 @@ func newWindowScreen() *windowScreen {
 // objects returns the screen's objects, bottom first.
 func (w *windowScreen) objects() []fyne.CanvasObject {
 	objs := []fyne.CanvasObject{w.panel, w.label, w.number, w.service, w.state, w.stateEN, w.next,
-		w.cardBg, w.cardTitleBg, w.cardTitle, w.name.label, w.name.value, w.nameEN, w.title.label, w.title.value,
+		w.cardBg, w.cardTitleBg, w.cardTitle, w.photo, w.name.label, w.name.value, w.nameEN, w.title.label, w.title.value,
 		w.unit.label, w.unit.value, w.dutyLabel}
 	for _, d := range w.duties {
 		objs = append(objs, d)
@@ -115,9 +121,17 @@ func (w *windowScreen) layout(main box) {
 	fit(w.noCard, card.rows(0.4, 0.5).cols(0.04, 0.96), cjkGlyphs, 0.6, fyne.TextAlignCenter)
 	body := card.cols(0.05, 0.95)
 	labels, values := body.cols(0, 0.26), body.cols(0.28, 1)
+	// The portrait, when there is one, stands right of the name, which keeps
+	// the rest of the width; the lines below keep the whole width, so that
+	// the title and unit stay as large as without a photo.
+	who := values
+	if w.photo.Visible() {
+		who = body.cols(0.28, 0.74)
+		place(w.photo, body.cols(0.76, 1).rows(0.125, 0.365))
+	}
 	fit(w.name.label, labels.rows(0.14, 0.26), cjkGlyphs, 0.6, fyne.TextAlignLeading)
-	fit(w.name.value, values.rows(0.13, 0.29), cjkGlyphs, 0.85, fyne.TextAlignLeading)
-	fit(w.nameEN, values.rows(0.29, 0.36), lineGlyphs, 0.8, fyne.TextAlignLeading)
+	fit(w.name.value, who.rows(0.13, 0.29), cjkGlyphs, 0.85, fyne.TextAlignLeading)
+	fit(w.nameEN, who.rows(0.29, 0.36), lineGlyphs, 0.8, fyne.TextAlignLeading)
 	fit(w.title.label, labels.rows(0.38, 0.47), cjkGlyphs, 0.6, fyne.TextAlignLeading)
 	fit(w.title.value, values.rows(0.38, 0.47), cjkGlyphs, 0.7, fyne.TextAlignLeading)
 	fit(w.unit.label, labels.rows(0.49, 0.58), cjkGlyphs, 0.6, fyne.TextAlignLeading)
@@ -189,6 +203,12 @@ func (w *windowScreen) render(d *display, f frame, now time.Time) {
 		showIf(c != nil, l)
 	}
 	showIf(c == nil, w.noCard)
+	showIf(c != nil && v.Photo != nil, w.photo)
+	if c == nil || v.Photo == nil {
+		w.photo.Image, w.photoKey = nil, ""
+	} else if w.photoKey != v.Photo.key {
+		w.photo.Image, w.photoKey = v.Photo.img, v.Photo.key
+	}
 	if c == nil {
 		w.dutiesText = ""
 		return

@@ -107,6 +107,9 @@ func loadConfig(path, dataDir string, log *slog.Logger) (*config.Config, error) 
 	if err != nil {
 		return nil, err
 	}
+	if err := demoPortraits(cfg, dataDir); err != nil {
+		return nil, err
+	}
 	data, err := json.MarshalIndent(secrets, "", "  ")
 	if err != nil {
 		return nil, err

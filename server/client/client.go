@@ -254,6 +254,44 @@ func (c *Client) Hall(ctx context.Context) (*Hall, error) {
 	return &h, nil
 }
 
+// MaxPhoto is the largest publicity-card portrait Photo accepts.
+const MaxPhoto = 4 << 20
+
+// Photo fetches the portrait of a publicity card from its PhotoURL, a path on
+// the server. It returns PNG or JPEG bytes; anything else is an error.
+func (c *Client) Photo(ctx context.Context, photoURL string) ([]byte, error) {
+	path, err := url.PathUnescape(photoURL)
+	if err != nil || !strings.HasPrefix(path, "/api/v1/windows/") || !strings.HasSuffix(path, "/photo") {
+		return nil, fmt.Errorf("client: photo %q: not the photo URL of a window", photoURL)
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint(path, nil), nil)
+	if err != nil {
+		return nil, fmt.Errorf("client: photo %s: %w", path, err)
+	}
+	req.Header.Set("User-Agent", c.opts.UserAgent)
+	c.authorize(req.Header)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("client: photo %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxPhoto+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("client: photo %s: %w", path, err)
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		return nil, fmt.Errorf("client: photo %s: %w", path, decodeError(resp.StatusCode, data))
+	case len(data) > MaxPhoto:
+		return nil, fmt.Errorf("client: photo %s: larger than %d bytes", path, MaxPhoto)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "image/png" && ct != "image/jpeg" {
+		return nil, fmt.Errorf("client: photo %s: content type %q, want image/png or image/jpeg", path, ct)
+	}
+	return data, nil
+}
+
 // Board returns the public snapshot of the hall.
 func (c *Client) Board(ctx context.Context) (*Board, error) {
 	var b Board
