@@ -58,9 +58,11 @@
 // # Buckets
 //
 // BucketEvents maps the 8-byte big-endian seq to the published bytes, so
-// cursors walk in order; it is written only by Tx.Append. BucketMeta holds
-// the head (last seq and hash), written in the same transaction as the
-// events and checked against the last event when the store opens.
+// cursors walk in order; it is written only through Tx.Append,
+// Tx.PutRecords and Store.Commit, which check that each event follows the
+// one before. BucketMeta holds the head (last seq and hash), written in the
+// same transaction as the events and checked against the last event when
+// the store opens, and the last journal frame the file holds.
 // BucketSnapshots holds projection snapshots written by Tx.PutSnapshot; the
 // chain after the latest snapshot is verified at every Open. The other
 // buckets are private: their keys and values belong to the caller and never

@@ -150,7 +150,7 @@ func (tx *Tx) Get(b Bucket, key []byte) []byte {
 func reserved(b Bucket, key []byte) error {
 	switch {
 	case bytes.Equal(b, BucketEvents):
-		return errors.New("events are written only by Append")
+		return errors.New("events are written only by Append, PutRecords and Commit")
 	case bytes.Equal(b, BucketSnapshots):
 		return errors.New("snapshots are written only by PutSnapshot")
 	case bytes.Equal(b, BucketMeta) && bytes.Equal(key, metaHead):
