@@ -15,24 +15,23 @@ import (
 	"hallq/server/config"
 	"hallq/server/engine"
 	"hallq/server/hall"
+	"hallq/server/hall/halltest"
 )
 
 // testHall is the demo hall, wired as the server wires it, served over
 // loopback on a fixed address. Stop cuts every connection and refuses new
-// ones, as a server that went down; Start serves again on the same address.
-// The test holds the address's listener throughout, so that nothing else can
-// take the port while the hall is down; meanwhile it drops every connection.
+// ones, as a server that went down; Start serves again on the same address,
+// which the test holds throughout (halltest.Port).
 type testHall struct {
 	t       *testing.T
 	handler http.Handler
-	ln      net.Listener
+	port    *halltest.Port
 	secrets config.DemoSecrets
 	engine  *engine.Engine
 
-	mu      sync.Mutex
-	srv     *http.Server
-	serving *servedConns // the running server's connections; nil while down
-	conns   map[net.Conn]struct{}
+	mu    sync.Mutex
+	srv   *http.Server // nil while down
+	conns map[net.Conn]struct{}
 
 	shift atomic.Int64 // the hall's clock runs this many nanoseconds ahead of time.Now
 }
@@ -63,14 +62,8 @@ func newTestHall(t *testing.T) *testHall {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	h := &testHall{t: t, secrets: secrets, ln: ln, conns: map[net.Conn]struct{}{}}
+	h := &testHall{t: t, secrets: secrets, port: halltest.NewPort(t), conns: map[net.Conn]struct{}{}}
 	h.shift.Store(int64(time.Until(clockStart)))
-	go h.accept()
 	hl, err := hall.Open(cfg, t.TempDir(), slog.New(slog.DiscardHandler),
 		hall.Options{NoSync: true, Now: h.now, Heartbeat: 500 * time.Millisecond})
 	if err != nil {
@@ -88,59 +81,11 @@ func newTestHall(t *testing.T) *testHall {
 }
 
 // URL is the hall's base URL.
-func (h *testHall) URL() string { return "http://" + h.ln.Addr().String() }
-
-// accept hands each connection to the running server, or drops it.
-func (h *testHall) accept() {
-	for {
-		c, err := h.ln.Accept()
-		if err != nil {
-			return
-		}
-		h.mu.Lock()
-		s := h.serving
-		h.mu.Unlock()
-		if s == nil {
-			c.Close()
-			continue
-		}
-		select {
-		case s.conns <- c:
-		case <-s.done:
-			c.Close()
-		}
-	}
-}
-
-// servedConns is the listener of one run of the server: the connections the
-// test's listener hands it.
-type servedConns struct {
-	addr  net.Addr
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
-
-func (s *servedConns) Accept() (net.Conn, error) {
-	select {
-	case c := <-s.conns:
-		return c, nil
-	case <-s.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (s *servedConns) Close() error {
-	s.once.Do(func() { close(s.done) })
-	return nil
-}
-
-func (s *servedConns) Addr() net.Addr { return s.addr }
+func (h *testHall) URL() string { return "http://" + h.port.Addr() }
 
 // Start serves the hall (again, on the same address).
 func (h *testHall) Start() {
 	h.t.Helper()
-	s := &servedConns{addr: h.ln.Addr(), conns: make(chan net.Conn), done: make(chan struct{})}
 	srv := &http.Server{Handler: h.handler, ConnState: func(c net.Conn, s http.ConnState) {
 		h.mu.Lock()
 		defer h.mu.Unlock()
@@ -152,9 +97,9 @@ func (h *testHall) Start() {
 		}
 	}}
 	h.mu.Lock()
-	h.srv, h.serving = srv, s
+	h.srv = srv
 	h.mu.Unlock()
-	go srv.Serve(s)
+	go srv.Serve(h.port.Listener())
 }
 
 // Stop ends the server and every connection, websockets included; new
@@ -162,7 +107,7 @@ func (h *testHall) Start() {
 func (h *testHall) Stop() {
 	h.mu.Lock()
 	srv := h.srv
-	h.srv, h.serving = nil, nil
+	h.srv = nil
 	conns := h.conns
 	h.conns = map[net.Conn]struct{}{}
 	h.mu.Unlock()

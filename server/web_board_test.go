@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"sync"
@@ -14,24 +13,20 @@ import (
 
 	"hallq/server/config"
 	"hallq/server/hall"
+	"hallq/server/hall/halltest"
 )
 
-// liveHall is a hall served on a fixed loopback address by a server that the
-// test can stop and start again on the same data, as a restart would. The
-// test holds the address's listener throughout, so that nothing else can take
-// the port while the hall is down; meanwhile it drops every connection, as a
-// machine whose server is down refuses them.
+// liveHall is a hall served on a fixed loopback address (halltest.Port) by a
+// server that the test can stop and start again on the same data, as a
+// restart would.
 type liveHall struct {
 	t     *testing.T
 	cfg   *config.Config
 	dir   string
-	ln    net.Listener
+	port  *halltest.Port
 	clock *hallClock
 	hall  *hall.Hall
 	stop  func()
-
-	mu      sync.Mutex
-	serving *servedConns // nil while the hall is down
 }
 
 func newLiveHall(t *testing.T) (*liveHall, config.DemoSecrets) {
@@ -40,64 +35,11 @@ func newLiveHall(t *testing.T) (*liveHall, config.DemoSecrets) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := &liveHall{t: t, cfg: cfg, dir: t.TempDir(), ln: ln, clock: newHallClock(cfg.Hall)}
-	go l.accept()
-	t.Cleanup(func() { ln.Close() })
+	l := &liveHall{t: t, cfg: cfg, dir: t.TempDir(), port: halltest.NewPort(t), clock: newHallClock(cfg.Hall)}
 	l.start()
 	t.Cleanup(func() { l.stop() })
 	return l, secrets
 }
-
-// accept hands each connection to the running server, or drops it.
-func (l *liveHall) accept() {
-	for {
-		c, err := l.ln.Accept()
-		if err != nil {
-			return
-		}
-		l.mu.Lock()
-		s := l.serving
-		l.mu.Unlock()
-		if s == nil {
-			c.Close()
-			continue
-		}
-		select {
-		case s.conns <- c:
-		case <-s.done:
-			c.Close()
-		}
-	}
-}
-
-// servedConns is the listener of one run of the server: the connections the
-// test's listener hands it.
-type servedConns struct {
-	addr  net.Addr
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
-
-func (s *servedConns) Accept() (net.Conn, error) {
-	select {
-	case c := <-s.conns:
-		return c, nil
-	case <-s.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (s *servedConns) Close() error {
-	s.once.Do(func() { close(s.done) })
-	return nil
-}
-
-func (s *servedConns) Addr() net.Addr { return s.addr }
 
 // start opens the hall and serves it on l's address.
 func (l *liveHall) start() {
@@ -106,19 +48,12 @@ func (l *liveHall) start() {
 	if err != nil {
 		l.t.Fatal(err)
 	}
-	s := &servedConns{addr: l.ln.Addr(), conns: make(chan net.Conn), done: make(chan struct{})}
 	srv := &http.Server{Handler: h.API}
-	go srv.Serve(s)
-	l.mu.Lock()
-	l.serving = s
-	l.mu.Unlock()
+	go srv.Serve(l.port.Listener())
 	l.hall = h
 	var once sync.Once
 	l.stop = func() {
 		once.Do(func() {
-			l.mu.Lock()
-			l.serving = nil
-			l.mu.Unlock()
 			h.Hub.Close()
 			srv.Close()
 			if err := h.Close(); err != nil {
@@ -128,7 +63,7 @@ func (l *liveHall) start() {
 	}
 }
 
-func (l *liveHall) url() string { return "http://" + l.ln.Addr().String() }
+func (l *liveHall) url() string { return "http://" + l.port.Addr() }
 
 func TestWebBoard(t *testing.T) {
 	l, secrets := newLiveHall(t)

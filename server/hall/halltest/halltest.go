@@ -1,6 +1,6 @@
-// Package halltest holds what hallq's end-to-end tests share when they run the
-// real server and apps as processes: an X server for the Fyne apps, and a relay
-// that keeps the server's address while the server restarts.
+// Package halltest holds what hallq's end-to-end tests share: an X server for
+// the Fyne apps, a relay that keeps the address of a server process while it
+// restarts, and a port that does the same for a server run in the test.
 package halltest
 
 import (
