@@ -52,7 +52,7 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		log.Info("journal replayed into the store after an unclean stop", "batches", batches, "events", events)
 	}
 	h := &Hall{Store: st, Hub: hub.New(hub.Options{QueueSize: cfg.Limits.WSQueue})}
-	h.Streams, err = stream.New(h.Hub, logSource{st}, log.With("component", "stream"),
+	h.Streams, err = stream.New(h.Hub, stream.StoreSource(st), log.With("component", "stream"),
 		stream.Options{HeartbeatInterval: heartbeat})
 	if err != nil {
 		h.Close()
@@ -133,21 +133,4 @@ func apiOptions(cfg *config.Config, eng *engine.Engine, st *store.Store, streams
 		o.Cards[id] = card
 	}
 	return o
-}
-
-// logSource serves the stream's catch-up from the store.
-type logSource struct{ st *store.Store }
-
-func (s logSource) Head() (uint64, string) { return s.st.Head() }
-
-func (s logSource) EventsAfter(after uint64, limit int) ([]hub.Event, error) {
-	recs, err := s.st.EventsAfter(after, limit)
-	if err != nil {
-		return nil, err
-	}
-	evs := make([]hub.Event, len(recs))
-	for i, r := range recs {
-		evs[i] = hub.Event{Seq: r.Seq, Data: r.Raw}
-	}
-	return evs, nil
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"hallq/server/hub"
-	"hallq/server/store"
 )
 
 // deadline bounds every wait so that a broken stream fails a test instead
@@ -79,25 +78,6 @@ func (l *memLog) event(seq uint64) hub.Event {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.events[seq-1]
-}
-
-// storeSource is the adapter the server wires over the store.
-type storeSource struct{ s *store.Store }
-
-var _ Source = storeSource{}
-
-func (s storeSource) Head() (uint64, string) { return s.s.Head() }
-
-func (s storeSource) EventsAfter(after uint64, limit int) ([]hub.Event, error) {
-	recs, err := s.s.EventsAfter(after, limit)
-	if err != nil {
-		return nil, err
-	}
-	evs := make([]hub.Event, len(recs))
-	for i, r := range recs {
-		evs[i] = hub.Event{Seq: r.Seq, Data: r.Raw}
-	}
-	return evs, nil
 }
 
 // testServer is a stream Server behind a real loopback HTTP server.
