@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -554,7 +553,6 @@ func TestHealthAndMetrics(t *testing.T) {
 	if code, _ := do(t, http.DefaultClient, "GET", h.srv.URL+"/healthz", nil, "", &health); code != 200 || health.Status != "ok" || health.Seq != 2 {
 		t.Fatalf("healthz: %+v", health)
 	}
-	_ = context.Background
 }
 
 func TestOfflineLeaseAndSync(t *testing.T) {
