@@ -1,0 +1,191 @@
+package engine
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"hallq/server/store"
+)
+
+// write is a private-bucket write of a batch; a nil value deletes the key.
+// A write with a group stores the group's idempotency records as its value.
+type write struct {
+	bucket     store.Bucket
+	key, value []byte
+	group      *idemGroup
+}
+
+// idemGroup is the idempotency records of one day made by one batch. They are
+// stored under one key (the day and the counter of the first record) as a JSON
+// array, so that a commit writes one small value instead of one per ticket.
+type idemGroup struct {
+	day  string
+	recs [][]byte // each a JSON idemRecord
+}
+
+// value encodes the group's records as a JSON array.
+func (g *idemGroup) value() []byte {
+	n := 2
+	for _, r := range g.recs {
+		n += len(r) + 1
+	}
+	v := make([]byte, 0, n)
+	v = append(v, '[')
+	for i, r := range g.recs {
+		if i > 0 {
+			v = append(v, ',')
+		}
+		v = append(v, r...)
+	}
+	return append(v, ']')
+}
+
+// loadPrivate reads today's private records (idempotency keys and identity
+// counts) into the sequencer's maps. It runs on restart.
+func (e *Engine) loadPrivate() error {
+	e.idem, e.identities, e.idemSeq = map[string]idemRecord{}, map[string]int{}, 0
+	day := e.working.Day
+	if day == "" {
+		return nil
+	}
+	return e.store.View(func(tx *store.Tx) error {
+		prefix := []byte(compactDay(day))
+		err := tx.ForEach(store.BucketIdempotency, prefix, func(k, v []byte) error {
+			// A group of records (an array), or one record as files
+			// written before groups hold.
+			var recs []idemRecord
+			var err error
+			if len(v) > 0 && v[0] == '[' {
+				err = json.Unmarshal(v, &recs)
+			} else {
+				recs = make([]idemRecord, 1)
+				err = json.Unmarshal(v, &recs[0])
+			}
+			if err != nil || len(k) != len(prefix)+8 || len(recs) == 0 {
+				return fmt.Errorf("engine: idempotency record %x: %v", k, err)
+			}
+			for _, rec := range recs {
+				e.idem[rec.Key] = rec
+			}
+			e.idemSeq = max(e.idemSeq, binary.BigEndian.Uint64(k[len(prefix):])+uint64(len(recs))-1)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.ForEach(store.BucketIdentities, []byte(day+"|"), func(k, v []byte) error {
+			e.identities[string(k)] = decodeCount(v)
+			return nil
+		})
+	})
+}
+
+// newDay drops the private records of the past: yesterday's idempotency keys,
+// and identity records older than the retention period.
+func (e *Engine) newDay(b *batch, now time.Time) error {
+	// New maps, not cleared ones: a rollback keeps the old.
+	e.idem, e.identities = make(map[string]idemRecord, len(e.idem)), map[string]int{}
+	e.idemSeq = 0
+	today := compactDay(e.working.Day)
+	cutoff := e.hall.Day(now.Add(-e.opts.IdentityRetention))
+	return e.store.View(func(tx *store.Tx) error {
+		err := tx.ForEach(store.BucketIdempotency, nil, func(k, _ []byte) error {
+			if string(k) < today {
+				b.writes = append(b.writes, write{bucket: store.BucketIdempotency, key: append([]byte(nil), k...)})
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("engine: purge idempotency keys: %w", err)
+		}
+		err = tx.ForEach(store.BucketIdentities, nil, func(k, _ []byte) error {
+			if string(k[:min(len(k), len(cutoff))]) < cutoff {
+				b.writes = append(b.writes, write{bucket: store.BucketIdentities, key: append([]byte(nil), k...)})
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("engine: purge identities: %w", err)
+		}
+		return nil
+	})
+}
+
+// prep gives a request's command access to the sequencer's private records and
+// collects its private writes into the batch.
+type prep struct {
+	e *Engine
+	b *batch
+}
+
+func (p *prep) idempotent(key string) (idemRecord, bool) {
+	rec, ok := p.e.idem[key]
+	return rec, ok
+}
+
+func (p *prep) putIdempotent(rec idemRecord) error {
+	v := rec.appendJSON(make([]byte, 0, 48+len(rec.Key)))
+	p.e.idem[rec.Key] = rec
+	p.e.idemSeq++
+	day := compactDay(p.e.working.Day)
+	// The batch's records of the day join its last write if that is their
+	// group; keys are the day and a counter, so a day's records are together.
+	if n := len(p.b.writes); n > 0 {
+		if g := p.b.writes[n-1].group; g != nil && g.day == day {
+			g.recs = append(g.recs, v)
+			return nil
+		}
+	}
+	key := binary.BigEndian.AppendUint64([]byte(day), p.e.idemSeq)
+	p.b.writes = append(p.b.writes, write{bucket: store.BucketIdempotency, key: key, group: &idemGroup{day: day, recs: [][]byte{v}}})
+	return nil
+}
+
+func (p *prep) identityCount(key string) int { return p.e.identities[key] }
+
+func (p *prep) putIdentityCount(key string, n int) {
+	p.e.identities[key] = n
+	p.b.writes = append(p.b.writes, write{bucket: store.BucketIdentities, key: []byte(key), value: encodeCount(n)})
+}
+
+// remember adds the status token of a committed ticket of today to the tokens
+// TicketByToken knows, and returns it. A ticket of a day that has since closed
+// may be added after the day's tokens were dropped; its token then leads to "no
+// ticket today", as it should.
+func (e *Engine) remember(ticketID string) string {
+	token := e.Token(ticketID)
+	e.tokensMu.Lock()
+	e.tokens[token] = ticketID
+	e.tokensMu.Unlock()
+	return token
+}
+
+// identityRecordKey is the private key of an identity's daily count for a
+// service: "day|service|hmac", so a day's records can be found by prefix.
+func identityRecordKey(day, service, hash string) string {
+	return day + "|" + service + "|" + hash
+}
+
+// compactDay turns "2026-11-22" into "20261122", the prefix of ticket IDs.
+func compactDay(day string) string {
+	out := make([]byte, 0, 8)
+	for i := 0; i < len(day); i++ {
+		if day[i] != '-' {
+			out = append(out, day[i])
+		}
+	}
+	return string(out)
+}
+
+func encodeCount(n int) []byte {
+	return []byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
+}
+
+func decodeCount(v []byte) int {
+	if len(v) != 4 {
+		return 0
+	}
+	return int(v[0])<<24 | int(v[1])<<16 | int(v[2])<<8 | int(v[3])
+}
