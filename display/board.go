@@ -253,7 +253,7 @@ func windowView(h *hallInfo, s *queue.State, id string, now time.Time) WindowVie
 			v.Waiting += s.Waiting(sid)
 		}
 	}
-	v.Next = s.Upcoming(h.rule, id, maxNext)
+	v.Next = s.Upcoming(h.rule, id, maxNext, now)
 	return v
 }
 

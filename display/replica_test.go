@@ -173,7 +173,7 @@ func TestFoldSkipsUnknownEventTypes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	future, err := ch.Next("appointment.booked", t0, []byte(`{"slot":"10:00"}`))
+	future, err := ch.Next("evaluation.submitted", t0, []byte(`{"window":"1"}`))
 	if err != nil {
 		t.Fatal(err)
 	}

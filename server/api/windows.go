@@ -123,6 +123,7 @@ func (s *Server) handleWindow(w http.ResponseWriter, r *http.Request) {
 	if c, ok := s.cards[id]; ok {
 		out.Card = &c
 	}
+	now := s.engine.Now()
 	s.engine.Read(func(st *queue.State, seq uint64, hash string) {
 		ws := st.Window(id)
 		out.Status, out.Served, out.NoShows, out.Seq, out.Hash = ws.Status, ws.Served, ws.NoShows, seq, hash
@@ -135,7 +136,7 @@ func (s *Server) handleWindow(w http.ResponseWriter, r *http.Request) {
 		for _, sid := range append(slices.Clone(win.Primary), win.Secondary...) {
 			out.Waiting += st.Waiting(sid)
 		}
-		out.Next = st.Upcoming(s.hall, id, 5)
+		out.Next = st.Upcoming(s.hall, id, 5, now)
 	})
 	writeJSON(w, http.StatusOK, out)
 }

@@ -217,6 +217,9 @@ func (e *Engine) Head() (uint64, string) {
 	return e.headSeq, e.headHash
 }
 
+// Now returns the engine's clock: the time its commands run at.
+func (e *Engine) Now() time.Time { return e.opts.Now() }
+
 // Hall returns the hall's configuration.
 func (e *Engine) Hall() *queue.Hall { return e.hall }
 

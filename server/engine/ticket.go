@@ -169,7 +169,7 @@ func (e *Engine) viewOf(s *queue.State, id string, fresh *queue.Issued) (TicketV
 	if fresh != nil {
 		ahead, wait = fresh.Ahead, fresh.Wait
 	} else {
-		ahead = s.Ahead(e.hall, t)
+		ahead = s.Ahead(e.hall, t, e.opts.Now())
 		wait = s.EstimateWait(e.hall, t.Service, ahead)
 	}
 	return TicketView{

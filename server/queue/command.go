@@ -134,7 +134,7 @@ func (s *State) Issue(h *Hall, now time.Time, r IssueRequest) ([]Event, Issued, 
 		Ticket: TicketID(s.Day, number), Number: number, Service: svc.ID, Day: s.Day,
 		Priority: r.Priority, Kiosk: r.Kiosk, IssuedAt: now,
 	}
-	ahead := s.aheadOfNew(h, svc.ID, r.Priority)
+	ahead := s.aheadOfNew(h, svc.ID, r.Priority, now)
 	return []Event{{Time: now, Type: TypeTicketIssued, Data: d}},
 		Issued{Ticket: d.Ticket, Number: number, Ahead: ahead, Wait: s.EstimateWait(h, svc.ID, ahead)}, nil
 }
@@ -174,7 +174,7 @@ func (s *State) CallNext(h *Hall, now time.Time, window, staff string) ([]Event,
 	if _, err := s.callable(h, now, window); err != nil {
 		return nil, err
 	}
-	t, reason := s.Next(h, window)
+	t, reason := s.Next(h, window, now)
 	if t == nil {
 		return nil, Errorf(ENOTFOUND, "nobody is waiting for the services of window %s", window).Zh("%s号窗口的业务暂无人等候", window)
 	}
@@ -211,7 +211,7 @@ func (s *State) CallNumber(h *Hall, now time.Time, window, staff, number, reason
 	}
 	d := &TicketCalledData{Ticket: t.ID, Number: t.Number, Service: t.Service, Window: window,
 		Reason: ReasonManual, ManualReason: reason, Staff: staff}
-	if pick, _ := s.Next(h, window); pick != nil {
+	if pick, _ := s.Next(h, window, now); pick != nil {
 		d.RulePick = pick.Number
 	}
 	return []Event{{Time: now, Type: TypeTicketCalled, Data: d}}, nil
@@ -313,7 +313,7 @@ func (s *State) Reinstate(h *Hall, now time.Time, window, number string) ([]Even
 	}
 	if len(lane) > h.Rules.ReinstateAfter {
 		slices.SortFunc(lane, func(a, b *Ticket) int {
-			return cmp3(compareKeys(h.key(a), h.key(b)), a.IssueSeq, b.IssueSeq)
+			return cmp3(compareKeys(h.key(a, now), h.key(b, now)), a.IssueSeq, b.IssueSeq)
 		})
 		d.After = lane[h.Rules.ReinstateAfter-1].ID
 	}

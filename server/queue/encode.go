@@ -32,6 +32,10 @@ func (d *TicketIssuedData) AppendJSON(b []byte) []byte {
 		b = append(b, `,"lease":`...)
 		b = AppendJSONString(b, d.Lease)
 	}
+	if d.Appointment != "" {
+		b = append(b, `,"appointment":`...)
+		b = AppendJSONString(b, d.Appointment)
+	}
 	return append(b, '}')
 }
 

@@ -72,6 +72,9 @@ type TicketIssuedData struct {
 	// Lease is set for a ticket a kiosk issued offline from a leased number;
 	// IssuedAt is then when the kiosk printed it, before the server heard of it.
 	Lease string `json:"lease,omitempty"`
+	// Appointment is set for a ticket checked in from a booking: the booking's
+	// opaque ID. Its appointment.checked_in event comes just before.
+	Appointment string `json:"appointment,omitempty"`
 }
 
 // TicketCalledData records a call of a ticket to a window and why it was chosen.
@@ -188,6 +191,18 @@ func NewData(typ string) (any, error) {
 		return new(LeaseData), nil
 	case TypeDeviceStatus:
 		return new(DeviceStatusData), nil
+	case TypeApptReleased:
+		return new(ApptReleasedData), nil
+	case TypeApptBooked:
+		return new(ApptBookedData), nil
+	case TypeApptCancelled:
+		return new(ApptCancelledData), nil
+	case TypeApptCheckedIn:
+		return new(ApptCheckedInData), nil
+	case TypeApptMissed:
+		return new(ApptMissedData), nil
+	case TypeApptVerified:
+		return new(ApptVerifiedData), nil
 	}
 	return nil, fmt.Errorf("queue: unknown event type %q", typ)
 }

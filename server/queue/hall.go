@@ -52,6 +52,8 @@ type Service struct {
 	PerIdentityDaily int
 	RealName         bool          // an identity document is required to take a number
 	AvgService       time.Duration // expected service time until today's figures exist
+	// Appointments are the service's booking rules; nil when it takes none.
+	Appointments *Appointments
 }
 
 // Window is a service window (counter).
@@ -284,6 +286,11 @@ func (h *Hall) Validate() error {
 		}
 		if s.AvgService < 0 {
 			return Errorf(EINVALID, "%s.avg_service: must be positive", f)
+		}
+	}
+	for i := range h.Services {
+		if err := validateAppointments(h, &h.Services[i], fmt.Sprintf("services[%d]", i), prefixes); err != nil {
+			return err
 		}
 	}
 	wids := map[string]bool{}

@@ -13,7 +13,7 @@ import (
 
 // referencePick is the calling rule written out naively over all tickets, without
 // the state's indexes, to check Next against.
-func referencePick(h *Hall, s *State, window string) *Ticket {
+func referencePick(h *Hall, s *State, window string, now time.Time) *Ticket {
 	w, _ := h.Window(window)
 	var cands []*Ticket
 	for _, t := range s.Tickets {
@@ -33,6 +33,15 @@ func referencePick(h *Hall, s *State, window string) *Ticket {
 		rb, _ := h.PriorityRank(b.Priority)
 		if ra != rb {
 			return ra - rb
+		}
+		// Checked in on time, slot started.
+		da := a.Appointment != "" && !a.Late && !now.Before(a.SlotStart)
+		db := b.Appointment != "" && !b.Late && !now.Before(b.SlotStart)
+		if da != db {
+			if da {
+				return -1
+			}
+			return 1
 		}
 		if a.Transferred != b.Transferred {
 			if a.Transferred {
@@ -68,13 +77,14 @@ func TestPropertyReplay(t *testing.T) {
 	windows := []string{"1", "2", "3", "4"}
 	priorities := []string{"", "", "", "elderly", "disabled"}
 	totalManual, totalReinstated, totalTransferred, totalLeased, totalVoided := 0, 0, 0, 0, 0
+	totalAppt, totalApptCalls, totalMissed := 0, 0, 0
 	for seed := range uint64(40) {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 99))
 			w := newWorld(t)
 			var snapshot []byte
 			var snapSeq uint64
-			calls, manual := 0, 0
+			calls, manual, bookings := 0, 0, 0
 			for step := range 600 {
 				if step == 300 {
 					snapshot, snapSeq = stateJSON(t, w.s), w.s.Seq
@@ -87,7 +97,31 @@ func TestPropertyReplay(t *testing.T) {
 				win := windows[rng.IntN(len(windows))]
 				var evs []Event
 				var err error
-				switch op := rng.IntN(16); op {
+				switch op := rng.IntN(20); op {
+				case 16:
+					evs = w.s.AppointmentsDue(w.h, w.now)
+				case 17:
+					slots := slices.Sorted(maps.Keys(w.s.Slots))
+					if len(slots) > 0 {
+						bookings++
+						evs, err = w.s.Book(w.h, w.now, BookRequest{Service: "social", Slot: slots[rng.IntN(len(slots))],
+							Booking: fmt.Sprintf("b%d", bookings)})
+					}
+				case 18, 19:
+					var ids []string
+					for _, id := range slices.Sorted(maps.Keys(w.s.Bookings)) {
+						if w.s.Bookings[id].Day == w.s.Day && w.s.Bookings[id].Status == BookingBooked {
+							ids = append(ids, id)
+						}
+					}
+					if len(ids) > 0 {
+						id := ids[rng.IntN(len(ids))]
+						if op == 18 && rng.IntN(3) == 0 {
+							evs, err = w.s.CancelBooking(w.h, w.now, id)
+						} else {
+							evs, _, err = w.s.CheckIn(w.h, w.now, id, "k1")
+						}
+					}
 				case 14:
 					evs, err = w.s.GrantLease(w.h, w.now, []string{"k1", "k2"}[rng.IntN(2)], []string{"general", "social"}[rng.IntN(2)], rng.IntN(6))
 				case 15:
@@ -151,15 +185,15 @@ func TestPropertyReplay(t *testing.T) {
 						if d.Reason == ReasonManual {
 							manual++
 						} else {
-							ref := referencePick(w.h, w.s, d.Window)
+							ref := referencePick(w.h, w.s, d.Window, w.now)
 							if ref == nil || ref.ID != d.Ticket {
 								t.Fatalf("step %d: window %s called %s, reference rule picks %v", step, d.Window, d.Number, ref)
 							}
 						}
-						if up := w.s.Upcoming(w.h, d.Window, 3); d.Reason != ReasonManual && (len(up) == 0 || up[0] != d.Number) {
+						if up := w.s.Upcoming(w.h, d.Window, 3, w.now); d.Reason != ReasonManual && (len(up) == 0 || up[0] != d.Number) {
 							t.Fatalf("step %d: Upcoming(%s) = %v, but the rule called %s", step, d.Window, up, d.Number)
 						}
-						if err := w.s.CheckCall(w.h, d); err != nil {
+						if err := w.s.CheckCall(w.h, d, w.now); err != nil {
 							t.Fatalf("step %d: %v", step, err)
 						}
 					}
@@ -178,6 +212,14 @@ func TestPropertyReplay(t *testing.T) {
 					totalTransferred++
 				case TypeLeaseVoided:
 					totalVoided++
+				case TypeApptCheckedIn:
+					totalAppt++
+				case TypeApptMissed:
+					totalMissed++
+				case TypeTicketCalled:
+					if ev.Data.(*TicketCalledData).Reason == ReasonAppointment {
+						totalApptCalls++
+					}
 				case TypeTicketIssued:
 					if ev.Data.(*TicketIssuedData).Lease != "" {
 						totalLeased++
@@ -192,7 +234,7 @@ func TestPropertyReplay(t *testing.T) {
 			for _, ev := range w.log {
 				switch d := ev.Data.(type) {
 				case *TicketCalledData:
-					if err := r.CheckCall(w.h, d); err != nil {
+					if err := r.CheckCall(w.h, d, ev.Time); err != nil {
 						t.Fatalf("replay audit of event %d: %v", ev.Seq, err)
 					}
 				case *TicketIssuedData:
@@ -230,6 +272,10 @@ func TestPropertyReplay(t *testing.T) {
 			}
 		})
 	}
+	if totalAppt == 0 || totalApptCalls == 0 || totalMissed == 0 {
+		t.Errorf("sequences too poor: %d check-ins, %d appointment calls, %d missed", totalAppt, totalApptCalls, totalMissed)
+	}
+	t.Logf("%d check-ins, %d appointment calls, %d missed", totalAppt, totalApptCalls, totalMissed)
 	if totalManual == 0 || totalReinstated == 0 || totalTransferred == 0 || totalLeased == 0 || totalVoided == 0 {
 		t.Errorf("sequences too poor: %d manual calls, %d reinstatements, %d transfers, %d offline tickets, %d voided leases",
 			totalManual, totalReinstated, totalTransferred, totalLeased, totalVoided)

@@ -21,7 +21,10 @@ func testHall(t testing.TB) *Hall {
 		Services: []Service{
 			{ID: "general", NameZH: "综合", NameEN: "General", Prefix: "A"},
 			{ID: "tax", NameZH: "税务", NameEN: "Tax", Prefix: "B", RealName: true, PerIdentityDaily: 1, DailyCap: 5},
-			{ID: "social", NameZH: "社保", NameEN: "Social", Prefix: "C"},
+			{ID: "social", NameZH: "社保", NameEN: "Social", Prefix: "C", Appointments: &Appointments{
+				Prefix: "YC", SlotLength: 30 * time.Minute, Capacity: 2, DaysAhead: 2, ReleaseAt: 8 * time.Hour,
+				Hours: []Hours{{Open: 9 * time.Hour, Close: 12 * time.Hour}}, LateUntil: time.Hour,
+				PerIdentityActive: 2, NoShowLimit: 3}},
 		},
 		Windows: []Window{
 			{ID: "1", Primary: []string{"general"}, Secondary: []string{"tax"}},
@@ -286,7 +289,7 @@ func TestCallingRule(t *testing.T) {
 				w.next("4")
 				w.do(w.s.Transfer(w.h, w.now, "4", tt.transfer))
 			}
-			pick, reason := w.s.Next(w.h, tt.window)
+			pick, reason := w.s.Next(w.h, tt.window, w.now)
 			if pick == nil || pick.Number != tt.wantNumber || reason != tt.wantReason {
 				t.Fatalf("Next(%s): got %v %q, want %s %q", tt.window, pick, reason, tt.wantNumber, tt.wantReason)
 			}
@@ -355,13 +358,13 @@ func TestManualCall(t *testing.T) {
 	if d.Reason != ReasonManual || d.ManualReason != "accessibility" || d.RulePick != "A001" {
 		t.Errorf("manual call: got %+v, want manual/accessibility with rule pick A001", d)
 	}
-	if err := before.CheckCall(w.h, d); err != nil {
+	if err := before.CheckCall(w.h, d, w.now); err != nil {
 		t.Errorf("CheckCall of a manual call with a published reason: %v", err)
 	}
 	// A call that claims to follow the rule but does not is caught.
 	forged := *d
 	forged.Reason, forged.ManualReason = ReasonFIFO, ""
-	if err := before.CheckCall(w.h, &forged); err == nil {
+	if err := before.CheckCall(w.h, &forged, w.now); err == nil {
 		t.Error("CheckCall accepted A002 as the rule's pick")
 	}
 }
@@ -387,10 +390,10 @@ func TestNoShowAndReinstate(t *testing.T) {
 		t.Errorf("placed after %q, want 20261123-A003", d.After)
 	}
 	want := []string{"A002", "A003", "A001", "A004", "A005"}
-	if up := w.s.Upcoming(w.h, "1", 10); fmt.Sprint(up) != fmt.Sprint(want) {
+	if up := w.s.Upcoming(w.h, "1", 10, w.now); fmt.Sprint(up) != fmt.Sprint(want) {
 		t.Errorf("Upcoming: got %v, want %v", up, want)
 	}
-	if up := w.s.Upcoming(w.h, "1", 2); fmt.Sprint(up) != fmt.Sprint(want[:2]) {
+	if up := w.s.Upcoming(w.h, "1", 2, w.now); fmt.Sprint(up) != fmt.Sprint(want[:2]) {
 		t.Errorf("Upcoming(2): got %v, want %v", up, want[:2])
 	}
 	var order []string
@@ -488,7 +491,7 @@ func TestAheadAndWait(t *testing.T) {
 	wantNow := map[string]int{"A001": 1, "A002": 2, "A003": 0, "C001": 0}
 	for num, want := range wantNow {
 		tk, _ := w.s.TicketByNumber(num)
-		if got := w.s.Ahead(w.h, tk); got != want {
+		if got := w.s.Ahead(w.h, tk, w.now); got != want {
 			t.Errorf("Ahead(%s): got %d, want %d", num, got, want)
 		}
 	}

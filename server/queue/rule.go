@@ -13,33 +13,48 @@ import (
 //     secondary services.
 //  2. Among those, tickets of a priority class come first, in the order the classes
 //     are listed; ordinary tickets after every class.
-//  3. Then transferred tickets, which keep the place they had.
-//  4. Then by place in the order: issue time, then log sequence. A reinstated
+//  3. Then tickets checked in on time from an appointment whose slot has
+//     started, by slot start. Before its slot starts such a ticket waits in
+//     the ordinary order at its slot's start; a ticket checked in late waits
+//     as a walk-in from the time of check-in.
+//  4. Then transferred tickets, which keep the place they had.
+//  5. Then by place in the order: issue time, then log sequence. A reinstated
 //     ticket is placed behind the ticket named in its event.
 //
-// orderKey is that order, without the window tier.
+// orderKey is that order, without the window tier, at an instant.
 type orderKey struct {
 	rank        int
+	appointment int // 0 for a checked-in appointment whose slot has started
 	transferred int // 0 for a transferred ticket, 1 otherwise
 	at          time.Time
 	seq, sub    uint64
 }
 
-func (h *Hall) key(t *Ticket) orderKey {
+func (h *Hall) key(t *Ticket, now time.Time) orderKey {
 	rank, ok := h.PriorityRank(t.Priority)
 	if !ok {
 		rank = len(h.PriorityClasses) // a class removed from the configuration
 	}
-	k := orderKey{rank: rank, transferred: 1, at: t.OrderAt, seq: t.OrderSeq, sub: t.OrderSub}
+	k := orderKey{rank: rank, appointment: 1, transferred: 1, at: t.OrderAt, seq: t.OrderSeq, sub: t.OrderSub}
+	if t.appointmentDue(now) {
+		k.appointment = 0
+	}
 	if t.Transferred {
 		k.transferred = 0
 	}
 	return k
 }
 
+// appointmentDue reports whether t was checked in on time from a booking
+// whose slot has started by now.
+func (t *Ticket) appointmentDue(now time.Time) bool {
+	return t.Appointment != "" && !t.Late && !now.Before(t.SlotStart)
+}
+
 func compareKeys(a, b orderKey) int {
 	return cmp.Or(
 		cmp.Compare(a.rank, b.rank),
+		cmp.Compare(a.appointment, b.appointment),
 		cmp.Compare(a.transferred, b.transferred),
 		a.at.Compare(b.at),
 		cmp.Compare(a.seq, b.seq),
@@ -49,8 +64,8 @@ func compareKeys(a, b orderKey) int {
 
 // Next returns the ticket the calling rule picks for a window and the reason of
 // the call, or nil if no ticket the window serves is waiting. It is a pure
-// function of the state and the hall.
-func (s *State) Next(h *Hall, window string) (*Ticket, string) {
+// function of the state, the hall and the instant of the call.
+func (s *State) Next(h *Hall, window string, now time.Time) (*Ticket, string) {
 	w, ok := h.Window(window)
 	if !ok {
 		return nil, ""
@@ -60,23 +75,25 @@ func (s *State) Next(h *Hall, window string) (*Ticket, string) {
 		var bestKey orderKey
 		for _, sid := range services {
 			for _, t := range s.waiting[sid] {
-				k := h.key(t)
+				k := h.key(t, now)
 				if best == nil || compareKeys(k, bestKey) < 0 || compareKeys(k, bestKey) == 0 && t.IssueSeq < best.IssueSeq {
 					best, bestKey = t, k
 				}
 			}
 		}
 		if best != nil {
-			return best, reasonFor(h, best)
+			return best, reasonFor(best, now)
 		}
 	}
 	return nil, ""
 }
 
-func reasonFor(h *Hall, t *Ticket) string {
+func reasonFor(t *Ticket, now time.Time) string {
 	switch {
 	case t.Priority != "":
 		return ReasonPriority
+	case t.appointmentDue(now):
+		return ReasonAppointment
 	case t.Transferred:
 		return ReasonTransfer
 	}
@@ -84,10 +101,11 @@ func reasonFor(h *Hall, t *Ticket) string {
 }
 
 // CheckCall verifies a recorded call against the rule, on the state just before
-// the call's event. A manual call must name a published reason; any other call
-// must be exactly the rule's pick with the rule's reason.
-func (s *State) CheckCall(h *Hall, d *TicketCalledData) error {
-	pick, reason := s.Next(h, d.Window)
+// the call's event, at the time of that event. A manual call must name a
+// published reason; any other call must be exactly the rule's pick with the
+// rule's reason.
+func (s *State) CheckCall(h *Hall, d *TicketCalledData, at time.Time) error {
+	pick, reason := s.Next(h, d.Window, at)
 	if d.Reason == ReasonManual {
 		if _, ok := h.ManualReason(d.ManualReason); !ok {
 			return fmt.Errorf("manual call of %s at window %s without a published reason (%q)", d.Number, d.Window, d.ManualReason)
@@ -104,18 +122,18 @@ func (s *State) CheckCall(h *Hall, d *TicketCalledData) error {
 }
 
 // Ahead returns how many waiting tickets of the same service are before t in the
-// order. A ticket being served or done has none ahead.
-func (s *State) Ahead(h *Hall, t *Ticket) int {
+// order at now. A ticket being served or done has none ahead.
+func (s *State) Ahead(h *Hall, t *Ticket, now time.Time) int {
 	if t.Status != StatusWaiting {
 		return 0
 	}
-	k := h.key(t)
+	k := h.key(t, now)
 	n := 0
 	for _, u := range s.waiting[t.Service] {
 		if u == t {
 			continue
 		}
-		c := compareKeys(h.key(u), k)
+		c := compareKeys(h.key(u, now), k)
 		if c < 0 || c == 0 && u.IssueSeq < t.IssueSeq {
 			n++
 		}
@@ -124,13 +142,21 @@ func (s *State) Ahead(h *Hall, t *Ticket) int {
 }
 
 // aheadOfNew is Ahead for a ticket about to be issued with a priority class: every
-// waiting ticket of its service with the same or a better class is ahead of it.
-func (s *State) aheadOfNew(h *Hall, service, priority string) int {
+// waiting ticket of its service with the same or a better class is ahead of it,
+// but for appointments checked in on time whose slot starts after now.
+func (s *State) aheadOfNew(h *Hall, service, priority string, now time.Time) int {
 	rank, _ := h.PriorityRank(priority)
 	n := 0
 	for class, c := range s.counts[service] {
 		if r, ok := h.PriorityRank(class); !ok || r <= rank {
 			n += c
+		}
+	}
+	if priority == "" {
+		for _, t := range s.appts[service] {
+			if !t.Late && t.SlotStart.After(now) {
+				n--
+			}
 		}
 	}
 	return n
@@ -171,8 +197,8 @@ func (s *State) EstimateWait(h *Hall, service string, ahead int) time.Duration {
 }
 
 // Upcoming returns the numbers the calling rule would call next at a window, in
-// order, at most n of them, if nothing else changed.
-func (s *State) Upcoming(h *Hall, window string, n int) []string {
+// order, at most n of them, if nothing else changed by now.
+func (s *State) Upcoming(h *Hall, window string, n int, now time.Time) []string {
 	w, ok := h.Window(window)
 	if !ok || n <= 0 {
 		return nil
@@ -186,7 +212,7 @@ func (s *State) Upcoming(h *Hall, window string, n int) []string {
 	for tier, services := range [][]string{w.Primary, w.Secondary} {
 		for _, sid := range services {
 			for _, t := range s.waiting[sid] {
-				cs = append(cs, cand{tier, h.key(t), t})
+				cs = append(cs, cand{tier, h.key(t, now), t})
 			}
 		}
 	}

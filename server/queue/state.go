@@ -40,11 +40,19 @@ type State struct {
 	Recent   []Call                  `json:"recent"`
 	Leases   map[string]*Lease       `json:"leases"`  // today's number leases
 	Devices  map[string]DeviceStatus `json:"devices"` // last reported health
+	// Slots, Bookings and Releases are the appointments of today and the
+	// days ahead: released slots, bookings not yet over, and which days of
+	// which services were released. They outlive the service day.
+	Slots    map[string]*Slot    `json:"slots"`
+	Bookings map[string]*Booking `json:"bookings"`
+	Releases map[string]bool     `json:"releases"`
 
 	// waiting indexes waiting tickets by service; counts by service and priority
 	// class. Both are derived from Tickets and rebuilt by Reindex.
 	waiting map[string]map[string]*Ticket
 	counts  map[string]map[string]int
+	// appts indexes waiting appointment tickets by service.
+	appts map[string]map[string]*Ticket
 }
 
 // Ticket is one number of the day.
@@ -70,6 +78,13 @@ type Ticket struct {
 	NoShowAt    time.Time `json:"no_show_at,omitzero"`
 	DoneAt      time.Time `json:"done_at,omitzero"`
 	Calls       int       `json:"calls,omitempty"`
+	// Appointment is the booking a checked-in ticket comes from; SlotStart
+	// its slot's start; Late a check-in after the on-time window. Verified is
+	// the outcome of staff's document check: "match" or "mismatch".
+	Appointment string    `json:"appointment,omitempty"`
+	SlotStart   time.Time `json:"slot_start,omitzero"`
+	Late        bool      `json:"late,omitempty"`
+	Verified    string    `json:"verified,omitempty"`
 }
 
 // WindowState is the live state of a window.
@@ -142,6 +157,7 @@ func NewState() *State {
 	s.resetDay("")
 	s.Windows = map[string]*WindowState{}
 	s.Devices = map[string]DeviceStatus{}
+	s.initAppointments()
 	return s
 }
 
@@ -158,12 +174,15 @@ func (s *State) resetDay(day string) {
 	s.Leases = map[string]*Lease{}
 	s.waiting = map[string]map[string]*Ticket{}
 	s.counts = map[string]map[string]int{}
+	s.appts = map[string]map[string]*Ticket{}
 }
 
 // Reindex rebuilds the derived indexes after the state was decoded from a snapshot.
 func (s *State) Reindex() {
 	s.waiting = map[string]map[string]*Ticket{}
 	s.counts = map[string]map[string]int{}
+	s.appts = map[string]map[string]*Ticket{}
+	s.initAppointments()
 	for _, t := range s.Tickets {
 		if t.Status == StatusWaiting {
 			s.addWaiting(t)
@@ -193,6 +212,14 @@ func (s *State) addWaiting(t *Ticket) {
 		s.counts[t.Service] = c
 	}
 	c[t.Priority]++
+	if t.Appointment != "" {
+		a := s.appts[t.Service]
+		if a == nil {
+			a = map[string]*Ticket{}
+			s.appts[t.Service] = a
+		}
+		a[t.ID] = t
+	}
 }
 
 func (s *State) removeWaiting(t *Ticket) {
@@ -200,6 +227,7 @@ func (s *State) removeWaiting(t *Ticket) {
 		if _, ok := m[t.ID]; ok {
 			delete(m, t.ID)
 			s.counts[t.Service][t.Priority]--
+			delete(s.appts[t.Service], t.ID)
 		}
 	}
 }
@@ -230,6 +258,15 @@ func (s *State) TicketByNumber(number string) (*Ticket, bool) {
 func (s *State) Apply(ev Event) error {
 	if ev.Seq != 0 && ev.Seq <= s.Seq {
 		return fmt.Errorf("queue: apply event %d: state is already at %d", ev.Seq, s.Seq)
+	}
+	if ok, err := s.applyAppointment(ev); ok {
+		if err != nil {
+			return fmt.Errorf("queue: apply %s event %d: %w", ev.Type, ev.Seq, err)
+		}
+		if ev.Seq != 0 {
+			s.Seq = ev.Seq
+		}
+		return nil
 	}
 	if err := s.apply(ev); err != nil {
 		return fmt.Errorf("queue: apply %s event %d: %w", ev.Type, ev.Seq, err)
@@ -277,6 +314,7 @@ func (s *State) apply(ev Event) error {
 	switch d := ev.Data.(type) {
 	case *DayOpenedData:
 		s.resetDay(d.Day)
+		s.purgeAppointments(d.Day)
 		for _, w := range s.Windows {
 			w.Current, w.Served, w.NoShows, w.ServiceTime = "", 0, 0, 0
 		}
@@ -305,6 +343,10 @@ func (s *State) apply(ev Event) error {
 		if err != nil {
 			return err
 		}
+		counter := d.Service
+		if d.Appointment != "" {
+			counter = apptCounter(d.Service)
+		}
 		if d.Lease != "" {
 			l, ok := s.Leases[d.Lease]
 			if !ok || l.Voided || l.Used[d.Number] || !slices.Contains(l.Numbers, d.Number) {
@@ -315,11 +357,16 @@ func (s *State) apply(ev Event) error {
 		t := &Ticket{
 			ID: d.Ticket, Number: d.Number, Service: d.Service, Day: d.Day,
 			Priority: d.Priority, Kiosk: d.Kiosk, IssuedAt: d.IssuedAt, IssueSeq: ev.Seq,
-			Status: StatusWaiting, OrderAt: d.IssuedAt, OrderSeq: ev.Seq,
+			Status: StatusWaiting, OrderAt: d.IssuedAt, OrderSeq: ev.Seq, Appointment: d.Appointment,
+		}
+		if d.Appointment != "" {
+			if err := s.issueAppointment(t); err != nil {
+				return err
+			}
 		}
 		s.Tickets[t.ID] = t
 		s.Numbers[t.Number] = t.ID
-		s.Counters[t.Service] = max(s.Counters[t.Service], n)
+		s.Counters[counter] = max(s.Counters[counter], n)
 		s.stats(t.Service).Issued++
 		s.addWaiting(t)
 	case *TicketCalledData:
@@ -500,6 +547,8 @@ func (s *State) BeforeRoll() *State {
 	}
 	c.Devices = maps.Clone(s.Devices)
 	c.Recent = slices.Clone(s.Recent)
+	// The day's opening replaces the appointment maps and changes none of
+	// their values: the copy may share them.
 	return &c
 }
 
@@ -515,6 +564,7 @@ func (s *State) Clone() *State {
 		Leases:   make(map[string]*Lease, len(s.Leases)),
 		Devices:  maps.Clone(s.Devices),
 	}
+	s.cloneAppointments(c)
 	for k, l := range s.Leases {
 		cp := *l
 		cp.Used = make(map[string]bool, len(l.Used))
