@@ -205,7 +205,7 @@ func (e *Engine) CancelByToken(ctx context.Context, token string) (TicketView, e
 		return TicketView{}, err
 	}
 	if _, err := e.do(ctx, func(_ *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
-		evs, err := s.Cancel(e.hall, now, v.ID, "")
+		evs, err := s.Cancel(e.hall, now, v.ID, "", "", "")
 		return nil, evs, err
 	}, nil); err != nil {
 		return TicketView{}, err

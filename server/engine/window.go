@@ -34,7 +34,7 @@ type ActInput struct {
 	Staff   string
 	Action  string
 	Number  string // call, reinstate, cancel
-	Reason  string // call: a published manual-call reason code
+	Reason  string // call, transfer, cancel: a published reason code
 	Service string // transfer: the target service
 }
 
@@ -85,7 +85,7 @@ func (e *Engine) Act(ctx context.Context, in ActInput) (ActResult, error) {
 			return ActResult{}, queue.Errorf(queue.EINVALID, "service: required to transfer").Zh("请选择转办的业务")
 		}
 		cmd = func(s *queue.State, now time.Time) ([]queue.Event, error) {
-			return s.Transfer(h, now, in.Window, in.Service)
+			return s.Transfer(h, now, in.Window, in.Staff, in.Service, in.Reason)
 		}
 	case ActCancel:
 		if in.Number == "" {
@@ -96,7 +96,7 @@ func (e *Engine) Act(ctx context.Context, in ActInput) (ActResult, error) {
 			if !ok {
 				return nil, queue.Errorf(queue.ENOTFOUND, "no number %q today", in.Number).Zh("今日没有%s号", in.Number)
 			}
-			return s.Cancel(h, now, t.ID, in.Window)
+			return s.Cancel(h, now, t.ID, in.Window, in.Staff, in.Reason)
 		}
 	case ActOpen:
 		cmd = func(s *queue.State, now time.Time) ([]queue.Event, error) {

@@ -191,13 +191,8 @@ func (s *State) CallNumber(h *Hall, now time.Time, window, staff, number, reason
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := h.ManualReason(reason); !ok {
-		codes := make([]string, len(h.ManualReasons))
-		for i, r := range h.ManualReasons {
-			codes[i] = r.Code
-		}
-		return nil, Errorf(EINVALID, "calling a specific number needs one of the published reasons %v, not %q", codes, reason).
-			Zh("叫指定号码须选择一项公布的理由")
+	if err := h.needReason("calling a specific number", "叫指定号码", reason); err != nil {
+		return nil, err
 	}
 	t, ok := s.TicketByNumber(number)
 	if !ok {
@@ -262,9 +257,12 @@ func (s *State) Complete(h *Hall, now time.Time, window string) ([]Event, error)
 
 // Transfer returns the event that sends the window's current ticket to another
 // service, where it keeps its place.
-func (s *State) Transfer(h *Hall, now time.Time, window, service string) ([]Event, error) {
+func (s *State) Transfer(h *Hall, now time.Time, window, staff, service, reason string) ([]Event, error) {
 	t, err := s.serving(h, now, window)
 	if err != nil {
+		return nil, err
+	}
+	if err := h.needReason("a transfer", "转办", reason); err != nil {
 		return nil, err
 	}
 	if _, ok := h.Service(service); !ok {
@@ -274,7 +272,7 @@ func (s *State) Transfer(h *Hall, now time.Time, window, service string) ([]Even
 		return nil, Errorf(EINVALID, "number %s is already in %s", t.Number, service).Zh("%s号已在该业务中", t.Number)
 	}
 	return []Event{{Time: now, Type: TypeTicketTransferred, Data: &TicketTransferredData{
-		Ticket: t.ID, Number: t.Number, Window: window, From: t.Service, To: service}}}, nil
+		Ticket: t.ID, Number: t.Number, Window: window, From: t.Service, To: service, Reason: reason, Staff: staff}}}, nil
 }
 
 // Reinstate returns the event that puts a no-show number back in the queue, within
@@ -334,8 +332,9 @@ func cmp3(c int, a, b uint64) int {
 }
 
 // Cancel returns the event that withdraws a waiting ticket, at the applicant's
-// request (window empty) or by staff at a window.
-func (s *State) Cancel(h *Hall, now time.Time, ticket, window string) ([]Event, error) {
+// request (window empty) or by staff at a window, who must give one of the
+// published reasons.
+func (s *State) Cancel(h *Hall, now time.Time, ticket, window, staff, reason string) ([]Event, error) {
 	if err := s.checkDay(h, now); err != nil {
 		return nil, err
 	}
@@ -356,7 +355,10 @@ func (s *State) Cancel(h *Hall, now time.Time, ticket, window string) ([]Event, 
 		if !w.Serves(t.Service) {
 			return nil, Errorf(EFORBIDDEN, "window %s does not serve %s", window, t.Service).Zh("%s号窗口不办理该号的业务", window)
 		}
-		d.By, d.Window = "staff", window
+		if err := h.needReason("cancelling a waiting number", "取消等候中的号码", reason); err != nil {
+			return nil, err
+		}
+		d.By, d.Window, d.Reason, d.Staff = "staff", window, reason, staff
 	}
 	return []Event{{Time: now, Type: TypeTicketCancelled, Data: d}}, nil
 }
@@ -563,3 +565,17 @@ var (
 	ticketStatusZH = map[string]string{StatusWaiting: "正在等候", StatusCalled: "已叫号", StatusNoShow: "已过号",
 		StatusCompleted: "已办结", StatusCancelled: "已取消"}
 )
+
+// needReason checks that code is one of the hall's published reasons, which
+// every act that changes a ticket's place out of the rule's order must give.
+func (h *Hall) needReason(act, actZH, code string) error {
+	if _, ok := h.ManualReason(code); ok {
+		return nil
+	}
+	codes := make([]string, len(h.ManualReasons))
+	for i, r := range h.ManualReasons {
+		codes[i] = r.Code
+	}
+	return Errorf(EINVALID, "%s needs one of the published reasons %v, not %q", act, codes, code).
+		Zh("%s须选择一项公布的理由", actZH)
+}

@@ -25,6 +25,8 @@ const (
 	TypeLeaseGranted      = "lease.granted"
 	TypeLeaseVoided       = "lease.voided"
 	TypeDeviceStatus      = "device.status"
+	TypeHallConfigured    = "hall.configured"
+	TypeLogCheckpoint     = "log.checkpoint"
 )
 
 // Reasons recorded with every call.
@@ -124,6 +126,9 @@ type TicketTransferredData struct {
 	Window string `json:"window"`
 	From   string `json:"from"`
 	To     string `json:"to"`
+	// Reason is the published reason code the staff member gave.
+	Reason string `json:"reason,omitempty"`
+	Staff  string `json:"staff,omitempty"`
 }
 
 // TicketCancelledData withdraws a waiting ticket.
@@ -137,6 +142,9 @@ type TicketCancelledData struct {
 	// this one, so it issued a leased number offline instead. Empty when the
 	// kiosk could print nothing in its place.
 	ReplacedBy string `json:"replaced_by,omitempty"`
+	// Reason is the published reason code of a staff cancel.
+	Reason string `json:"reason,omitempty"`
+	Staff  string `json:"staff,omitempty"`
 }
 
 // WindowData records a change of a window's state, and who made it.
@@ -203,6 +211,10 @@ func NewData(typ string) (any, error) {
 		return new(ApptMissedData), nil
 	case TypeApptVerified:
 		return new(ApptVerifiedData), nil
+	case TypeHallConfigured:
+		return new(PublicHall), nil
+	case TypeLogCheckpoint:
+		return new(CheckpointData), nil
 	}
 	return nil, fmt.Errorf("queue: unknown event type %q", typ)
 }

@@ -157,10 +157,10 @@ func TestPropertyReplay(t *testing.T) {
 						evs, err = w.s.CallNumber(w.h, w.now, win, "", num, "supervisor")
 					}
 				case 10:
-					evs, err = w.s.Transfer(w.h, w.now, win, services[rng.IntN(3)])
+					evs, err = w.s.Transfer(w.h, w.now, win, "s", services[rng.IntN(3)], "supervisor")
 				case 11:
 					num := fmt.Sprintf("A%03d", 1+rng.IntN(20))
-					evs, err = w.s.Cancel(w.h, w.now, TicketID(w.s.Day, num), "")
+					evs, err = w.s.Cancel(w.h, w.now, TicketID(w.s.Day, num), "", "", "")
 				case 12:
 					evs, err = w.s.OpenWindow(w.h, w.now, win, "s")
 				case 13:
@@ -232,11 +232,10 @@ func TestPropertyReplay(t *testing.T) {
 			r := NewState()
 			seen := map[string]bool{}
 			for _, ev := range w.log {
+				if err := r.Check(w.h, ev); err != nil {
+					t.Fatalf("replay audit of event %d: %v", ev.Seq, err)
+				}
 				switch d := ev.Data.(type) {
-				case *TicketCalledData:
-					if err := r.CheckCall(w.h, d, ev.Time); err != nil {
-						t.Fatalf("replay audit of event %d: %v", ev.Seq, err)
-					}
 				case *TicketIssuedData:
 					if seen[d.Ticket] {
 						t.Fatalf("number %s issued twice on %s", d.Number, d.Day)

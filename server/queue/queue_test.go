@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -287,7 +289,7 @@ func TestCallingRule(t *testing.T) {
 			w.open("1", "2", "3", "4")
 			if tt.transfer != "" {
 				w.next("4")
-				w.do(w.s.Transfer(w.h, w.now, "4", tt.transfer))
+				w.do(w.s.Transfer(w.h, w.now, "4", "s", tt.transfer, "supervisor"))
 			}
 			pick, reason := w.s.Next(w.h, tt.window, w.now)
 			if pick == nil || pick.Number != tt.wantNumber || reason != tt.wantReason {
@@ -444,11 +446,18 @@ func TestTransfer(t *testing.T) {
 	w.issue("social", "")
 	w.open("1", "3")
 	w.next("1")
-	_, err := w.s.Transfer(w.h, w.now, "1", "general")
+	_, err := w.s.Transfer(w.h, w.now, "1", "s", "general", "supervisor")
 	wantCode(t, err, EINVALID)
-	_, err = w.s.Transfer(w.h, w.now, "1", "nope")
+	_, err = w.s.Transfer(w.h, w.now, "1", "s", "nope", "supervisor")
 	wantCode(t, err, EINVALID)
-	w.do(w.s.Transfer(w.h, w.now, "1", "social"))
+	for _, reason := range []string{"", "made-up"} {
+		_, err = w.s.Transfer(w.h, w.now, "1", "s", "social", reason)
+		wantCode(t, err, EINVALID)
+	}
+	evs := w.do(w.s.Transfer(w.h, w.now, "1", "s", "social", "supervisor"))
+	if d := evs[0].Data.(*TicketTransferredData); d.Reason != "supervisor" || d.Staff != "s" {
+		t.Errorf("transfer event: got %+v, want reason supervisor by s", d)
+	}
 	tk := w.s.Tickets["20261123-A001"]
 	if tk.Service != "social" || tk.Status != StatusWaiting || !tk.Transferred || tk.Number != "A001" {
 		t.Errorf("transferred ticket: got %+v", tk)
@@ -466,12 +475,14 @@ func TestCancel(t *testing.T) {
 	w.issue("general", "")
 	w.issue("general", "")
 	w.open("1", "2")
-	w.do(w.s.Cancel(w.h, w.now, "20261123-A001", ""))
-	_, err := w.s.Cancel(w.h, w.now, "20261123-A001", "")
+	w.do(w.s.Cancel(w.h, w.now, "20261123-A001", "", "", ""))
+	_, err := w.s.Cancel(w.h, w.now, "20261123-A001", "", "", "")
 	wantCode(t, err, ECONFLICT)
-	_, err = w.s.Cancel(w.h, w.now, "20261123-A002", "2")
+	_, err = w.s.Cancel(w.h, w.now, "20261123-A002", "2", "s", "supervisor")
 	wantCode(t, err, EFORBIDDEN)
-	_, err = w.s.Cancel(w.h, w.now, "nope", "")
+	_, err = w.s.Cancel(w.h, w.now, "20261123-A002", "1", "s", "")
+	wantCode(t, err, EINVALID)
+	_, err = w.s.Cancel(w.h, w.now, "nope", "", "", "")
 	wantCode(t, err, ENOTFOUND)
 	if d := w.next("1"); d.Number != "A002" {
 		t.Errorf("got %s, want A002 after A001 was cancelled", d.Number)
@@ -575,5 +586,51 @@ func TestValidateNamesTheField(t *testing.T) {
 				t.Fatalf("got %v, want an error naming %s", err, tt.field)
 			}
 		})
+	}
+}
+
+func TestCheck(t *testing.T) {
+	w := newWorld(t)
+	w.issue("general", "")
+	w.issue("general", "")
+	w.issue("general", "")
+	w.open("1", "3")
+	w.next("1")
+	tests := []struct {
+		name string
+		ev   Event
+		want string // "" when the event is consistent with the rules
+	}{
+		{"transfer with a reason", Event{Type: TypeTicketTransferred, Data: &TicketTransferredData{Ticket: "20261123-A001", Number: "A001", Window: "1", From: "general", To: "social", Reason: "supervisor"}}, ""},
+		{"transfer without a reason", Event{Type: TypeTicketTransferred, Data: &TicketTransferredData{Ticket: "20261123-A001", Number: "A001", Window: "1", From: "general", To: "social"}}, "without a published reason"},
+		{"transfer with an unpublished reason", Event{Type: TypeTicketTransferred, Data: &TicketTransferredData{Ticket: "20261123-A001", Number: "A001", Window: "1", To: "social", Reason: "friend"}}, "without a published reason"},
+		{"staff cancel without a reason", Event{Type: TypeTicketCancelled, Data: &TicketCancelledData{Ticket: "20261123-A003", Number: "A003", By: "staff", Window: "1"}}, "without a published reason"},
+		{"staff cancel with a reason", Event{Type: TypeTicketCancelled, Data: &TicketCancelledData{Ticket: "20261123-A003", Number: "A003", By: "staff", Window: "1", Reason: "accessibility"}}, ""},
+		{"applicant cancel", Event{Type: TypeTicketCancelled, Data: &TicketCancelledData{Ticket: "20261123-A003", Number: "A003", By: "applicant"}}, ""},
+		{"the rule's pick", Event{Type: TypeTicketCalled, Data: &TicketCalledData{Ticket: "20261123-A002", Number: "A002", Window: "3", Reason: ReasonFIFO}}, ""},
+		{"not the rule's pick", Event{Type: TypeTicketCalled, Data: &TicketCalledData{Ticket: "20261123-A003", Number: "A003", Window: "3", Reason: ReasonFIFO}}, "the rule picks A002"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := w.s.Check(w.h, tt.ev)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("got %v, want no error", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("got %v, want an error with %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestPublicHallRoundTrip(t *testing.T) {
+	w := newWorld(t)
+	p := w.h.Public()
+	h, err := p.Hall(w.h.Location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.Public(); !reflect.DeepEqual(got, p) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", got, p)
 	}
 }

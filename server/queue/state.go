@@ -496,6 +496,9 @@ func (s *State) apply(ev Event) error {
 		}
 	case *DeviceStatusData:
 		s.Devices[d.Device] = DeviceStatus{Printer: d.Printer, Detail: d.Detail, Since: ev.Time}
+	case *PublicHall, *CheckpointData:
+		// The rules in force and signed checkpoints: read by verifiers, no
+		// change to the queue.
 	default:
 		return fmt.Errorf("unexpected data %T", ev.Data)
 	}

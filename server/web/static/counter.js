@@ -194,7 +194,7 @@
     'call-next': ['已呼叫 %s', 'Called %s'], call: ['已指定呼叫 %s', 'Called %s out of order'],
     recall: ['已重呼 %s', 'Recalled %s'], 'no-show': ['%s 已标记过号', '%s marked as a no-show'],
     complete: ['%s 已办结', '%s completed'], transfer: ['%s 已转办', '%s transferred'],
-    reinstate: ['%s 已恢复排队', '%s rejoined the queue'], open: ['窗口已开启', 'Window opened'],
+    cancel: ['%s 已取消', '%s cancelled'], reinstate: ['%s 已恢复排队', '%s rejoined the queue'], open: ['窗口已开启', 'Window opened'],
     pause: ['窗口已暂停', 'Window paused'], resume: ['窗口已恢复', 'Window resumed'], close: ['窗口已关闭', 'Window closed']
   };
 
@@ -332,7 +332,15 @@
   $('f-transfer').addEventListener('submit', function (e) {
     e.preventDefault();
     var svc = $('f-transfer-service').value;
-    act('transfer', { service: svc }).then(function () { $('f-transfer-service').value = ''; });
+    act('transfer', { service: svc, reason: $('f-transfer-reason').value }).then(function () {
+      $('f-transfer-service').value = ''; $('f-transfer-reason').value = '';
+    });
+  });
+  $('f-cancel').addEventListener('submit', function (e) {
+    e.preventDefault();
+    act('cancel', { number: $('f-cancel-number').value.trim().toUpperCase(), reason: $('f-cancel-reason').value }).then(function () {
+      $('f-cancel-number').value = ''; $('f-cancel-reason').value = '';
+    });
   });
   $('f-call').addEventListener('submit', function (e) {
     e.preventDefault();

@@ -23,7 +23,8 @@
     'ticket.transferred': ['转办', 'Transferred'], 'ticket.cancelled': ['取消', 'Cancelled'],
     'window.opened': ['开启窗口', 'Window opened'], 'window.paused': ['暂停窗口', 'Window paused'],
     'window.resumed': ['恢复窗口', 'Window resumed'], 'window.closed': ['关闭窗口', 'Window closed'],
-    'lease.granted': ['号段授权', 'Lease granted'], 'lease.voided': ['号段作废', 'Lease voided']
+    'lease.granted': ['号段授权', 'Lease granted'], 'lease.voided': ['号段作废', 'Lease voided'],
+    'hall.configured': ['公布规则', 'Rules published'], 'log.checkpoint': ['签名检查点', 'Signed checkpoint']
   };
   var REASONS = {
     fifo: ['按顺序', 'in order'], priority: ['优先类别', 'priority class'], transfer: ['转办保留位置', 'transfer keeps its place'],
@@ -139,6 +140,13 @@
 
   function numberOf(ticketID) { return (ticketID || '').replace(/^\d+-/, ''); }
 
+  // reasonText is a published reason's name after a separator, or "" when none.
+  function reasonText(code) {
+    if (!code) return '';
+    var r = manualReasons[code] || [code, code];
+    return L('：', ': ') + L(r[0], r[1]);
+  }
+
   // reasonCell describes why an event happened, with manual calls set apart.
   function reasonCell(ev) {
     var d = ev.data || {};
@@ -159,13 +167,13 @@
         td.textContent = L('重呼', 'recall');
         break;
       case 'ticket.transferred':
-        td.textContent = optName('l-service', d.from) + ' → ' + optName('l-service', d.to);
+        td.textContent = optName('l-service', d.from) + ' → ' + optName('l-service', d.to) + reasonText(d.reason);
         break;
       case 'ticket.reinstated':
         td.textContent = d.after ? L('排在 ' + numberOf(d.after) + ' 之后', 'placed after ' + numberOf(d.after)) : L('排在最后', 'placed last');
         break;
       case 'ticket.cancelled':
-        td.textContent = d.by === 'staff' ? L('工作人员取消', 'by staff')
+        td.textContent = d.by === 'staff' ? L('工作人员取消', 'by staff') + reasonText(d.reason)
           : d.by === 'kiosk' && d.replaced_by ? L('取号机未收到应答，已改发离线号 ' + d.replaced_by, 'the kiosk got no answer and printed ' + d.replaced_by + ' offline instead')
           : d.by === 'kiosk' ? L('取号机未收到应答，未打印此号', 'the kiosk got no answer and printed nothing')
           : L('取号人放弃', 'by the applicant');
@@ -175,6 +183,9 @@
         break;
       case 'day.sealed':
         td.textContent = L('取号 ' + d.issued + '，办结 ' + d.served + '，失效 ' + d.expired, 'issued ' + d.issued + ', served ' + d.served + ', expired ' + d.expired);
+        break;
+      case 'log.checkpoint':
+        td.textContent = L('签署 #' + d.seq + ' ' + (d.hash || '').slice(0, 8), 'signs #' + d.seq + ' ' + (d.hash || '').slice(0, 8));
         break;
       case 'lease.granted':
       case 'lease.voided':
