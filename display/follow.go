@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"hallq/server/client"
+	"hallq/server/eventlog"
 	"hallq/server/queue"
-	"hallq/server/store"
 )
 
 // Timing of the follower.
@@ -47,11 +47,11 @@ type follower struct {
 	now    func() time.Time
 	notify func() // asks for a repaint; must not block
 
-	pending  []store.Record // verified and folded, not yet stored
-	live     bool           // the stream is past its catch-up
-	skew     time.Duration  // server clock minus ours, from heartbeats
-	held     []Announcement // calls received during a catch-up
-	sinceSnp int            // events folded since the last snapshot
+	pending  []eventlog.Record // verified and folded, not yet stored
+	live     bool              // the stream is past its catch-up
+	skew     time.Duration     // server clock minus ours, from heartbeats
+	held     []Announcement    // calls received during a catch-up
+	sinceSnp int               // events folded since the last snapshot
 }
 
 // follow follows the server's log until ctx ends: it streams from the head of
@@ -83,12 +83,12 @@ func (f *follower) follow(ctx context.Context) {
 // event checks, folds and stores the next event of the log.
 func (f *follower) event(seq uint64, raw []byte) error {
 	_, prev := f.m.head()
-	if _, err := store.VerifyRecords(prev, [][]byte{raw}); err != nil {
+	if _, err := eventlog.Verify(prev, [][]byte{raw}); err != nil {
 		f.m.raise(chainAlarm(seq, err))
 		f.notify()
 		return fmt.Errorf("event %d: %w", seq, err)
 	}
-	rec, err := store.ParseRecord(raw)
+	rec, err := eventlog.Parse(raw)
 	if err != nil {
 		f.m.raise(chainAlarm(seq, err))
 		f.notify()

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"hallq/server/client"
+	"hallq/server/eventlog"
 	"hallq/server/queue"
-	"hallq/server/store"
 )
 
 // recorder is an announcer that keeps what it is given.
@@ -154,13 +154,13 @@ func TestFollowerResumesAfterRestartWithoutGapOrDuplicate(t *testing.T) {
 }
 
 // tamper returns a copy of rec with old replaced by new in its bytes.
-func tamper(t *testing.T, rec store.Record, old, new string) store.Record {
+func tamper(t *testing.T, rec eventlog.Record, old, new string) eventlog.Record {
 	t.Helper()
 	raw := bytes.Replace(rec.Raw, []byte(old), []byte(new), 1)
 	if bytes.Equal(raw, rec.Raw) {
 		t.Fatalf("event %d has no %q", rec.Seq, old)
 	}
-	r, err := store.ParseRecord(raw)
+	r, err := eventlog.Parse(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,9 +176,9 @@ func TestFollowerAlarms(t *testing.T) {
 	tests := []struct {
 		name string
 		// held is what the display's replica holds before it starts.
-		held []store.Record
+		held []eventlog.Record
 		// served is the server's log.
-		served []store.Record
+		served []eventlog.Record
 		// hall is the server's hall description.
 		hallID string
 		// want is the alarm's Chinese text start, and kept the events the
@@ -188,7 +188,7 @@ func TestFollowerAlarms(t *testing.T) {
 	}{
 		{
 			name:   "an event altered after it was hashed",
-			served: append(append([]store.Record{}, recs[:4]...), tamper(t, recs[4], "A003", "A009")),
+			served: append(append([]eventlog.Record{}, recs[:4]...), tamper(t, recs[4], "A003", "A009")),
 			want:   "公开日志校验失败：第 5 条", kept: 4,
 		},
 		{

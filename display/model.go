@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"hallq/server/client"
+	"hallq/server/eventlog"
 	"hallq/server/queue"
-	"hallq/server/store"
 )
 
 // frame is everything one repaint of the screen needs, copied out of the model.
@@ -38,7 +38,7 @@ type model struct {
 func newModel(sv *saved) *model {
 	m := &model{state: sv.state, seq: sv.seq, hash: sv.hash, window: sv.window, photo: sv.photo}
 	if sv.hash == "" {
-		m.hash = store.GenesisHash
+		m.hash = eventlog.GenesisHash
 	}
 	if h, err := newHallInfo(sv.hall); err == nil {
 		m.hall = h
@@ -56,7 +56,7 @@ func (m *model) head() (uint64, string) {
 
 // accept folds a verified record into the state and makes it the head. On
 // error nothing changes.
-func (m *model) accept(rec store.Record) (queue.Event, error) {
+func (m *model) accept(rec eventlog.Record) (queue.Event, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var ev queue.Event

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"hallq/server/client"
+	"hallq/server/eventlog"
 	"hallq/server/queue"
 	"hallq/server/store"
 )
@@ -47,7 +48,7 @@ func openReplica(dir string) (r *replica, movedTo string, err error) {
 	}
 	path := filepath.Join(dir, replicaFile)
 	st, err := store.Open(path, store.Options{Timeout: 2 * time.Second})
-	if errors.Is(err, store.ErrBrokenChain) {
+	if errors.Is(err, eventlog.ErrBrokenChain) {
 		movedTo = path + ".broken-" + time.Now().UTC().Format("20060102T150405Z")
 		if rerr := os.Rename(path, movedTo); rerr != nil {
 			return nil, "", fmt.Errorf("replica: %w; moving it aside: %w", err, rerr)
@@ -141,7 +142,7 @@ func (r *replica) load() (*saved, error) {
 // fold applies one record to the state and returns its event. An event of a
 // type this display does not know (from a newer server) is kept in the log
 // but not folded: fold returns the zero Event for it.
-func fold(s *queue.State, rec store.Record) (ev queue.Event, err error) {
+func fold(s *queue.State, rec eventlog.Record) (ev queue.Event, err error) {
 	if _, err := queue.NewData(rec.Type); err != nil {
 		return queue.Event{}, nil
 	}
@@ -156,7 +157,7 @@ func fold(s *queue.State, rec store.Record) (ev queue.Event, err error) {
 }
 
 // append stores verified records that follow the head, in one transaction.
-func (r *replica) append(recs []store.Record) error {
+func (r *replica) append(recs []eventlog.Record) error {
 	if len(recs) == 0 {
 		return nil
 	}

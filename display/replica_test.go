@@ -9,6 +9,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"hallq/server/eventlog"
 	"hallq/server/queue"
 	"hallq/server/store"
 )
@@ -59,7 +60,7 @@ func TestReplicaKeepsTheLogAcrossRestarts(t *testing.T) {
 			}
 			st := queue.NewState()
 			for i, rec := range recs {
-				if err := r.append([]store.Record{rec}); err != nil {
+				if err := r.append([]eventlog.Record{rec}); err != nil {
 					t.Fatal(err)
 				}
 				if _, err := fold(st, rec); err != nil {
@@ -107,7 +108,7 @@ func TestReplicaRefusesRecordsThatDoNotFollow(t *testing.T) {
 	if err := r.append(recs[:3]); err != nil {
 		t.Fatal(err)
 	}
-	for _, bad := range [][]store.Record{recs[2:4], recs[4:5], recs[:1]} {
+	for _, bad := range [][]eventlog.Record{recs[2:4], recs[4:5], recs[:1]} {
 		if err := r.append(bad); err == nil {
 			t.Fatalf("appending events %d.. after 3: no error", bad[0].Seq)
 		}
@@ -169,7 +170,7 @@ func TestBrokenReplicaIsMovedAside(t *testing.T) {
 func TestFoldSkipsUnknownEventTypes(t *testing.T) {
 	s := newScript(t).issue("general", "A001")
 	recs := chained(t, s.events)
-	ch, err := store.NewChain(recs[len(recs)-1].Seq, recs[len(recs)-1].Hash)
+	ch, err := eventlog.NewChain(recs[len(recs)-1].Seq, recs[len(recs)-1].Hash)
 	if err != nil {
 		t.Fatal(err)
 	}

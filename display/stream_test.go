@@ -13,19 +13,19 @@ import (
 	"github.com/gorilla/websocket"
 
 	"hallq/server/client"
+	"hallq/server/eventlog"
 	"hallq/server/queue"
-	"hallq/server/store"
 )
 
 // chained encodes events as the server publishes them, chained from the
 // genesis.
-func chained(t *testing.T, evs []queue.Event) []store.Record {
+func chained(t *testing.T, evs []queue.Event) []eventlog.Record {
 	t.Helper()
-	ch, err := store.NewChain(0, store.GenesisHash)
+	ch, err := eventlog.NewChain(0, eventlog.GenesisHash)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var recs []store.Record
+	var recs []eventlog.Record
 	for _, ev := range evs {
 		data, err := json.Marshal(ev.Data)
 		if err != nil {
@@ -84,7 +84,7 @@ func newFakeServer(t *testing.T, hall *client.Hall) *fakeServer {
 }
 
 // add appends records to the log.
-func (f *fakeServer) add(recs ...store.Record) {
+func (f *fakeServer) add(recs ...eventlog.Record) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, r := range recs {
@@ -131,7 +131,7 @@ func (f *fakeServer) stream(w http.ResponseWriter, r *http.Request) {
 	sent := after
 	for {
 		f.mu.Lock()
-		raws, grew, hash := f.raws[sent:], f.grew, store.GenesisHash
+		raws, grew, hash := f.raws[sent:], f.grew, eventlog.GenesisHash
 		if len(f.hashes) > 0 {
 			hash = f.hashes[len(f.hashes)-1]
 		}

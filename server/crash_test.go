@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"hallq/server/config"
-	"hallq/server/store"
+	"hallq/server/eventlog"
 )
 
 // child is a hallq server running as a separate process.
@@ -235,7 +235,7 @@ func TestCrashLosesNoAcknowledgedTicket(t *testing.T) {
 func checkLog(t *testing.T, base string, acks map[string]acked) int {
 	t.Helper()
 	raws := fetchLog(t, base)
-	if _, err := store.VerifyRecords(store.GenesisHash, raws); err != nil {
+	if _, err := eventlog.Verify(eventlog.GenesisHash, raws); err != nil {
 		t.Fatalf("chain: %v", err)
 	}
 	byID := map[string]string{}

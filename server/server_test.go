@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"hallq/server/config"
+	"hallq/server/eventlog"
 	"hallq/server/hall"
 	"hallq/server/queue"
 	"hallq/server/store"
@@ -255,7 +256,7 @@ func TestConcurrentIssueOverHTTP(t *testing.T) {
 	}
 	// The public log holds exactly n tickets, chained.
 	raws := fetchLog(t, h.srv.URL)
-	if _, err := store.VerifyRecords(store.GenesisHash, raws); err != nil {
+	if _, err := eventlog.Verify(eventlog.GenesisHash, raws); err != nil {
 		t.Fatal(err)
 	}
 	issued := 0

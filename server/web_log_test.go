@@ -13,7 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"hallq/server/store"
+	"hallq/server/eventlog"
 )
 
 func TestWebLogVerify(t *testing.T) {
@@ -210,7 +210,7 @@ func TestWebLogVerify(t *testing.T) {
 // recomputed, as a forger who rewrites one record would do.
 func rehash(t *testing.T, line, changed []byte) []byte {
 	t.Helper()
-	rec, err := store.ParseRecord(line)
+	rec, err := eventlog.Parse(line)
 	if err != nil {
 		t.Fatal(err)
 	}

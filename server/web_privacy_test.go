@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"hallq/server/eventlog"
 	"hallq/server/store"
 )
 
@@ -38,7 +39,7 @@ func TestWebNoPersonalData(t *testing.T) {
 	}
 
 	// What may look like a hash: the log's own hashes.
-	chain := map[string]bool{store.GenesisHash: true}
+	chain := map[string]bool{eventlog.GenesisHash: true}
 	recs, err := h.hall.Store.EventsAfter(0, 0)
 	if err != nil {
 		t.Fatal(err)

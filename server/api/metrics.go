@@ -9,8 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"hallq/server/engine"
+	"hallq/server/eventlog"
 	"hallq/server/queue"
-	"hallq/server/store"
 )
 
 // Metrics are hallq's Prometheus metrics, served at /metrics.
@@ -93,7 +93,7 @@ func (m *Metrics) ObserveCommit(requests, _ int, d time.Duration) {
 }
 
 // ObserveRecords counts the tickets issued and called in published records.
-func (m *Metrics) ObserveRecords(recs []store.Record) {
+func (m *Metrics) ObserveRecords(recs []eventlog.Record) {
 	for _, r := range recs {
 		switch r.Type {
 		case queue.TypeTicketIssued:

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"hallq/server/client"
-	"hallq/server/store"
+	"hallq/server/eventlog"
 )
 
 func newClient(t *testing.T, base, token string) *client.Client {
@@ -113,7 +113,7 @@ func TestAPIOfTheDemoHall(t *testing.T) {
 	for i, e := range page.Events {
 		raws[i] = e
 	}
-	head, err := store.VerifyRecords(store.GenesisHash, raws)
+	head, err := eventlog.Verify(eventlog.GenesisHash, raws)
 	if err != nil || head != page.Head.Hash || page.More || page.Head.Seq != board.Seq {
 		t.Fatalf("events: head %s, %v; page head %+v, board seq %d", head, err, page.Head, board.Seq)
 	}

@@ -15,7 +15,7 @@
 // 4000), and treats a connection that stays silent longer than the liveness
 // timeout (heartbeats come every ten seconds by default) as dead. Checking the
 // hash chain is left to the caller, which has the bytes and its own record of
-// the previous hash (store.VerifyRecords does it).
+// the previous hash (eventlog.Verify does it).
 //
 // A Client is safe for use by many goroutines; Stream runs in the goroutine
 // that calls it and calls its handler from that goroutine only.

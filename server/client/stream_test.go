@@ -14,7 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"hallq/server/client"
-	"hallq/server/store"
+	"hallq/server/eventlog"
 )
 
 // collector is a StreamHandler that records what it receives and lets the
@@ -148,7 +148,7 @@ func TestStreamSurvivesNetworkLoss(t *testing.T) {
 			t.Fatalf("event %d delivered with seq %d: want every seq once, in order (%v)", i, seq, col.seqs)
 		}
 	}
-	last, err := store.VerifyRecords(store.GenesisHash, col.raws)
+	last, err := eventlog.Verify(eventlog.GenesisHash, col.raws)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func (f *fakeStream) connections() []uint64 {
 // chain returns n chained published events.
 func chain(t *testing.T, n int) [][]byte {
 	t.Helper()
-	ch, err := store.NewChain(0, store.GenesisHash)
+	ch, err := eventlog.NewChain(0, eventlog.GenesisHash)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,9 +248,9 @@ func chain(t *testing.T, n int) [][]byte {
 }
 
 func heartbeat(raws [][]byte, seq uint64) []byte {
-	hash := store.GenesisHash
+	hash := eventlog.GenesisHash
 	if seq > 0 {
-		r, _ := store.ParseRecord(raws[seq-1])
+		r, _ := eventlog.Parse(raws[seq-1])
 		hash = r.Hash
 	}
 	return fmt.Appendf(nil, `{"type":"heartbeat","seq":%d,"hash":%q,"time":"2026-11-22T01:00:00Z"}`, seq, hash)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"hallq/server/eventlog"
 	"hallq/server/queue"
 	"hallq/server/store"
 
@@ -80,7 +81,7 @@ func BenchmarkIssueTicket(b *testing.B) {
 // ticket.issued event, one goroutine, fsync on, bbolt's default settings.
 func BenchmarkBoltUpdateBaseline(b *testing.B) {
 	// The size of the events BenchmarkIssueTicket stores.
-	chain, err := store.NewChain(0, store.GenesisHash)
+	chain, err := eventlog.NewChain(0, eventlog.GenesisHash)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"hallq/server/eventlog"
 	"hallq/server/queue"
 	"hallq/server/store"
 )
@@ -27,7 +28,7 @@ type Options struct {
 	Now func() time.Time
 	// Publish receives the records of every commit, after the commit, in log order,
 	// from the committer goroutine. It must not block for long.
-	Publish func([]store.Record)
+	Publish func([]eventlog.Record)
 	// OnCommit observes each commit: how many requests and events it carried and
 	// how long the commit took, including its sync.
 	OnCommit func(requests, events int, d time.Duration)
@@ -65,7 +66,7 @@ type Engine struct {
 
 	// Owned by the sequencer goroutine.
 	working       *queue.State
-	chain         *store.Chain
+	chain         *eventlog.Chain
 	idem          map[string]idemRecord // kiosk + "\x00" + key -> today's ticket
 	idemSeq       uint64                // last idempotency record of the day
 	identities    map[string]int        // identity record key -> tickets today
@@ -108,7 +109,7 @@ func Open(st *store.Store, hall *queue.Hall, opts Options) (*Engine, error) {
 		opts.Now = time.Now
 	}
 	if opts.Publish == nil {
-		opts.Publish = func([]store.Record) {}
+		opts.Publish = func([]eventlog.Record) {}
 	}
 	if opts.OnCommit == nil {
 		opts.OnCommit = func(int, int, time.Duration) {}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"hallq/server/eventlog"
 	"hallq/server/queue"
 	"hallq/server/store"
 )
@@ -39,7 +40,7 @@ type fixture struct {
 	st    *store.Store
 	e     *Engine
 	mu    sync.Mutex
-	pub   []store.Record
+	pub   []eventlog.Record
 	clock time.Time
 }
 
@@ -69,7 +70,7 @@ func (f *fixture) open() {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	e, err := Open(st, testHall(f.t), Options{Now: f.now, Publish: func(recs []store.Record) {
+	e, err := Open(st, testHall(f.t), Options{Now: f.now, Publish: func(recs []eventlog.Record) {
 		f.mu.Lock()
 		f.pub = append(f.pub, recs...)
 		f.mu.Unlock()
@@ -189,7 +190,7 @@ func TestPublishAfterCommitInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.mu.Lock()
-	pub := append([]store.Record(nil), f.pub...)
+	pub := append([]eventlog.Record(nil), f.pub...)
 	f.mu.Unlock()
 	head, _ := f.st.Head()
 	if uint64(len(pub)) != head {

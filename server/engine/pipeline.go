@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"time"
 
+	"hallq/server/eventlog"
 	"hallq/server/queue"
 	"hallq/server/store"
 )
@@ -21,7 +22,7 @@ type request struct {
 	pos    int // how many of the batch's records precede the answer to this request
 	result any
 	err    error
-	recs   []store.Record
+	recs   []eventlog.Record
 	done   chan struct{}
 }
 
@@ -29,7 +30,7 @@ type request struct {
 type batch struct {
 	epoch       uint64
 	reqs        []*request
-	recs        []store.Record
+	recs        []eventlog.Record
 	evs         []queue.Event
 	writes      []write
 	snapshot    []byte // state at snapshotSeq, when a snapshot is due
@@ -43,7 +44,7 @@ type batch struct {
 // rollback is what prepare needs to undo a day roll.
 type rollback struct {
 	state        *queue.State
-	chain        store.Chain
+	chain        eventlog.Chain
 	recs, writes int
 	idem         map[string]idemRecord
 	identities   map[string]int
@@ -83,7 +84,7 @@ func (e *Engine) restart() error {
 	e.working = e.committed.Clone()
 	seq, hash := e.headSeq, e.headHash
 	e.mu.RUnlock()
-	chain, err := store.NewChain(seq, hash)
+	chain, err := eventlog.NewChain(seq, hash)
 	if err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
@@ -180,7 +181,7 @@ func (e *Engine) newBatch() *batch {
 	// A batch holds about as many events as the one before: room for those
 	// spares growing its slices event by event.
 	n := max(16, e.lastBatch+e.lastBatch/4)
-	b := &batch{epoch: e.epoch, reqs: make([]*request, 0, n), recs: make([]store.Record, 0, n), evs: make([]queue.Event, 0, n)}
+	b := &batch{epoch: e.epoch, reqs: make([]*request, 0, n), recs: make([]eventlog.Record, 0, n), evs: make([]queue.Event, 0, n)}
 	// Snapshot cost grows with the day's tickets, so snapshots are spaced by at
 	// least four times as many events as there are tickets: a constant, small
 	// cost per event, and a restart replays at most that many events. The
@@ -257,7 +258,7 @@ type jsonAppender interface{ AppendJSON([]byte) []byte }
 
 // emit encodes events as the next log records and applies them to the working
 // state. Events come back with their sequence numbers.
-func (e *Engine) emit(b *batch, evs []queue.Event) ([]store.Record, error) {
+func (e *Engine) emit(b *batch, evs []queue.Event) ([]eventlog.Record, error) {
 	start := len(b.recs)
 	for _, ev := range evs {
 		var data []byte

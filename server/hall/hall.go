@@ -8,6 +8,7 @@ import (
 	"hallq/server/api"
 	"hallq/server/config"
 	"hallq/server/engine"
+	"hallq/server/eventlog"
 	"hallq/server/hub"
 	"hallq/server/store"
 	"hallq/server/stream"
@@ -68,7 +69,7 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		IdentityRetention: cfg.Info.IdentityRetention,
 		Logger:            log.With("component", "engine"),
 		OnCommit:          metrics.ObserveCommit,
-		Publish: func(recs []store.Record) {
+		Publish: func(recs []eventlog.Record) {
 			evs := make([]hub.Event, len(recs))
 			for i, r := range recs {
 				evs[i] = hub.Event{Seq: r.Seq, Data: r.Raw}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"hallq/server/eventlog"
 )
 
 func TestChainMatchesAppend(t *testing.T) {
@@ -17,7 +19,7 @@ func TestChainMatchesAppend(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	var appended []Record
+	var appended []eventlog.Record
 	if err := a.Update(func(tx *Tx) error {
 		for range 3 {
 			r, err := tx.Append("ticket.issued", at, data)
@@ -36,11 +38,11 @@ func TestChainMatchesAppend(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	c, err := NewChain(b.Head())
+	c, err := eventlog.NewChain(b.Head())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var chained []Record
+	var chained []eventlog.Record
 	for range 3 {
 		r, err := c.Next("ticket.issued", at, data)
 		if err != nil {
@@ -82,66 +84,31 @@ func TestPutRecordsRefusesUnlinked(t *testing.T) {
 	}
 	defer s.Close()
 	at := time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
-	c, _ := NewChain(0, GenesisHash)
+	c, _ := eventlog.NewChain(0, eventlog.GenesisHash)
 	r1, _ := c.Next("day.opened", at, json.RawMessage(`{"day":"2026-11-22"}`))
 	r2, _ := c.Next("day.opened", at, json.RawMessage(`{"day":"2026-11-23"}`))
-	other, _ := NewChain(1, r2.Hash) // a chain that forked
+	other, _ := eventlog.NewChain(1, r2.Hash) // a chain that forked
 	f2, _ := other.Next("day.opened", at, json.RawMessage(`{}`))
 	tests := []struct {
 		name string
-		recs []Record
+		recs []eventlog.Record
 	}{
-		{"gap", []Record{r2}},
-		{"fork", []Record{r1, f2}},
-		{"repeat", []Record{r1, r1}},
+		{"gap", []eventlog.Record{r2}},
+		{"fork", []eventlog.Record{r1, f2}},
+		{"repeat", []eventlog.Record{r1, r1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := s.Update(func(tx *Tx) error { return tx.PutRecords(tt.recs) })
-			if !errors.Is(err, ErrBrokenChain) {
-				t.Fatalf("got %v, want ErrBrokenChain", err)
+			if !errors.Is(err, eventlog.ErrBrokenChain) {
+				t.Fatalf("got %v, want eventlog.ErrBrokenChain", err)
 			}
 			if seq, _ := s.Head(); seq != 0 {
 				t.Fatalf("head moved to %d", seq)
 			}
 		})
 	}
-	if _, err := NewChain(0, "xyz"); !errors.Is(err, ErrInvalid) {
-		t.Errorf("bad head hash: got %v, want ErrInvalid", err)
-	}
-}
-
-// TestNextEncoded: for compact JSON, NextEncoded makes the records Next makes;
-// it still refuses data that is not an object.
-func TestNextEncoded(t *testing.T) {
-	at := time.Date(2026, 11, 22, 1, 44, 10, 123e6, time.UTC)
-	a, err := NewChain(0, GenesisHash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := NewChain(0, GenesisHash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, data := range []string{`{"number":"A001","name":"综合"}`, `{}`, `{"a":[1,2,{"b":null}]}`} {
-		ra, err := a.Next("ticket.issued", at, json.RawMessage(data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rb, err := b.NextEncoded("ticket.issued", at, []byte(data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(ra.Raw) != string(rb.Raw) || ra.Hash != rb.Hash {
-			t.Fatalf("%s: Next made %s, NextEncoded %s", data, ra.Raw, rb.Raw)
-		}
-	}
-	for _, data := range []string{``, `[]`, `"x"`} {
-		if _, err := b.NextEncoded("ticket.issued", at, []byte(data)); !errors.Is(err, ErrInvalid) {
-			t.Errorf("NextEncoded(%q): got %v, want ErrInvalid", data, err)
-		}
-	}
-	if seq, _ := b.Head(); seq != 3 {
-		t.Errorf("head moved on refused data: %d", seq)
+	if _, err := eventlog.NewChain(0, "xyz"); !errors.Is(err, eventlog.ErrInvalid) {
+		t.Errorf("bad head hash: got %v, want eventlog.ErrInvalid", err)
 	}
 }

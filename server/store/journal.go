@@ -15,6 +15,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"hallq/server/eventlog"
 )
 
 // The journal makes a batch durable with one write and one fdatasync, where a
@@ -71,7 +73,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // along; it is not journaled (a crash before it reaches bbolt loses only the
 // snapshot, and the next one comes later).
 type Batch struct {
-	Records     []Record
+	Records     []eventlog.Record
 	Writes      []Write
 	Snapshot    []byte // state at SnapshotSeq, if not nil
 	SnapshotSeq uint64
@@ -258,22 +260,21 @@ func (s *Store) replay(f *os.File) (uint64, error) {
 	}
 	// The frames' events must continue the chain bbolt holds.
 	h := s.head.Load()
-	ch, err := newChainer(h.hex)
+	ch, err := eventlog.NewVerifier(h.seq, h.hex)
 	if err != nil {
 		return 0, err
 	}
-	ch.next = h.seq + 1
 	for _, fr := range todo {
 		for i, r := range fr.batch.Records {
-			fl, err := ch.add(r.Raw)
+			rec, err := ch.Next(r.Raw)
 			if err != nil {
 				return 0, fmt.Errorf("journal: frame %d: %w", fr.lsn, err)
 			}
-			fr.batch.Records[i] = fl.record(r.Raw)
+			fr.batch.Records[i] = rec
 		}
-		fr.head = &head{seq: ch.next - 1, raw: ch.prev, hex: string(ch.hex[:])}
-		if len(fr.batch.Records) == 0 {
-			fr.head = nil
+		if len(fr.batch.Records) > 0 {
+			seq, hash := ch.Head()
+			fr.head = &head{seq: seq, raw: ch.Sum(), hex: hash}
 		}
 	}
 	s.boltMu.Lock()
@@ -350,7 +351,7 @@ func appendFrame(dst []byte, lsn uint64, b *Batch) ([]byte, error) {
 	dst = binary.BigEndian.AppendUint32(dst, uint32(len(b.Writes)))
 	for _, w := range b.Writes {
 		if len(w.Bucket) == 0 || len(w.Bucket) > 255 {
-			return nil, fmt.Errorf("bucket name %q: %w", w.Bucket, ErrInvalid)
+			return nil, fmt.Errorf("bucket name %q: %w", w.Bucket, eventlog.ErrInvalid)
 		}
 		dst = append(dst, byte(len(w.Bucket)))
 		dst = append(dst, w.Bucket...)
@@ -366,7 +367,7 @@ func appendFrame(dst []byte, lsn uint64, b *Batch) ([]byte, error) {
 	}
 	n := len(dst) - start - frameHeader
 	if uint64(n) > 1<<31 {
-		return nil, fmt.Errorf("batch of %d bytes: %w", n, ErrInvalid)
+		return nil, fmt.Errorf("batch of %d bytes: %w", n, eventlog.ErrInvalid)
 	}
 	h := dst[start : start+frameHeader]
 	binary.BigEndian.PutUint32(h[4:], uint32(n))
@@ -409,7 +410,7 @@ func decodeBatch(p []byte) (*Batch, error) {
 		if !ok {
 			return nil, bad
 		}
-		b.Records = append(b.Records, Record{Raw: raw})
+		b.Records = append(b.Records, eventlog.Record{Raw: raw})
 	}
 	if n, ok = u32(); !ok {
 		return nil, bad
@@ -483,8 +484,8 @@ func (s *Store) Commit(b *Batch) error {
 	h := s.head.Load()
 	seq, hexHash := h.seq, h.hex
 	for _, r := range b.Records {
-		if r.Seq != seq+1 || r.PrevHash != hexHash || len(r.Hash) != hexLen {
-			return fmt.Errorf("store: record %d does not follow %d (%.12s…): %w", r.Seq, seq, hexHash, ErrBrokenChain)
+		if r.Seq != seq+1 || r.PrevHash != hexHash || len(r.Hash) != len(eventlog.GenesisHash) {
+			return fmt.Errorf("store: record %d does not follow %d (%.12s…): %w", r.Seq, seq, hexHash, eventlog.ErrBrokenChain)
 		}
 		seq, hexHash = r.Seq, r.Hash
 	}
@@ -493,11 +494,11 @@ func (s *Store) Commit(b *Batch) error {
 		last := b.Records[n-1]
 		fr.head = &head{seq: last.Seq, hex: last.Hash}
 		if _, err := hex.Decode(fr.head.raw[:], []byte(last.Hash)); err != nil {
-			return fmt.Errorf("store: record %d hash %q: %w", last.Seq, last.Hash, ErrBrokenChain)
+			return fmt.Errorf("store: record %d hash %q: %w", last.Seq, last.Hash, eventlog.ErrBrokenChain)
 		}
 	}
 	if b.Snapshot != nil && (b.SnapshotSeq == 0 || b.SnapshotSeq > seq) {
-		return fmt.Errorf("store: snapshot at %d: want 1..%d (the head): %w", b.SnapshotSeq, seq, ErrInvalid)
+		return fmt.Errorf("store: snapshot at %d: want 1..%d (the head): %w", b.SnapshotSeq, seq, eventlog.ErrInvalid)
 	}
 	for _, w := range b.Writes {
 		if err := reserved(w.Bucket, w.Key); err != nil {
@@ -722,14 +723,14 @@ func (s *Store) flush() error {
 
 // pendingRecords returns the journaled events bbolt does not have yet, in
 // order; the slices are shared and must not be changed.
-func (s *Store) pendingRecords() [][]Record {
+func (s *Store) pendingRecords() [][]eventlog.Record {
 	j := s.journal
 	if j == nil {
 		return nil
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	var out [][]Record
+	var out [][]eventlog.Record
 	for _, fr := range j.pending {
 		if len(fr.batch.Records) > 0 {
 			out = append(out, fr.batch.Records)

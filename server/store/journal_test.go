@@ -14,6 +14,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"hallq/server/eventlog"
 )
 
 var journalTestTime = time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)
@@ -34,14 +36,14 @@ func openJournaled(t testing.TB, path string, size int64, held bool) *Store {
 }
 
 // commitEvents commits n events made by a Chain from the head, with writes.
-func commitEvents(t testing.TB, s *Store, n int, writes ...Write) []Record {
+func commitEvents(t testing.TB, s *Store, n int, writes ...Write) []eventlog.Record {
 	t.Helper()
 	seq, hash := s.Head()
-	ch, err := NewChain(seq, hash)
+	ch, err := eventlog.NewChain(seq, hash)
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs := make([]Record, n)
+	recs := make([]eventlog.Record, n)
 	for i := range recs {
 		data := fmt.Appendf(nil, `{"n":%d,"pad":"%s"}`, seq+uint64(i)+1, bytes.Repeat([]byte("x"), 200))
 		if recs[i], err = ch.Next("test.event", journalTestTime, data); err != nil {
@@ -96,7 +98,7 @@ func reopen(t *testing.T, path string, opts Options) *Store {
 }
 
 // checkLog checks that the store holds exactly want, verified.
-func checkLog(t *testing.T, s *Store, want []Record) {
+func checkLog(t *testing.T, s *Store, want []eventlog.Record) {
 	t.Helper()
 	got, err := s.EventsAfter(0, len(want)+10)
 	if err != nil {
@@ -178,7 +180,7 @@ func TestJournalReplaysAfterCrash(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hall.db")
 	s := openJournaled(t, path, 0, true)
 	defer s.Close()
-	var want []Record
+	var want []eventlog.Record
 	want = append(want, commitEvents(t, s, 4, Write{BucketIdempotency, []byte("k1"), []byte("v1")})...)
 	// Some frames reach the file, later ones wait in the journal.
 	if err := s.flush(); err != nil {
@@ -244,7 +246,7 @@ func TestJournalWrapsAround(t *testing.T) {
 	// Room for about three frames of four events.
 	s := openJournaled(t, path, 4096, true)
 	defer s.Close()
-	var want []Record
+	var want []eventlog.Record
 	for i := range 20 {
 		want = append(want, commitEvents(t, s, 4, Write{BucketIdempotency, fmt.Appendf(nil, "k%02d", i), []byte("v")})...)
 		if i == 13 {
@@ -323,10 +325,10 @@ func TestJournalRefusesBadBatches(t *testing.T) {
 	if err := s.Err(); err != nil {
 		t.Fatalf("Err of a healthy store: %v", err)
 	}
-	ch, _ := NewChain(0, GenesisHash) // does not follow the head
+	ch, _ := eventlog.NewChain(0, eventlog.GenesisHash) // does not follow the head
 	r, _ := ch.Next("test.event", journalTestTime, []byte(`{}`))
-	if err := s.Commit(&Batch{Records: []Record{r}}); !errors.Is(err, ErrBrokenChain) {
-		t.Fatalf("Commit of an unlinked record: %v, want ErrBrokenChain", err)
+	if err := s.Commit(&Batch{Records: []eventlog.Record{r}}); !errors.Is(err, eventlog.ErrBrokenChain) {
+		t.Fatalf("Commit of an unlinked record: %v, want eventlog.ErrBrokenChain", err)
 	}
 	if err := s.Commit(&Batch{Writes: []Write{{Bucket: BucketMeta, Key: metaHead, Value: []byte("x")}}}); err == nil {
 		t.Fatal("Commit wrote the head as a private write")
@@ -335,14 +337,14 @@ func TestJournalRefusesBadBatches(t *testing.T) {
 		t.Fatal("Update wrote the journal's position")
 	}
 	seq, hash := s.Head()
-	ch, _ = NewChain(seq, hash)
+	ch, _ = eventlog.NewChain(seq, hash)
 	bad, _ := ch.Next("test.event", journalTestTime, []byte(`{}`))
 	bad.Hash = strings.Repeat("z", 64)
-	if err := s.Commit(&Batch{Records: []Record{bad}}); !errors.Is(err, ErrBrokenChain) {
-		t.Fatalf("Commit of a record with a bad hash: %v, want ErrBrokenChain", err)
+	if err := s.Commit(&Batch{Records: []eventlog.Record{bad}}); !errors.Is(err, eventlog.ErrBrokenChain) {
+		t.Fatalf("Commit of a record with a bad hash: %v, want eventlog.ErrBrokenChain", err)
 	}
-	if err := s.Commit(&Batch{Snapshot: []byte(`{}`), SnapshotSeq: 3}); !errors.Is(err, ErrInvalid) {
-		t.Fatalf("Commit of a snapshot after the head: %v, want ErrInvalid", err)
+	if err := s.Commit(&Batch{Snapshot: []byte(`{}`), SnapshotSeq: 3}); !errors.Is(err, eventlog.ErrInvalid) {
+		t.Fatalf("Commit of a snapshot after the head: %v, want eventlog.ErrInvalid", err)
 	}
 	if seq, _ := s.Head(); seq != 2 {
 		t.Fatalf("head %d after refused commits, want 2", seq)
@@ -350,12 +352,12 @@ func TestJournalRefusesBadBatches(t *testing.T) {
 	// A failed journal write fails every later commit.
 	s.journal.f.Close()
 	seq, hash = s.Head()
-	ch, _ = NewChain(seq, hash)
+	ch, _ = eventlog.NewChain(seq, hash)
 	r, _ = ch.Next("test.event", journalTestTime, []byte(`{}`))
-	if err := s.Commit(&Batch{Records: []Record{r}}); err == nil {
+	if err := s.Commit(&Batch{Records: []eventlog.Record{r}}); err == nil {
 		t.Fatal("Commit succeeded on a closed journal")
 	}
-	if err := s.Commit(&Batch{Records: []Record{r}}); err == nil {
+	if err := s.Commit(&Batch{Records: []eventlog.Record{r}}); err == nil {
 		t.Fatal("Commit succeeded after a journal failure")
 	}
 	if s.Err() == nil {
@@ -405,7 +407,7 @@ func TestJournalConcurrentReadersDuringCommits(t *testing.T) {
 			}
 		}()
 	}
-	var want []Record
+	var want []eventlog.Record
 	for range 200 {
 		want = append(want, commitEvents(t, s, 3)...)
 	}
@@ -422,8 +424,8 @@ func TestJournalConcurrentReadersDuringCommits(t *testing.T) {
 // reading it never panics, and the frames it returns number one after the
 // other, each decoded from a frame its encoder could have written.
 func FuzzReadFrames(f *testing.F) {
-	ch, _ := NewChain(0, GenesisHash)
-	var recs []Record
+	ch, _ := eventlog.NewChain(0, eventlog.GenesisHash)
+	var recs []eventlog.Record
 	for i := range 3 {
 		r, _ := ch.Next("test.event", journalTestTime, fmt.Appendf(nil, `{"n":%d}`, i))
 		recs = append(recs, r)
@@ -468,7 +470,7 @@ func FuzzReadFrames(f *testing.F) {
 // encodes back to the same bytes.
 func FuzzDecodeBatch(f *testing.F) {
 	frame, err := appendFrame(nil, 1, &Batch{
-		Records: []Record{{Raw: []byte(`{"seq":1}`)}},
+		Records: []eventlog.Record{{Raw: []byte(`{"seq":1}`)}},
 		Writes:  []Write{{BucketIdempotency, []byte("k"), []byte("v")}, {Bucket: BucketIdentities, Key: []byte("gone")}, {BucketMeta, []byte("e"), []byte{}}},
 	})
 	if err != nil {

@@ -6,11 +6,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"hallq/server/eventlog"
 )
 
 // The first two events of a log, as published. The hashes were computed
@@ -54,7 +54,7 @@ func TestAppendGolden(t *testing.T) {
 			at:     time.Date(2026, 11, 22, 9, 44, 10, 123987654, shanghai),
 			data:   "{ \"number\": \"A001\",\n\t\"service\": \"证件办理\", \"note\": \"<&>\\\"x\\\"\" }",
 			golden: golden1,
-			prev:   GenesisHash,
+			prev:   eventlog.GenesisHash,
 		},
 		{
 			typ:    "ticket.called",
@@ -64,7 +64,7 @@ func TestAppendGolden(t *testing.T) {
 			prev:   "96b706ac8f0e0f79dbd53d3c6b3ec880ede8ac0dde236d0d7da335325dab0379",
 		},
 	}
-	var recs []Record
+	var recs []eventlog.Record
 	err := s.Update(func(tx *Tx) error {
 		for _, c := range cases {
 			r, err := tx.Append(c.typ, c.at, json.RawMessage(c.data))
@@ -153,11 +153,11 @@ func TestAppendRejects(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			err := s.Update(func(tx *Tx) error {
 				_, err := tx.Append(tt.typ, tt.at, json.RawMessage(tt.data))
-				if !errors.Is(err, ErrInvalid) {
-					t.Errorf("Append: got error %v, want ErrInvalid", err)
+				if !errors.Is(err, eventlog.ErrInvalid) {
+					t.Errorf("Append: got error %v, want eventlog.ErrInvalid", err)
 				}
 				// The failed append leaves the transaction's log as it was.
-				if seq, hash := tx.Head(); seq != 0 || hash != GenesisHash {
+				if seq, hash := tx.Head(); seq != 0 || hash != eventlog.GenesisHash {
 					t.Errorf("tx.Head after failed Append: got (%d, %s), want (0, genesis)", seq, hash)
 				}
 				return nil
@@ -172,179 +172,10 @@ func TestAppendRejects(t *testing.T) {
 	}
 }
 
-func TestCheckTypeMatchesPublishedPattern(t *testing.T) {
-	re := regexp.MustCompile(`^[a-z][a-z_]*(\.[a-z_]+)+$`)
-	types := []string{
-		"ticket.issued", "ticket.no_show", "day.opened", "a.b", "a._", "a_.b_c.d",
-		"lease.granted.extra", "ticket", "ticket.", ".ticket", "ticket..a", "_a.b",
-		"a.B", "a.b1", "a b.c", "a.b c", "", ".", "a.b.", "é.b", "a.b\n", "ticket.issued\x00",
-	}
-	for _, typ := range types {
-		t.Run(fmt.Sprintf("%q", typ), func(t *testing.T) {
-			got := checkType(typ) == nil
-			if want := re.MatchString(typ); got != want {
-				t.Errorf("checkType(%q) accepts: got %v, want %v", typ, got, want)
-			}
-		})
-	}
-}
-
-func TestParseRecord(t *testing.T) {
-	r, err := ParseRecord([]byte(golden2))
-	if err != nil {
-		t.Fatalf("ParseRecord(golden2): %v", err)
-	}
-	want := Record{
-		Seq:      2,
-		Time:     time.Date(2026, 11, 22, 1, 44, 11, 0, time.UTC),
-		Type:     "ticket.called",
-		Data:     json.RawMessage(`{"number":"A001","window":3}`),
-		PrevHash: "96b706ac8f0e0f79dbd53d3c6b3ec880ede8ac0dde236d0d7da335325dab0379",
-		Hash:     "89acc12f0587e5018d44b018eaa5102c9f4fc6900c2cca27a9743445a4757a07",
-	}
-	if r.Seq != want.Seq || !r.Time.Equal(want.Time) || r.Type != want.Type ||
-		string(r.Data) != string(want.Data) || r.PrevHash != want.PrevHash || r.Hash != want.Hash ||
-		string(r.Raw) != golden2 {
-		t.Errorf("ParseRecord(golden2):\ngot  %+v\nwant %+v", r, want)
-	}
-
-	bad := []struct {
-		name string
-		raw  string
-	}{
-		{"empty", ``},
-		{"space after colon", strings.Replace(golden2, `"seq":2`, `"seq": 2`, 1)},
-		{"space in data", strings.Replace(golden2, `"window":3`, `"window": 3`, 1)},
-		{"seq zero", strings.Replace(golden2, `"seq":2`, `"seq":0`, 1)},
-		{"seq leading zero", strings.Replace(golden2, `"seq":2`, `"seq":02`, 1)},
-		{"seq overflow", strings.Replace(golden2, `"seq":2`, `"seq":18446744073709551616`, 1)},
-		{"time without millis", strings.Replace(golden2, `01:44:11.000Z`, `01:44:11Z`, 1)},
-		{"time with offset", strings.Replace(golden2, `01:44:11.000Z`, `01:44:11.000+08:00`, 1)},
-		{"time out of range", strings.Replace(golden2, `01:44:11.000Z`, `25:44:11.000Z`, 1)},
-		{"bad type", strings.Replace(golden2, `ticket.called`, `Ticket.called`, 1)},
-		{"data array", strings.Replace(golden2, `{"number":"A001","window":3}`, `[1,2]`, 1)},
-		{"data invalid", strings.Replace(golden2, `{"number":"A001","window":3}`, `{"number":"A001","window":}`, 1)},
-		{"keys reordered", strings.Replace(golden2, `"seq":2,"time":"2026-11-22T01:44:11.000Z"`, `"time":"2026-11-22T01:44:11.000Z","seq":2`, 1)},
-		{"upper-case hash", strings.Replace(golden2, `89acc12f`, `89ACC12F`, 1)},
-		{"short hash", strings.Replace(golden2, `89acc12f`, `89acc12`, 1)},
-		{"no hash", golden2[:strings.LastIndex(golden2, `,"hash"`)] + "}"},
-		{"trailing newline", golden2 + "\n"},
-	}
-	for _, tt := range bad {
-		t.Run(tt.name, func(t *testing.T) {
-			if _, err := ParseRecord([]byte(tt.raw)); !errors.Is(err, ErrInvalid) {
-				t.Errorf("ParseRecord: got error %v, want ErrInvalid", err)
-			}
-		})
-	}
-}
-
-func TestVerifyRecords(t *testing.T) {
-	// Five events built by the store, plus the goldens.
-	s := openTest(t, t.TempDir()+"/hall.db")
-	appendEvents(t, s, 5)
-	recs, err := s.EventsAfter(0, 0)
-	if err != nil {
-		t.Fatalf("EventsAfter: %v", err)
-	}
-	raws := make([][]byte, len(recs))
-	for i, r := range recs {
-		raws[i] = r.Raw
-	}
-	head, err := VerifyRecords(GenesisHash, raws)
-	if err != nil {
-		t.Fatalf("VerifyRecords: %v", err)
-	}
-	if _, want := s.Head(); head != want {
-		t.Errorf("VerifyRecords head: got %s, want %s", head, want)
-	}
-	head, err = VerifyRecords(GenesisHash, [][]byte{[]byte(golden1), []byte(golden2)})
-	if want := "89acc12f0587e5018d44b018eaa5102c9f4fc6900c2cca27a9743445a4757a07"; err != nil || head != want {
-		t.Errorf("VerifyRecords(goldens): got (%s, %v), want (%s, nil)", head, err, want)
-	}
-	if head, err := VerifyRecords(recs[1].Hash, raws[2:]); err != nil || head != recs[4].Hash {
-		t.Errorf("VerifyRecords from event 3: got (%s, %v), want (%s, nil)", head, err, recs[4].Hash)
-	}
-	if head, err := VerifyRecords(recs[4].Hash, nil); err != nil || head != recs[4].Hash {
-		t.Errorf("VerifyRecords of nothing: got (%s, %v), want (%s, nil)", head, err, recs[4].Hash)
-	}
-
-	// flip returns raws with event seq changed by f.
-	flip := func(seq int, f func(string) string) [][]byte {
-		out := append([][]byte(nil), raws...)
-		out[seq-1] = []byte(f(string(raws[seq-1])))
-		return out
-	}
-	tests := []struct {
-		name    string
-		prev    string
-		raws    [][]byte
-		wantSeq uint64
-	}{
-		{"data changed", GenesisHash, flip(3, func(r string) string { return strings.Replace(r, `"n":3`, `"n":4`, 1) }), 3},
-		{"time changed", GenesisHash, flip(2, func(r string) string { return strings.Replace(r, `.002Z`, `.003Z`, 1) }), 2},
-		{"hash changed", GenesisHash, flip(4, func(r string) string { return r[:len(r)-3] + flipHex(r[len(r)-3]) + r[len(r)-2:] }), 4},
-		{"prev_hash changed", GenesisHash, flip(5, func(r string) string {
-			return strings.Replace(r, recs[3].Hash, recs[3].Hash[:10]+flipHex(recs[3].Hash[10])+recs[3].Hash[11:], 1)
-		}), 5},
-		{"seq changed", GenesisHash, flip(2, func(r string) string { return strings.Replace(r, `"seq":2`, `"seq":3`, 1) }), 2},
-		{"event missing", GenesisHash, append(append([][]byte(nil), raws[:2]...), raws[3:]...), 3},
-		{"events swapped", GenesisHash, [][]byte{raws[0], raws[2], raws[1]}, 2},
-		{"not from genesis", GenesisHash, raws[1:], 1},
-		{"wrong start hash", recs[0].Hash, raws[2:], 3},
-		{"layout broken", GenesisHash, flip(2, func(r string) string { return strings.Replace(r, `"seq":2`, `"seq": 2`, 1) }), 2},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := VerifyRecords(tt.prev, tt.raws)
-			var ce *ChainError
-			if !errors.As(err, &ce) || !errors.Is(err, ErrBrokenChain) {
-				t.Fatalf("VerifyRecords: got error %v, want a *ChainError", err)
-			}
-			if ce.Seq != tt.wantSeq {
-				t.Errorf("VerifyRecords: got bad seq %d (%v), want %d", ce.Seq, err, tt.wantSeq)
-			}
-		})
-	}
-	if _, err := VerifyRecords("abc", raws); !errors.Is(err, ErrInvalid) {
-		t.Errorf("VerifyRecords with a bad prev hash: got %v, want ErrInvalid", err)
-	}
-}
-
 // flipHex returns another lower-case hex digit than c.
 func flipHex(c byte) string {
 	if c == '0' {
 		return "1"
 	}
 	return "0"
-}
-
-func TestAppendTimeMatchesLayout(t *testing.T) {
-	tests := []struct {
-		name string
-		at   time.Time
-	}{
-		{"golden", time.Date(2026, 11, 22, 1, 44, 10, 123000000, time.UTC)},
-		{"midnight", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
-		{"last millisecond of a year", time.Date(2026, 12, 31, 23, 59, 59, 999000000, time.UTC)},
-		{"leap day", time.Date(2028, 2, 29, 12, 30, 5, 7000000, time.UTC)},
-		{"year 1", time.Date(1, 1, 1, 0, 0, 0, 1000000, time.UTC)},
-		{"year 9999", time.Date(9999, 12, 31, 23, 59, 59, 990000000, time.UTC)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := string(appendTime(nil, tt.at))
-			if want := tt.at.Format(TimeLayout); got != want {
-				t.Errorf("appendTime: got %s, want %s", got, want)
-			}
-		})
-	}
-	// And every millisecond offset of a day's worth of steps.
-	at := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
-	for i := range 20000 {
-		tm := at.Add(time.Duration(i) * 4321001 * time.Microsecond).Truncate(time.Millisecond)
-		if got, want := string(appendTime(nil, tm)), tm.Format(TimeLayout); got != want {
-			t.Fatalf("appendTime(%v): got %s, want %s", tm, got, want)
-		}
-	}
 }

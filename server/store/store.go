@@ -12,6 +12,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"hallq/server/eventlog"
 )
 
 // Bucket names a bbolt bucket of the store. All buckets are created by Open.
@@ -43,6 +45,10 @@ var buckets = []Bucket{
 // metaHead is the key in BucketMeta of the head: seq (8 bytes BE) followed
 // by the raw hash (32 bytes). Only the store writes it.
 var metaHead = []byte("head")
+
+// ErrNotFound is returned, wrapped, when an event or another record does not
+// exist.
+var ErrNotFound = errors.New("store: not found")
 
 // DefaultEventsLimit is the number of events EventsAfter returns when its
 // limit is not positive.
@@ -83,7 +89,7 @@ type head struct {
 }
 
 // genesis is the head of an empty log.
-var genesis = &head{hex: GenesisHash}
+var genesis = &head{hex: eventlog.GenesisHash}
 
 // Store is hallq's bbolt file: the public event log and the private buckets.
 // It is safe for use by many goroutines.
@@ -218,12 +224,12 @@ func checkLast(btx *bolt.Tx, h *head) error {
 	if seq != h.seq {
 		return fmt.Errorf("head names event %d but the last stored event is %d", h.seq, seq)
 	}
-	f, err := parse(v)
+	rec, err := eventlog.Parse(v)
 	if err != nil {
-		return &ChainError{Seq: seq, Reason: err.Error()}
+		return &eventlog.ChainError{Seq: seq, Reason: err.Error()}
 	}
-	if string(f.hash) != h.hex {
-		return fmt.Errorf("head hash %s differs from the hash %s of event %d", h.hex, f.hash, seq)
+	if rec.Hash != h.hex {
+		return fmt.Errorf("head hash %s differs from the hash %s of event %d", h.hex, rec.Hash, seq)
 	}
 	return nil
 }
@@ -240,7 +246,7 @@ func (s *Store) Close() error {
 }
 
 // Head returns the seq and hash of the last committed event, or (0,
-// GenesisHash) when the log is empty. It is safe from any goroutine.
+// eventlog.GenesisHash) when the log is empty. It is safe from any goroutine.
 func (s *Store) Head() (seq uint64, hash string) {
 	h := s.head.Load()
 	return h.seq, h.hex
@@ -340,7 +346,7 @@ func (s *Store) LatestSnapshot() (seq uint64, state []byte, err error) {
 // EventsAfter returns committed events with seq > after in ascending order,
 // at most limit of them (DefaultEventsLimit when limit <= 0). Fewer than
 // limit means the caller has reached the head as of the call.
-func (s *Store) EventsAfter(after uint64, limit int) ([]Record, error) {
+func (s *Store) EventsAfter(after uint64, limit int) ([]eventlog.Record, error) {
 	if limit <= 0 {
 		limit = DefaultEventsLimit
 	}
@@ -354,7 +360,7 @@ func (s *Store) EventsAfter(after uint64, limit int) ([]Record, error) {
 	if len(pending) > 0 {
 		end = pending[0][0].Seq
 	}
-	var recs []Record
+	var recs []eventlog.Record
 	err := s.db.View(func(btx *bolt.Tx) error {
 		c := btx.Bucket(BucketEvents).Cursor()
 		k, v := c.Seek(seqKey(after + 1))
@@ -365,9 +371,9 @@ func (s *Store) EventsAfter(after uint64, limit int) ([]Record, error) {
 		if err != nil {
 			return err
 		}
-		recs = make([]Record, 0, min(uint64(limit), h.seq-after))
+		recs = make([]eventlog.Record, 0, min(uint64(limit), h.seq-after))
 		for ; k != nil && len(recs) < limit && binary.BigEndian.Uint64(k) < end; k, v = c.Next() {
-			r, err := ParseRecord(bytes.Clone(v))
+			r, err := eventlog.Parse(bytes.Clone(v))
 			if err != nil {
 				return fmt.Errorf("event %d: %w", binary.BigEndian.Uint64(k), err)
 			}
@@ -384,7 +390,7 @@ func (s *Store) EventsAfter(after uint64, limit int) ([]Record, error) {
 				return recs, nil
 			}
 			if r.Seq > after {
-				recs = append(recs, r.copy())
+				recs = append(recs, r.Clone())
 			}
 		}
 	}
@@ -393,31 +399,31 @@ func (s *Store) EventsAfter(after uint64, limit int) ([]Record, error) {
 
 // Event returns the committed event seq; the error wraps ErrNotFound when
 // there is none.
-func (s *Store) Event(seq uint64) (Record, error) {
+func (s *Store) Event(seq uint64) (eventlog.Record, error) {
 	for _, rs := range s.pendingRecords() {
 		if first := rs[0].Seq; seq >= first && seq < first+uint64(len(rs)) {
-			return rs[seq-first].copy(), nil
+			return rs[seq-first].Clone(), nil
 		}
 	}
-	var r Record
+	var r eventlog.Record
 	err := s.db.View(func(btx *bolt.Tx) error {
 		v := btx.Bucket(BucketEvents).Get(seqKey(seq))
 		if v == nil {
 			return ErrNotFound
 		}
 		var err error
-		r, err = ParseRecord(bytes.Clone(v))
+		r, err = eventlog.Parse(bytes.Clone(v))
 		return err
 	})
 	if err != nil {
-		return Record{}, fmt.Errorf("store: event %d: %w", seq, err)
+		return eventlog.Record{}, fmt.Errorf("store: event %d: %w", seq, err)
 	}
 	return r, nil
 }
 
 // Verify recomputes the chain of the committed events from..to (from 0 is
 // 1, to 0 is the head) against their stored prev_hash and hash, taking the
-// hash of event from-1 as given. The error is a *ChainError naming the
+// hash of event from-1 as given. The error is a *eventlog.ChainError naming the
 // first bad event, or wraps ErrNotFound when to is after the head.
 func (s *Store) Verify(from, to uint64) error {
 	if err := s.flush(); err != nil {
@@ -441,7 +447,7 @@ func (s *Store) Verify(from, to uint64) error {
 			if from == 1 && to == 0 {
 				return nil
 			}
-			return fmt.Errorf("range %d..%d is empty: %w", from, to, ErrInvalid)
+			return fmt.Errorf("range %d..%d is empty: %w", from, to, eventlog.ErrInvalid)
 		}
 		return verify(btx, from, to)
 	})
@@ -455,30 +461,29 @@ func (s *Store) Verify(from, to uint64) error {
 // the stored hash of event from-1 as given.
 func verify(btx *bolt.Tx, from, to uint64) error {
 	b := btx.Bucket(BucketEvents)
-	prev := GenesisHash
+	prev := eventlog.GenesisHash
 	if from > 1 {
 		v := b.Get(seqKey(from - 1))
 		if v == nil {
-			return &ChainError{Seq: from - 1, Reason: "missing"}
+			return &eventlog.ChainError{Seq: from - 1, Reason: "missing"}
 		}
-		f, err := parse(v)
+		rec, err := eventlog.Parse(v)
 		if err != nil {
-			return &ChainError{Seq: from - 1, Reason: err.Error()}
+			return &eventlog.ChainError{Seq: from - 1, Reason: err.Error()}
 		}
-		prev = string(f.hash)
+		prev = rec.Hash
 	}
-	ch, err := newChainer(prev)
+	ch, err := eventlog.NewVerifier(from-1, prev)
 	if err != nil {
 		return err
 	}
-	ch.next = from
 	c := b.Cursor()
 	k, v := c.Seek(seqKey(from))
 	for seq := from; seq <= to; seq++ {
 		if k == nil || binary.BigEndian.Uint64(k) != seq {
-			return &ChainError{Seq: seq, Reason: "missing"}
+			return &eventlog.ChainError{Seq: seq, Reason: "missing"}
 		}
-		if _, err := ch.add(v); err != nil {
+		if _, err := ch.Next(v); err != nil {
 			return err
 		}
 		k, v = c.Next()

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"hallq/server/eventlog"
 )
 
 // openTest opens the store at path, closed when the test ends.
@@ -36,9 +38,9 @@ var baseTime = time.Date(2026, 11, 22, 1, 44, 10, 0, time.UTC)
 
 // appendEvents appends n events to s in one Update, each with data
 // {"n":seq}, and returns them.
-func appendEvents(t testing.TB, s *Store, n int) []Record {
+func appendEvents(t testing.TB, s *Store, n int) []eventlog.Record {
 	t.Helper()
-	var recs []Record
+	var recs []eventlog.Record
 	err := s.Update(func(tx *Tx) error {
 		for range n {
 			seq, _ := tx.Head()
@@ -91,11 +93,11 @@ func tamperEvent(t *testing.T, path string, seq uint64, f func(raw string) strin
 
 func TestChainLinksWithinAndAcrossUpdates(t *testing.T) {
 	s := openTest(t, t.TempDir()+"/hall.db")
-	var recs []Record
+	var recs []eventlog.Record
 	for _, n := range []int{1, 3, 1, 5} {
 		recs = append(recs, appendEvents(t, s, n)...)
 	}
-	prev := GenesisHash
+	prev := eventlog.GenesisHash
 	for i, r := range recs {
 		if got, want := r.Seq, uint64(i+1); got != want {
 			t.Errorf("record %d seq: got %d, want %d", i, got, want)
@@ -119,7 +121,7 @@ func TestChainLinksWithinAndAcrossUpdates(t *testing.T) {
 func TestHeadMovesOnlyAfterCommit(t *testing.T) {
 	s := openTest(t, t.TempDir()+"/hall.db")
 	first := appendEvents(t, s, 2)
-	var inside Record
+	var inside eventlog.Record
 	err := s.Update(func(tx *Tx) error {
 		var err error
 		inside, err = tx.Append("test.event", baseTime, json.RawMessage(`{}`))
@@ -228,7 +230,7 @@ func TestReopenRestoresHead(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	if seq, hash := s.Head(); seq != 0 || hash != GenesisHash {
+	if seq, hash := s.Head(); seq != 0 || hash != eventlog.GenesisHash {
 		t.Errorf("Head of a new store: got (%d, %s), want (0, genesis)", seq, hash)
 	}
 	recs := appendEvents(t, s, 4)
@@ -299,7 +301,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 
 			for _, r := range []struct{ from, to uint64 }{{0, 0}, {1, 8}, {3, 3}, {2, 4}} {
 				err := s.Verify(r.from, r.to)
-				var ce *ChainError
+				var ce *eventlog.ChainError
 				if !errors.As(err, &ce) || ce.Seq != 3 {
 					t.Errorf("Verify(%d, %d): got %v, want a chain error at event 3", r.from, r.to, err)
 				}
@@ -318,8 +320,8 @@ func TestVerifyDetectsTampering(t *testing.T) {
 			for i, r := range recs {
 				raws[i] = r.Raw
 			}
-			_, err = VerifyRecords(GenesisHash, raws)
-			var ce *ChainError
+			_, err = eventlog.Verify(eventlog.GenesisHash, raws)
+			var ce *eventlog.ChainError
 			if !errors.As(err, &ce) || ce.Seq != 3 {
 				t.Errorf("VerifyRecords: got %v, want a chain error at event 3", err)
 			}
@@ -336,8 +338,8 @@ func TestVerifyRange(t *testing.T) {
 	if err := s.Verify(0, 4); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Verify past the head: got %v, want ErrNotFound", err)
 	}
-	if err := s.Verify(3, 2); !errors.Is(err, ErrInvalid) {
-		t.Errorf("Verify(3, 2): got %v, want ErrInvalid", err)
+	if err := s.Verify(3, 2); !errors.Is(err, eventlog.ErrInvalid) {
+		t.Errorf("Verify(3, 2): got %v, want eventlog.ErrInvalid", err)
 	}
 }
 
@@ -399,7 +401,7 @@ func TestOpenRefusesBrokenTail(t *testing.T) {
 				s.Close()
 				t.Fatalf("Open of a broken store: got no error")
 			}
-			var ce *ChainError
+			var ce *eventlog.ChainError
 			if tt.wantSeq > 0 && (!errors.As(err, &ce) || ce.Seq != tt.wantSeq) {
 				t.Errorf("Open: got %v, want a chain error at event %d", err, tt.wantSeq)
 			}
@@ -562,7 +564,7 @@ func TestConcurrentReadersAndWriters(t *testing.T) {
 				for i, r := range recs {
 					raws[i] = r.Raw
 				}
-				if _, err := VerifyRecords(GenesisHash, raws); err != nil {
+				if _, err := eventlog.Verify(eventlog.GenesisHash, raws); err != nil {
 					t.Errorf("VerifyRecords: %v", err)
 					return
 				}

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"hallq/server/eventlog"
 )
 
 // errClosed is returned by a Tx used after its function returned.
@@ -31,6 +34,7 @@ type Tx struct {
 	raw    [sha256.Size]byte
 	hex    string
 	loaded bool
+	chain  *eventlog.Chain // encodes Append's events from the head, made on first use
 
 	onCommit []func()
 }
@@ -55,48 +59,32 @@ func (tx *Tx) writable() error {
 // transaction (including earlier appends) and stores its published bytes.
 // The returned Record, including Raw, belongs to the caller. On error the
 // transaction's log is unchanged.
-func (tx *Tx) Append(typ string, at time.Time, data json.RawMessage) (Record, error) {
+func (tx *Tx) Append(typ string, at time.Time, data json.RawMessage) (eventlog.Record, error) {
 	if err := tx.writable(); err != nil {
-		return Record{}, fmt.Errorf("store: append %s: %w", typ, err)
+		return eventlog.Record{}, fmt.Errorf("store: append %s: %w", typ, err)
 	}
-	if err := checkType(typ); err != nil {
-		return Record{}, err
+	if tx.chain == nil {
+		c, err := eventlog.NewChain(tx.seq, tx.hex)
+		if err != nil {
+			return eventlog.Record{}, fmt.Errorf("store: append %s: %w", typ, err)
+		}
+		tx.chain = c
 	}
-	at, err := checkTime(at)
+	r, err := tx.chain.Next(typ, at, data)
 	if err != nil {
-		return Record{}, err
+		return eventlog.Record{}, err
 	}
-	seq := tx.seq + 1
-	// One allocation holds the hash input (previous raw hash and body, whose
-	// published form bbolt keeps until commit) and the caller's copy.
-	n := sha256.Size + overhead + len(typ) + len(data)
-	mem := make([]byte, 2*n)
-	pub, sum, dataAt, err := encode(mem[:0:n], seq, &tx.raw, tx.hex, typ, at, data, false)
-	if err != nil {
-		return Record{}, err
+	// bbolt keeps the value until the commit; the caller's copy is its own.
+	if err := tx.events.Put(seqKey(r.Seq), bytes.Clone(r.Raw)); err != nil {
+		tx.chain = nil
+		return eventlog.Record{}, fmt.Errorf("store: append event %d: %w", r.Seq, err)
 	}
-	if err := tx.events.Put(seqKey(seq), pub); err != nil {
-		return Record{}, fmt.Errorf("store: append event %d: %w", seq, err)
-	}
-	raw := mem[n : n+len(pub) : n+len(pub)]
-	copy(raw, pub)
-	dataEnd := len(raw) - tailLen
-	r := Record{
-		Seq:      seq,
-		Time:     at,
-		Type:     typ,
-		Data:     json.RawMessage(raw[dataAt:dataEnd:dataEnd]),
-		PrevHash: tx.hex,
-		Raw:      raw,
-	}
-	tx.seq, tx.raw = seq, sum
-	tx.hex = string(raw[len(raw)-len(keyEnd)-hexLen : len(raw)-len(keyEnd)])
-	r.Hash = tx.hex
+	tx.seq, tx.raw, tx.hex = r.Seq, tx.chain.Sum(), r.Hash
 	return r, nil
 }
 
 // Head returns the last event as seen inside the transaction, including its
-// own appends: (0, GenesisHash) when the log is empty.
+// own appends: (0, eventlog.GenesisHash) when the log is empty.
 func (tx *Tx) Head() (uint64, string) {
 	if tx.events == nil && !tx.loaded && tx.btx != nil {
 		h, err := readHead(tx.btx)
@@ -106,7 +94,7 @@ func (tx *Tx) Head() (uint64, string) {
 		tx.seq, tx.raw, tx.hex, tx.loaded = h.seq, h.raw, h.hex, true
 	}
 	if tx.hex == "" {
-		return 0, GenesisHash
+		return 0, eventlog.GenesisHash
 	}
 	return tx.seq, tx.hex
 }
@@ -224,7 +212,7 @@ func (tx *Tx) PutSnapshot(seq uint64, state []byte) error {
 		return fmt.Errorf("store: snapshot at %d: %w", seq, err)
 	}
 	if seq == 0 || seq > tx.seq {
-		return fmt.Errorf("store: snapshot at %d: want 1..%d (the head): %w", seq, tx.seq, ErrInvalid)
+		return fmt.Errorf("store: snapshot at %d: want 1..%d (the head): %w", seq, tx.seq, eventlog.ErrInvalid)
 	}
 	b := tx.btx.Bucket(BucketSnapshots)
 	if err := b.Put(seqKey(seq), bytes.Clone(state)); err != nil {
@@ -242,6 +230,38 @@ func (tx *Tx) PutSnapshot(seq uint64, state []byte) error {
 		if err := b.Delete(k); err != nil {
 			return fmt.Errorf("store: prune snapshot %d: %w", binary.BigEndian.Uint64(k), err)
 		}
+	}
+	return nil
+}
+
+// PutRecords stores records made by an eventlog.Chain. The first must follow the head as
+// seen inside the transaction and each the one before it (seq and prev_hash);
+// otherwise nothing is stored and the error says which record does not link.
+// The records' bytes are trusted to be an eventlog.Chain's output: their hashes are not
+// recomputed here (Open and Verify do that).
+func (tx *Tx) PutRecords(recs []eventlog.Record) error {
+	if err := tx.writable(); err != nil {
+		return fmt.Errorf("store: put records: %w", err)
+	}
+	seq, hexHash := tx.Head()
+	for _, r := range recs {
+		if r.Seq != seq+1 || r.PrevHash != hexHash || len(r.Hash) != len(eventlog.GenesisHash) {
+			return fmt.Errorf("store: record %d does not follow %d (%.12s…): %w", r.Seq, seq, hexHash, eventlog.ErrBrokenChain)
+		}
+		seq, hexHash = r.Seq, r.Hash
+	}
+	for _, r := range recs {
+		if err := tx.events.Put(seqKey(r.Seq), r.Raw); err != nil {
+			return fmt.Errorf("store: put event %d: %w", r.Seq, err)
+		}
+	}
+	if n := len(recs); n > 0 {
+		last := recs[n-1]
+		var raw [sha256.Size]byte
+		if _, err := hex.Decode(raw[:], []byte(last.Hash)); err != nil {
+			return fmt.Errorf("store: record %d hash: %w", last.Seq, err)
+		}
+		tx.seq, tx.raw, tx.hex, tx.chain = last.Seq, raw, last.Hash, nil
 	}
 	return nil
 }

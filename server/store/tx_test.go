@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"hallq/server/eventlog"
 )
 
 func TestPutRefusesStoreOwnedData(t *testing.T) {
@@ -236,8 +238,8 @@ func TestSnapshots(t *testing.T) {
 	appendEvents(t, s, 3)
 	err := s.Update(func(tx *Tx) error {
 		for _, seq := range []uint64{0, 4} {
-			if err := tx.PutSnapshot(seq, []byte("x")); !errors.Is(err, ErrInvalid) {
-				t.Errorf("PutSnapshot(%d) with head 3: got %v, want ErrInvalid", seq, err)
+			if err := tx.PutSnapshot(seq, []byte("x")); !errors.Is(err, eventlog.ErrInvalid) {
+				t.Errorf("PutSnapshot(%d) with head 3: got %v, want eventlog.ErrInvalid", seq, err)
 			}
 		}
 		return nil

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"hallq/server/eventlog"
 	"hallq/server/hub"
 	"hallq/server/store"
 )
@@ -252,13 +253,13 @@ func (e *broadcastEnv) run(b *testing.B) {
 		e.clients.expect(head + 1) // the benchmark is the only writer
 		start := time.Now()
 		// Appended as the engine appends: a record of the chain, committed.
-		chain, err := store.NewChain(e.st.Head())
+		chain, err := eventlog.NewChain(e.st.Head())
 		if err != nil {
 			b.Fatal(err)
 		}
 		rec, err := chain.Next("ticket.called", start, data)
 		if err == nil {
-			err = e.st.Commit(&store.Batch{Records: []store.Record{rec}})
+			err = e.st.Commit(&store.Batch{Records: []eventlog.Record{rec}})
 		}
 		appended := time.Now()
 		if err != nil {
@@ -330,7 +331,7 @@ func (e *baselineEnv) run(b *testing.B) {
 		// The same shape and size as a stored ticket.called event.
 		hash := fmt.Sprintf("%064x", i+1)
 		msg := fmt.Appendf(nil, `{"seq":%d,"time":"%s","type":"ticket.called","data":%s,"prev_hash":"%s","hash":"%s"}`,
-			i+1, time.Now().UTC().Format(store.TimeLayout), ticketData(i), prev, hash)
+			i+1, time.Now().UTC().Format(eventlog.TimeLayout), ticketData(i), prev, hash)
 		prev = hash
 		e.clients.expect(uint64(i + 1))
 		start := time.Now()

@@ -17,6 +17,7 @@ import (
 
 	"hallq/server/config"
 	"hallq/server/engine"
+	"hallq/server/eventlog"
 	"hallq/server/store"
 )
 
@@ -339,7 +340,7 @@ func TestLogJSONL(t *testing.T) {
 	for _, l := range bytes.Split(bytes.TrimSuffix([]byte(body), []byte("\n")), []byte("\n")) {
 		raws = append(raws, l)
 	}
-	if got, err := store.VerifyRecords(store.GenesisHash, raws); err != nil || got != headHash {
+	if got, err := eventlog.Verify(eventlog.GenesisHash, raws); err != nil || got != headHash {
 		t.Fatalf("verify the download: head %s, %v; want %s", got, err, headHash)
 	}
 	resp, _ := h.get("/log.jsonl?date=2026-11-21&download=1")
@@ -374,7 +375,7 @@ func TestLogJSONLLarge(t *testing.T) {
 	if uint64(len(raws)) != head {
 		t.Fatalf("got %d lines, want %d", len(raws), head)
 	}
-	if got, err := store.VerifyRecords(store.GenesisHash, raws); err != nil || got != headHash {
+	if got, err := eventlog.Verify(eventlog.GenesisHash, raws); err != nil || got != headHash {
 		t.Fatalf("verify: head %s, %v; want %s", got, err, headHash)
 	}
 }
