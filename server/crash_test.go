@@ -21,6 +21,7 @@ import (
 
 	"hallq/server/config"
 	"hallq/server/eventlog"
+	"hallq/server/keyfile"
 )
 
 // child is a hallq server running as a separate process.
@@ -320,8 +321,15 @@ token_sha256 = %q
 
 [limits]
 tickets_per_kiosk_per_minute = 10000
+
+[keys]
+identity = "identity.key"
 `, dayStart, hash, sum)
-	path = filepath.Join(t.TempDir(), "hallq.toml")
+	dir := t.TempDir()
+	path = filepath.Join(dir, "hallq.toml")
+	if err := keyfile.Write(filepath.Join(dir, "identity.key"), keyfile.New(32)); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(path, []byte(toml), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -79,6 +79,8 @@ func parse(data []byte, name, dir string) (*Config, error) {
 	p.decode(&md, f.Hall, "hall", "hall", &raw.hall)
 	p.decode(&md, f.Rules, "rules", "rules", &raw.rules)
 	p.decode(&md, f.Limits, "limits", "limits", &raw.limits)
+	p.decode(&md, f.Keys, "keys", "keys", &raw.keys)
+	p.decode(&md, f.Server, "server", "server", &raw.server)
 	raw.services = decodeAll[fileService](p, &md, f.Services, "services")
 	raw.windows = decodeAll[fileWindow](p, &md, f.Windows, "windows")
 	raw.staff = decodeAll[fileStaff](p, &md, f.Staff, "staff")
@@ -113,6 +115,8 @@ type rawConfig struct {
 	rules      fileRules
 	notices    []fileNotice
 	limits     fileLimits
+	keys       fileKeys
+	server     fileServer
 }
 
 // decode decodes one table written under the unindexed key prefix, known in
@@ -205,6 +209,8 @@ func (p *parser) build(raw *rawConfig) *Config {
 		cfg.Notices = append(cfg.Notices, Text{ZH: n.TextZH, EN: n.TextEN})
 	}
 	cfg.Limits = p.limits(raw.limits)
+	cfg.Keys = p.keys(raw.keys)
+	cfg.Server = p.server(raw.server)
 
 	if err := h.Validate(); err != nil {
 		field, msg, ok := strings.Cut(err.Error(), ": ")

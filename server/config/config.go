@@ -40,6 +40,10 @@ type Config struct {
 	Notices []Text
 	// Limits are the server's resource limits.
 	Limits Limits
+	// Keys says where the hall's secret keys are kept, outside hallq.db.
+	Keys Keys
+	// Server is how clients reach the server: TLS, and the proxies in front.
+	Server Server
 	// Warnings are problems that do not stop the hall, such as the example
 	// credentials of hallq.example.toml still in use. The server logs them.
 	Warnings []string

@@ -70,6 +70,8 @@ func demo(cost int, prev DemoSecrets) (*Config, DemoSecrets, error) {
 	if err != nil {
 		return nil, DemoSecrets{}, fmt.Errorf("config: demo hall: %w", err)
 	}
+	// The demo makes its own keys in the data directory; a hall's file names them.
+	cfg.Keys.Create = true
 	for i := range sec.Staff {
 		s, ok := cfg.StaffByUsername(sec.Staff[i].Username)
 		if !ok {

@@ -198,6 +198,8 @@ var knownKeys = map[string][]string{
 	"manual_reasons":   tomlKeys(fileReason{}),
 	"rules":            tomlKeys(fileRules{}),
 	"notices":          tomlKeys(fileNotice{}),
+	"keys":             tomlKeys(fileKeys{}),
+	"server":           tomlKeys(fileServer{}),
 	"limits":           tomlKeys(fileLimits{}),
 }
 

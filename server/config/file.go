@@ -23,6 +23,8 @@ type file struct {
 	Rules           toml.Primitive   `toml:"rules"`
 	Notices         []toml.Primitive `toml:"notices"`
 	Limits          toml.Primitive   `toml:"limits"`
+	Keys            toml.Primitive   `toml:"keys"`
+	Server          toml.Primitive   `toml:"server"`
 }
 
 type fileHall struct {

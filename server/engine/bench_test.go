@@ -47,7 +47,7 @@ func BenchmarkIssueTicket(b *testing.B) {
 		issued := n.Load()
 		return start.Add(time.Duration(issued/ticketsPerDay)*24*time.Hour + time.Duration(issued)*time.Millisecond)
 	}
-	e, err := Open(st, h, Options{Now: clock, OnCommit: func(req, ev int, d time.Duration) {
+	e, err := Open(st, h, Options{Now: clock, IdentityKey: testIdentityKey, OnCommit: func(req, ev int, d time.Duration) {
 		batches.Add(1)
 		events.Add(int64(ev))
 		commitNanos.Add(int64(d))

@@ -24,6 +24,10 @@ type Options struct {
 	SnapshotEvery int
 	// IdentityRetention is how long identity HMACs are kept (default 30 days).
 	IdentityRetention time.Duration
+	// IdentityKey is the HMAC key of identity documents, 32 bytes. It is kept
+	// outside the store (package keyfile), so that a copy of the store does not
+	// tell which ID numbers came. Required.
+	IdentityKey []byte
 	// Now is the clock (default time.Now); tests set it.
 	Now func() time.Time
 	// Publish receives the records of every commit, after the commit, in log order,
@@ -122,10 +126,11 @@ func Open(st *store.Store, hall *queue.Hall, opts Options) (*Engine, error) {
 		reqs: make(chan *request, opts.MaxBatch), commits: make(chan *batch), published: make(chan *batch, 4),
 		reset: make(chan struct{}, 1), answered: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}),
 	}
-	var err error
-	if e.identityKey, err = e.secret(keyIdentitySecret); err != nil {
-		return nil, err
+	if len(opts.IdentityKey) != 32 {
+		return nil, fmt.Errorf("engine: the identity key has %d bytes, want 32", len(opts.IdentityKey))
 	}
+	e.identityKey = opts.IdentityKey
+	var err error
 	if e.tokenKey, err = e.secret(keyTokenSecret); err != nil {
 		return nil, err
 	}

@@ -63,6 +63,10 @@ func (f *fixture) advance(d time.Duration) {
 	f.mu.Unlock()
 }
 
+// testIdentityKey is the identity key of the test halls; it stays the same
+// across a fixture's restarts, as a hall's key file does.
+var testIdentityKey = []byte("hallq test identity key: 32 byte")
+
 func (f *fixture) open() {
 	f.t.Helper()
 	// A small journal, so that tests also run through its restarts.
@@ -70,7 +74,7 @@ func (f *fixture) open() {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	e, err := Open(st, testHall(f.t), Options{Now: f.now, Publish: func(recs []eventlog.Record) {
+	e, err := Open(st, testHall(f.t), Options{Now: f.now, IdentityKey: testIdentityKey, Publish: func(recs []eventlog.Record) {
 		f.mu.Lock()
 		f.pub = append(f.pub, recs...)
 		f.mu.Unlock()

@@ -12,11 +12,9 @@ import (
 	"hallq/server/store"
 )
 
-// Secrets bucket keys.
-var (
-	keyIdentitySecret = []byte("identity-hmac")
-	keyTokenSecret    = []byte("ticket-token-hmac")
-)
+// Secrets bucket keys. The identity key, once kept here as "identity-hmac",
+// lives outside the store (Options.IdentityKey).
+var keyTokenSecret = []byte("ticket-token-hmac")
 
 // secret returns a 32-byte server secret, created on first use.
 func (e *Engine) secret(name []byte) ([]byte, error) {

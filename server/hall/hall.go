@@ -45,9 +45,28 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 	if opts.Heartbeat > 0 {
 		heartbeat = opts.Heartbeat
 	}
-	st, err := store.Open(filepath.Join(dataDir, "hallq.db"), store.Options{NoSync: opts.NoSync, Journal: true})
+	dbPath := filepath.Join(dataDir, "hallq.db")
+	st, err := store.Open(dbPath, store.Options{NoSync: opts.NoSync, Journal: true})
 	if err != nil {
 		return nil, err
+	}
+	identity, moved, err := identityKey(cfg, dataDir, st, log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if moved {
+		// The deleted key's bytes stay in a freed page until a fresh copy
+		// of the file drops them.
+		if err := st.Close(); err != nil {
+			return nil, err
+		}
+		if err := store.Compact(dbPath); err != nil {
+			return nil, err
+		}
+		if st, err = store.Open(dbPath, store.Options{NoSync: opts.NoSync, Journal: true}); err != nil {
+			return nil, err
+		}
 	}
 	if batches, events := st.Replayed(); batches > 0 {
 		log.Info("journal replayed into the store after an unclean stop", "batches", batches, "events", events)
@@ -67,6 +86,7 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 	h.Engine, err = engine.Open(st, cfg.Hall, engine.Options{
 		Now:               opts.Now,
 		IdentityRetention: cfg.Info.IdentityRetention,
+		IdentityKey:       identity,
 		Logger:            log.With("component", "engine"),
 		OnCommit:          metrics.ObserveCommit,
 		Publish: func(recs []eventlog.Record) {

@@ -57,7 +57,7 @@ func newTestHall(t *testing.T, cfg *config.Config) *testHall {
 		t.Fatal(err)
 	}
 	clk := &testClock{now: time.Date(2026, 11, 21, 9, 0, 0, 0, cfg.Hall.Location)}
-	eng, err := engine.Open(st, cfg.Hall, engine.Options{Now: clk.Now})
+	eng, err := engine.Open(st, cfg.Hall, engine.Options{Now: clk.Now, IdentityKey: make([]byte, 32)})
 	if err != nil {
 		st.Close()
 		t.Fatal(err)

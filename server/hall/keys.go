@@ -1,0 +1,84 @@
+package hall
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"hallq/server/config"
+	"hallq/server/keyfile"
+	"hallq/server/store"
+)
+
+// legacyIdentityKey is where hallq.db kept the identity key before it moved
+// to a file of its own.
+var legacyIdentityKey = []byte("identity-hmac")
+
+// identityKeySpec says where the hall's identity key is: the configured file,
+// or for the demo hall identity.key in the data directory.
+func identityKeySpec(cfg *config.Config, dataDir string) keyfile.Spec {
+	spec := keyfile.Spec{Name: "identity", Path: cfg.Keys.Identity, Size: 32}
+	if spec.Path == "" && cfg.Keys.Create {
+		spec.Path = filepath.Join(dataDir, "identity.key")
+	}
+	return spec
+}
+
+// identityKey loads the hall's identity key. A key still in hallq.db (from a
+// version that kept it there) is moved out once: written to the key file, then
+// deleted from the store, so that the hall keeps its identity counts; moved
+// says the store must then be compacted to drop the freed page that held it.
+// Without a key anywhere, only the demo hall makes a new one.
+func identityKey(cfg *config.Config, dataDir string, st *store.Store, log *slog.Logger) (key []byte, moved bool, err error) {
+	spec := identityKeySpec(cfg, dataDir)
+	var legacy []byte
+	if err := st.View(func(tx *store.Tx) error {
+		legacy = bytes.Clone(tx.Get(store.BucketSecrets, legacyIdentityKey))
+		return nil
+	}); err != nil {
+		return nil, false, fmt.Errorf("hall: identity key: %w", err)
+	}
+	k, err := keyfile.Load(spec)
+	switch {
+	case err == nil:
+		if legacy != nil && !bytes.Equal(legacy, k.Bytes) {
+			return nil, false, fmt.Errorf("hall: identity key: hallq.db still holds an identity key, and it differs from the one in %s; "+
+				"move that file away to have the server move hallq.db's key there (today's per-person counts need it)", k.From)
+		}
+		key = k.Bytes
+	case errors.Is(err, keyfile.ErrMissing):
+		switch {
+		case legacy != nil && spec.Path == "":
+			return nil, false, fmt.Errorf("hall: keys.identity: name the file that is to hold the identity key; hallq.db still holds it and the server moves it there: %w", err)
+		case legacy != nil:
+			if err := keyfile.Write(spec.Path, legacy); err != nil {
+				return nil, false, fmt.Errorf("hall: identity key: %w", err)
+			}
+			log.Warn("moved the identity key out of hallq.db into its own file; keep that file out of hallq.db's backups",
+				"file", spec.Path)
+			key = legacy
+		case cfg.Keys.Create:
+			key = keyfile.New(spec.Size)
+			if err := keyfile.Write(spec.Path, key); err != nil {
+				return nil, false, fmt.Errorf("hall: identity key: %w", err)
+			}
+			log.Info("made a new identity key", "file", spec.Path)
+		default:
+			return nil, false, fmt.Errorf("hall: keys.identity: %w; make one with hallq-keygen -out FILE and name it in [keys] identity "+
+				"(or pass it as the systemd credential identity.key); a hall never makes its identity key itself", err)
+		}
+	default:
+		return nil, false, fmt.Errorf("hall: %w", err)
+	}
+	if legacy == nil {
+		return key, false, nil
+	}
+	if err := st.Update(func(tx *store.Tx) error {
+		return tx.Delete(store.BucketSecrets, legacyIdentityKey)
+	}); err != nil {
+		return nil, false, fmt.Errorf("hall: identity key: remove it from hallq.db: %w", err)
+	}
+	return key, true, nil
+}
