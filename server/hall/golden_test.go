@@ -21,6 +21,7 @@ import (
 
 	"hallq/server/config"
 	"hallq/server/hall"
+	"hallq/server/keyfile"
 	"hallq/server/store"
 )
 
@@ -47,6 +48,11 @@ func TestGolden(t *testing.T) {
 	}
 	dir := t.TempDir()
 	seedSecrets(t, filepath.Join(dir, "hallq.db"))
+	t.Setenv(keyfile.CredentialsEnv, "")
+	cfg.Keys.Identity = filepath.Join(t.TempDir(), "identity.key")
+	if err := keyfile.Write(cfg.Keys.Identity, bytes.Repeat([]byte("i"), 32)); err != nil {
+		t.Fatal(err)
+	}
 	clock := &fixedClock{t: time.Date(2026, 3, 2, 8, 20, 0, 0, cfg.Hall.Location)} // a Monday, before opening
 	h, err := hall.Open(cfg, dir, nil, hall.Options{NoSync: true, Now: clock.Now, Heartbeat: 100 * time.Millisecond})
 	if err != nil {
@@ -157,7 +163,7 @@ func seedSecrets(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	err = st.Update(func(tx *store.Tx) error {
-		for _, name := range []string{"identity-hmac", "ticket-token-hmac"} {
+		for _, name := range []string{"ticket-token-hmac"} { // the identity key is a file
 			if err := tx.Put(store.BucketSecrets, []byte(name), bytes.Repeat([]byte(name[:1]), 32)); err != nil {
 				return err
 			}
