@@ -68,12 +68,13 @@ type session struct {
 
 // device returns the device of a request's bearer token, of the given kind.
 func (s *Server) device(r *http.Request, kind string) (*Device, error) {
-	h := r.Header.Get("Authorization")
-	tok, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || tok == "" {
+	// The scheme is case-insensitive (RFC 9110, 11.1): "bearer" is "Bearer".
+	scheme, tok, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	tok = strings.TrimSpace(tok)
+	if !strings.EqualFold(scheme, "Bearer") || tok == "" {
 		return nil, queue.Errorf(queue.EUNAUTHORIZED, "a device bearer token is required (Authorization: Bearer …)")
 	}
-	sum := sha256.Sum256([]byte(strings.TrimSpace(tok)))
+	sum := sha256.Sum256([]byte(tok))
 	for i := range s.devices {
 		d := &s.devices[i]
 		if subtle.ConstantTimeCompare(sum[:], d.TokenSHA256[:]) == 1 {
@@ -209,7 +210,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, queue.Errorf(queue.EINVALID, "window: choose one of %v", st.Windows))
 		return
 	case !slices.Contains(st.Windows, window):
-		s.writeError(w, r, queue.Errorf(queue.EFORBIDDEN, "%s may not sign in to window %s (allowed: %v)", st.Username, window, st.Windows))
+		s.writeError(w, r, queue.Errorf(queue.EFORBIDDEN, "%s may not sign in to window %s (allowed: %v)", st.Username, clip(window, maxEcho), st.Windows))
 		return
 	}
 	cookie := randomToken(32)
@@ -299,7 +300,7 @@ func (s *Server) checkOrigin(r *http.Request) error {
 	if err == nil && (strings.EqualFold(u.Host, r.Host) || slices.Contains(s.allowedOrigins, origin)) {
 		return nil
 	}
-	return queue.Errorf(queue.EFORBIDDEN, "requests from origin %s are not allowed", origin)
+	return queue.Errorf(queue.EFORBIDDEN, "requests from origin %s are not allowed", clip(origin, maxEcho))
 }
 
 type meResponse struct {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"hallq/server/queue"
 )
@@ -57,8 +59,69 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if code == queue.EINTERNAL {
 		s.log.Error("request failed", "method", r.Method, "route", r.Pattern, "err", err)
 	}
-	writeJSON(w, statusOf(code), errorBody{Error: errorDetail{Code: code, Message: en, MessageZH: zh}})
+	writeJSON(w, statusOf(code), errorBody{Error: errorDetail{Code: code,
+		Message: clipMessage(en), MessageZH: clipMessage(zh)}})
 }
+
+// Error messages name the input they refuse, but never echo a long one in
+// full: an input is cut at maxEcho characters and a whole message at
+// maxMessage, each ending in "…".
+const (
+	maxEcho    = 64
+	maxMessage = 300
+)
+
+// clip returns s cut to at most n characters (runes), with "…" in place of
+// what was cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := 0
+	for j := range s {
+		if i == n-1 {
+			return s[:j] + "…"
+		}
+		i++
+	}
+	return s
+}
+
+// clipMessage cuts every quoted part of an error message (where the domain
+// quotes an input, with %q) to maxEcho characters, and the message to
+// maxMessage.
+func clipMessage(msg string) string {
+	if len(msg) <= maxEcho {
+		return msg
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(msg, '"')
+		if i < 0 {
+			break
+		}
+		j := i + 1
+		for j < len(msg) && msg[j] != '"' {
+			if msg[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		b.WriteString(msg[:i+1])
+		b.WriteString(clip(msg[i+1:min(j, len(msg))], maxEcho))
+		if j >= len(msg) {
+			msg = ""
+			break
+		}
+		b.WriteByte('"')
+		msg = msg[j+1:]
+	}
+	b.WriteString(msg)
+	return clip(b.String(), maxMessage)
+}
+
+// echo is an input as an error message may quote it: clipped and quoted.
+func echo(s string) string { return strconv.Quote(clip(s, maxEcho)) }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -81,7 +144,7 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
 		if errors.As(err, &mbe) {
 			return err
 		}
-		return queue.Errorf(queue.EINVALID, "invalid JSON body: %v", err)
+		return queue.Errorf(queue.EINVALID, "invalid JSON body: %s", clip(err.Error(), maxMessage))
 	}
 	if dec.More() {
 		return queue.Errorf(queue.EINVALID, "invalid JSON body: more than one value")

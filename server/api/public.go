@@ -124,7 +124,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	after, err := uintParam(q.Get("after"), 0)
 	if err != nil {
-		s.writeError(w, r, queue.Errorf(queue.EINVALID, "after: %q is not a sequence number", q.Get("after")))
+		s.writeError(w, r, queue.Errorf(queue.EINVALID, "after: %s is not a sequence number", echo(q.Get("after"))))
 		return
 	}
 	limit, err := uintParam(q.Get("limit"), 100)

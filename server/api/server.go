@@ -144,9 +144,38 @@ func (s *Server) routes(stream http.Handler) {
 	if s.metrics != nil {
 		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
 	}
-	handle("/api/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "no API endpoint %s %s; see /api/v1 in README", r.Method, r.URL.Path))
-	})
+	// What no route above takes: a path served with other methods (405 and
+	// Allow), or no endpoint at all (404), always with the JSON error body.
+	handle("/api/", s.handleNoRoute)
+	handle("/healthz", s.handleNoRoute)
+	if s.metrics != nil {
+		handle("/metrics", s.handleNoRoute)
+	}
+}
+
+// probeMethods are the methods a path is tried with to fill an Allow header.
+var probeMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// handleNoRoute answers a request no route takes: 405 with the methods the
+// path does take in Allow, or 404 when it takes none.
+func (s *Server) handleNoRoute(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range probeMethods {
+		probe := *r
+		probe.Method = m
+		if _, pattern := s.mux.Handler(&probe); pattern != "" && pattern != r.Pattern {
+			allow = append(allow, m)
+			if m == http.MethodGet {
+				allow = append(allow, http.MethodHead)
+			}
+		}
+	}
+	if len(allow) == 0 {
+		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "no API endpoint %s %s; see /api/v1 in README", clip(r.Method, 16), clip(r.URL.Path, maxEcho)))
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	s.writeError(w, r, queue.Errorf("EMETHOD", "%s %s: this path takes %s", clip(r.Method, 16), clip(r.URL.Path, maxEcho), strings.Join(allow, ", ")))
 }
 
 // Handle mounts another handler (web pages) on the server's mux.

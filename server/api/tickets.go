@@ -82,7 +82,7 @@ func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !dev.offers(req.Service) {
-		s.writeError(w, r, queue.Errorf(queue.EFORBIDDEN, "kiosk %s does not offer service %q", dev.ID, req.Service))
+		s.writeError(w, r, queue.Errorf(queue.EFORBIDDEN, "kiosk %s does not offer service %s", dev.ID, echo(req.Service)))
 		return
 	}
 	v, err := s.engine.Issue(r.Context(), engine.IssueInput{

@@ -47,7 +47,7 @@ type actTicket struct {
 func (s *Server) handleWindowAction(w http.ResponseWriter, r *http.Request) {
 	id, action := r.PathValue("id"), r.PathValue("action")
 	if !slices.Contains(engine.Actions, action) {
-		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "no window action %q (one of %v)", action, engine.Actions).Zh("没有这个窗口操作"))
+		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "no window action %s (one of %v)", echo(action), engine.Actions).Zh("没有这个窗口操作"))
 		return
 	}
 	sess, st, err := s.session(r, true)
@@ -56,7 +56,7 @@ func (s *Server) handleWindowAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if sess.Window != id {
-		s.writeError(w, r, queue.Errorf(queue.EFORBIDDEN, "you are signed in to window %s, not window %s", sess.Window, id).
+		s.writeError(w, r, queue.Errorf(queue.EFORBIDDEN, "you are signed in to window %s, not window %s", sess.Window, clip(id, maxEcho)).
 			Zh("您登录的是%s号窗口，不能操作%s号窗口", sess.Window, id))
 		return
 	}
@@ -116,7 +116,7 @@ func (s *Server) handleWindow(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	win, ok := s.hall.Window(id)
 	if !ok {
-		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "no window %q", id))
+		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "no window %s", echo(id)))
 		return
 	}
 	out := windowJSON{ID: win.ID, NameZH: win.NameZH, NameEN: win.NameEN, Primary: win.Primary, Secondary: win.Secondary}
@@ -147,20 +147,20 @@ func (s *Server) handleWindowPhoto(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	c, ok := s.cards[id]
 	if !ok || c.Photo == "" {
-		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "window %q has no photo on its publicity card", id))
+		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "window %s has no photo on its publicity card", echo(id)))
 		return
 	}
 	f, err := os.Open(c.Photo)
 	if err != nil {
 		s.log.Error("window photo", "window", id, "err", err)
-		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "the photo of window %q cannot be read now", id))
+		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "the photo of window %s cannot be read now", echo(id)))
 		return
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
 		s.log.Error("window photo", "window", id, "err", err)
-		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "the photo of window %q cannot be read now", id))
+		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "the photo of window %s cannot be read now", echo(id)))
 		return
 	}
 	ctype := "image/png"

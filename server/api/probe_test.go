@@ -1,0 +1,146 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"hallq/server/config"
+	"hallq/server/hall"
+	"hallq/server/keyfile"
+)
+
+// probeHall is the demo hall served over real HTTP from a real bbolt file, for
+// the tests that attack it.
+type probeHall struct {
+	t    *testing.T
+	cfg  *config.Config
+	sec  config.DemoSecrets
+	dir  string
+	h    *hall.Hall
+	srv  *httptest.Server
+	URL  string
+	logs *lockedBuffer
+}
+
+// startProbeHall starts the demo hall, changed by adjust (which may be nil).
+func startProbeHall(t *testing.T, adjust func(*config.Config)) *probeHall {
+	t.Helper()
+	t.Setenv(keyfile.CredentialsEnv, "")
+	cfg, sec, err := config.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if adjust != nil {
+		adjust(cfg)
+	}
+	p := &probeHall{t: t, cfg: cfg, sec: sec, dir: t.TempDir(), logs: &lockedBuffer{}}
+	p.open()
+	t.Cleanup(p.close)
+	return p
+}
+
+func (p *probeHall) open() {
+	p.t.Helper()
+	log := slog.New(slog.NewTextHandler(p.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h, err := hall.Open(p.cfg, p.dir, log, hall.Options{NoSync: true})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.h, p.srv = h, httptest.NewServer(h.API)
+	p.URL = p.srv.URL
+}
+
+func (p *probeHall) close() {
+	if p.h == nil {
+		return
+	}
+	p.srv.Close()
+	p.h.Close()
+	p.h = nil
+}
+
+// restart stops the hall and opens it again on the same data directory.
+func (p *probeHall) restart() {
+	p.t.Helper()
+	p.close()
+	p.open()
+}
+
+// do sends a request and returns the status, headers and body.
+func (p *probeHall) do(c *http.Client, method, path string, header http.Header, body string) (int, http.Header, []byte) {
+	p.t.Helper()
+	if c == nil {
+		c = http.DefaultClient
+	}
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, p.URL+path, rd)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, data
+}
+
+// login signs a staff member in with a fresh cookie jar.
+func (p *probeHall) login(username, password, window string) (*http.Client, int, []byte) {
+	p.t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	body, _ := json.Marshal(map[string]string{"username": username, "password": password, "window": window})
+	code, _, data := p.do(c, "POST", "/api/v1/login", nil, string(body))
+	return c, code, data
+}
+
+// errorCode returns the code of a JSON error body, or "" when the body is not one.
+func errorCode(body []byte) string {
+	var e struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return ""
+	}
+	return e.Error.Code
+}
+
+func bearer(token string) http.Header {
+	return http.Header{"Authorization": {"Bearer " + token}}
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
