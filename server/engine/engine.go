@@ -165,12 +165,19 @@ func (e *Engine) load() (*queue.State, error) {
 	}
 	s := queue.NewState()
 	if data != nil {
+		s.Format = 0
 		if err := json.Unmarshal(data, s); err != nil {
 			return nil, fmt.Errorf("engine: decode snapshot at %d: %w", seq, err)
 		}
 		s.Reindex()
 		if s.Seq != seq {
 			return nil, fmt.Errorf("engine: snapshot at %d holds state of %d", seq, s.Seq)
+		}
+		if s.Format != queue.StateFormat {
+			// Written by an earlier version: what it lacks is derived from the
+			// whole log instead.
+			e.log.Info("snapshot of an earlier format: replaying the whole log", "seq", seq, "format", s.Format)
+			s = queue.NewState()
 		}
 	}
 	for {

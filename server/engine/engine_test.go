@@ -435,7 +435,8 @@ func TestLeaseAndOfflineSync(t *testing.T) {
 	if len(l.Numbers) != 3 || l.Numbers[0].Number != "A0001" || l.Numbers[0].Token != f.e.Token(l.Numbers[0].Ticket) {
 		t.Fatalf("lease: %+v", l)
 	}
-	offlineAt := f.now().Add(-time.Minute)
+	offlineAt := f.now().Add(time.Minute)
+	f.advance(2 * time.Minute)
 	in := OfflineInput{Kiosk: "k1", Lease: l.ID, Number: "A0002", IssuedAt: offlineAt}
 	v, replayed, err := f.e.SyncOffline(context.Background(), in)
 	if err != nil || replayed || v.Number != "A0002" || !v.IssuedAt.Equal(offlineAt.Truncate(time.Millisecond)) || len(v.Hash) != 64 {
@@ -610,5 +611,55 @@ func TestWithdrawGivesTheDailyPlaceBack(t *testing.T) {
 	in.IdempotencyKey = "more"
 	if _, err := f.e.Issue(ctx, in); queue.ErrorCode(err) != queue.ELIMIT {
 		t.Fatalf("a ticket over the limit after the withdrawal: %v, want ELIMIT", err)
+	}
+}
+
+// TestOfflinePlacementSurvivesRestart: the kiosk's last contact, which bounds
+// the place of its offline tickets, is part of the projection, so a restart
+// (from a snapshot, or from a snapshot of an earlier format that lacks it)
+// does not let a backdated ticket through.
+func TestOfflinePlacementSurvivesRestart(t *testing.T) {
+	for _, oldSnapshot := range []bool{false, true} {
+		t.Run(fmt.Sprint("old snapshot=", oldSnapshot), func(t *testing.T) {
+			f := newFixture(t)
+			l, err := f.e.GrantLease(context.Background(), "k1", "general", 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.advance(10 * time.Minute)
+			contact := f.issue("general", "online").IssuedAt
+			f.close()
+			if oldSnapshot {
+				st, err := store.Open(f.path, store.Options{Journal: true, JournalSize: 256 << 10})
+				if err != nil {
+					t.Fatal(err)
+				}
+				seq, data, err := st.LatestSnapshot()
+				if err != nil || data == nil {
+					t.Fatalf("no snapshot after close: %v", err)
+				}
+				var m map[string]json.RawMessage
+				if err := json.Unmarshal(data, &m); err != nil {
+					t.Fatal(err)
+				}
+				delete(m, "format")
+				delete(m, "contacts")
+				old, _ := json.Marshal(m)
+				if err := st.Update(func(tx *store.Tx) error { return tx.PutSnapshot(seq, old) }); err != nil {
+					t.Fatal(err)
+				}
+				st.Close()
+			}
+			f.advance(time.Hour)
+			f.open()
+			v, _, err := f.e.SyncOffline(context.Background(), OfflineInput{Kiosk: "k1", Lease: l.ID, Number: "A0001",
+				IssuedAt: contact.Add(-5 * time.Minute)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !v.IssuedAt.Equal(contact) {
+				t.Fatalf("offline ticket claimed before the kiosk's online ticket: placed at %v, want %v", v.IssuedAt, contact)
+			}
+		})
 	}
 }

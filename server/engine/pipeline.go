@@ -211,6 +211,11 @@ func (e *Engine) run(b *batch, r *request) {
 		return // the batch will be refused whole
 	}
 	now := e.opts.Now().UTC().Truncate(time.Millisecond)
+	if now.Before(e.working.Clock) {
+		// The clock was set back: events stay in time order, so that no new
+		// ticket is placed ahead of those already waiting.
+		now = e.working.Clock
+	}
 	// A new service day opens with the first request that succeeds in it: a
 	// refused request changes nothing, so the roll is undone if it fails.
 	var undo *rollback

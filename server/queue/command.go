@@ -57,7 +57,9 @@ func (s *State) checkDay(h *Hall, now time.Time) error {
 type IssueRequest struct {
 	Service  string
 	Priority string // a priority class ID, or "" for none
-	Kiosk    string // the issuing device
+	// Kiosk is the issuing device. A kiosk may issue only the priority
+	// classes applicants declare themselves (PriorityClass.SelfDeclared).
+	Kiosk string
 	// Identity says an identity document was given; IdentityCount is how many
 	// tickets that identity already took today for the service (kept privately by
 	// the server, outside the log).
@@ -108,6 +110,11 @@ func (s *State) Issue(h *Hall, now time.Time, r IssueRequest) ([]Event, Issued, 
 	}
 	if _, ok := h.PriorityRank(r.Priority); !ok {
 		return nil, Issued{}, Errorf(EINVALID, "unknown priority class %q", r.Priority).Zh("没有这个优先类别：%q", r.Priority)
+	}
+	if r.Kiosk != "" {
+		if err := h.KioskMayDeclare(r.Priority); err != nil {
+			return nil, Issued{}, err
+		}
 	}
 	if !h.IsOpen(now) {
 		return nil, Issued{}, Errorf(ECONFLICT, "the hall issues numbers only during opening hours (%s)", h.HoursText()).
@@ -301,21 +308,28 @@ func (s *State) Reinstate(h *Hall, now time.Time, window, number string) ([]Even
 			number, late.Round(time.Minute), h.Rules.ReinstateWithin).
 			Zh("%s号过号已%d分钟，超过可恢复时限%d分钟", number, int(late.Minutes()), int(h.Rules.ReinstateWithin.Minutes()))
 	}
-	d := &TicketReinstatedData{Ticket: t.ID, Number: t.Number, Window: window}
-	// The lane: waiting, not transferred tickets of the same service and class.
+	d := &TicketReinstatedData{Ticket: t.ID, Number: t.Number, Window: window, After: s.reinstatedAfter(h, now, t)}
+	return []Event{{Time: now, Type: TypeTicketReinstated, Data: d}}, nil
+}
+
+// reinstatedAfter returns the ticket a reinstated ticket t is placed behind by
+// the published rule: the ReinstateAfter-th of its lane (waiting, not
+// transferred tickets of its service and priority class), or "" for the end
+// of the lane when fewer wait.
+func (s *State) reinstatedAfter(h *Hall, now time.Time, t *Ticket) string {
 	var lane []*Ticket
 	for _, u := range s.waiting[t.Service] {
 		if u.Priority == t.Priority && !u.Transferred {
 			lane = append(lane, u)
 		}
 	}
-	if len(lane) > h.Rules.ReinstateAfter {
-		slices.SortFunc(lane, func(a, b *Ticket) int {
-			return cmp3(compareKeys(h.key(a, now), h.key(b, now)), a.IssueSeq, b.IssueSeq)
-		})
-		d.After = lane[h.Rules.ReinstateAfter-1].ID
+	if len(lane) <= h.Rules.ReinstateAfter {
+		return ""
 	}
-	return []Event{{Time: now, Type: TypeTicketReinstated, Data: d}}, nil
+	slices.SortFunc(lane, func(a, b *Ticket) int {
+		return cmp3(compareKeys(h.key(a, now), h.key(b, now)), a.IssueSeq, b.IssueSeq)
+	})
+	return lane[h.Rules.ReinstateAfter-1].ID
 }
 
 func cmp3(c int, a, b uint64) int {
@@ -430,113 +444,6 @@ func (s *State) windowChange(h *Hall, now time.Time, window, staff, typ string, 
 	}
 	return []Event{{Time: now, Type: typ, Data: &WindowData{Window: window, Staff: staff}}}, nil
 }
-
-// LeaseID returns the ID of a lease: its day and first number, "L20261122-A041".
-func LeaseID(day, first string) string { return "L" + TicketID(day, first) }
-
-// GrantLease returns the event that reserves the next numbers of a service for a
-// kiosk to issue while it cannot reach the server. A kiosk holds at most
-// Rules.LeaseSize unused numbers of a service; count (at most that, 0 for all of
-// it) tops its holding up. Real-name services are not leased: per-person limits
-// cannot be checked offline.
-func (s *State) GrantLease(h *Hall, now time.Time, kiosk, service string, count int) ([]Event, error) {
-	if err := s.checkDay(h, now); err != nil {
-		return nil, err
-	}
-	if kiosk == "" {
-		return nil, Errorf(EINVALID, "kiosk: required")
-	}
-	svc, ok := h.Service(service)
-	if !ok {
-		return nil, Errorf(EINVALID, "unknown service %q", service)
-	}
-	if svc.RealName {
-		return nil, Errorf(EINVALID, "%s requires an identity document, which cannot be checked offline; it is not leased", svc.NameEN)
-	}
-	held := 0
-	for _, l := range s.Leases {
-		if l.Kiosk == kiosk && l.Service == service {
-			held += len(l.Unused())
-		}
-	}
-	room := h.Rules.LeaseSize - held
-	if count <= 0 || count > room {
-		count = room
-	}
-	if count <= 0 {
-		return nil, Errorf(ECONFLICT, "kiosk %s already holds %d unused numbers of %s, the most a lease allows", kiosk, held, service)
-	}
-	limit := maxSeq(svc.Digits)
-	if svc.DailyCap > 0 {
-		limit = min(limit, svc.DailyCap)
-	}
-	next := s.Counters[svc.ID] + 1
-	count = min(count, limit-next+1)
-	if count <= 0 {
-		return nil, Errorf(ELIMIT, "%s has issued all %d numbers of today", svc.NameEN, limit)
-	}
-	d := &LeaseData{Kiosk: kiosk, Service: service, Day: s.Day}
-	for i := range count {
-		d.Numbers = append(d.Numbers, FormatNumber(svc, next+i))
-	}
-	d.Lease = LeaseID(s.Day, d.Numbers[0])
-	return []Event{{Time: now, Type: TypeLeaseGranted, Data: d}}, nil
-}
-
-// OfflineIssue is a ticket a kiosk issued offline from a leased number.
-type OfflineIssue struct {
-	Kiosk    string
-	Lease    string
-	Number   string
-	Priority string
-	IssuedAt time.Time // when the kiosk printed it
-}
-
-// IssueLeased returns the event that records a ticket issued offline. It enters
-// the queue by the time it was issued. Issuing the same leased number again
-// returns ErrAlreadyIssued with the ticket, so that a kiosk's sync can be
-// retried.
-func (s *State) IssueLeased(h *Hall, now time.Time, o OfflineIssue) ([]Event, error) {
-	if err := s.checkDay(h, now); err != nil {
-		return nil, err
-	}
-	l, ok := s.Leases[o.Lease]
-	if !ok {
-		return nil, Errorf(ENOTFOUND, "no lease %q today; a lease is valid only on the day it was granted", o.Lease)
-	}
-	if l.Kiosk != o.Kiosk {
-		return nil, Errorf(EFORBIDDEN, "lease %s belongs to kiosk %s", o.Lease, l.Kiosk)
-	}
-	if !slices.Contains(l.Numbers, o.Number) {
-		return nil, Errorf(EINVALID, "number %q is not in lease %s", o.Number, o.Lease)
-	}
-	if l.Used[o.Number] {
-		return nil, &AlreadyIssued{Ticket: TicketID(s.Day, o.Number)}
-	}
-	if l.Voided {
-		return nil, Errorf(ECONFLICT, "lease %s was voided", o.Lease)
-	}
-	if _, ok := h.PriorityRank(o.Priority); !ok {
-		return nil, Errorf(EINVALID, "unknown priority class %q", o.Priority)
-	}
-	at := o.IssuedAt
-	if at.IsZero() || at.After(now) {
-		return nil, Errorf(EINVALID, "issued_at: %s is not a time before now", at.Format(time.RFC3339))
-	}
-	if h.Day(at) != s.Day {
-		return nil, Errorf(EINVALID, "issued_at: %s is not in service day %s", at.Format(time.RFC3339), s.Day)
-	}
-	return []Event{{Time: now, Type: TypeTicketIssued, Data: &TicketIssuedData{
-		Ticket: TicketID(s.Day, o.Number), Number: o.Number, Service: l.Service, Day: s.Day,
-		Priority: o.Priority, Kiosk: o.Kiosk, IssuedAt: at, Lease: l.ID,
-	}}}, nil
-}
-
-// AlreadyIssued is the error of IssueLeased for a leased number issued before:
-// not a failure for a kiosk retrying its sync.
-type AlreadyIssued struct{ Ticket string }
-
-func (e *AlreadyIssued) Error() string { return "ticket " + e.Ticket + " was already issued" }
 
 // Printer health reported by devices.
 var printerStates = []string{"ok", "paper_near_end", "paper_out", "cover_open", "offline", "fault", "no_reply", "link"}

@@ -36,6 +36,15 @@ func (d *TicketIssuedData) AppendJSON(b []byte) []byte {
 		b = append(b, `,"appointment":`...)
 		b = AppendJSONString(b, d.Appointment)
 	}
+	if !d.ClaimedAt.IsZero() {
+		b = append(b, `,"claimed_at":"`...)
+		b = d.ClaimedAt.AppendFormat(b, time.RFC3339Nano)
+		b = append(b, '"')
+	}
+	if d.Clamped != "" {
+		b = append(b, `,"clamped":`...)
+		b = AppendJSONString(b, d.Clamped)
+	}
 	return append(b, '}')
 }
 

@@ -71,12 +71,21 @@ type TicketIssuedData struct {
 	Priority string    `json:"priority,omitempty"`
 	Kiosk    string    `json:"kiosk,omitempty"`
 	IssuedAt time.Time `json:"issued_at"`
-	// Lease is set for a ticket a kiosk issued offline from a leased number;
-	// IssuedAt is then when the kiosk printed it, before the server heard of it.
+	// Lease is set for a ticket a kiosk issued offline from a leased number.
+	// IssuedAt is then the ticket's place in the order, given by the published
+	// placement rule (PlaceOffline): ClaimedAt, the time the kiosk says it
+	// printed the ticket, clamped to no earlier than the kiosk's last public
+	// contact with the server before the sync (the lease's grant or a ticket
+	// it issued online) and no later than the sync. Clamped says which bound
+	// moved it ("last_contact", "lease_granted" or "synced_at"), empty when the
+	// claim stood. Tickets issued online have neither: their place is the time
+	// the server issued them, the event's time.
 	Lease string `json:"lease,omitempty"`
 	// Appointment is set for a ticket checked in from a booking: the booking's
 	// opaque ID. Its appointment.checked_in event comes just before.
-	Appointment string `json:"appointment,omitempty"`
+	Appointment string    `json:"appointment,omitempty"`
+	ClaimedAt   time.Time `json:"claimed_at,omitzero"`
+	Clamped     string    `json:"clamped,omitempty"`
 }
 
 // TicketCalledData records a call of a ticket to a window and why it was chosen.

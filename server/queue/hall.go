@@ -71,6 +71,10 @@ type PriorityClass struct {
 	ID     string `json:"id"`
 	NameZH string `json:"name_zh"`
 	NameEN string `json:"name_en"`
+	// SelfDeclared classes may be declared by applicants themselves at a
+	// kiosk (or on a kiosk's offline ticket). The others are assigned only by
+	// staff, who check the applicant's card; kiosks are refused them.
+	SelfDeclared bool `json:"self_declared"`
 }
 
 // Reason is a published reason code for calling a specific number out of order.
@@ -139,6 +143,27 @@ func (h *Hall) PriorityRank(class string) (rank int, ok bool) {
 		}
 	}
 	return 0, false
+}
+
+// KioskMayDeclare checks that a kiosk may issue a ticket of a priority class:
+// none, or a known class that applicants declare themselves.
+func (h *Hall) KioskMayDeclare(class string) error {
+	rank, ok := h.PriorityRank(class)
+	if !ok {
+		return Errorf(EINVALID, "unknown priority class %q", class).Zh("没有这个优先类别：%q", class)
+	}
+	if class == "" || h.PriorityClasses[rank].SelfDeclared {
+		return nil
+	}
+	var self []string
+	for _, c := range h.PriorityClasses {
+		if c.SelfDeclared {
+			self = append(self, c.ID)
+		}
+	}
+	pc := h.PriorityClasses[rank]
+	return Errorf(EFORBIDDEN, "priority class %q is assigned by staff, who check the applicant's card; a kiosk may declare only %v",
+		class, self).Zh("“%s”优先须由工作人员核验证件后办理，请到咨询台", pc.NameZH)
 }
 
 // ManualReason returns the published manual-call reason with the given code.

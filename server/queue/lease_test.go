@@ -51,9 +51,9 @@ func TestLeaseGrantAndOfflineIssue(t *testing.T) {
 		{"unknown lease", OfflineIssue{Kiosk: "k1", Lease: "L1", Number: "A001", IssuedAt: offlineAt}, ENOTFOUND},
 		{"another kiosk's lease", OfflineIssue{Kiosk: "k2", Lease: lease.Lease, Number: "A001", IssuedAt: offlineAt}, EFORBIDDEN},
 		{"number outside the lease", OfflineIssue{Kiosk: "k1", Lease: lease.Lease, Number: "A006", IssuedAt: offlineAt}, EINVALID},
-		{"issued in the future", OfflineIssue{Kiosk: "k1", Lease: lease.Lease, Number: "A001", IssuedAt: w.now.Add(time.Hour)}, EINVALID},
-		{"issued on another day", OfflineIssue{Kiosk: "k1", Lease: lease.Lease, Number: "A001", IssuedAt: offlineAt.Add(-24 * time.Hour)}, EINVALID},
+		{"no issue time", OfflineIssue{Kiosk: "k1", Lease: lease.Lease, Number: "A001"}, EINVALID},
 		{"unknown priority", OfflineIssue{Kiosk: "k1", Lease: lease.Lease, Number: "A001", Priority: "vip", IssuedAt: offlineAt}, EINVALID},
+		{"priority staff assign", OfflineIssue{Kiosk: "k1", Lease: lease.Lease, Number: "A001", Priority: "disabled", IssuedAt: offlineAt}, EFORBIDDEN},
 	}
 	for _, tt := range refusals {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,6 +75,135 @@ func TestLeaseGrantAndOfflineIssue(t *testing.T) {
 	}
 	if d := evs[len(evs)-2].Data.(*DaySealedData); d.Voided != 6 {
 		t.Errorf("day.sealed voided: got %d, want 6", d.Voided)
+	}
+}
+
+// TestOfflinePlacement: an offline ticket takes the place its kiosk claims,
+// clamped to no earlier than its lease's grant or the kiosk's last public
+// contact, and no later than the sync; the event records claim and place, and
+// the replay check explains every placement and catches a forged one.
+func TestOfflinePlacement(t *testing.T) {
+	grant := t0.Add(time.Hour) // 10:00 in Shanghai
+	tests := []struct {
+		name    string
+		claim   time.Duration // after the grant
+		contact time.Duration // an online ticket of the kiosk after the grant; 0 for none
+		other   bool          // the online ticket is another kiosk's
+		sync    time.Duration // after the grant
+		place   time.Duration
+		clamped string
+	}{
+		{"claim stands", 5 * time.Minute, 0, false, 30 * time.Minute, 5 * time.Minute, ""},
+		{"backdated to the night", -10 * time.Hour, 0, false, 30 * time.Minute, 0, ClampedLeaseGranted},
+		{"backdated to the day before", -30 * time.Hour, 0, false, 30 * time.Minute, 0, ClampedLeaseGranted},
+		{"before an online ticket of the kiosk", 5 * time.Minute, 10 * time.Minute, false, 30 * time.Minute, 10 * time.Minute, ClampedLastContact},
+		{"after an online ticket of the kiosk", 15 * time.Minute, 10 * time.Minute, false, 30 * time.Minute, 15 * time.Minute, ""},
+		{"another kiosk's ticket is no contact", 5 * time.Minute, 10 * time.Minute, true, 30 * time.Minute, 5 * time.Minute, ""},
+		{"in the future", 2 * time.Hour, 0, false, 30 * time.Minute, 30 * time.Minute, ClampedSyncedAt},
+		{"next day", 25 * time.Hour, 0, false, 30 * time.Minute, 30 * time.Minute, ClampedSyncedAt},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.now = grant
+			lease := w.do(w.s.GrantLease(w.h, w.now, "k1", "general", 3))[0].Data.(*LeaseData)
+			if tt.contact > 0 {
+				kiosk := "k1"
+				if tt.other {
+					kiosk = "k2"
+				}
+				w.now = grant.Add(tt.contact)
+				evs, _, err := w.s.Issue(w.h, w.now, IssueRequest{Service: "general", Kiosk: kiosk})
+				w.do(evs, err)
+			}
+			w.now = grant.Add(tt.sync)
+			evs, err := w.s.IssueLeased(w.h, w.now, OfflineIssue{Kiosk: "k1", Lease: lease.Lease, Number: "A002", IssuedAt: grant.Add(tt.claim)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := evs[0].Data.(*TicketIssuedData)
+			if !d.IssuedAt.Equal(grant.Add(tt.place)) || d.Clamped != tt.clamped || !d.ClaimedAt.Equal(grant.Add(tt.claim)) {
+				t.Fatalf("placed %v (%q) claiming %v, want %v (%q)", d.IssuedAt, d.Clamped, d.ClaimedAt, grant.Add(tt.place), tt.clamped)
+			}
+			if err := w.s.Check(w.h, evs[0]); err != nil {
+				t.Fatalf("check of the rule's own placement: %v", err)
+			}
+			forged := *d
+			forged.IssuedAt, forged.Clamped = forged.ClaimedAt.Add(-time.Hour), ""
+			if err := w.s.CheckIssued(w.h, w.now, &forged); err == nil {
+				t.Fatalf("check of a ticket placed an hour before its claim: no error")
+			}
+			w.commit(evs)
+			// A retried sync with another time, or a priority, changes nothing.
+			_, err = w.s.IssueLeased(w.h, w.now, OfflineIssue{Kiosk: "k1", Lease: lease.Lease, Number: "A002",
+				IssuedAt: grant.Add(-time.Hour), Priority: "elderly"})
+			var already *AlreadyIssued
+			if !errors.As(err, &already) {
+				t.Fatalf("re-sync: got %v, want AlreadyIssued", err)
+			}
+			if tk := w.s.Tickets[d.Ticket]; !tk.OrderAt.Equal(d.IssuedAt) || tk.Priority != "" {
+				t.Fatalf("re-sync moved the ticket: %+v", tk)
+			}
+		})
+	}
+}
+
+// TestCheckCatchesForgedEvents: the replay check reports events the rules do
+// not explain, as a verifier of the public log would see them.
+func TestCheckCatchesForgedEvents(t *testing.T) {
+	w := newWorld(t)
+	w.now = t0.Add(time.Hour)
+	lease := w.do(w.s.GrantLease(w.h, w.now, "k1", "general", 3))[0].Data.(*LeaseData)
+	w.tick(time.Minute)
+	w.issue("general", "")
+	for range 4 {
+		w.issue("social", "")
+	}
+	w.open("3")
+	w.next("3")
+	w.do(w.s.NoShow(w.h, w.now, "3"))
+	noShow := w.s.Tickets[TicketID(w.s.Day, "C001")]
+	tests := []struct {
+		name string
+		ev   Event
+	}{
+		{"online ticket placed before its issue", Event{Time: w.now, Type: TypeTicketIssued, Data: &TicketIssuedData{
+			Ticket: "20261123-A010", Number: "A010", Service: "general", Day: w.s.Day, Kiosk: "k1", IssuedAt: t0}}},
+		{"kiosk ticket of a staff-assigned class", Event{Time: w.now, Type: TypeTicketIssued, Data: &TicketIssuedData{
+			Ticket: "20261123-A010", Number: "A010", Service: "general", Day: w.s.Day, Kiosk: "k1", IssuedAt: w.now, Priority: "disabled"}}},
+		{"offline ticket of another kiosk's lease", Event{Time: w.now, Type: TypeTicketIssued, Data: &TicketIssuedData{
+			Ticket: "20261123-A001", Number: "A001", Service: "general", Day: w.s.Day, Kiosk: "k2", IssuedAt: w.now,
+			Lease: lease.Lease, ClaimedAt: w.now}}},
+		{"offline ticket without a claim", Event{Time: w.now, Type: TypeTicketIssued, Data: &TicketIssuedData{
+			Ticket: "20261123-A001", Number: "A001", Service: "general", Day: w.s.Day, Kiosk: "k1", IssuedAt: w.now, Lease: lease.Lease}}},
+		{"offline ticket placed before its lease", Event{Time: w.now, Type: TypeTicketIssued, Data: &TicketIssuedData{
+			Ticket: "20261123-A001", Number: "A001", Service: "general", Day: w.s.Day, Kiosk: "k1", IssuedAt: t0,
+			Lease: lease.Lease, ClaimedAt: t0}}},
+		{"event dated before the one preceding it", Event{Time: t0, Type: TypeWindowPaused, Data: &WindowData{Window: "3"}}},
+		{"reinstated ahead of the rule", Event{Time: w.now, Type: TypeTicketReinstated, Data: &TicketReinstatedData{
+			Ticket: noShow.ID, Number: noShow.Number, Window: "3"}}},
+		{"reinstated at a window of another service", Event{Time: w.now, Type: TypeTicketReinstated, Data: &TicketReinstatedData{
+			Ticket: noShow.ID, Number: noShow.Number, Window: "2", After: w.s.reinstatedAfter(w.h, w.now, noShow)}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := w.s.Check(w.h, tt.ev); err == nil {
+				t.Fatalf("Check: no error")
+			} else {
+				t.Log(err)
+			}
+		})
+	}
+	// The rule's own reinstatement passes.
+	evs, err := w.s.Reinstate(w.h, w.now, "3", "C001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if evs[0].Data.(*TicketReinstatedData).After == "" {
+		t.Fatalf("reinstatement with 3 waiting: placed last, want behind the second")
+	}
+	if err := w.s.Check(w.h, evs[0]); err != nil {
+		t.Fatalf("Check of the rule's reinstatement: %v", err)
 	}
 }
 

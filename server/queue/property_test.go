@@ -78,6 +78,7 @@ func TestPropertyReplay(t *testing.T) {
 	priorities := []string{"", "", "", "elderly", "disabled"}
 	totalManual, totalReinstated, totalTransferred, totalLeased, totalVoided := 0, 0, 0, 0, 0
 	totalAppt, totalApptCalls, totalMissed := 0, 0, 0
+	clamped := map[string]int{}
 	for seed := range uint64(40) {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 99))
@@ -128,15 +129,16 @@ func TestPropertyReplay(t *testing.T) {
 					for _, id := range slices.Sorted(maps.Keys(w.s.Leases)) {
 						l := w.s.Leases[id]
 						if un := l.Unused(); len(un) > 0 {
+							// Claims from well before the lease to after the sync.
 							evs, err = w.s.IssueLeased(w.h, w.now, OfflineIssue{Kiosk: l.Kiosk, Lease: l.ID,
-								Number: un[rng.IntN(len(un))], IssuedAt: w.now.Add(-time.Duration(rng.IntN(600)) * time.Second)})
+								Number: un[rng.IntN(len(un))], IssuedAt: w.now.Add(time.Duration(rng.IntN(1200)-1000) * time.Second)})
 							break
 						}
 					}
 				case 0, 1, 2, 3:
 					evs, _, err = w.s.Issue(w.h, w.now, IssueRequest{
 						Service: services[rng.IntN(3)], Priority: priorities[rng.IntN(len(priorities))],
-						Identity: true, IdentityCount: rng.IntN(2)})
+						Kiosk: []string{"", "k1", "k2"}[rng.IntN(3)], Identity: true, IdentityCount: rng.IntN(2)})
 				case 4, 5:
 					evs, err = w.s.CallNext(w.h, w.now, win, "")
 				case 6:
@@ -180,6 +182,15 @@ func TestPropertyReplay(t *testing.T) {
 					continue
 				}
 				for _, ev := range evs {
+					if d, ok := ev.Data.(*TicketIssuedData); ok && d.Lease != "" {
+						l := w.s.Leases[d.Lease]
+						notBefore, _ := w.s.OfflineNotBefore(l)
+						if d.IssuedAt.Before(l.GrantedAt) || d.IssuedAt.Before(w.s.Contacts[d.Kiosk]) || d.IssuedAt.Before(notBefore) ||
+							d.IssuedAt.After(ev.Time) || (d.Clamped == "") != d.IssuedAt.Equal(d.ClaimedAt) {
+							t.Fatalf("step %d: offline ticket %s claimed %v placed %v (%s); lease granted %v, last contact %v, synced %v",
+								step, d.Number, d.ClaimedAt, d.IssuedAt, d.Clamped, l.GrantedAt, w.s.Contacts[d.Kiosk], ev.Time)
+						}
+					}
 					if d, ok := ev.Data.(*TicketCalledData); ok {
 						calls++
 						if d.Reason == ReasonManual {
@@ -221,8 +232,9 @@ func TestPropertyReplay(t *testing.T) {
 						totalApptCalls++
 					}
 				case TypeTicketIssued:
-					if ev.Data.(*TicketIssuedData).Lease != "" {
+					if d := ev.Data.(*TicketIssuedData); d.Lease != "" {
 						totalLeased++
+						clamped[d.Clamped]++
 					}
 				}
 			}
@@ -275,6 +287,11 @@ func TestPropertyReplay(t *testing.T) {
 		t.Errorf("sequences too poor: %d check-ins, %d appointment calls, %d missed", totalAppt, totalApptCalls, totalMissed)
 	}
 	t.Logf("%d check-ins, %d appointment calls, %d missed", totalAppt, totalApptCalls, totalMissed)
+	for _, why := range []string{"", ClampedLeaseGranted, ClampedLastContact, ClampedSyncedAt} {
+		if clamped[why] == 0 {
+			t.Errorf("sequences too poor: no offline ticket placed with clamped %q (%v)", why, clamped)
+		}
+	}
 	if totalManual == 0 || totalReinstated == 0 || totalTransferred == 0 || totalLeased == 0 || totalVoided == 0 {
 		t.Errorf("sequences too poor: %d manual calls, %d reinstatements, %d transfers, %d offline tickets, %d voided leases",
 			totalManual, totalReinstated, totalTransferred, totalLeased, totalVoided)

@@ -46,6 +46,19 @@ type State struct {
 	Slots    map[string]*Slot    `json:"slots"`
 	Bookings map[string]*Booking `json:"bookings"`
 	Releases map[string]bool     `json:"releases"`
+	// Contacts holds, per kiosk, the time of its last public contact with the
+	// server today: the latest lease.granted to it or ticket.issued online at
+	// it. A kiosk in contact was not offline, so its offline tickets are never
+	// placed earlier (see PlaceOffline). Derived from the public log only.
+	Contacts map[string]time.Time `json:"contacts"`
+	// Clock is the time of the last applied event. The server never dates an
+	// event earlier, so that a clock set back cannot place a new ticket ahead
+	// of those already waiting.
+	Clock time.Time `json:"clock,omitzero"`
+	// Format is the version of this projection's shape, StateFormat when
+	// built by this code. A snapshot of another format is not used: the log
+	// is replayed instead, so that fields added since are derived too.
+	Format int `json:"format"`
 
 	// waiting indexes waiting tickets by service; counts by service and priority
 	// class. Both are derived from Tickets and rebuilt by Reindex.
@@ -98,6 +111,9 @@ type WindowState struct {
 	ServiceTime time.Duration `json:"service_time"` // total of completed services today
 }
 
+// StateFormat is the Format of states built by this code.
+const StateFormat = 2
+
 // Lease is a block of numbers granted to a kiosk for issuing while offline.
 type Lease struct {
 	ID      string   `json:"id"`
@@ -105,6 +121,8 @@ type Lease struct {
 	Service string   `json:"service"`
 	Day     string   `json:"day"`
 	Numbers []string `json:"numbers"`
+	// GrantedAt is the time of the lease.granted event.
+	GrantedAt time.Time `json:"granted_at"`
 	// Used are the numbers issued from the lease; Voided those voided unused.
 	Used   map[string]bool `json:"used"`
 	Voided bool            `json:"voided,omitempty"`
@@ -153,7 +171,7 @@ type Call struct {
 
 // NewState returns the empty state before the first event.
 func NewState() *State {
-	s := &State{}
+	s := &State{Format: StateFormat}
 	s.resetDay("")
 	s.Windows = map[string]*WindowState{}
 	s.Devices = map[string]DeviceStatus{}
@@ -172,6 +190,7 @@ func (s *State) resetDay(day string) {
 	s.Stats = map[string]*Stats{}
 	s.Recent = nil
 	s.Leases = map[string]*Lease{}
+	s.Contacts = map[string]time.Time{}
 	s.waiting = map[string]map[string]*Ticket{}
 	s.counts = map[string]map[string]int{}
 	s.appts = map[string]map[string]*Ticket{}
@@ -196,6 +215,9 @@ func (s *State) Reindex() {
 	}
 	if s.Devices == nil {
 		s.Devices = map[string]DeviceStatus{}
+	}
+	if s.Contacts == nil {
+		s.Contacts = map[string]time.Time{}
 	}
 }
 
@@ -273,6 +295,9 @@ func (s *State) Apply(ev Event) error {
 	}
 	if ev.Seq != 0 {
 		s.Seq = ev.Seq
+	}
+	if ev.Time.After(s.Clock) {
+		s.Clock = ev.Time
 	}
 	return nil
 }
@@ -369,6 +394,9 @@ func (s *State) apply(ev Event) error {
 		s.Counters[counter] = max(s.Counters[counter], n)
 		s.stats(t.Service).Issued++
 		s.addWaiting(t)
+		if d.Lease == "" && d.Kiosk != "" {
+			s.contact(d.Kiosk, ev.Time)
+		}
 	case *TicketCalledData:
 		t, err := s.ticket(d.Ticket)
 		if err != nil {
@@ -483,7 +511,8 @@ func (s *State) apply(ev Event) error {
 				s.Counters[d.Service] = max(s.Counters[d.Service], n)
 			}
 			s.Leases[d.Lease] = &Lease{ID: d.Lease, Kiosk: d.Kiosk, Service: d.Service, Day: d.Day,
-				Numbers: slices.Clone(d.Numbers), Used: map[string]bool{}}
+				Numbers: slices.Clone(d.Numbers), Used: map[string]bool{}, GrantedAt: ev.Time}
+			s.contact(d.Kiosk, ev.Time)
 		case TypeLeaseVoided:
 			l, ok := s.Leases[d.Lease]
 			if !ok {
@@ -503,6 +532,13 @@ func (s *State) apply(ev Event) error {
 		return fmt.Errorf("unexpected data %T", ev.Data)
 	}
 	return nil
+}
+
+// contact records a public contact of a kiosk with the server.
+func (s *State) contact(kiosk string, at time.Time) {
+	if at.After(s.Contacts[kiosk]) {
+		s.Contacts[kiosk] = at
+	}
 }
 
 // current returns the ticket a window is serving, checking the event names it.
@@ -530,7 +566,6 @@ func numberSeq(number string) (int, error) {
 	return n, nil
 }
 
-// Clone returns a deep copy of the state.
 // BeforeRoll returns a copy of s to go back to if the events of RollDay,
 // applied to s, must be undone. It costs little whatever the day's size: those
 // events replace the day's maps and leave its tickets untouched, so the copy
@@ -549,15 +584,18 @@ func (s *State) BeforeRoll() *State {
 		c.Leases[k] = &cp
 	}
 	c.Devices = maps.Clone(s.Devices)
+	c.Contacts = maps.Clone(s.Contacts)
 	c.Recent = slices.Clone(s.Recent)
 	// The day's opening replaces the appointment maps and changes none of
 	// their values: the copy may share them.
 	return &c
 }
 
+// Clone returns a deep copy of the state.
 func (s *State) Clone() *State {
 	c := &State{
-		Seq: s.Seq, Day: s.Day,
+		Seq: s.Seq, Day: s.Day, Clock: s.Clock, Format: s.Format,
+		Contacts: maps.Clone(s.Contacts),
 		Tickets:  make(map[string]*Ticket, len(s.Tickets)),
 		Numbers:  make(map[string]string, len(s.Numbers)),
 		Counters: make(map[string]int, len(s.Counters)),
