@@ -2,7 +2,7 @@ package queue
 
 import (
 	"strings"
-	"unicode"
+	"time"
 )
 
 // Identity document kinds accepted by real-name services.
@@ -18,52 +18,131 @@ var gb11643Weights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2
 
 const gb11643Check = "10X98765432"
 
+// The document rule, as published. The kind of document an applicant declares
+// cannot be verified at a kiosk, so it never tells two identities apart; only
+// the number does:
+//
+//  1. The number is normalised: full-width characters become ASCII, letters
+//     upper case, and spaces, dashes, dots, slashes, underscores, middle dots
+//     and brackets are dropped.
+//  2. A number of the resident ID format (GB 11643: 17 digits and a matching
+//     check digit) is that resident ID number, whatever kind is declared.
+//     Residence permits of Hong Kong, Macao and Taiwan residents and the 2023
+//     foreign permanent resident ID card use the same format and number space.
+//  3. A first-generation 15-digit resident ID number (with a valid date of
+//     birth) is the 18-digit number it became, whatever kind is declared.
+//  4. 18 characters of that format with a check digit that does not match are
+//     refused, whatever kind is declared: they are a mistyped resident ID.
+//  5. Any other number of 5 to 20 letters and digits, of any kind but
+//     "resident", is one document number, the same whichever kind is declared.
+//
+// Different documents of the same person (a passport and a permit) have
+// different numbers and cannot be linked without checking the document, which
+// window staff do.
+
 // NormalizeDocument checks an identity document number as typed and returns the
-// canonical form that is hashed: spaces and dashes removed, letters upper-cased,
-// and for resident ID numbers the GB 11643 check digit verified. The number is
-// never echoed in errors.
+// canonical form that is hashed, by the document rule above: "resident:" and
+// the 18-character number for a resident ID number (whatever kind is declared),
+// "document:" and the number for any other document. The number is never
+// echoed in errors.
 func NormalizeDocument(kind, number string) (string, error) {
-	n := strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' || r == '\u3000' {
-			return -1
-		}
-		// Full-width digits and letters typed on Chinese keyboards.
-		if r >= '０' && r <= '９' || r >= 'Ａ' && r <= 'Ｚ' || r >= 'ａ' && r <= 'ｚ' {
-			r = r - '０' + '0'
-		}
-		return unicode.ToUpper(r)
-	}, number)
-	if kind == "" {
-		kind = DocResident
-	}
-	bad := func(en, zh string) error { return Errorf(EINVALID, "%s", en).Zh("%s", zh) }
 	switch kind {
-	case DocResident:
-		if len(n) != 18 {
-			return "", bad("a resident ID number has 18 characters", "居民身份证号码应为18位")
-		}
-		sum := 0
-		for i := range 17 {
-			c := n[i]
-			if c < '0' || c > '9' {
-				return "", bad("the first 17 characters of a resident ID number are digits", "居民身份证号码前17位应为数字")
-			}
-			sum += int(c-'0') * gb11643Weights[i]
-		}
-		if n[17] != gb11643Check[sum%11] {
-			return "", bad("the resident ID number's check digit does not match; please check the number", "身份证号码校验位不正确，请核对")
-		}
-	case DocPassport, DocHKMacao, DocTaiwan, DocForeign:
-		if len(n) < 5 || len(n) > 20 {
-			return "", bad("a document number has 5 to 20 letters or digits", "证件号码应为5至20位字母或数字")
-		}
-		for _, r := range n {
-			if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z') {
-				return "", bad("a document number has only letters and digits", "证件号码只能包含字母和数字")
-			}
-		}
+	case "":
+		kind = DocResident
+	case DocResident, DocPassport, DocHKMacao, DocTaiwan, DocForeign:
 	default:
 		return "", Errorf(EINVALID, "unknown document kind %q (resident, passport, hk_macao, taiwan, foreign_pr)", kind)
 	}
-	return kind + ":" + n, nil
+	n := normalizeNumber(number)
+	bad := func(en, zh string) error { return Errorf(EINVALID, "%s", en).Zh("%s", zh) }
+	if id, ok := firstGeneration(n); ok {
+		n = id
+	}
+	if residentShaped(n) {
+		if !checkDigitOK(n) {
+			return "", bad("the resident ID number's check digit does not match; please check the number", "身份证号码校验位不正确，请核对")
+		}
+		return DocResident + ":" + n, nil
+	}
+	if kind == DocResident {
+		if len(n) != 18 {
+			return "", bad("a resident ID number has 18 characters", "居民身份证号码应为18位")
+		}
+		return "", bad("the first 17 characters of a resident ID number are digits", "居民身份证号码前17位应为数字")
+	}
+	if len(n) < 5 || len(n) > 20 {
+		return "", bad("a document number has 5 to 20 letters or digits", "证件号码应为5至20位字母或数字")
+	}
+	for i := 0; i < len(n); i++ {
+		if c := n[i]; !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z') {
+			return "", bad("a document number has only letters and digits", "证件号码只能包含字母和数字")
+		}
+	}
+	return "document:" + n, nil
 }
+
+// normalizeNumber applies step 1 of the document rule.
+func normalizeNumber(number string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '！' && r <= '～' { // full-width ASCII, typed on Chinese keyboards
+			r -= '！' - '!'
+		}
+		switch r {
+		case ' ', '\t', '\u3000', '-', '_', '.', '/', '(', ')', '·', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2212':
+			return -1
+		}
+		if r >= 'a' && r <= 'z' {
+			r -= 'a' - 'A'
+		}
+		return r
+	}, number)
+}
+
+// residentShaped reports whether n has the resident ID format: 17 digits and
+// a digit or X.
+func residentShaped(n string) bool {
+	if len(n) != 18 {
+		return false
+	}
+	for i := range 17 {
+		if n[i] < '0' || n[i] > '9' {
+			return false
+		}
+	}
+	return n[17] >= '0' && n[17] <= '9' || n[17] == 'X'
+}
+
+// checkDigitOK reports whether a resident-shaped number's check digit matches.
+func checkDigitOK(n string) bool {
+	sum := 0
+	for i := range 17 {
+		sum += int(n[i]-'0') * gb11643Weights[i]
+	}
+	return n[17] == gb11643Check[sum%11]
+}
+
+// firstGeneration returns the 18-digit form of a first-generation 15-digit
+// resident ID number (address code, YYMMDD date of birth in the 1900s, order
+// code): the year gets its century and the check digit is added.
+func firstGeneration(n string) (string, bool) {
+	if len(n) != 15 {
+		return "", false
+	}
+	for i := range 15 {
+		if n[i] < '0' || n[i] > '9' {
+			return "", false
+		}
+	}
+	y, m, d := 1900+atoi2(n[6:8]), atoi2(n[8:10]), atoi2(n[10:12])
+	if t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC); t.Month() != time.Month(m) || t.Day() != d {
+		return "", false
+	}
+	id := n[:6] + "19" + n[6:]
+	sum := 0
+	for i := range 17 {
+		sum += int(id[i]-'0') * gb11643Weights[i]
+	}
+	return id + string(gb11643Check[sum%11]), true
+}
+
+func atoi2(s string) int { return int(s[0]-'0')*10 + int(s[1]-'0') }

@@ -34,7 +34,7 @@ func testHall(t testing.TB) *Hall {
 			{ID: "3", Primary: []string{"social"}, Secondary: []string{"general"}},
 			{ID: "4", Primary: []string{"general", "social"}},
 		},
-		PriorityClasses: []PriorityClass{{ID: "elderly"}, {ID: "disabled"}},
+		PriorityClasses: []PriorityClass{{ID: "elderly", SelfDeclared: true}, {ID: "disabled"}},
 		ManualReasons:   []Reason{{Code: "supervisor"}, {Code: "accessibility"}},
 	}
 	if err := h.Validate(); err != nil {
@@ -523,18 +523,40 @@ func TestAheadAndWait(t *testing.T) {
 }
 
 func TestNormalizeDocument(t *testing.T) {
+	const id = "resident:11010519491231002X"
 	tests := []struct {
 		name, kind, in, want string
 		ok                   bool
 	}{
-		{"valid", DocResident, "11010519491231002X", "resident:11010519491231002X", true},
-		{"lower-case x and spaces", "", "110105 19491231 002x", "resident:11010519491231002X", true},
-		{"full-width digits", DocResident, "１１０１０５１９４９１２３１００２X", "resident:11010519491231002X", true},
+		{"valid", DocResident, "11010519491231002X", id, true},
+		{"lower-case x and spaces", "", "110105 19491231 002x", id, true},
+		{"full-width digits", DocResident, "１１０１０５１９４９１２３１００２X", id, true},
+		{"full-width X and dashes", DocResident, "110105-19491231-002Ｘ", id, true},
+		{"dots, slashes, brackets", DocResident, "110105.1949/1231(002x)", id, true},
 		{"bad check digit", DocResident, "110105194912310021", "", false},
 		{"too short", DocResident, "11010519491231002", "", false},
 		{"letter inside", DocResident, "1101051949123A002X", "", false},
-		{"passport", DocPassport, "e1234 5678", "passport:E12345678", true},
+		{"passport", DocPassport, "e1234 5678", "document:E12345678", true},
 		{"passport with symbols", DocPassport, "E12#45678", "", false},
+		// A resident ID number declared as another kind is that resident ID.
+		{"resident ID as passport", DocPassport, "11010519491231002X", id, true},
+		{"resident ID as hk_macao", DocHKMacao, "110105194912310 02x", id, true},
+		{"resident ID as taiwan", DocTaiwan, "１１０１０５１９４９１２３１００２ｘ", id, true},
+		{"resident ID as foreign_pr", DocForeign, "110105-19491231-002X", id, true},
+		{"mistyped resident ID as passport", DocPassport, "110105194912310021", "", false},
+		// Permits sharing the resident ID number space are the same identity.
+		{"HK residence permit", DocHKMacao, "810000199408230021", "resident:810000199408230021", true},
+		{"new foreign permanent residence card", DocForeign, "933000199001010035", "resident:933000199001010035", true},
+		// A first-generation 15-digit number is the 18-digit one it became.
+		{"15-digit resident ID", DocResident, "110105491231002", id, true},
+		{"15-digit resident ID as passport", DocPassport, "110105491231002", id, true},
+		{"15 digits without a date", DocPassport, "110105491331002", "document:110105491331002", true},
+		// Other documents: the declared kind is no part of the identity.
+		{"HK permit", DocHKMacao, "h1234-5678", "document:H12345678", true},
+		{"HK permit as passport", DocPassport, "H12345678", "document:H12345678", true},
+		{"Taiwan permit as foreign_pr", DocForeign, "12345678", "document:12345678", true},
+		{"passport as resident", DocResident, "E12345678", "", false},
+		{"Cyrillic look-alike", DocPassport, "Е12345678", "", false},
 		{"unknown kind", "library_card", "12345", "", false},
 	}
 	for _, tt := range tests {
