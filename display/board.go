@@ -55,7 +55,7 @@ func newHallInfo(h *client.Hall) (*hallInfo, error) {
 			Primary: w.Primary, Secondary: w.Secondary})
 	}
 	for _, p := range h.PriorityClasses {
-		q.PriorityClasses = append(q.PriorityClasses, queue.PriorityClass{ID: p.ID, NameZH: p.NameZH, NameEN: p.NameEN})
+		q.PriorityClasses = append(q.PriorityClasses, queue.PriorityClass{ID: p.ID, NameZH: p.NameZH, NameEN: p.NameEN, SelfDeclared: p.SelfDeclared})
 	}
 	return &hallInfo{desc: h, rule: q}, nil
 }

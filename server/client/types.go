@@ -80,6 +80,9 @@ type PriorityClass struct {
 	ID     string `json:"id"`
 	NameZH string `json:"name_zh"`
 	NameEN string `json:"name_en"`
+	// SelfDeclared classes may be declared at a kiosk; the others are
+	// assigned by staff.
+	SelfDeclared bool `json:"self_declared"`
 }
 
 // Reason is a published reason for calling a number out of order. The server

@@ -181,7 +181,8 @@ func (p *parser) build(raw *rawConfig) *Config {
 
 	for i, c := range raw.priorities {
 		p.names(fmt.Sprintf("priority_classes[%d]", i), c.NameZH, c.NameEN)
-		h.PriorityClasses = append(h.PriorityClasses, queue.PriorityClass{ID: c.ID, NameZH: c.NameZH, NameEN: c.NameEN})
+		h.PriorityClasses = append(h.PriorityClasses, queue.PriorityClass{ID: c.ID, NameZH: c.NameZH, NameEN: c.NameEN,
+			SelfDeclared: c.SelfDeclared})
 		if c.DescriptionZH != "" || c.DescriptionEN != "" {
 			cfg.PriorityDescriptions[c.ID] = Text{ZH: c.DescriptionZH, EN: c.DescriptionEN}
 		}

@@ -236,6 +236,7 @@ token_sha256 = "@DISPLAY_SHA256@"
 id = "elderly"
 name_zh = "老年人"
 name_en = "Elderly"
+self_declared = true
 description_zh = "70 周岁以上老年人，凭身份证件。"
 description_en = "People aged 70 or over, with an identity document."
 
@@ -250,6 +251,7 @@ description_en = "Holders of a disability certificate, or people with evident mo
 id = "pregnant"
 name_zh = "孕妇"
 name_en = "Pregnant women"
+self_declared = true
 description_zh = "孕期妇女。"
 description_en = "Women who are pregnant."
 

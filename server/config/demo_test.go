@@ -35,6 +35,11 @@ func TestDemo(t *testing.T) {
 	if !slices.ContainsFunc(h.Services, func(s queue.Service) bool { return s.RealName && s.PerIdentityDaily > 0 }) {
 		t.Error("want a real-name service with a per-identity limit")
 	}
+	for _, c := range h.PriorityClasses {
+		if want := c.ID == "elderly" || c.ID == "pregnant"; c.SelfDeclared != want {
+			t.Errorf("priority class %s: self_declared %v, want %v", c.ID, c.SelfDeclared, want)
+		}
+	}
 	if got, want := len(h.Windows), 4; got != want {
 		t.Errorf("got %d windows want %d", got, want)
 	}

@@ -99,6 +99,7 @@ type filePriority struct {
 	NameEN        string `toml:"name_en"`
 	DescriptionZH string `toml:"description_zh"`
 	DescriptionEN string `toml:"description_en"`
+	SelfDeclared  bool   `toml:"self_declared"`
 }
 
 type fileReason struct {

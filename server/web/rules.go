@@ -51,6 +51,9 @@ type rulePriority struct {
 	Rank        int
 	Name        text
 	Description text
+	// SelfDeclared: applicants may declare the class at a kiosk; otherwise
+	// staff assign it.
+	SelfDeclared bool
 }
 
 type ruleLimit struct {
@@ -118,7 +121,7 @@ func rulesOf(cfg *config.Config) rulesData {
 	}
 	for i, p := range h.PriorityClasses {
 		d.Priority = append(d.Priority, rulePriority{Rank: i + 1, Name: text{p.NameZH, p.NameEN},
-			Description: textOf(cfg.PriorityDescriptions[p.ID])})
+			Description: textOf(cfg.PriorityDescriptions[p.ID]), SelfDeclared: p.SelfDeclared})
 	}
 	for _, r := range h.ManualReasons {
 		d.Reasons = append(d.Reasons, option{ID: r.Code, Name: text{r.NameZH, r.NameEN}})

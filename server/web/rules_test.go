@@ -66,6 +66,7 @@ description_en = "With a veteran's card."
 id = "elderly"
 name_zh = "老年人"
 name_en = "Elderly"
+self_declared = true
 
 [[manual_reasons]]
 code = "vip-none"
@@ -116,7 +117,10 @@ func TestRulesFromConfiguration(t *testing.T) {
 		{"service time in English", en, "7 minutes 30 seconds"},
 		{"service time in hours", en, "2 hours"},
 		{"service description", zh, "发票的领用与验旧。"},
-		{"priority order", zh, "退役军人：持退役军人优待证。 老年人"},
+		{"priority order", zh, "退役军人：持退役军人优待证。 （由工作人员核验后指定） 老年人 （取号机上自行申报）"},
+		{"priority declared in English", en, "Elderly (may be declared at a kiosk)"},
+		{"offline placement", en, "clamped in the log says why: lease_granted (before the block's grant), last_contact (before the last contact) or synced_at (after the report)"},
+		{"document rule", zh, "每人限额按证件号码计算，与所选证件种类无关"},
 		{"manual reason", zh, "领导现场协调 vip-none"},
 		{"reinstatement", zh, "过号后 45 分钟 内可到窗口申请恢复排队：恢复的号码排在同一业务、同一类别中接下来 3 位等候者之后"},
 		{"reinstatement in English", en, "Within 45 minutes of that"},
