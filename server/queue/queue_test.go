@@ -634,7 +634,9 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := w.s.Check(w.h, tt.ev)
+			ev := tt.ev
+			ev.Time = w.now // events are dated in order
+			err := w.s.Check(w.h, ev)
 			switch {
 			case tt.want == "" && err != nil:
 				t.Errorf("got %v, want no error", err)
