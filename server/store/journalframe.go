@@ -1,0 +1,213 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+
+	"hallq/server/eventlog"
+)
+
+// The journal's file layout. The file, <store>-journal, has a fixed size and
+// is written with zeros when it is created, so a frame's fdatasync flushes data
+// only (no block allocation, no size change). Frames follow one another from
+// offset 0:
+//
+//	magic   4 bytes  "hqj1"
+//	length  4 bytes  payload length, big-endian
+//	lsn     8 bytes  frame number, big-endian: one more than the frame before
+//	crc     4 bytes  CRC-32C (Castagnoli) of lsn and payload, big-endian
+//	payload:
+//	  records  4 bytes count, then per record: 4 bytes length, published bytes
+//	  writes   4 bytes count, then per write: 1 byte bucket name length, the
+//	           name, 4 bytes key length, key, 1 byte op (0 delete, 1 put),
+//	           and for a put 4 bytes value length, value
+//
+// When the next frame does not fit, the writer waits until every frame is in
+// bbolt and starts again at offset 0. Reading stops at the first frame whose
+// magic or CRC is wrong or whose lsn does not follow the one before: a torn
+// last write, zeros, or an older frame not yet overwritten (its lsn is lower).
+// BucketMeta's "journal" key holds the lsn of the last frame bbolt has.
+
+const (
+	frameHeader = 20
+	frameMagic  = "hqj1"
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// frame is a journaled batch that bbolt does not have yet.
+type frame struct {
+	lsn   uint64
+	batch *Batch
+	head  *head // after the batch
+}
+
+// readFrames reads the frames of f from offset 0 up to the first that is not
+// the next one.
+func readFrames(f *os.File) ([]*frame, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	data := make([]byte, st.Size())
+	if _, err := f.ReadAt(data, 0); err != nil && err != io.EOF {
+		return nil, fmt.Errorf("journal: read: %w", err)
+	}
+	return parseFrames(data)
+}
+
+// parseFrames reads the frames of a journal's bytes, as readFrames.
+func parseFrames(data []byte) ([]*frame, error) {
+	var frames []*frame
+	for off := 0; off+frameHeader <= len(data); {
+		h := data[off : off+frameHeader]
+		n := int(binary.BigEndian.Uint32(h[4:]))
+		if string(h[:4]) != frameMagic || n > len(data)-off-frameHeader {
+			break
+		}
+		lsn := binary.BigEndian.Uint64(h[8:])
+		payload := data[off+frameHeader : off+frameHeader+n]
+		crc := crc32.Update(crc32.Checksum(h[8:16], castagnoli), castagnoli, payload)
+		if crc != binary.BigEndian.Uint32(h[16:]) {
+			break
+		}
+		if len(frames) > 0 && lsn != frames[len(frames)-1].lsn+1 {
+			break
+		}
+		b, err := decodeBatch(payload)
+		if err != nil {
+			// The CRC matched: this is not a torn write but a bad encoder.
+			return nil, fmt.Errorf("journal: frame %d: %w", lsn, err)
+		}
+		frames = append(frames, &frame{lsn: lsn, batch: b})
+		off += frameHeader + n
+	}
+	return frames, nil
+}
+
+// appendFrame encodes b as frame lsn onto dst.
+func appendFrame(dst []byte, lsn uint64, b *Batch) ([]byte, error) {
+	start := len(dst)
+	dst = append(dst, frameMagic...)
+	dst = append(dst, 0, 0, 0, 0) // length
+	dst = binary.BigEndian.AppendUint64(dst, lsn)
+	dst = append(dst, 0, 0, 0, 0) // crc
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(b.Records)))
+	for _, r := range b.Records {
+		dst = binary.BigEndian.AppendUint32(dst, uint32(len(r.Raw)))
+		dst = append(dst, r.Raw...)
+	}
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(b.Writes)))
+	for _, w := range b.Writes {
+		if len(w.Bucket) == 0 || len(w.Bucket) > 255 {
+			return nil, fmt.Errorf("bucket name %q: %w", w.Bucket, eventlog.ErrInvalid)
+		}
+		dst = append(dst, byte(len(w.Bucket)))
+		dst = append(dst, w.Bucket...)
+		dst = binary.BigEndian.AppendUint32(dst, uint32(len(w.Key)))
+		dst = append(dst, w.Key...)
+		if w.Value == nil {
+			dst = append(dst, 0)
+			continue
+		}
+		dst = append(dst, 1)
+		dst = binary.BigEndian.AppendUint32(dst, uint32(len(w.Value)))
+		dst = append(dst, w.Value...)
+	}
+	n := len(dst) - start - frameHeader
+	if uint64(n) > 1<<31 {
+		return nil, fmt.Errorf("batch of %d bytes: %w", n, eventlog.ErrInvalid)
+	}
+	h := dst[start : start+frameHeader]
+	binary.BigEndian.PutUint32(h[4:], uint32(n))
+	crc := crc32.Update(crc32.Checksum(h[8:16], castagnoli), castagnoli, dst[start+frameHeader:])
+	binary.BigEndian.PutUint32(h[16:], crc)
+	return dst, nil
+}
+
+// decodeBatch decodes a frame's payload. Its slices are copies.
+func decodeBatch(p []byte) (*Batch, error) {
+	p = bytes.Clone(p)
+	bad := errors.New("malformed payload")
+	u32 := func() (int, bool) {
+		if len(p) < 4 {
+			return 0, false
+		}
+		n := int(binary.BigEndian.Uint32(p))
+		p = p[4:]
+		return n, true
+	}
+	take := func(n int) ([]byte, bool) {
+		if n < 0 || n > len(p) {
+			return nil, false
+		}
+		v := p[:n:n]
+		p = p[n:]
+		return v, true
+	}
+	b := &Batch{}
+	n, ok := u32()
+	if !ok {
+		return nil, bad
+	}
+	for range n {
+		l, ok := u32()
+		if !ok {
+			return nil, bad
+		}
+		raw, ok := take(l)
+		if !ok {
+			return nil, bad
+		}
+		b.Records = append(b.Records, eventlog.Record{Raw: raw})
+	}
+	if n, ok = u32(); !ok {
+		return nil, bad
+	}
+	for range n {
+		var w Write
+		if len(p) < 1 {
+			return nil, bad
+		}
+		l := int(p[0])
+		p = p[1:]
+		name, ok := take(l)
+		if !ok {
+			return nil, bad
+		}
+		w.Bucket = Bucket(name)
+		if l, ok = u32(); !ok {
+			return nil, bad
+		}
+		if w.Key, ok = take(l); !ok || len(p) < 1 {
+			return nil, bad
+		}
+		op := p[0]
+		p = p[1:]
+		switch op {
+		case 0:
+		case 1:
+			if l, ok = u32(); !ok {
+				return nil, bad
+			}
+			if w.Value, ok = take(l); !ok {
+				return nil, bad
+			}
+			if w.Value == nil {
+				w.Value = []byte{}
+			}
+		default:
+			return nil, bad
+		}
+		b.Writes = append(b.Writes, w)
+	}
+	if len(p) != 0 {
+		return nil, bad
+	}
+	return b, nil
+}
