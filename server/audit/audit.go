@@ -270,7 +270,7 @@ func ruleZH(ev queue.Event, err error) string {
 	case *queue.TicketCancelledData:
 		return fmt.Sprintf("第%d条事件：工作人员取消%s号，但没有公布的理由", ev.Seq, d.Number)
 	case *queue.TicketIssuedData:
-		return fmt.Sprintf("第%d条事件：离线号%s的排队位置不符合公布的规则（时间被提前）", ev.Seq, d.Number)
+		return fmt.Sprintf("第%d条事件：号码%s的发放或排队位置不符合公布的规则", ev.Seq, d.Number)
 	case *queue.TicketReinstatedData:
 		return fmt.Sprintf("第%d条事件：%s号恢复排队的位置不符合公布的规则", ev.Seq, d.Number)
 	}

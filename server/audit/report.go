@@ -112,7 +112,11 @@ type Offline struct {
 	Synced time.Time `json:"synced"` // when the server recorded it (the event's time)
 	// Claimed is when the kiosk says it printed it, when the event records it.
 	Claimed time.Time `json:"claimed,omitzero"`
-	// ClaimedToPlacedSecs is how far the placement moved the claimed time.
+	// Clamped names the bound of the placement rule that moved the claimed
+	// time, empty when the claim stood.
+	Clamped string `json:"clamped,omitempty"`
+	// ClaimedToPlacedSecs is how far the placement moved the claimed time
+	// (positive: later).
 	ClaimedToPlacedSecs float64 `json:"claimed_to_placed_seconds"`
 	// DelaySecs is how long after its placement the server heard of it.
 	DelaySecs float64 `json:"delay_seconds"`

@@ -19,8 +19,12 @@ func (a *Auditor) tally(ev queue.Event) {
 	case *queue.TicketIssuedData:
 		day.Issued++
 		if d.Lease != "" {
-			day.Offline = append(day.Offline, Offline{Seq: ev.Seq, Number: d.Number, Kiosk: d.Kiosk, Lease: d.Lease,
-				Placed: d.IssuedAt, Synced: ev.Time, DelaySecs: ev.Time.Sub(d.IssuedAt).Seconds()})
+			o := Offline{Seq: ev.Seq, Number: d.Number, Kiosk: d.Kiosk, Lease: d.Lease, Claimed: d.ClaimedAt,
+				Placed: d.IssuedAt, Synced: ev.Time, Clamped: d.Clamped, DelaySecs: ev.Time.Sub(d.IssuedAt).Seconds()}
+			if !d.ClaimedAt.IsZero() {
+				o.ClaimedToPlacedSecs = d.IssuedAt.Sub(d.ClaimedAt).Seconds()
+			}
+			day.Offline = append(day.Offline, o)
 		}
 	case *queue.TicketCalledData:
 		day.Calls[d.Reason]++

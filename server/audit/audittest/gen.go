@@ -69,7 +69,7 @@ type Log struct {
 	Raws [][]byte // the published bytes of each event, seq 1 first
 	Hall *queue.PublicHall
 	// Seqs of one event of each kind of act, for tampering tests.
-	Manual, Transfer, StaffCancel, Offline, Called, Checkpoints []uint64
+	Manual, Transfer, StaffCancel, Offline, Online, Called, Checkpoints []uint64
 }
 
 // Generate makes a log of busy hall days: tickets issued online and offline
@@ -192,7 +192,9 @@ func (g *gen) day() error {
 				prio = "elderly"
 			}
 			evs, _, err := g.st.Issue(g.h, g.now, queue.IssueRequest{Service: services[g.rng.IntN(3)], Priority: prio, Kiosk: "k1"})
-			g.do(evs, err)
+			if g.do(evs, err) {
+				g.log.Online = append(g.log.Online, g.last())
+			}
 		case r < 33:
 			if g.do(g.st.GrantLease(g.h, g.now, "k2", services[g.rng.IntN(3)], 3)) {
 				for id := range g.st.Leases {

@@ -106,9 +106,9 @@ func Tamperings(l *Log, key ed25519.PrivateKey) ([]Tamper, error) {
 	if err := add("events reordered", re, nil, audit.KindChain, k+1); err != nil {
 		return nil, err
 	}
-	// An offline ticket's kiosk changed and the chain recomputed from there:
-	// the next checkpoint signed the old history.
-	off := l.Offline[len(l.Offline)/2]
+	// A ticket's kiosk changed and the chain recomputed from there: the next
+	// checkpoint signed the old history.
+	off := l.Online[len(l.Online)/2]
 	rc, err := Rechain(raws, idx(off), nil, func(i int, typ string, d map[string]any) bool {
 		if i != idx(off) {
 			return false
@@ -149,6 +149,13 @@ func Tamperings(l *Log, key ed25519.PrivateKey) ([]Tamper, error) {
 		return nil, err
 	}
 	if err := rule("a staff cancel without a reason", l.StaffCancel[len(l.StaffCancel)/2], func(d map[string]any) { delete(d, "reason") }); err != nil {
+		return nil, err
+	}
+	if err := rule("a backdated offline ticket", l.Offline[len(l.Offline)/2], func(d map[string]any) {
+		d["issued_at"] = "2020-01-01T00:00:00Z"
+		d["claimed_at"] = "2020-01-01T00:00:00Z"
+		delete(d, "clamped")
+	}); err != nil {
 		return nil, err
 	}
 	// Checkpoints signed by another key than the hall's.
