@@ -74,6 +74,7 @@ type Engine struct {
 	idem          map[string]idemRecord // kiosk + "\x00" + key -> today's ticket
 	idemSeq       uint64                // last idempotency record of the day
 	identities    map[string]int        // identity record key -> tickets today
+	appt          apptPrivate           // bookers and their missed appointments
 	epoch         uint64
 	sinceSnapshot int
 	lastBatch     int           // events in the last batch sent to the committer
@@ -94,6 +95,12 @@ type Engine struct {
 	tokensMu sync.Mutex
 	tokens   map[string]string
 	closed   bool
+
+	// bookingsMu guards the links of bookings: status token and booking code
+	// -> booking ID. Built from the committed bookings at start; a booking's
+	// links are added by the caller that booked it.
+	bookingsMu   sync.Mutex
+	bookingLinks map[string]string
 }
 
 // Open loads the projection from st (latest snapshot plus the events after it),
@@ -145,9 +152,14 @@ func Open(st *store.Store, hall *queue.Hall, opts Options) (*Engine, error) {
 	for id := range state.Tickets {
 		e.remember(id)
 	}
+	e.bookingLinks = map[string]string{}
+	for id := range state.Bookings {
+		e.rememberBooking(id)
+	}
 	if err := e.restart(); err != nil {
 		return nil, err
 	}
+	go e.appointmentClock()
 	go e.sequencer()
 	go e.committer()
 	go func() {

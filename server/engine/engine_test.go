@@ -42,6 +42,7 @@ type fixture struct {
 	mu    sync.Mutex
 	pub   []eventlog.Record
 	clock time.Time
+	hall  *queue.Hall // testHall when nil
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -74,7 +75,11 @@ func (f *fixture) open() {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	e, err := Open(st, testHall(f.t), Options{Now: f.now, IdentityKey: testIdentityKey, Publish: func(recs []eventlog.Record) {
+	h := f.hall
+	if h == nil {
+		h = testHall(f.t)
+	}
+	e, err := Open(st, h, Options{Now: f.now, IdentityKey: testIdentityKey, Publish: func(recs []eventlog.Record) {
 		f.mu.Lock()
 		f.pub = append(f.pub, recs...)
 		f.mu.Unlock()

@@ -49,6 +49,7 @@ type rollback struct {
 	idem         map[string]idemRecord
 	identities   map[string]int
 	idemSeq      uint64
+	appt         apptPrivate
 }
 
 var errClosed = queue.Errorf(queue.EUNAVAILABLE, "the server is shutting down").Zh("服务器正在关闭")
@@ -221,7 +222,7 @@ func (e *Engine) run(b *batch, r *request) {
 	var undo *rollback
 	if roll := e.working.RollDay(e.hall, now); roll != nil {
 		undo = &rollback{state: e.working.BeforeRoll(), chain: *e.chain, recs: len(b.recs), writes: len(b.writes),
-			idem: e.idem, identities: e.identities, idemSeq: e.idemSeq}
+			idem: e.idem, identities: e.identities, idemSeq: e.idemSeq, appt: e.appt}
 		if _, err := e.emit(b, roll); err != nil {
 			b.fault = err
 			return
@@ -240,7 +241,7 @@ func (e *Engine) run(b *batch, r *request) {
 		r.err = err
 		if undo != nil {
 			e.working, *e.chain = undo.state, undo.chain
-			e.idem, e.identities, e.idemSeq = undo.idem, undo.identities, undo.idemSeq
+			e.idem, e.identities, e.idemSeq, e.appt = undo.idem, undo.identities, undo.idemSeq, undo.appt
 			b.recs, b.evs, b.writes = b.recs[:undo.recs], b.evs[:undo.recs], b.writes[:undo.writes]
 		}
 		return

@@ -47,10 +47,13 @@ func (g *idemGroup) value() []byte {
 func (e *Engine) loadPrivate() error {
 	e.idem, e.identities, e.idemSeq = map[string]idemRecord{}, map[string]int{}, 0
 	day := e.working.Day
-	if day == "" {
-		return nil
-	}
 	return e.store.View(func(tx *store.Tx) error {
+		if err := e.loadAppointments(tx); err != nil {
+			return err
+		}
+		if day == "" {
+			return nil
+		}
 		prefix := []byte(compactDay(day))
 		err := tx.ForEach(store.BucketIdempotency, prefix, func(k, v []byte) error {
 			// A group of records (an array), or one record as files
@@ -88,6 +91,7 @@ func (e *Engine) newDay(b *batch, now time.Time) error {
 	// New maps, not cleared ones: a rollback keeps the old.
 	e.idem, e.identities = make(map[string]idemRecord, len(e.idem)), map[string]int{}
 	e.idemSeq = 0
+	e.pruneAppointments(b, now)
 	today := compactDay(e.working.Day)
 	cutoff := e.hall.Day(now.Add(-e.opts.IdentityRetention))
 	return e.store.View(func(tx *store.Tx) error {

@@ -140,7 +140,7 @@ func (s *State) Book(h *Hall, now time.Time, r BookRequest) ([]Event, error) {
 			Zh("该证件%s已有%d个%s预约，已达每日上限", sl.Day, r.SameDay, svc.NameZH)
 	}
 	if r.Booking == "" || s.Bookings[r.Booking] != nil {
-		return nil, Errorf(EINTERNAL, "booking ID %q is empty or taken", r.Booking)
+		return nil, Errorf(ECONFLICT, "booking ID %q is empty or taken; please try again", r.Booking).Zh("预约失败，请重试")
 	}
 	return []Event{{Time: now, Type: TypeApptBooked, Data: &ApptBookedData{Booking: r.Booking, Service: svc.ID, Slot: sl.ID}}}, nil
 }

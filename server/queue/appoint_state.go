@@ -119,6 +119,9 @@ func (s *State) initAppointments() {
 	}
 }
 
+// Released reports whether the slots of a service's day were released.
+func (s *State) Released(service, day string) bool { return s.Releases[releaseKey(service, day)] }
+
 // releaseKey is the key in State.Releases of a service's day.
 func releaseKey(service, day string) string { return service + "|" + day }
 

@@ -74,7 +74,7 @@ func TestAppointmentBookingRules(t *testing.T) {
 		{"started", BookRequest{Service: "social", Slot: "social-20261123-0900", Booking: "b3"}, ETOOLATE},
 		{"active limit", BookRequest{Service: "social", Slot: "social-20261124-1100", Booking: "b3", Active: 2}, ELIMIT},
 		{"suspended", BookRequest{Service: "social", Slot: "social-20261124-1100", Booking: "b3", SuspendedUntil: w.now.Add(time.Hour)}, ESUSPENDED},
-		{"taken ID", BookRequest{Service: "social", Slot: "social-20261124-1100", Booking: "b1"}, EINTERNAL},
+		{"taken ID", BookRequest{Service: "social", Slot: "social-20261124-1100", Booking: "b1"}, ECONFLICT},
 		{"ok", BookRequest{Service: "social", Slot: "social-20261124-1100", Booking: "b3", Active: 1}, ""},
 	}
 	for _, tt := range tests {

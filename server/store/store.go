@@ -34,12 +34,14 @@ var (
 	BucketSessions    = Bucket("sessions")    // private: staff sessions
 	BucketSecrets     = Bucket("secrets")     // private: server secrets (HMAC key …)
 	BucketOutbox      = Bucket("outbox")      // private: reserved for later use
+	BucketBookings    = Bucket("bookings")    // private: booking ID -> its booker's identity HMAC
+	BucketNoShows     = Bucket("no_shows")    // private: service|identity HMAC -> missed appointments
 )
 
 // buckets lists every bucket Open creates.
 var buckets = []Bucket{
 	BucketEvents, BucketMeta, BucketSnapshots, BucketIdentities, BucketIdempotency,
-	BucketDevices, BucketStaff, BucketSessions, BucketSecrets, BucketOutbox,
+	BucketDevices, BucketStaff, BucketSessions, BucketSecrets, BucketOutbox, BucketBookings, BucketNoShows,
 }
 
 // metaHead is the key in BucketMeta of the head: seq (8 bytes BE) followed

@@ -99,7 +99,7 @@ func TestPrivateBuckets(t *testing.T) {
 	s := openTest(t, path)
 	value := []byte("argon2id$hash")
 	err := s.Update(func(tx *Tx) error {
-		for _, b := range []Bucket{BucketIdentities, BucketIdempotency, BucketDevices, BucketStaff, BucketSessions, BucketSecrets, BucketOutbox} {
+		for _, b := range []Bucket{BucketIdentities, BucketIdempotency, BucketDevices, BucketStaff, BucketSessions, BucketSecrets, BucketOutbox, BucketBookings, BucketNoShows} {
 			if err := tx.Put(b, []byte("key"), []byte(b.String())); err != nil {
 				return err
 			}
@@ -115,7 +115,7 @@ func TestPrivateBuckets(t *testing.T) {
 		t.Fatalf("Update: %v", err)
 	}
 	err = s.View(func(tx *Tx) error {
-		for _, b := range []Bucket{BucketIdentities, BucketIdempotency, BucketDevices, BucketStaff, BucketSessions, BucketSecrets, BucketOutbox} {
+		for _, b := range []Bucket{BucketIdentities, BucketIdempotency, BucketDevices, BucketStaff, BucketSessions, BucketSecrets, BucketOutbox, BucketBookings, BucketNoShows} {
 			if got := string(tx.Get(b, []byte("key"))); got != b.String() {
 				t.Errorf("Get from %s: got %q, want %q", b, got, b)
 			}

@@ -1,0 +1,451 @@
+package engine
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"hallq/server/queue"
+	"hallq/server/store"
+)
+
+// SlotView is a slot as the booking page shows it.
+type SlotView struct {
+	ID        string    `json:"id"`
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	Capacity  int       `json:"capacity"`
+	Booked    int       `json:"booked"`
+	Remaining int       `json:"remaining"`
+	Released  bool      `json:"released"`
+	// ReleaseAt is when the slot's places are released, while they are not.
+	ReleaseAt time.Time `json:"release_at,omitzero"`
+}
+
+// SlotsView lists a service's slots of one day.
+type SlotsView struct {
+	Service string     `json:"service"`
+	Date    string     `json:"date"`
+	Slots   []SlotView `json:"slots"`
+	Seq     uint64     `json:"seq"` // log position the counts are taken at
+}
+
+// AppointmentView is what the booker may know of a booking: nothing personal
+// but the document number masked.
+type AppointmentView struct {
+	Booking  string    `json:"booking"` // the opaque ID the public log names it by
+	Code     string    `json:"code"`    // booking code, shown and printed for the booker
+	Service  string    `json:"service"`
+	Slot     string    `json:"slot"`
+	Start    time.Time `json:"start"`
+	End      time.Time `json:"end"`
+	Status   string    `json:"status"`
+	Document string    `json:"document,omitempty"` // first 3 and last 2 characters
+	Number   string    `json:"number,omitempty"`   // the ticket, once checked in
+	// CheckInFrom and CheckInUntil bound the check-in; CancelUntil the
+	// cancellation.
+	CheckInFrom  time.Time `json:"check_in_from"`
+	CheckInUntil time.Time `json:"check_in_until"`
+	CancelUntil  time.Time `json:"cancel_until"`
+	Token        string    `json:"token,omitempty"`
+}
+
+// BookInput is an applicant's request for a place.
+type BookInput struct {
+	Service   string
+	Slot      string
+	DocKind   string
+	DocNumber string // as typed; never stored
+}
+
+// CheckInInput is a kiosk's check-in of a booking by its booker's document.
+type CheckInInput struct {
+	Kiosk     string
+	DocKind   string
+	DocNumber string
+	Code      string // the booking chosen, when the document has several today
+}
+
+// ChoiceError refuses a check-in whose document has several bookings today:
+// the applicant chooses one and the kiosk asks again with its code.
+type ChoiceError struct {
+	Err      *queue.Error
+	Bookings []AppointmentView
+}
+
+func (e *ChoiceError) Error() string { return e.Err.Error() }
+
+// Unwrap lets errors.As find the domain error.
+func (e *ChoiceError) Unwrap() error { return e.Err }
+
+// Slots returns a service's slots of a day with their places: released slots
+// as the log counts them, and the template's slots not yet released.
+func (e *Engine) Slots(service, date string) (SlotsView, error) {
+	svc, ok := e.hall.Service(service)
+	if !ok || svc.Appointments == nil {
+		return SlotsView{}, queue.Errorf(queue.ENOTFOUND, "no service %q taking appointments", service).Zh("没有可预约的该项业务")
+	}
+	if _, err := time.Parse(time.DateOnly, date); err != nil {
+		return SlotsView{}, queue.Errorf(queue.EINVALID, "date: %q is not YYYY-MM-DD", date).Zh("日期格式应为YYYY-MM-DD")
+	}
+	out := SlotsView{Service: service, Date: date, Slots: []SlotView{}}
+	release := e.hall.ReleaseTime(svc.Appointments, date)
+	e.Read(func(s *queue.State, seq uint64, _ string) {
+		out.Seq = seq
+		for _, sp := range e.hall.SlotsOf(svc, date) {
+			v := SlotView{ID: sp.ID, Start: sp.Start, End: sp.End, Capacity: sp.Capacity, Remaining: sp.Capacity}
+			if sl, ok := s.Slots[sp.ID]; ok {
+				v.Capacity, v.Booked, v.Remaining, v.Released = sl.Capacity, sl.Taken, sl.Remaining(), true
+			} else if s.Released(service, date) {
+				continue // the day was released without this slot
+			} else {
+				v.ReleaseAt = release
+			}
+			out.Slots = append(out.Slots, v)
+		}
+	})
+	return out, nil
+}
+
+// Book gives the applicant a place in a slot. Refusals the committed state
+// already decides (not released, full, started) are answered at once, without
+// waiting for the writer; the writer decides the rest, and no more places than
+// the slot has are ever given, whatever the concurrency.
+func (e *Engine) Book(ctx context.Context, in BookInput) (AppointmentView, error) {
+	norm, err := queue.NormalizeDocument(in.DocKind, in.DocNumber)
+	if err != nil {
+		return AppointmentView{}, err
+	}
+	if err := e.precheckSlot(in.Service, in.Slot); err != nil {
+		return AppointmentView{}, err
+	}
+	identity := e.identityHash(norm)
+	var raw [8]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return AppointmentView{}, err
+	}
+	id := hex.EncodeToString(raw[:])
+	_, err = e.do(ctx, func(p *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
+		sl, err := s.SlotState(e.hall, now, in.Service, in.Slot)
+		if err != nil {
+			return nil, nil, err
+		}
+		svc, _ := e.hall.Service(in.Service)
+		req := queue.BookRequest{Service: in.Service, Slot: in.Slot, Booking: id,
+			SuspendedUntil: p.e.appt.suspendedUntil(svc, identity)}
+		req.Active, req.SameDay = p.bookingCounts(s, identity, in.Service, sl.Day)
+		evs, err := s.Book(e.hall, now, req)
+		if err != nil {
+			return nil, nil, err
+		}
+		p.putBooker(id, bookerRecord{Identity: identity, Service: in.Service, Day: sl.Day, Masked: maskDocument(norm)})
+		return nil, evs, nil
+	}, nil)
+	if err != nil {
+		return AppointmentView{}, err
+	}
+	e.rememberBooking(id)
+	return e.appointmentView(id, maskDocument(norm))
+}
+
+// precheckSlot refuses at once a booking the committed state already decides.
+// The writer checks again: a slot full here is full there too, but a slot with
+// places here may be full by the time the request is run.
+func (e *Engine) precheckSlot(service, slot string) error {
+	now := e.opts.Now()
+	var err error
+	e.Read(func(s *queue.State, _ uint64, _ string) { _, err = s.SlotState(e.hall, now, service, slot) })
+	return err
+}
+
+// bookingMAC returns an HMAC of a booking ID for one purpose, with the status
+// token key: it needs no storage and cannot be guessed from the log.
+func (e *Engine) bookingMAC(purpose, id string) []byte {
+	m := hmac.New(sha256.New, e.tokenKey)
+	m.Write([]byte(purpose))
+	m.Write([]byte{0})
+	m.Write([]byte(id))
+	return m.Sum(nil)
+}
+
+// crockford is the alphabet of booking codes: no I, L, O or U to misread.
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// BookingCode returns the code of a booking: 8 characters the booker sees and
+// may quote, derived from its ID with a server secret.
+func (e *Engine) BookingCode(id string) string {
+	sum := e.bookingMAC("code", id)
+	var v uint64
+	for _, c := range sum[:5] {
+		v = v<<8 | uint64(c)
+	}
+	out := make([]byte, 8)
+	for i := 7; i >= 0; i-- {
+		out[i] = crockford[v&31]
+		v >>= 5
+	}
+	return string(out)
+}
+
+// BookingToken returns the secret token of a booking's status page.
+func (e *Engine) BookingToken(id string) string {
+	return base64.RawURLEncoding.EncodeToString(e.bookingMAC("token", id)[:16])
+}
+
+// rememberBooking adds a booking's token and code to the links known.
+func (e *Engine) rememberBooking(id string) {
+	token, code := e.BookingToken(id), e.BookingCode(id)
+	e.bookingsMu.Lock()
+	e.bookingLinks["t:"+token] = id
+	e.bookingLinks["c:"+code] = id
+	e.bookingsMu.Unlock()
+}
+
+func (e *Engine) bookingByLink(link string) (string, bool) {
+	e.bookingsMu.Lock()
+	defer e.bookingsMu.Unlock()
+	id, ok := e.bookingLinks[link]
+	return id, ok
+}
+
+var errNoBooking = queue.Errorf(queue.ENOTFOUND, "no booking for this link").Zh("未找到该预约")
+
+// appointmentView describes a committed booking; masked is the document as
+// shown back, "" to read it from the private record.
+func (e *Engine) appointmentView(id, masked string) (AppointmentView, error) {
+	var v AppointmentView
+	found := false
+	e.Read(func(s *queue.State, _ uint64, _ string) {
+		b, ok := s.Bookings[id]
+		if !ok {
+			return
+		}
+		sl := s.Slots[b.Slot]
+		found = true
+		v = AppointmentView{Booking: id, Service: b.Service, Slot: b.Slot, Start: sl.Start, End: sl.End, Status: b.Status}
+		_, _, v.CheckInUntil = e.hall.CheckInWindow(b, sl)
+		v.CheckInFrom, _, _ = e.hall.CheckInWindow(b, sl)
+		v.CancelUntil = sl.Start
+		if svc, ok := e.hall.Service(b.Service); ok && svc.Appointments != nil {
+			v.CancelUntil = sl.Start.Add(-svc.Appointments.CancelBefore)
+		}
+		if t, ok := s.Tickets[b.Ticket]; ok {
+			v.Number = t.Number
+		}
+	})
+	if !found {
+		return AppointmentView{}, errNoBooking
+	}
+	v.Code, v.Token = e.BookingCode(id), e.BookingToken(id)
+	v.Document = masked
+	if masked == "" {
+		_ = e.store.View(func(tx *store.Tx) error {
+			if raw := tx.Get(store.BucketBookings, []byte(id)); raw != nil {
+				var rec bookerRecord
+				if json.Unmarshal(raw, &rec) == nil {
+					v.Document = rec.Masked
+				}
+			}
+			return nil
+		})
+	}
+	return v, nil
+}
+
+// AppointmentByToken returns the booking whose status token is given.
+func (e *Engine) AppointmentByToken(token string) (AppointmentView, error) {
+	id, ok := e.bookingByLink("t:" + token)
+	if !ok {
+		return AppointmentView{}, errNoBooking
+	}
+	return e.appointmentView(id, "")
+}
+
+// CancelAppointment gives a booking's place back, at its booker's request.
+func (e *Engine) CancelAppointment(ctx context.Context, token string) (AppointmentView, error) {
+	id, ok := e.bookingByLink("t:" + token)
+	if !ok {
+		return AppointmentView{}, errNoBooking
+	}
+	if _, err := e.do(ctx, func(_ *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
+		evs, err := s.CancelBooking(e.hall, now, id)
+		return nil, evs, err
+	}, nil); err != nil {
+		return AppointmentView{}, err
+	}
+	return e.appointmentView(id, "")
+}
+
+// CheckIn turns the booking of the document's holder into a ticket. A booking
+// code alone checks nothing in: the document must be the booker's. With
+// several bookings today and no code, it refuses with a *ChoiceError listing
+// them.
+func (e *Engine) CheckIn(ctx context.Context, in CheckInInput) (TicketView, error) {
+	if in.Kiosk == "" {
+		return TicketView{}, queue.Errorf(queue.EUNAUTHORIZED, "kiosk not identified")
+	}
+	norm, err := queue.NormalizeDocument(in.DocKind, in.DocNumber)
+	if err != nil {
+		return TicketView{}, err
+	}
+	identity := e.identityHash(norm)
+	noBooking := queue.Errorf(queue.ENOTFOUND, "no booking for this document today").Zh("该证件今日没有预约")
+	var chosen string
+	if in.Code != "" {
+		var ok bool
+		if chosen, ok = e.bookingByLink("c:" + normalizeCode(in.Code)); !ok {
+			return TicketView{}, noBooking
+		}
+	}
+	var choices []string
+	r, err := e.do(ctx, func(p *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
+		mine := p.e.appt.byIdentity[identity]
+		if chosen != "" {
+			if rec, ok := p.e.appt.bookers[chosen]; !ok || rec.Identity != identity {
+				return nil, nil, noBooking
+			}
+			mine = []string{chosen}
+		}
+		today := s.BookingsOn(s.Day, mine)
+		switch {
+		case len(today) == 0:
+			for _, id := range mine {
+				if b, ok := s.Bookings[id]; ok && b.Day == s.Day && b.Status == queue.BookingCheckedIn {
+					num := s.Tickets[b.Ticket].Number
+					return nil, nil, queue.Errorf(queue.ECONFLICT, "this booking is already checked in as number %s", num).
+						Zh("该预约已签到，号码为%s", num)
+				}
+			}
+			return nil, nil, noBooking
+		case len(today) > 1:
+			for _, b := range today {
+				choices = append(choices, b.ID)
+			}
+			return nil, nil, queue.Errorf(queue.ECHOOSE, "this document has %d bookings today: choose one", len(today)).
+				Zh("该证件今日有%d个预约，请选择", len(today))
+		}
+		evs, ticket, err := s.CheckIn(e.hall, now, today[0].ID, in.Kiosk)
+		return ticket, evs, err
+	}, func(r *request, s *queue.State) {
+		if v, ok := e.viewOf(s, r.result.(string), nil); ok {
+			r.result = v
+		}
+	})
+	if err != nil {
+		if queue.ErrorCode(err) == queue.ECHOOSE {
+			ce := &ChoiceError{}
+			errors.As(err, &ce.Err)
+			for _, id := range choices {
+				if v, err := e.appointmentView(id, ""); err == nil {
+					v.Token = "" // the status link stays the booker's
+					ce.Bookings = append(ce.Bookings, v)
+				}
+			}
+			return TicketView{}, ce
+		}
+		return TicketView{}, err
+	}
+	view := r.result.(TicketView)
+	view.Token = e.remember(view.ID)
+	if len(r.recs) > 0 {
+		view.Hash = r.recs[len(r.recs)-1].Hash
+	}
+	return view, nil
+}
+
+// normalizeCode upper-cases a booking code as typed and reads the letters
+// people confuse with digits as those digits.
+func normalizeCode(code string) string {
+	b := make([]byte, 0, len(code))
+	for i := 0; i < len(code); i++ {
+		c := code[i]
+		switch {
+		case c >= 'a' && c <= 'z':
+			c -= 'a' - 'A'
+		case c == ' ' || c == '-':
+			continue
+		}
+		switch c {
+		case 'O':
+			c = '0'
+		case 'I', 'L':
+			c = '1'
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}
+
+// VerifyDocument checks the document of the person served at a window against
+// the booking of the ticket there, and records the outcome publicly: match or
+// mismatch, never the number.
+func (e *Engine) VerifyDocument(ctx context.Context, window, staff, docKind, docNumber string) (bool, error) {
+	norm, err := queue.NormalizeDocument(docKind, docNumber)
+	if err != nil {
+		return false, err
+	}
+	identity := e.identityHash(norm)
+	r, err := e.do(ctx, func(p *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
+		match := false
+		if t, ok := s.Tickets[s.Window(window).Current]; ok {
+			rec, ok := p.e.appt.bookers[t.Appointment]
+			match = ok && hmac.Equal([]byte(rec.Identity), []byte(identity))
+		}
+		evs, err := s.VerifyDocument(e.hall, now, window, staff, match)
+		return match, evs, err
+	}, nil)
+	if err != nil {
+		return false, err
+	}
+	return r.result.(bool), nil
+}
+
+// Tick writes the appointment events that time made due: releases and missed
+// appointments. Misses count against the booker's identity, privately.
+func (e *Engine) Tick(ctx context.Context) error {
+	_, err := e.do(ctx, func(p *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
+		evs := s.AppointmentsDue(e.hall, now)
+		for _, ev := range evs {
+			if d, ok := ev.Data.(*queue.ApptMissedData); ok {
+				p.putMiss(e.hall, d.Booking, s.Slots[d.Slot].Start)
+			}
+		}
+		return nil, evs, nil
+	}, nil)
+	return err
+}
+
+// appointmentClock runs Tick whenever the committed state has appointment
+// events due, checking every second, until the engine stops.
+func (e *Engine) appointmentClock() {
+	has := false
+	for i := range e.hall.Services {
+		has = has || e.hall.Services[i].Appointments != nil
+	}
+	if !has {
+		return
+	}
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		due := false
+		now := e.opts.Now()
+		e.Read(func(s *queue.State, _ uint64, _ string) { due = len(s.AppointmentsDue(e.hall, now)) > 0 })
+		if due {
+			if err := e.Tick(context.Background()); err != nil && queue.ErrorCode(err) != queue.EUNAVAILABLE {
+				e.log.Error("appointment clock", "err", err)
+			}
+		}
+		select {
+		case <-t.C:
+		case <-e.stop:
+			return
+		}
+	}
+}
