@@ -77,6 +77,17 @@ func (k *Kiosk) Issue(ctx context.Context, service, idNumber string) (*Issued, e
 	}
 	var replaces string // the key of a request sent without an answer
 	if online {
+		// A ticket issued online is a public contact of this kiosk, and the
+		// server places offline tickets synced after it no earlier than that:
+		// the outbox goes first.
+		k.mu.Lock()
+		pending := k.pending
+		k.mu.Unlock()
+		if pending > 0 {
+			sctx, cancel := context.WithTimeout(ctx, k.opts.RequestTimeout)
+			k.syncOffline(sctx)
+			cancel()
+		}
 		req := client.IssueRequest{Service: service, IdempotencyKey: client.NewIdempotencyKey()}
 		if idNumber != "" {
 			req.IDNumber, req.IDKind = idNumber, "resident"

@@ -97,13 +97,19 @@ func (k *Kiosk) maintain(ctx context.Context) {
 	if pending > 0 && !k.syncOffline(rctx) {
 		return
 	}
+	k.mu.Lock()
+	unsynced := k.pending > 0
+	k.mu.Unlock()
 	if withdraw > 0 && !k.withdrawUnanswered(rctx, kiosk) {
 		return
 	}
 	if needLeases && !k.compareLeases(rctx, day) {
 		return
 	}
-	if !k.topUp(rctx, day) {
+	// A lease granted is a public contact of this kiosk, after which the
+	// server places no offline ticket earlier: none is asked for while
+	// offline tickets wait to be synced.
+	if !unsynced && !k.topUp(rctx, day) {
 		return
 	}
 	k.mu.Lock()
