@@ -38,6 +38,9 @@ type Staff struct {
 	Name         string
 	PasswordHash []byte // bcrypt
 	Windows      []string
+	Role         string // "staff" or "admin"
+
+	version string // staffVersion, set by New
 }
 
 // offers reports whether a kiosk offers a service.
@@ -64,6 +67,8 @@ type session struct {
 	Window   string    `json:"window"`
 	CSRF     string    `json:"csrf"`
 	Expires  time.Time `json:"expires"`
+	// Staff is the staff entry's version at sign-in (staffVersion).
+	Staff string `json:"staff"`
 }
 
 // device returns the device of a request's bearer token, of the given kind.
@@ -214,7 +219,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cookie := randomToken(32)
-	sess := session{Username: st.Username, Window: window, CSRF: randomToken(32), Expires: now.Add(sessionTTL).UTC()}
+	sess := session{Username: st.Username, Window: window, CSRF: randomToken(32), Expires: now.Add(sessionTTL).UTC(),
+		Staff: st.version}
 	data, _ := json.Marshal(sess)
 	if err := s.store.Update(func(tx *store.Tx) error {
 		return tx.Put(store.BucketSessions, sessionKey(cookie), data)
@@ -271,12 +277,13 @@ func (s *Server) session(r *http.Request, mutating bool) (*session, *Staff, erro
 	if err != nil {
 		return nil, nil, fmt.Errorf("api: read session: %w", err)
 	}
-	if !found || time.Now().After(sess.Expires) {
+	if !found {
 		return nil, nil, queue.Errorf(queue.EUNAUTHORIZED, "your session has ended; sign in again").Zh("登录已过期，请重新登录")
 	}
-	st, ok := s.staff[sess.Username]
+	st, ok := s.live(&sess, time.Now())
 	if !ok {
-		return nil, nil, queue.Errorf(queue.EUNAUTHORIZED, "account %s no longer exists", sess.Username)
+		return nil, nil, queue.Errorf(queue.EUNAUTHORIZED, "your session has ended (it expired, or your account changed); sign in again").
+			Zh("登录已失效（已过期或账户已变更），请重新登录")
 	}
 	if mutating {
 		if err := s.checkOrigin(r); err != nil {

@@ -28,6 +28,7 @@ type probeHall struct {
 	srv  *httptest.Server
 	URL  string
 	logs *lockedBuffer
+	opts hall.Options
 }
 
 // startProbeHall starts the demo hall, changed by adjust (which may be nil).
@@ -50,7 +51,9 @@ func startProbeHall(t *testing.T, adjust func(*config.Config)) *probeHall {
 func (p *probeHall) open() {
 	p.t.Helper()
 	log := slog.New(slog.NewTextHandler(p.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h, err := hall.Open(p.cfg, p.dir, log, hall.Options{NoSync: true})
+	opts := p.opts
+	opts.NoSync = true
+	h, err := hall.Open(p.cfg, p.dir, log, opts)
 	if err != nil {
 		p.t.Fatal(err)
 	}

@@ -109,7 +109,9 @@ func New(o Options) *Server {
 		s.cards[id] = c
 	}
 	for i := range o.Staff {
-		s.staff[o.Staff[i].Username] = &o.Staff[i]
+		st := o.Staff[i]
+		st.version = staffVersion(&st)
+		s.staff[st.Username] = &st
 	}
 	s.routes(o.Stream)
 	return s

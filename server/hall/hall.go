@@ -24,6 +24,9 @@ type Hall struct {
 	Streams *stream.Server
 	Engine  *engine.Engine
 	API     *api.Server // the HTTP handler of everything: API, stream, pages
+
+	stopSweep chan struct{} // closed by Close: the session sweeper stops
+	swept     chan struct{} // closed when the session sweeper has stopped
 }
 
 // Options adjust a Hall for tests. The zero value is what the server runs.
@@ -34,6 +37,9 @@ type Options struct {
 	Now func() time.Time
 	// Heartbeat overrides the configured websocket heartbeat interval.
 	Heartbeat time.Duration
+	// SessionSweep is how often ended staff sessions are deleted (default
+	// 10 minutes); they are also deleted at start.
+	SessionSweep time.Duration
 }
 
 // Open opens the hall's store (hallq.db in dataDir) and starts its engine.
@@ -109,12 +115,53 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		return nil, err
 	}
 	h.API.Handle("/", pages)
+	if err := h.sweepSessions(log, opts.SessionSweep); err != nil {
+		h.Close()
+		return nil, err
+	}
 	return h, nil
+}
+
+// sweepSessions ends the staff sessions that a changed configuration no
+// longer allows, and the expired ones, now and then every interval.
+func (h *Hall) sweepSessions(log *slog.Logger, every time.Duration) error {
+	n, err := h.API.SweepSessions(time.Now())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		log.Info("ended staff sessions: expired, or their staff entry changed", "sessions", n)
+	}
+	if every <= 0 {
+		every = 10 * time.Minute
+	}
+	h.stopSweep, h.swept = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(h.swept)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-h.stopSweep:
+				return
+			case now := <-t.C:
+				if _, err := h.API.SweepSessions(now); err != nil {
+					log.Warn("sweeping staff sessions", "err", err)
+				}
+			}
+		}
+	}()
+	return nil
 }
 
 // Close stops the hall: live streams end, queued requests are answered, a
 // snapshot is saved and the store is closed.
 func (h *Hall) Close() error {
+	if h.stopSweep != nil {
+		close(h.stopSweep)
+		<-h.swept
+		h.stopSweep = nil
+	}
 	h.Hub.Close()
 	var err error
 	if h.Engine != nil {
@@ -136,7 +183,7 @@ func apiOptions(cfg *config.Config, eng *engine.Engine, st *store.Store, streams
 	}
 	for _, s := range cfg.Staff {
 		o.Staff = append(o.Staff, api.Staff{Username: s.Username, Name: s.Name.ZH, PasswordHash: []byte(s.PasswordHash),
-			Windows: s.Windows})
+			Windows: s.Windows, Role: string(s.Role)})
 	}
 	for _, d := range cfg.Devices {
 		o.Devices = append(o.Devices, api.Device{ID: d.ID, Kind: string(d.Kind), Name: d.Name, TokenSHA256: d.TokenSHA256,
