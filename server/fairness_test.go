@@ -425,3 +425,69 @@ func TestKioskPriorityClasses(t *testing.T) {
 		}
 	}
 }
+
+// TestStaffMovesOnlyByPublishedRules: the ways window staff change a ticket's
+// place (reinstating a no-show, transferring, recalling) follow the published
+// rules or are refused, and a replay of the public log explains each.
+func TestStaffMovesOnlyByPublishedRules(t *testing.T) {
+	f := newFairHall(t)
+	var nums []string
+	for i := range 5 {
+		var tr ticketResp
+		if code, raw := f.call(f.secrets.KioskToken, "POST", "/api/v1/tickets", fmt.Sprintf(`{"service":"general","idempotency_key":"s%d"}`, i), &tr); code != http.StatusCreated {
+			t.Fatalf("issue: %d %s", code, raw)
+		}
+		nums = append(nums, tr.Ticket.Number)
+	}
+	wang, csrf := f.staff(0, "1")
+	li, liCSRF := f.staff(1, "4") // window 4 does not serve general
+	act := func(c *http.Client, csrf, window, action, body string) (int, []byte) {
+		t.Helper()
+		return do(t, c, "POST", f.srv.URL+"/api/v1/windows/"+window+"/"+action, map[string]string{"X-CSRF-Token": csrf}, body, nil)
+	}
+	must := func(code int, raw []byte) {
+		t.Helper()
+		if code != http.StatusOK {
+			t.Fatalf("%d %s", code, raw)
+		}
+	}
+	must(act(wang, csrf, "1", "open", ""))
+	must(act(li, liCSRF, "4", "open", ""))
+	must(act(wang, csrf, "1", "call-next", ""))
+	must(act(wang, csrf, "1", "recall", ""))
+	must(act(wang, csrf, "1", "no-show", ""))
+	refusals := []struct {
+		name         string
+		c            *http.Client
+		csrf, window string
+		action, body string
+		status       int
+	}{
+		{"reinstate at a window of another service", li, liCSRF, "4", "reinstate", `{"number":"` + nums[0] + `"}`, http.StatusForbidden},
+		{"reinstate a waiting number", wang, csrf, "1", "reinstate", `{"number":"` + nums[3] + `"}`, http.StatusConflict},
+		{"call a number without a published reason", wang, csrf, "1", "call", `{"number":"` + nums[4] + `"}`, http.StatusBadRequest},
+	}
+	for _, r := range refusals {
+		if code, raw := act(r.c, r.csrf, r.window, r.action, r.body); code != r.status {
+			t.Errorf("%s: got %d %s, want %d", r.name, code, raw, r.status)
+		}
+	}
+	// Reinstated behind the next two waiting numbers of its lane, as published.
+	must(act(wang, csrf, "1", "reinstate", `{"number":"`+nums[0]+`"}`))
+	var order []string
+	for range 4 {
+		var call struct {
+			Ticket struct{ Number string } `json:"ticket"`
+		}
+		code, raw := do(t, wang, "POST", f.srv.URL+"/api/v1/windows/1/call-next", map[string]string{"X-CSRF-Token": csrf}, "", &call)
+		if code != http.StatusOK {
+			t.Fatalf("call-next: %d %s", code, raw)
+		}
+		order = append(order, call.Ticket.Number)
+		must(act(wang, csrf, "1", "complete", ""))
+	}
+	if got, want := strings.Join(order, " "), strings.Join([]string{nums[1], nums[2], nums[0], nums[3]}, " "); got != want {
+		t.Errorf("calls after the reinstatement: got %s, want %s", got, want)
+	}
+	f.audit()
+}

@@ -668,3 +668,16 @@ func TestOfflinePlacementSurvivesRestart(t *testing.T) {
 		})
 	}
 }
+
+// TestClockSetBack: a server clock set back does not date a new ticket
+// before those already issued, which would place it ahead of them.
+func TestClockSetBack(t *testing.T) {
+	f := newFixture(t)
+	first := f.issue("general", "first")
+	f.advance(-time.Hour)
+	second := f.issue("general", "second")
+	if second.IssuedAt.Before(first.IssuedAt) || second.Ahead != 1 {
+		t.Fatalf("ticket issued after the clock went back an hour: issued %v (first %v), %d ahead; want after the first",
+			second.IssuedAt, first.IssuedAt, second.Ahead)
+	}
+}

@@ -316,3 +316,28 @@ func TestCancelReplaced(t *testing.T) {
 	_, err = w.s.CancelReplaced(w.h, w.now, "20261123-A999", "k1", "A099")
 	wantCode(t, err, ENOTFOUND)
 }
+
+// TestLeaseOfAnotherDay: a lease is valid only on the day it was granted; its
+// numbers, voided at the day's end, cannot be synced the next day, even by the
+// kiosk it was granted to and with a time of the day it was granted.
+func TestLeaseOfAnotherDay(t *testing.T) {
+	w := newWorld(t)
+	granted := w.now
+	lease := w.do(w.s.GrantLease(w.h, w.now, "k1", "general", 2))[0].Data.(*LeaseData)
+	w.now = w.now.Add(24 * time.Hour)
+	w.roll()
+	_, err := w.s.IssueLeased(w.h, w.now, OfflineIssue{Kiosk: "k1", Lease: lease.Lease, Number: "A001", IssuedAt: granted.Add(time.Minute)})
+	wantCode(t, err, ENOTFOUND)
+	// A lease of the new day with the same first number is another lease.
+	again := w.do(w.s.GrantLease(w.h, w.now, "k1", "general", 2))[0].Data.(*LeaseData)
+	if again.Lease == lease.Lease {
+		t.Fatalf("the new day's lease has yesterday's ID %s", lease.Lease)
+	}
+	evs, err := w.s.IssueLeased(w.h, w.now, OfflineIssue{Kiosk: "k1", Lease: again.Lease, Number: "A001", IssuedAt: granted.Add(time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := evs[0].Data.(*TicketIssuedData); !d.IssuedAt.Equal(w.now) || d.Clamped != ClampedLeaseGranted {
+		t.Fatalf("yesterday's time on today's lease: placed %v (%q), want today's grant %v", d.IssuedAt, d.Clamped, w.now)
+	}
+}
