@@ -22,7 +22,6 @@ import (
 	"hallq/server/client"
 	"hallq/server/config"
 	"hallq/server/hall/halltest"
-	"hallq/server/store"
 )
 
 // The end-to-end test runs the real server and the real display binaries, the
@@ -365,12 +364,12 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	hall.stop(t)
-	rep, err := store.Open(filepath.Join(hallData, replicaFile), store.Options{})
-	if err != nil {
-		t.Fatalf("the display's replica does not verify: %v", err)
+	rep, sv, moved, err := openReplica(hallData)
+	if err != nil || moved != "" {
+		t.Fatalf("the display's replica does not verify: %v (moved to %q)", err, moved)
 	}
 	defer rep.Close()
-	if seq, hash := rep.Head(); seq != health.Seq || hash != health.Hash {
+	if seq, hash := sv.seq, sv.hash; seq != health.Seq || hash != health.Hash {
 		t.Fatalf("replica head %d %s, server head %d %s", seq, hash, health.Seq, health.Hash)
 	}
 	t.Logf("screenshots in %s", shots)

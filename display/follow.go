@@ -47,11 +47,12 @@ type follower struct {
 	now    func() time.Time
 	notify func() // asks for a repaint; must not block
 
-	pending  []eventlog.Record // verified and folded, not yet stored
-	live     bool              // the stream is past its catch-up
-	skew     time.Duration     // server clock minus ours, from heartbeats
-	held     []Announcement    // calls received during a catch-up
-	sinceSnp int               // events folded since the last snapshot
+	chain    *eventlog.Verifier // checks each event against the head, from the model's head
+	pending  []eventlog.Record  // verified and folded, not yet stored
+	live     bool               // the stream is past its catch-up
+	skew     time.Duration      // server clock minus ours, from heartbeats
+	held     []Announcement     // calls received during a catch-up
+	sinceSnp int                // events folded since the last snapshot
 }
 
 // follow follows the server's log until ctx ends: it streams from the head of
@@ -61,12 +62,23 @@ type follower struct {
 func (f *follower) follow(ctx context.Context) {
 	h := client.StreamHandler{Event: f.event, Heartbeat: f.heartbeat, Status: f.status}
 	for {
-		seq, _ := f.m.head()
-		err := f.c.Stream(ctx, seq, h)
+		seq, hash := f.m.head()
+		chain, err := eventlog.NewVerifier(seq, hash)
+		if err != nil {
+			f.log.Error("the replica's head is not a hash", "seq", seq, "err", err)
+			return
+		}
+		f.chain = chain
+		err = f.c.Stream(ctx, seq, h)
 		f.flush()
 		if ctx.Err() != nil {
 			f.saveSnapshot()
 			return
+		}
+		if errors.Is(err, eventlog.ErrInvalid) {
+			// The server sent an event that is not in the published layout.
+			at, _ := f.m.head()
+			f.m.raise(chainAlarm(at+1, err))
 		}
 		f.log.Error("following the log stopped", "after", seq, "err", err)
 		f.live = false
@@ -80,20 +92,15 @@ func (f *follower) follow(ctx context.Context) {
 	}
 }
 
-// event checks, folds and stores the next event of the log.
-func (f *follower) event(seq uint64, raw []byte) error {
-	_, prev := f.m.head()
-	if _, err := eventlog.Verify(prev, [][]byte{raw}); err != nil {
-		f.m.raise(chainAlarm(seq, err))
+// event checks the next event of the log, which the client parsed, against
+// the chain, folds it and stores it.
+func (f *follower) event(rec eventlog.Record) error {
+	if err := f.chain.Add(rec); err != nil {
+		f.m.raise(chainAlarm(rec.Seq, err))
 		f.notify()
-		return fmt.Errorf("event %d: %w", seq, err)
+		return fmt.Errorf("event %d: %w", rec.Seq, err)
 	}
-	rec, err := eventlog.Parse(raw)
-	if err != nil {
-		f.m.raise(chainAlarm(seq, err))
-		f.notify()
-		return fmt.Errorf("event %d: %w", seq, err)
-	}
+	seq := rec.Seq
 	ev, err := f.m.accept(rec)
 	if err != nil {
 		f.m.raise(stateAlarm(seq, err))

@@ -43,11 +43,7 @@ type running struct {
 // as the display does; stop ends it and closes the replica.
 func startFollower(t *testing.T, srv *fakeServer, dir, mode, window string, ann announcer, now func() time.Time) *running {
 	t.Helper()
-	rep, _, err := openReplica(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sv, err := rep.load()
+	rep, sv, _, err := openReplica(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,15 +130,12 @@ func TestFollowerResumesAfterRestartWithoutGapOrDuplicate(t *testing.T) {
 	r.stop()
 
 	// The replica holds exactly the server's log, chained.
-	rep, _, err := openReplica(dir)
+	rep, _, _, err := openReplica(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rep.Close()
-	held, err := rep.st.EventsAfter(0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	held := heldEvents(t, rep)
 	if len(held) != len(all) {
 		t.Fatalf("replica holds %d events, the log %d", len(held), len(all))
 	}
@@ -192,6 +185,12 @@ func TestFollowerAlarms(t *testing.T) {
 			want:   "公开日志校验失败：第 5 条", kept: 4,
 		},
 		{
+			name: "an event not in the published layout",
+			served: append(append([]eventlog.Record{}, recs[:4]...),
+				eventlog.Record{Raw: bytes.Replace(recs[4].Raw, []byte(`"seq":5`), []byte(`"seq": 5`), 1)}),
+			want: "公开日志校验失败：第 5 条", kept: 4,
+		},
+		{
 			name:   "an event that does not fit the state",
 			served: chained(t, newScript(t).call("1", "A001").events),
 			want:   "第 2 条事件与公开规则不符", kept: 1,
@@ -220,7 +219,7 @@ func TestFollowerAlarms(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			if tt.held != nil {
-				rep, _, err := openReplica(dir)
+				rep, _, _, err := openReplica(dir)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -245,7 +244,7 @@ func TestFollowerAlarms(t *testing.T) {
 				t.Fatalf("alarm %q / %q, want %q…", a.ZH, a.EN, tt.want)
 			}
 			r.stop()
-			rep, _, err := openReplica(dir)
+			rep, _, _, err := openReplica(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -313,7 +312,7 @@ func TestWindowScreenLearnsItsWindow(t *testing.T) {
 		t.Fatalf("window screen: got %+v", v)
 	}
 	r.stop()
-	rep, _, err := openReplica(dir)
+	rep, _, _, err := openReplica(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +343,7 @@ func TestFollowerKeepsTheCardPhoto(t *testing.T) {
 	r.stop()
 
 	// Restarted without the server, the display still shows it.
-	rep, _, err := openReplica(dir)
+	rep, _, _, err := openReplica(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,7 +362,7 @@ func TestFollowerKeepsTheCardPhoto(t *testing.T) {
 
 	// The photo cannot be fetched now: the one kept stays. The card no
 	// longer has a photo: it is forgotten, also in the replica.
-	rep, _, err = openReplica(dir)
+	rep, _, _, err = openReplica(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func run(args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	rep, moved, err := openReplica(cfg.Data)
+	rep, sv, moved, err := openReplica(cfg.Data)
 	if err != nil {
 		return err
 	}
@@ -56,10 +56,6 @@ func run(args []string) error {
 	}()
 	if moved != "" {
 		log.Warn("the local replica's hash chain did not verify; it was moved aside and the log is fetched again", "moved_to", moved)
-	}
-	sv, err := rep.load()
-	if err != nil {
-		return err
 	}
 	if cfg.Mode == ModeWindow && cfg.Window != "" {
 		sv.window = cfg.Window

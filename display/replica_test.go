@@ -1,17 +1,20 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"hallq/server/eventlog"
 	"hallq/server/queue"
-	"hallq/server/store"
 )
 
 // day is a day of the test hall: issues, calls, a recall and completions.
@@ -48,7 +51,7 @@ func TestReplicaKeepsTheLogAcrossRestarts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-"))
-			r, moved, err := openReplica(dir)
+			r, _, moved, err := openReplica(dir)
 			if err != nil || moved != "" {
 				t.Fatalf("open: %v (moved %q)", err, moved)
 			}
@@ -76,7 +79,7 @@ func TestReplicaKeepsTheLogAcrossRestarts(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			r, _, err = openReplica(dir)
+			r, _, _, err = openReplica(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -99,7 +102,7 @@ func TestReplicaKeepsTheLogAcrossRestarts(t *testing.T) {
 }
 
 func TestReplicaRefusesRecordsThatDoNotFollow(t *testing.T) {
-	r, _, err := openReplica(t.TempDir())
+	r, _, _, err := openReplica(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +123,7 @@ func TestReplicaRefusesRecordsThatDoNotFollow(t *testing.T) {
 
 func TestBrokenReplicaIsMovedAside(t *testing.T) {
 	dir := t.TempDir()
-	r, _, err := openReplica(dir)
+	r, _, _, err := openReplica(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +141,7 @@ func TestBrokenReplicaIsMovedAside(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(store.BucketEvents)
+		b := tx.Bucket(bucketEvents)
 		key := []byte{0, 0, 0, 0, 0, 0, 0, 5}
 		old := string(b.Get(key))
 		if !strings.Contains(old, "A003") {
@@ -151,7 +154,7 @@ func TestBrokenReplicaIsMovedAside(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	r, moved, err := openReplica(dir)
+	r, _, moved, err := openReplica(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,5 +189,121 @@ func TestFoldSkipsUnknownEventTypes(t *testing.T) {
 	}
 	if st.Seq != recs[len(recs)-1].Seq || st.Waiting("general") != 1 {
 		t.Fatalf("state at %d with %d waiting", st.Seq, st.Waiting("general"))
+	}
+}
+
+// heldEvents returns the events the replica holds, parsed.
+func heldEvents(t *testing.T, r *replica) []eventlog.Record {
+	t.Helper()
+	var recs []eventlog.Record
+	err := r.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
+			rec, err := eventlog.Parse(bytes.Clone(v))
+			recs = append(recs, rec)
+			return err
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+// TestReplicaOfTheStoreFormatIsUpgraded opens a replica written by displays
+// before this layout (testdata/replica-store-format.db.gz: the test day's 12
+// events with a snapshot after the 6th, the hall, window vip and its card's
+// 24×32 portrait, kept through the hall server's store). A display upgraded
+// in place keeps all of it, moves its records into its own bucket, and goes
+// on from there.
+func TestReplicaOfTheStoreFormatIsUpgraded(t *testing.T) {
+	dir := t.TempDir()
+	gz, err := os.Open(filepath.Join("testdata", "replica-store-format.db.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gz.Close()
+	zr, err := gzip.NewReader(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, replicaFile), os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(f, zr); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s := day(t)
+	recs := chained(t, s.events)
+	check := func(r *replica, sv *saved) {
+		t.Helper()
+		if sv.seq != uint64(len(recs)) || sv.hash != recs[len(recs)-1].Hash {
+			t.Fatalf("head %d %s, want %d %s", sv.seq, sv.hash, len(recs), recs[len(recs)-1].Hash)
+		}
+		if got, want := stateJSON(t, sv.state), stateJSON(t, s.state()); got != want {
+			t.Fatalf("state differs from the fold of the log:\n got %s\nwant %s", got, want)
+		}
+		if sv.hall == nil || sv.hall.ID != "test" || sv.window != "vip" {
+			t.Fatalf("hall %+v window %q", sv.hall, sv.window)
+		}
+		if sv.photo == nil || sv.photo.img.Bounds().Dx() != 24 || sv.photo.img.Bounds().Dy() != 32 {
+			t.Fatalf("photo %+v", sv.photo)
+		}
+		held := heldEvents(t, r)
+		if len(held) != len(recs) {
+			t.Fatalf("holds %d events, want %d", len(held), len(recs))
+		}
+		for i := range held {
+			if !bytes.Equal(held[i].Raw, recs[i].Raw) {
+				t.Fatalf("event %d differs", i+1)
+			}
+		}
+	}
+
+	r, sv, moved, err := openReplica(dir)
+	if err != nil || moved != "" {
+		t.Fatalf("open: %v (moved %q)", err, moved)
+	}
+	check(r, sv)
+	var buckets []string
+	r.db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			buckets = append(buckets, string(name))
+			return nil
+		})
+	})
+	if got := strings.Join(buckets, " "); got != "display events snapshots" {
+		t.Fatalf("buckets after the upgrade: %s, want display events snapshots", got)
+	}
+
+	// It goes on from its head, and opens again as it was.
+	ch, err := eventlog.NewChain(sv.seq, sv.hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := ch.Next("window.paused", t0.Add(time.Hour), []byte(`{"window":"vip"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.append([]eventlog.Record{next}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, sv, _, err = openReplica(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if sv.seq != next.Seq || sv.hash != next.Hash || sv.state.Seq != next.Seq {
+		t.Fatalf("after reopening: head %d %s state at %d, want %d %s", sv.seq, sv.hash, sv.state.Seq, next.Seq, next.Hash)
+	}
+	if sv.hall == nil || sv.window != "vip" || sv.photo == nil {
+		t.Fatalf("after reopening: hall %v window %q photo %v", sv.hall != nil, sv.window, sv.photo != nil)
 	}
 }

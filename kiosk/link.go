@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hallq/server/client"
+	"hallq/server/eventlog"
 )
 
 // contact records whether the server answered. Coming back online starts a
@@ -387,7 +388,7 @@ func (k *Kiosk) streamLoop(ctx context.Context) {
 		}
 		sctx, cancel := context.WithCancel(ctx)
 		k.srv.Stream(sctx, after, client.StreamHandler{
-			Event: func(uint64, []byte) error {
+			Event: func(eventlog.Record) error {
 				poke(k.kick)
 				return nil
 			},

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hallq/server/eventlog"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -80,17 +81,19 @@ type Heartbeat struct {
 // StreamHandler receives a stream's events, heartbeats and connection states,
 // all from the goroutine that called Stream. Nil functions are skipped.
 type StreamHandler struct {
-	// Event receives the next event of the log, seq being one more than the
-	// one before, as its exact published bytes, which it may keep. An error
-	// ends Stream with that error; the event counts as not delivered.
-	Event func(seq uint64, raw []byte) error
+	// Event receives the next event of the log, its seq one more than the
+	// one before, parsed: its layout is checked, its place in the hash chain
+	// is not (an eventlog.Verifier does that). It may keep the Record. An
+	// error ends Stream with that error; the event counts as not delivered.
+	Event func(rec eventlog.Record) error
 	// Heartbeat receives each heartbeat. An error ends Stream with it.
 	Heartbeat func(hb Heartbeat) error
 	// Status receives every change of the connection.
 	Status func(st StreamStatus)
 }
 
-// handlerError carries an error returned by the handler, which ends Stream.
+// handlerError carries an error that ends Stream: the handler's, or an event
+// that does not parse.
 type handlerError struct{ err error }
 
 func (e *handlerError) Error() string { return e.err.Error() }
@@ -101,7 +104,9 @@ func (e *handlerError) Unwrap() error { return e.err }
 // reconnects whatever happens to the connection: after a failure with a
 // backoff doubling from Options.MinBackoff to Options.MaxBackoff (with
 // jitter), at once when dropped as a slow consumer, resuming after the last
-// event delivered. It returns ctx's error, or the handler's error wrapped.
+// event delivered. It returns ctx's error, the handler's error wrapped, or,
+// when the server sends an event that is not in the published layout, an
+// error wrapping eventlog.ErrInvalid: following the log again would not help.
 func (c *Client) Stream(ctx context.Context, after uint64, h StreamHandler) error {
 	last := after
 	var beat time.Duration // the server's heartbeat interval, once learnt
@@ -221,21 +226,21 @@ func (c *Client) streamOnce(ctx context.Context, last *uint64, beat *time.Durati
 			return live, fmt.Errorf("client: stream after %d: %w", *last, err)
 		}
 		if bytes.HasPrefix(msg, []byte(`{"seq":`)) {
-			seq, ok := eventSeq(msg)
+			rec, err := eventlog.Parse(msg)
 			switch {
-			case !ok:
-				return live, fmt.Errorf("client: stream after %d: malformed event %.40q", *last, msg)
-			case seq <= *last:
+			case err != nil:
+				return live, &handlerError{fmt.Errorf("event after %d: %w", *last, err)}
+			case rec.Seq <= *last:
 				continue // already delivered
-			case seq != *last+1:
-				return live, fmt.Errorf("client: stream after %d: server sent event %d", *last, seq)
+			case rec.Seq != *last+1:
+				return live, fmt.Errorf("client: stream after %d: server sent event %d", *last, rec.Seq)
 			}
 			if h.Event != nil {
-				if err := h.Event(seq, msg); err != nil {
+				if err := h.Event(rec); err != nil {
 					return live, &handlerError{err}
 				}
 			}
-			*last = seq
+			*last = rec.Seq
 			continue
 		}
 		var m struct {
@@ -264,21 +269,4 @@ func (c *Client) streamOnce(ctx context.Context, last *uint64, beat *time.Durati
 			}
 		}
 	}
-}
-
-// eventSeq reads the seq at the start of published event bytes.
-func eventSeq(raw []byte) (uint64, bool) {
-	p := raw[len(`{"seq":`):]
-	n := 0
-	for n < len(p) && n < 20 && p[n] >= '0' && p[n] <= '9' {
-		n++
-	}
-	if n == 0 || n == len(p) || p[n] != ',' {
-		return 0, false
-	}
-	seq, err := strconv.ParseUint(string(p[:n]), 10, 64)
-	if err != nil || seq == 0 {
-		return 0, false
-	}
-	return seq, true
 }

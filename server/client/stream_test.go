@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -38,9 +39,9 @@ func (c *collector) handler() client.StreamHandler {
 		}
 	}
 	return client.StreamHandler{
-		Event: func(seq uint64, raw []byte) error {
+		Event: func(rec eventlog.Record) error {
 			c.mu.Lock()
-			c.seqs, c.raws = append(c.seqs, seq), append(c.raws, raw)
+			c.seqs, c.raws = append(c.seqs, rec.Seq), append(c.raws, rec.Raw)
 			c.mu.Unlock()
 			note()
 			return nil
@@ -456,11 +457,11 @@ func TestStreamEndsOnHandlerError(t *testing.T) {
 	c := newClient(t, f.srv.URL, "")
 	refuse := errors.New("chain broken")
 	var got []uint64
-	err := c.Stream(context.Background(), 0, client.StreamHandler{Event: func(seq uint64, raw []byte) error {
-		if seq == 2 {
+	err := c.Stream(context.Background(), 0, client.StreamHandler{Event: func(rec eventlog.Record) error {
+		if rec.Seq == 2 {
 			return refuse
 		}
-		got = append(got, seq)
+		got = append(got, rec.Seq)
 		return nil
 	}})
 	if !errors.Is(err, refuse) {
@@ -468,5 +469,44 @@ func TestStreamEndsOnHandlerError(t *testing.T) {
 	}
 	if fmt.Sprint(got) != "[1]" {
 		t.Fatalf("delivered %v, want [1]", got)
+	}
+}
+
+// TestStreamEndsOnEventNotInTheLayout: an event the server sends that does
+// not parse ends Stream with eventlog.ErrInvalid instead of being retried,
+// whatever is wrong with it, and is not delivered.
+func TestStreamEndsOnEventNotInTheLayout(t *testing.T) {
+	raws := chain(t, 3)
+	tests := []struct {
+		name string
+		bad  string
+	}{
+		{"seq zero", strings.Replace(string(raws[1]), `{"seq":2`, `{"seq":0`, 1)},
+		{"seq not a number", strings.Replace(string(raws[1]), `{"seq":2`, `{"seq":"2"`, 1)},
+		{"seq overflows", strings.Replace(string(raws[1]), `{"seq":2`, `{"seq":18446744073709551616`, 1)},
+		{"truncated", string(raws[1][:20])},
+		{"space in the data", strings.Replace(string(raws[1]), `":`, `": `, 1)},
+		{"upper-case hash", string(raws[1][:len(raws[1])-66]) + strings.ToUpper(string(raws[1][len(raws[1])-66:]))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeStream(t, func(ws *websocket.Conn, n int, after uint64) {
+				send(ws, raws, 1, 1)
+				ws.WriteMessage(websocket.TextMessage, []byte(tt.bad))
+				hold(ws)
+			})
+			c := newClient(t, f.srv.URL, "")
+			var got []uint64
+			err := c.Stream(context.Background(), 0, client.StreamHandler{Event: func(rec eventlog.Record) error {
+				got = append(got, rec.Seq)
+				return nil
+			}})
+			if !errors.Is(err, eventlog.ErrInvalid) {
+				t.Fatalf("Stream returned %v, want eventlog.ErrInvalid", err)
+			}
+			if fmt.Sprint(got) != "[1]" || fmt.Sprint(f.connections()) != "[0]" {
+				t.Fatalf("delivered %v over connections after %v, want [1] over [0]", got, f.connections())
+			}
+		})
 	}
 }
