@@ -136,11 +136,11 @@ func (s *source) follow(ctx context.Context, a *audit.Auditor, stderr io.Writer)
 	fmt.Fprintf(stderr, "hallq-verify: 已核验至第%d条，继续跟踪新事件 / verified up to event %d, following new events\n", s.last, s.last)
 	seen := 0
 	return c.Stream(ctx, s.last, client.StreamHandler{
-		Event: func(seq uint64, raw []byte) error {
-			if err := a.Add(raw); err != nil {
+		Event: func(rec eventlog.Record) error {
+			if err := a.Add(rec.Raw); err != nil {
 				return err
 			}
-			s.last = seq
+			s.last = rec.Seq
 			fs := a.Findings()
 			for _, f := range fs[seen:] {
 				fmt.Fprintf(stderr, "%s  #%d %s / %s\n", time.Now().Format(time.TimeOnly), f.Seq, f.MessageZH, f.Message)
