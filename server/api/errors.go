@@ -18,11 +18,11 @@ func statusOf(code string) int {
 		return http.StatusBadRequest
 	case queue.EUNAUTHORIZED:
 		return http.StatusUnauthorized
-	case queue.EFORBIDDEN:
+	case queue.EFORBIDDEN, queue.ESUSPENDED:
 		return http.StatusForbidden
 	case queue.ENOTFOUND:
 		return http.StatusNotFound
-	case queue.ECONFLICT, queue.ELIMIT:
+	case queue.ECONFLICT, queue.ELIMIT, queue.EFULL, queue.ENOTRELEASED, queue.ETOOEARLY, queue.ETOOLATE, queue.ECHOOSE:
 		return http.StatusConflict
 	case queue.EUNAVAILABLE:
 		return http.StatusServiceUnavailable

@@ -55,6 +55,8 @@ type serviceJSON struct {
 	PerIdentityDaily int    `json:"per_identity_daily"`
 	RealName         bool   `json:"real_name"`
 	AvgServiceSecs   int    `json:"avg_service_seconds"`
+	// Appointments are the service's published booking rules, if it takes bookings.
+	Appointments *queue.PublicAppointments `json:"appointments,omitempty"`
 }
 
 type hallWindowJSON struct {
@@ -88,7 +90,7 @@ func (s *Server) handleHall(w http.ResponseWriter, r *http.Request) {
 	for _, svc := range h.Services {
 		out.Services = append(out.Services, serviceJSON{ID: svc.ID, NameZH: svc.NameZH, NameEN: svc.NameEN,
 			Prefix: svc.Prefix, Digits: svc.Digits, DailyCap: svc.DailyCap, PerIdentityDaily: svc.PerIdentityDaily,
-			RealName: svc.RealName, AvgServiceSecs: int(svc.AvgService.Seconds())})
+			RealName: svc.RealName, AvgServiceSecs: int(svc.AvgService.Seconds()), Appointments: svc.Appointments.Public()})
 	}
 	for _, win := range h.Windows {
 		hw := hallWindowJSON{ID: win.ID, NameZH: win.NameZH, NameEN: win.NameEN, Primary: win.Primary, Secondary: win.Secondary}

@@ -61,6 +61,9 @@ type Options struct {
 	// TicketsPerKioskPerMinute bounds how fast one kiosk issues tickets (a
 	// burst of the same size is allowed); 0 means no limit.
 	TicketsPerKioskPerMinute int
+	// BookingsPerAddressPerMinute bounds how fast one client address may ask
+	// for bookings (a burst of the same size is allowed); 0 means no limit.
+	BookingsPerAddressPerMinute int
 	// LoginAttemptsPerMinute bounds failed sign-ins per username (default 5).
 	LoginAttemptsPerMinute int
 }
@@ -82,6 +85,7 @@ type Server struct {
 	maxBody        int64
 	limiter        *loginLimiter
 	kioskLimit     *deviceLimiter
+	bookLimit      *addressLimiter
 	started        time.Time
 	mux            *http.ServeMux
 }
@@ -93,7 +97,7 @@ func New(o Options) *Server {
 		staff: map[string]*Staff{}, devices: o.Devices, notices: o.Notices, cards: map[string]Card{},
 		address: o.Address, publicURL: strings.TrimRight(o.PublicURL, "/"), allowedOrigins: o.AllowedOrigins,
 		maxBody: o.MaxBody, limiter: &loginLimiter{fails: map[string][]time.Time{}, max: o.LoginAttemptsPerMinute},
-		kioskLimit: newDeviceLimiter(o.TicketsPerKioskPerMinute), started: time.Now(),
+		kioskLimit: newDeviceLimiter(o.TicketsPerKioskPerMinute), bookLimit: newAddressLimiter(o.BookingsPerAddressPerMinute), started: time.Now(),
 		mux: http.NewServeMux(),
 	}
 	if s.log == nil {
@@ -126,6 +130,12 @@ func (s *Server) routes(stream http.Handler) {
 	handle("POST /api/v1/tickets/{token}/cancel", s.handleCancel)
 	handle("POST /api/v1/tickets/offline", s.handleSyncOffline)
 	handle("POST /api/v1/tickets/withdraw", s.handleWithdraw)
+	handle("GET /api/v1/appointments/slots", s.handleSlots)
+	handle("POST /api/v1/appointments", s.handleBook)
+	handle("POST /api/v1/appointments/check-in", s.handleCheckIn)
+	handle("GET /api/v1/appointments/{token}", s.handleAppointment)
+	handle("POST /api/v1/appointments/{token}/cancel", s.handleCancelAppointment)
+	handle("POST /api/v1/windows/{id}/verify-document", s.handleVerifyDocument)
 	handle("POST /api/v1/leases", s.handleGrantLease)
 	handle("GET /api/v1/leases", s.handleLeases)
 	handle("POST /api/v1/windows/{id}/{action}", s.handleWindowAction)
@@ -216,6 +226,11 @@ func (s *Server) instrument(pattern string, h http.HandlerFunc) http.Handler {
 
 // statusURL returns the link a receipt's QR code carries.
 func (s *Server) statusURL(r *http.Request, token string) string {
+	return s.linkURL(r, "/t/"+token)
+}
+
+// linkURL returns the absolute link of a path on the hall's public site.
+func (s *Server) linkURL(r *http.Request, path string) string {
 	base := s.publicURL
 	if base == "" {
 		scheme := "http"
@@ -224,7 +239,7 @@ func (s *Server) statusURL(r *http.Request, token string) string {
 		}
 		base = scheme + "://" + r.Host
 	}
-	return base + "/t/" + token
+	return base + path
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {

@@ -18,31 +18,35 @@ type issueRequest struct {
 
 // ticketJSON is a ticket as the API returns it: nothing personal.
 type ticketJSON struct {
-	ID         string    `json:"id"`
-	Number     string    `json:"number"`
-	Service    string    `json:"service"`
-	ServiceZH  string    `json:"service_name_zh"`
-	ServiceEN  string    `json:"service_name_en"`
-	Priority   string    `json:"priority,omitempty"`
-	Status     string    `json:"status"`
-	IssuedAt   time.Time `json:"issued_at"`
-	Ahead      int       `json:"ahead"`
-	ETASeconds int       `json:"eta_seconds"`
-	Window     string    `json:"window,omitempty"`
-	WindowZH   string    `json:"window_name_zh,omitempty"`
-	WindowEN   string    `json:"window_name_en,omitempty"`
-	CalledAt   time.Time `json:"called_at,omitzero"`
-	Token      string    `json:"token,omitempty"`
-	StatusURL  string    `json:"status_url,omitempty"`
-	Seq        uint64    `json:"seq"`
-	Hash       string    `json:"hash"`
+	ID        string `json:"id"`
+	Number    string `json:"number"`
+	Service   string `json:"service"`
+	ServiceZH string `json:"service_name_zh"`
+	ServiceEN string `json:"service_name_en"`
+	Priority  string `json:"priority,omitempty"`
+	// Appointment marks a ticket checked in from a booking; Late one checked
+	// in after the on-time window, waiting as a walk-in.
+	Appointment bool      `json:"appointment,omitempty"`
+	Late        bool      `json:"late,omitempty"`
+	Status      string    `json:"status"`
+	IssuedAt    time.Time `json:"issued_at"`
+	Ahead       int       `json:"ahead"`
+	ETASeconds  int       `json:"eta_seconds"`
+	Window      string    `json:"window,omitempty"`
+	WindowZH    string    `json:"window_name_zh,omitempty"`
+	WindowEN    string    `json:"window_name_en,omitempty"`
+	CalledAt    time.Time `json:"called_at,omitzero"`
+	Token       string    `json:"token,omitempty"`
+	StatusURL   string    `json:"status_url,omitempty"`
+	Seq         uint64    `json:"seq"`
+	Hash        string    `json:"hash"`
 }
 
 func (s *Server) ticketJSON(r *http.Request, v engine.TicketView, withToken bool) ticketJSON {
 	t := ticketJSON{
 		ID: v.ID, Number: v.Number, Service: v.Service, Priority: v.Priority, Status: v.Status,
 		IssuedAt: v.IssuedAt, Ahead: v.Ahead, ETASeconds: v.ETASeconds, Window: v.Window,
-		CalledAt: v.CalledAt, Seq: v.Seq, Hash: v.Hash,
+		CalledAt: v.CalledAt, Seq: v.Seq, Hash: v.Hash, Appointment: v.Appointment, Late: v.Late,
 	}
 	if svc, ok := s.hall.Service(v.Service); ok {
 		t.ServiceZH, t.ServiceEN = svc.NameZH, svc.NameEN

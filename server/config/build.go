@@ -156,7 +156,7 @@ func (p *parser) build(raw *rawConfig) *Config {
 		h.Services = append(h.Services, queue.Service{
 			ID: s.ID, NameZH: s.NameZH, NameEN: s.NameEN, Prefix: s.Prefix, Digits: s.Digits,
 			DailyCap: s.DailyCap, PerIdentityDaily: s.PerIdentityDaily, RealName: s.RealName,
-			AvgService: s.AvgService.d,
+			AvgService: s.AvgService.d, Appointments: p.appointments(f, s.Appointments),
 		})
 		if s.DescriptionZH != "" || s.DescriptionEN != "" {
 			cfg.ServiceDescriptions[s.ID] = Text{ZH: s.DescriptionZH, EN: s.DescriptionEN}
@@ -503,5 +503,7 @@ func (p *parser) limits(raw fileLimits) Limits {
 	l.WSQueue = p.intIn("limits.ws_queue", raw.WSQueue, DefaultWSQueue, 1, 1<<16)
 	l.TicketsPerKioskPerMinute = p.intIn("limits.tickets_per_kiosk_per_minute", raw.TicketsPerKioskPerMinute, DefaultTicketsPerKioskPerMinute, 1, 10000)
 	l.LoginAttemptsPerMinute = p.intIn("limits.login_attempts_per_minute", raw.LoginAttemptsPerMinute, DefaultLoginAttemptsPerMinute, 1, 10000)
+	l.BookingsPerAddressPerMinute = p.intIn("limits.bookings_per_address_per_minute", raw.BookingsPerAddressPerMinute,
+		DefaultBookingsPerAddressPerMinute, 1, 1000000)
 	return l
 }

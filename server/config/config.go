@@ -143,6 +143,9 @@ type Limits struct {
 	TicketsPerKioskPerMinute int
 	// LoginAttemptsPerMinute bounds failed sign-ins per username and per address.
 	LoginAttemptsPerMinute int
+	// BookingsPerAddressPerMinute bounds how fast one client address may ask
+	// for appointments.
+	BookingsPerAddressPerMinute int
 }
 
 // Defaults used where the file is silent.
@@ -155,6 +158,9 @@ const (
 	DefaultWSHeartbeat              = 10 * time.Second
 	DefaultTicketsPerKioskPerMinute = 60
 	DefaultLoginAttemptsPerMinute   = 10
+	// DefaultBookingsPerAddressPerMinute leaves room for a family or a
+	// household behind one address, not for a script.
+	DefaultBookingsPerAddressPerMinute = 10
 )
 
 // Load reads and validates the configuration file at path. Relative photo paths

@@ -139,6 +139,25 @@ real_name = true
 avg_service = "10m"
 description_zh = "护照、往来港澳台通行证及签注的申请。须凭有效身份证件取号。"
 description_en = "Passports, travel permits to Hong Kong, Macao and Taiwan, and endorsements. Identity document required."
+# 可网上预约：每天 08:30-17:30 每半小时 4 个号，提前 7 天于 08:00 放号。
+# Bookable online: 4 places every half hour, 08:30-17:30, released 7 days ahead at 08:00.
+[services.appointments]
+prefix = "YD"
+slot_length = "30m"
+capacity = 4
+hours = ["08:30-12:00", "13:00-17:30"]
+days_ahead = 7
+release_at = "08:00"
+walk_in_share = 50
+cancel_before = "1h"
+check_in_before = "30m"
+check_in_after = "15m"
+late_until = "1h"
+per_identity_active = 2
+per_identity_daily = 1
+no_show_limit = 3
+no_show_window = "720h"
+suspension = "720h"
 
 [[windows]]
 id = "1"

@@ -52,6 +52,8 @@ type fileService struct {
 	AvgService       duration `toml:"avg_service"`
 	DescriptionZH    string   `toml:"description_zh"`
 	DescriptionEN    string   `toml:"description_en"`
+	// Appointments, when present, make the service bookable.
+	Appointments *fileAppointments `toml:"appointments"`
 }
 
 type fileWindow struct {
@@ -121,11 +123,12 @@ type fileNotice struct {
 }
 
 type fileLimits struct {
-	MaxBodyBytes             byteSize `toml:"max_body_bytes"`
-	WSQueue                  *int     `toml:"ws_queue"`
-	WSHeartbeat              duration `toml:"ws_heartbeat"`
-	TicketsPerKioskPerMinute *int     `toml:"tickets_per_kiosk_per_minute"`
-	LoginAttemptsPerMinute   *int     `toml:"login_attempts_per_minute"`
+	MaxBodyBytes                byteSize `toml:"max_body_bytes"`
+	WSQueue                     *int     `toml:"ws_queue"`
+	WSHeartbeat                 duration `toml:"ws_heartbeat"`
+	TicketsPerKioskPerMinute    *int     `toml:"tickets_per_kiosk_per_minute"`
+	LoginAttemptsPerMinute      *int     `toml:"login_attempts_per_minute"`
+	BookingsPerAddressPerMinute *int     `toml:"bookings_per_address_per_minute"`
 }
 
 // duration is a positive length of time written as a string with a unit: "30m",

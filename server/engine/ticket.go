@@ -19,20 +19,24 @@ type IssueInput struct {
 
 // TicketView is what an applicant may know of a ticket. Nothing personal.
 type TicketView struct {
-	ID         string    `json:"id"`
-	Number     string    `json:"number"`
-	Service    string    `json:"service"`
-	Priority   string    `json:"priority,omitempty"`
-	Status     string    `json:"status"`
-	IssuedAt   time.Time `json:"issued_at"`
-	Ahead      int       `json:"ahead"`
-	ETASeconds int       `json:"eta_seconds"`
-	Window     string    `json:"window,omitempty"`      // while called
-	LastWindow string    `json:"last_window,omitempty"` // the window it was last called to
-	CalledAt   time.Time `json:"called_at,omitzero"`
-	Token      string    `json:"token,omitempty"`
-	Seq        uint64    `json:"seq"`  // log position of its ticket.issued event
-	Hash       string    `json:"hash"` // hash of that event
+	ID       string `json:"id"`
+	Number   string `json:"number"`
+	Service  string `json:"service"`
+	Priority string `json:"priority,omitempty"`
+	// Appointment marks a ticket checked in from a booking; Late one checked
+	// in late, waiting as a walk-in.
+	Appointment bool      `json:"appointment,omitempty"`
+	Late        bool      `json:"late,omitempty"`
+	Status      string    `json:"status"`
+	IssuedAt    time.Time `json:"issued_at"`
+	Ahead       int       `json:"ahead"`
+	ETASeconds  int       `json:"eta_seconds"`
+	Window      string    `json:"window,omitempty"`      // while called
+	LastWindow  string    `json:"last_window,omitempty"` // the window it was last called to
+	CalledAt    time.Time `json:"called_at,omitzero"`
+	Token       string    `json:"token,omitempty"`
+	Seq         uint64    `json:"seq"`  // log position of its ticket.issued event
+	Hash        string    `json:"hash"` // hash of that event
 }
 
 // idemRecord is what the private idempotency bucket keeps of an issued ticket,
@@ -176,6 +180,7 @@ func (e *Engine) viewOf(s *queue.State, id string, fresh *queue.Issued) (TicketV
 		ID: t.ID, Number: t.Number, Service: t.Service, Priority: t.Priority, Status: t.Status,
 		IssuedAt: t.IssuedAt, Ahead: ahead, ETASeconds: int(wait.Seconds()),
 		Window: t.Window, LastWindow: t.LastWindow, CalledAt: t.CalledAt, Seq: t.IssueSeq,
+		Appointment: t.Appointment != "", Late: t.Late,
 	}, true
 }
 

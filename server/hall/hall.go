@@ -177,9 +177,10 @@ func apiOptions(cfg *config.Config, eng *engine.Engine, st *store.Store, streams
 	o := api.Options{
 		Engine: eng, Store: st, Stream: streams, Metrics: m, Logger: log,
 		Address: cfg.Info.Address.ZH, PublicURL: cfg.Info.PublicURL, MaxBody: cfg.Limits.MaxBodyBytes,
-		TicketsPerKioskPerMinute: cfg.Limits.TicketsPerKioskPerMinute,
-		LoginAttemptsPerMinute:   cfg.Limits.LoginAttemptsPerMinute,
-		Cards:                    map[string]api.Card{},
+		TicketsPerKioskPerMinute:    cfg.Limits.TicketsPerKioskPerMinute,
+		BookingsPerAddressPerMinute: cfg.Limits.BookingsPerAddressPerMinute,
+		LoginAttemptsPerMinute:      cfg.Limits.LoginAttemptsPerMinute,
+		Cards:                       map[string]api.Card{},
 	}
 	for _, s := range cfg.Staff {
 		o.Staff = append(o.Staff, api.Staff{Username: s.Username, Name: s.Name.ZH, PasswordHash: []byte(s.PasswordHash),

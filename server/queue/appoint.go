@@ -3,6 +3,7 @@ package queue
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -225,4 +226,78 @@ func upper(s string) string {
 // CheckInWindowText describes a service's check-in window, for messages.
 func (a *Appointments) CheckInWindowText() string {
 	return fmt.Sprintf("%d min before to %d min after the start", int(a.CheckInBefore.Minutes()), int(a.CheckInAfter.Minutes()))
+}
+
+// PublicAppointments are a service's booking rules as published: on /rules, in
+// the hall description and in hall.configured events.
+type PublicAppointments struct {
+	Prefix               string   `json:"prefix"`
+	SlotMinutes          int      `json:"slot_minutes"`
+	Capacity             int      `json:"capacity"`
+	Hours                string   `json:"hours"`              // "09:00-12:00, 13:30-17:00"
+	Weekdays             []int    `json:"weekdays,omitempty"` // 0 Sunday … 6 Saturday; all when empty
+	Closed               []string `json:"closed,omitempty"`
+	DaysAhead            int      `json:"days_ahead"`
+	ReleaseAt            string   `json:"release_at"` // "08:00"
+	WalkInShare          int      `json:"walk_in_share"`
+	CancelBeforeMinutes  int      `json:"cancel_before_minutes"`
+	CheckInBeforeMinutes int      `json:"check_in_before_minutes"`
+	CheckInAfterMinutes  int      `json:"check_in_after_minutes"`
+	LateUntilMinutes     int      `json:"late_until_minutes"`
+	PerIdentityActive    int      `json:"per_identity_active"`
+	PerIdentityDaily     int      `json:"per_identity_daily"`
+	NoShowLimit          int      `json:"no_show_limit"`
+	NoShowWindowDays     int      `json:"no_show_window_days"`
+	SuspensionDays       int      `json:"suspension_days"`
+}
+
+// Public returns the published form of the rules; nil for nil.
+func (a *Appointments) Public() *PublicAppointments {
+	if a == nil {
+		return nil
+	}
+	p := &PublicAppointments{Prefix: a.Prefix, SlotMinutes: int(a.SlotLength / time.Minute), Capacity: a.Capacity,
+		Hours: hoursText(a.Hours), Closed: a.Closed, DaysAhead: a.DaysAhead, ReleaseAt: clock(a.ReleaseAt),
+		WalkInShare: a.WalkInShare, CancelBeforeMinutes: int(a.CancelBefore / time.Minute),
+		CheckInBeforeMinutes: int(a.CheckInBefore / time.Minute), CheckInAfterMinutes: int(a.CheckInAfter / time.Minute),
+		LateUntilMinutes: int(a.LateUntil / time.Minute), PerIdentityActive: a.PerIdentityActive,
+		PerIdentityDaily: a.PerIdentityDaily, NoShowLimit: a.NoShowLimit,
+		NoShowWindowDays: int(a.NoShowWindow / (24 * time.Hour)), SuspensionDays: int(a.Suspension / (24 * time.Hour))}
+	for _, d := range a.Weekdays {
+		p.Weekdays = append(p.Weekdays, int(d))
+	}
+	return p
+}
+
+// Appointments returns the rules a published form stands for; nil for nil.
+func (p *PublicAppointments) Appointments() (*Appointments, error) {
+	if p == nil {
+		return nil, nil
+	}
+	hours, err := parseHours(p.Hours)
+	if err != nil {
+		return nil, err
+	}
+	release, err := parseClock(p.ReleaseAt)
+	if err != nil {
+		return nil, Errorf(EINVALID, "release_at: %v", err)
+	}
+	a := &Appointments{Prefix: p.Prefix, SlotLength: time.Duration(p.SlotMinutes) * time.Minute, Capacity: p.Capacity,
+		Hours: hours, Closed: p.Closed, DaysAhead: p.DaysAhead, ReleaseAt: release, WalkInShare: p.WalkInShare,
+		CancelBefore: time.Duration(p.CancelBeforeMinutes) * time.Minute, CheckInBefore: time.Duration(p.CheckInBeforeMinutes) * time.Minute,
+		CheckInAfter: time.Duration(p.CheckInAfterMinutes) * time.Minute, LateUntil: time.Duration(p.LateUntilMinutes) * time.Minute,
+		PerIdentityActive: p.PerIdentityActive, PerIdentityDaily: p.PerIdentityDaily, NoShowLimit: p.NoShowLimit,
+		NoShowWindow: time.Duration(p.NoShowWindowDays) * 24 * time.Hour, Suspension: time.Duration(p.SuspensionDays) * 24 * time.Hour}
+	for _, d := range p.Weekdays {
+		a.Weekdays = append(a.Weekdays, time.Weekday(d))
+	}
+	return a, nil
+}
+
+func hoursText(hs []Hours) string {
+	parts := make([]string, len(hs))
+	for i, hr := range hs {
+		parts[i] = clock(hr.Open) + "-" + clock(hr.Close)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -3,6 +3,7 @@ package queue
 import (
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -95,13 +96,15 @@ func (s *State) SlotState(h *Hall, now time.Time, service, slot string) (*Slot, 
 	}
 	sl, ok := s.Slots[slot]
 	if !ok || sl.Service != svc.ID {
-		for n := 0; n <= svc.Appointments.DaysAhead+1; n++ {
-			day := addDays(h.Day(now), n)
+		// A slot of the template not released yet: its ID names its day.
+		rest, _ := strings.CutPrefix(slot, svc.ID+"-")
+		if d, err := time.Parse("20060102", rest[:min(8, len(rest))]); err == nil {
+			day := d.Format(time.DateOnly)
 			for _, sp := range h.SlotsOf(svc, day) {
-				if sp.ID == slot {
-					at := h.ReleaseTime(svc.Appointments, day).In(h.loc())
-					return nil, Errorf(ENOTRELEASED, "the places of %s on %s are released at %s", svc.NameEN, day, at.Format("2006-01-02 15:04")).
-						Zh("%s %s 的号源将于 %s 放出，尚未开放预约", svc.NameZH, day, at.Format("2006-01-02 15:04"))
+				if at := h.ReleaseTime(svc.Appointments, day); sp.ID == slot && now.Before(sp.Start) {
+					when := at.In(h.loc()).Format("2006-01-02 15:04")
+					return nil, Errorf(ENOTRELEASED, "the places of %s on %s are released at %s", svc.NameEN, day, when).
+						Zh("%s %s 的号源将于 %s 放出，尚未开放预约", svc.NameZH, day, when)
 				}
 			}
 		}

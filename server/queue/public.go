@@ -39,6 +39,8 @@ type PublicService struct {
 	PerIdentityDaily int    `json:"per_identity_daily"`
 	RealName         bool   `json:"real_name"`
 	AvgServiceSecs   int    `json:"avg_service_seconds"`
+	// Appointments are the service's booking rules, when it takes bookings.
+	Appointments *PublicAppointments `json:"appointments,omitempty"`
 }
 
 // PublicWindow is a window as published.
@@ -100,7 +102,7 @@ func (h *Hall) Public() PublicHall {
 	for _, s := range h.Services {
 		p.Services = append(p.Services, PublicService{ID: s.ID, NameZH: s.NameZH, NameEN: s.NameEN,
 			Prefix: s.Prefix, Digits: s.Digits, DailyCap: s.DailyCap, PerIdentityDaily: s.PerIdentityDaily,
-			RealName: s.RealName, AvgServiceSecs: int(s.AvgService / time.Second)})
+			RealName: s.RealName, AvgServiceSecs: int(s.AvgService / time.Second), Appointments: s.Appointments.Public()})
 	}
 	for _, w := range h.Windows {
 		p.Windows = append(p.Windows, PublicWindow{ID: w.ID, NameZH: w.NameZH, NameEN: w.NameEN,
@@ -122,26 +124,19 @@ func (p *PublicHall) Hall(loc *time.Location) (*Hall, error) {
 			return nil, Errorf(EINVALID, "day_start: %v", err)
 		}
 	}
-	if p.Hours != "" && p.Hours != "00:00-24:00" {
-		for part := range strings.SplitSeq(p.Hours, ",") {
-			open, closing, ok := strings.Cut(strings.TrimSpace(part), "-")
-			var hr Hours
-			if ok {
-				hr.Open, err = parseClock(open)
-				if err == nil {
-					hr.Close, err = parseClock(closing)
-				}
-			}
-			if !ok || err != nil {
-				return nil, Errorf(EINVALID, "hours: %q is not HH:MM-HH:MM", part)
-			}
-			h.Hours = append(h.Hours, hr)
+	if p.Hours != "00:00-24:00" {
+		if h.Hours, err = parseHours(p.Hours); err != nil {
+			return nil, err
 		}
 	}
 	for _, s := range p.Services {
+		a, err := s.Appointments.Appointments()
+		if err != nil {
+			return nil, Errorf(EINVALID, "services %s appointments: %v", s.ID, err)
+		}
 		h.Services = append(h.Services, Service{ID: s.ID, NameZH: s.NameZH, NameEN: s.NameEN, Prefix: s.Prefix,
 			Digits: s.Digits, DailyCap: s.DailyCap, PerIdentityDaily: s.PerIdentityDaily, RealName: s.RealName,
-			AvgService: time.Duration(s.AvgServiceSecs) * time.Second})
+			AvgService: time.Duration(s.AvgServiceSecs) * time.Second, Appointments: a})
 	}
 	for _, w := range p.Windows {
 		h.Windows = append(h.Windows, Window{ID: w.ID, NameZH: w.NameZH, NameEN: w.NameEN, Primary: w.Primary, Secondary: w.Secondary})
@@ -150,6 +145,30 @@ func (p *PublicHall) Hall(loc *time.Location) (*Hall, error) {
 		return nil, err
 	}
 	return h, nil
+}
+
+// parseHours parses "HH:MM-HH:MM, HH:MM-HH:MM"; "" is none.
+func parseHours(text string) ([]Hours, error) {
+	if text == "" {
+		return nil, nil
+	}
+	var out []Hours
+	for part := range strings.SplitSeq(text, ",") {
+		open, closing, ok := strings.Cut(strings.TrimSpace(part), "-")
+		var hr Hours
+		var err error
+		if ok {
+			hr.Open, err = parseClock(open)
+			if err == nil {
+				hr.Close, err = parseClock(closing)
+			}
+		}
+		if !ok || err != nil {
+			return nil, Errorf(EINVALID, "hours: %q is not HH:MM-HH:MM", part)
+		}
+		out = append(out, hr)
+	}
+	return out, nil
 }
 
 // parseClock parses "HH:MM" (hours may reach 48 for intervals past midnight).

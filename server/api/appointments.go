@@ -1,0 +1,230 @@
+package api
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"hallq/server/engine"
+	"hallq/server/queue"
+)
+
+type bookRequest struct {
+	Service  string `json:"service"`
+	Slot     string `json:"slot"`
+	IDKind   string `json:"id_kind,omitempty"`
+	IDNumber string `json:"id_number"`
+}
+
+type checkInRequest struct {
+	IDKind   string `json:"id_kind,omitempty"`
+	IDNumber string `json:"id_number"`
+	Code     string `json:"code,omitempty"`
+}
+
+type verifyRequest struct {
+	IDKind   string `json:"id_kind,omitempty"`
+	IDNumber string `json:"id_number"`
+}
+
+// appointmentJSON is a booking as the API returns it: nothing personal but the
+// document number masked.
+type appointmentJSON struct {
+	engine.AppointmentView
+	ServiceZH string `json:"service_name_zh"`
+	ServiceEN string `json:"service_name_en"`
+	StatusURL string `json:"status_url,omitempty"`
+}
+
+func (s *Server) appointmentJSON(r *http.Request, v engine.AppointmentView, withToken bool) appointmentJSON {
+	out := appointmentJSON{AppointmentView: v}
+	if svc, ok := s.hall.Service(v.Service); ok {
+		out.ServiceZH, out.ServiceEN = svc.NameZH, svc.NameEN
+	}
+	if withToken && v.Token != "" {
+		out.StatusURL = s.linkURL(r, "/a/"+v.Token)
+	} else {
+		out.Token = ""
+	}
+	return out
+}
+
+func (s *Server) handleSlots(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	v, err := s.engine.Slots(q.Get("service"), q.Get("date"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
+	if err := s.checkOrigin(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !s.bookLimit.allow(clientAddress(r), time.Now()) {
+		s.writeError(w, r, &queue.Error{Code: "ERATE",
+			Message:   "too many booking requests from this address; wait a minute and try again",
+			MessageZH: "预约请求过于频繁，请一分钟后再试"})
+		return
+	}
+	var req bookRequest
+	if err := s.decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.IDNumber == "" {
+		s.writeError(w, r, queue.Errorf(queue.EINVALID, "id_number: an identity document is required to book").Zh("预约须实名，请填写证件号码"))
+		return
+	}
+	v, err := s.engine.Book(r.Context(), engine.BookInput{Service: req.Service, Slot: req.Slot, DocKind: req.IDKind, DocNumber: req.IDNumber})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]appointmentJSON{"appointment": s.appointmentJSON(r, v, true)})
+}
+
+func (s *Server) handleAppointment(w http.ResponseWriter, r *http.Request) {
+	v, err := s.engine.AppointmentByToken(r.PathValue("token"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]appointmentJSON{"appointment": s.appointmentJSON(r, v, false)})
+}
+
+func (s *Server) handleCancelAppointment(w http.ResponseWriter, r *http.Request) {
+	if err := s.checkOrigin(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.engine.CancelAppointment(r.Context(), r.PathValue("token"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]appointmentJSON{"appointment": s.appointmentJSON(r, v, false)})
+}
+
+// choiceBody is the refusal of a check-in whose document has several bookings
+// today: the error, and the bookings to choose from (codes, no links).
+type choiceBody struct {
+	Error    errorDetail       `json:"error"`
+	Bookings []appointmentJSON `json:"bookings"`
+}
+
+func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
+	dev, err := s.device(r, KindKiosk)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req checkInRequest
+	if err := s.decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !s.kioskLimit.allow(dev.ID) {
+		s.writeError(w, r, &queue.Error{Code: "ERATE",
+			Message: "this kiosk is issuing tickets faster than the hall allows; wait a moment", MessageZH: "取号过于频繁，请稍候再试"})
+		return
+	}
+	if req.IDNumber == "" {
+		s.writeError(w, r, queue.Errorf(queue.EINVALID, "id_number: the booker's document is required to check in").Zh("签到须提供预约时使用的证件号码"))
+		return
+	}
+	v, err := s.engine.CheckIn(r.Context(), engine.CheckInInput{Kiosk: dev.ID, DocKind: req.IDKind, DocNumber: req.IDNumber, Code: req.Code})
+	var ce *engine.ChoiceError
+	if errors.As(err, &ce) {
+		body := choiceBody{Error: errorDetail{Code: ce.Err.Code, Message: ce.Err.Message, MessageZH: ce.Err.MessageZH}}
+		for _, b := range ce.Bookings {
+			b.Document = ""
+			body.Bookings = append(body.Bookings, s.appointmentJSON(r, b, false))
+		}
+		writeJSON(w, statusOf(ce.Err.Code), body)
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]ticketJSON{"ticket": s.ticketJSON(r, v, true)})
+}
+
+func (s *Server) handleVerifyDocument(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	sess, st, err := s.session(r, true)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if sess.Window != id {
+		s.writeError(w, r, queue.Errorf(queue.EFORBIDDEN, "you are signed in to window %s, not window %s", sess.Window, clip(id, maxEcho)).
+			Zh("您登录的是%s号窗口，不能操作%s号窗口", sess.Window, id))
+		return
+	}
+	var req verifyRequest
+	if err := s.decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	match, err := s.engine.VerifyDocument(r.Context(), id, st.Username, req.IDKind, req.IDNumber)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"match": match})
+}
+
+// clientAddress is the address a request came from, without its port.
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// addressLimiter bounds how fast each client address may book: a token bucket
+// per address, refilled at perMinute a minute, holding as many. Buckets left
+// full are dropped now and then, so that a stampede from many addresses does
+// not keep them all.
+type addressLimiter struct {
+	mu        sync.Mutex
+	perMinute int
+	buckets   map[string]*rate.Limiter
+	swept     time.Time
+}
+
+func newAddressLimiter(perMinute int) *addressLimiter {
+	return &addressLimiter{perMinute: perMinute, buckets: map[string]*rate.Limiter{}}
+}
+
+func (l *addressLimiter) allow(addr string, now time.Time) bool {
+	if l.perMinute <= 0 {
+		return true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.swept) > time.Minute {
+		for a, b := range l.buckets {
+			if b.TokensAt(now) >= float64(l.perMinute) {
+				delete(l.buckets, a)
+			}
+		}
+		l.swept = now
+	}
+	b, ok := l.buckets[addr]
+	if !ok {
+		b = rate.NewLimiter(rate.Limit(float64(l.perMinute)/60), l.perMinute)
+		l.buckets[addr] = b
+	}
+	return b.AllowN(now, 1)
+}
