@@ -61,12 +61,6 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer h.Close()
 
-	httpSrv := &http.Server{
-		Handler:           h.API,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
-	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -76,7 +70,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		"log_seq", seq, "log_hash", hash)
 
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- httpSrv.Serve(ln) }()
+	go func() { serveErr <- h.Serve(ln) }()
 	select {
 	case err := <-serveErr:
 		return err
@@ -85,8 +79,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	h.Hub.Close() // ends websocket streams, which Shutdown does not wait for
-	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+	if err := h.Shutdown(shutdownCtx); err != nil {
 		log.Warn("http shutdown", "err", err)
 	}
 	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {

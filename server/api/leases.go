@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"hallq/server/engine"
 	"hallq/server/queue"
 )
@@ -55,12 +57,47 @@ func (s *Server) handleGrantLease(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, queue.Errorf(queue.EINVALID, "count: must not be negative"))
 		return
 	}
-	l, err := s.engine.GrantLease(r.Context(), dev.ID, req.Service, req.Count)
+	// A leased number is a ticket the kiosk may issue: it is drawn from the
+	// kiosk's allowance of tickets_per_kiosk_per_minute when granted, so that
+	// leases synced at once cannot issue faster than the kiosk could online.
+	// The sync of a leased number is never refused for speed: an offline
+	// kiosk's backlog was paid for when its lease was granted.
+	count := req.Count
+	if room := s.hall.Rules.LeaseSize - s.heldLeased(dev.ID, req.Service); count == 0 || count > room {
+		count = room
+	}
+	var taken *rate.Reservation
+	if count > 0 {
+		n, res := s.kioskLimit.take(dev.ID, count)
+		if n == 0 {
+			w.Header().Set("Retry-After", s.kioskLimit.retryAfter())
+			s.writeError(w, r, &queue.Error{Code: "ERATE",
+				Message:   "this kiosk has issued and leased numbers faster than the hall allows; ask for a lease later",
+				MessageZH: "本机取号过于频繁，请稍后再申请离线号段"})
+			return
+		}
+		count, taken = n, res
+	}
+	l, err := s.engine.GrantLease(r.Context(), dev.ID, req.Service, count)
 	if err != nil {
+		if taken != nil {
+			taken.Cancel() // nothing granted: the allowance is given back
+		}
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]leaseJSON{"lease": s.leaseJSON(r, l)})
+}
+
+// heldLeased is how many unused leased numbers of a service a kiosk holds.
+func (s *Server) heldLeased(kiosk, service string) int {
+	n := 0
+	for _, l := range s.engine.Leases(kiosk) {
+		if l.Service == service {
+			n += len(l.Numbers)
+		}
+	}
+	return n
 }
 
 func (s *Server) handleLeases(w http.ResponseWriter, r *http.Request) {

@@ -75,12 +75,6 @@ func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if !s.kioskLimit.allow(dev.ID) {
-		s.writeError(w, r, &queue.Error{Code: "ERATE",
-			Message:   "this kiosk is issuing tickets faster than the hall allows; wait a moment",
-			MessageZH: "取号过于频繁，请稍候再试"})
-		return
-	}
 	if req.Service == "" {
 		s.writeError(w, r, queue.Errorf(queue.EINVALID, "service: required").Zh("请选择业务"))
 		return
@@ -92,8 +86,14 @@ func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
 	v, err := s.engine.Issue(r.Context(), engine.IssueInput{
 		Kiosk: dev.ID, Service: req.Service, Priority: req.Priority,
 		DocKind: req.IDKind, DocNumber: req.IDNumber, IdempotencyKey: req.IdempotencyKey,
+		// Asked only for a new request: a retry of one that got its ticket
+		// gets it, however fast the kiosk retries.
+		Admit: func() bool { return s.kioskLimit.allow(dev.ID) },
 	})
 	if err != nil {
+		if queue.ErrorCode(err) == "ERATE" {
+			w.Header().Set("Retry-After", s.kioskLimit.retryAfter())
+		}
 		s.writeError(w, r, err)
 		return
 	}

@@ -505,5 +505,6 @@ func (p *parser) limits(raw fileLimits) Limits {
 	l.LoginAttemptsPerMinute = p.intIn("limits.login_attempts_per_minute", raw.LoginAttemptsPerMinute, DefaultLoginAttemptsPerMinute, 1, 10000)
 	l.BookingsPerAddressPerMinute = p.intIn("limits.bookings_per_address_per_minute", raw.BookingsPerAddressPerMinute,
 		DefaultBookingsPerAddressPerMinute, 1, 1000000)
+	l.FloodLimits = p.floodLimits(raw)
 	return l
 }

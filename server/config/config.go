@@ -146,6 +146,32 @@ type Limits struct {
 	// BookingsPerAddressPerMinute bounds how fast one client address may ask
 	// for appointments.
 	BookingsPerAddressPerMinute int
+	FloodLimits
+}
+
+// FloodLimits keep a flood of requests, connections or streams from starving
+// kiosks and staff.
+type FloodLimits struct {
+	// DeviceStatusInterval is the least time between two device.status
+	// events of one kiosk; the latest state reported meanwhile is written
+	// when it ends.
+	DeviceStatusInterval time.Duration
+	// ReadTimeout bounds reading a request, headers and body; WriteTimeout
+	// bounds writing its answer. Streams (the websocket, /log.jsonl) are not
+	// cut by them.
+	ReadTimeout, WriteTimeout time.Duration
+	// MaxConnections bounds open connections; when it is reached, a new
+	// connection replaces one that has not finished a request (or refused).
+	// MaxConnectionsPerAddress bounds them per client address.
+	MaxConnections, MaxConnectionsPerAddress int
+	// WSMaxSubscribers bounds the public's websocket streams (enrolled
+	// devices are not counted); WSMaxPerAddress bounds every client
+	// address's. WSReplays is how many streams may read the log to catch
+	// up at once.
+	WSMaxSubscribers, WSMaxPerAddress, WSReplays int
+	// WithdrawalsPerKioskPerDay bounds the unanswered requests a kiosk may
+	// withdraw in a day that the server never received.
+	WithdrawalsPerKioskPerDay int
 }
 
 // Defaults used where the file is silent.
@@ -161,6 +187,16 @@ const (
 	// DefaultBookingsPerAddressPerMinute leaves room for a family or a
 	// household behind one address, not for a script.
 	DefaultBookingsPerAddressPerMinute = 10
+
+	DefaultDeviceStatusInterval      = 30 * time.Second
+	DefaultReadTimeout               = 10 * time.Second
+	DefaultWriteTimeout              = 30 * time.Second
+	DefaultMaxConnections            = 10000
+	DefaultMaxConnectionsPerAddress  = 256
+	DefaultWSMaxSubscribers          = 5000
+	DefaultWSMaxPerAddress           = 100
+	DefaultWSReplays                 = 4
+	DefaultWithdrawalsPerKioskPerDay = 100
 )
 
 // Load reads and validates the configuration file at path. Relative photo paths

@@ -129,6 +129,15 @@ type fileLimits struct {
 	TicketsPerKioskPerMinute    *int     `toml:"tickets_per_kiosk_per_minute"`
 	LoginAttemptsPerMinute      *int     `toml:"login_attempts_per_minute"`
 	BookingsPerAddressPerMinute *int     `toml:"bookings_per_address_per_minute"`
+	DeviceStatusInterval        duration `toml:"device_status_interval"`
+	ReadTimeout                 duration `toml:"read_timeout"`
+	WriteTimeout                duration `toml:"write_timeout"`
+	MaxConnections              *int     `toml:"max_connections"`
+	MaxConnectionsPerAddress    *int     `toml:"max_connections_per_address"`
+	WSMaxSubscribers            *int     `toml:"ws_max_subscribers"`
+	WSMaxPerAddress             *int     `toml:"ws_max_per_address"`
+	WSReplays                   *int     `toml:"ws_replays"`
+	WithdrawalsPerKioskPerDay   *int     `toml:"withdrawals_per_kiosk_per_day"`
 }
 
 // duration is a positive length of time written as a string with a unit: "30m",

@@ -37,6 +37,12 @@ type Options struct {
 	// how long the commit took, including its sync.
 	OnCommit func(requests, events int, d time.Duration)
 	Logger   *slog.Logger
+
+	// WithdrawalsPerKioskPerDay bounds the keys a kiosk may withdraw in a day
+	// that the server never saw (each is stored for the day so that a late
+	// request issues nothing); 0 means no bound. Keys of tickets the server
+	// issued are always withdrawn.
+	WithdrawalsPerKioskPerDay int
 }
 
 // Engine is a running hall. Its methods are safe for concurrent use.
@@ -75,6 +81,7 @@ type Engine struct {
 	idemSeq       uint64                // last idempotency record of the day
 	identities    map[string]int        // identity record key -> tickets today
 	appt          apptPrivate           // bookers and their missed appointments
+	spent         map[string]int        // kiosk -> today's spent keys (idemRecords without a ticket)
 	epoch         uint64
 	sinceSnapshot int
 	lastBatch     int           // events in the last batch sent to the committer

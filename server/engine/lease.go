@@ -97,7 +97,10 @@ func (e *Engine) SyncOffline(ctx context.Context, in OfflineInput) (v TicketView
 		var already *queue.AlreadyIssued
 		switch {
 		case errors.As(err, &already):
-			res.id = already.Ticket
+			// A retried sync: the first one settled its Replaces key in
+			// the same commit, so a key sent now (another, by a kiosk
+			// making keys up) is not stored.
+			return issueResult{id: already.Ticket}, nil, nil
 		case err != nil:
 			return nil, nil, err
 		default:
@@ -167,12 +170,20 @@ func (e *Engine) replace(p *prep, s *queue.State, now time.Time, kiosk, key, num
 // outside opening hours): a ticket issued for it that still waits is withdrawn
 // (ticket.cancelled by "kiosk"), and a key the server never saw is spent. It
 // returns the withdrawn ticket's number, "" when nothing was withdrawn. Run
-// again, it does nothing.
+// again, it does nothing. Keys never seen are bounded per kiosk and day by
+// Options.WithdrawalsPerKioskPerDay (ELIMIT beyond).
 func (e *Engine) Withdraw(ctx context.Context, kiosk, key string) (number string, err error) {
 	if key == "" || len(key) > MaxIdempotencyKey {
 		return "", queue.Errorf(queue.EINVALID, "idempotency_key: 1 to %d characters", MaxIdempotencyKey)
 	}
 	r, err := e.do(ctx, func(p *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
+		if _, seen := p.idempotent(kiosk + "\x00" + key); !seen {
+			if n := e.opts.WithdrawalsPerKioskPerDay; n > 0 && p.spent(kiosk) >= n {
+				return nil, nil, queue.Errorf(queue.ELIMIT,
+					"kiosk %s has withdrawn %d requests the server never received today, the most a day allows; a kiosk that needs more is faulty", kiosk, n).
+					Zh("本机今日撤回的未达请求已达上限，请联系管理员检查取号机")
+			}
+		}
 		evs, err := e.replace(p, s, now, kiosk, key, "")
 		if err != nil || len(evs) == 0 {
 			return "", nil, err

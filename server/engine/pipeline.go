@@ -48,6 +48,7 @@ type rollback struct {
 	recs, writes int
 	idem         map[string]idemRecord
 	identities   map[string]int
+	spent        map[string]int
 	idemSeq      uint64
 	appt         apptPrivate
 }
@@ -222,7 +223,7 @@ func (e *Engine) run(b *batch, r *request) {
 	var undo *rollback
 	if roll := e.working.RollDay(e.hall, now); roll != nil {
 		undo = &rollback{state: e.working.BeforeRoll(), chain: *e.chain, recs: len(b.recs), writes: len(b.writes),
-			idem: e.idem, identities: e.identities, idemSeq: e.idemSeq, appt: e.appt}
+			idem: e.idem, identities: e.identities, spent: e.spent, idemSeq: e.idemSeq, appt: e.appt}
 		if _, err := e.emit(b, roll); err != nil {
 			b.fault = err
 			return
@@ -241,7 +242,7 @@ func (e *Engine) run(b *batch, r *request) {
 		r.err = err
 		if undo != nil {
 			e.working, *e.chain = undo.state, undo.chain
-			e.idem, e.identities, e.idemSeq, e.appt = undo.idem, undo.identities, undo.idemSeq, undo.appt
+			e.idem, e.identities, e.spent, e.idemSeq, e.appt = undo.idem, undo.identities, undo.spent, undo.idemSeq, undo.appt
 			b.recs, b.evs, b.writes = b.recs[:undo.recs], b.evs[:undo.recs], b.writes[:undo.writes]
 		}
 		return

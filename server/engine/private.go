@@ -45,7 +45,7 @@ func (g *idemGroup) value() []byte {
 // loadPrivate reads today's private records (idempotency keys and identity
 // counts) into the sequencer's maps. It runs on restart.
 func (e *Engine) loadPrivate() error {
-	e.idem, e.identities, e.idemSeq = map[string]idemRecord{}, map[string]int{}, 0
+	e.idem, e.identities, e.spent, e.idemSeq = map[string]idemRecord{}, map[string]int{}, map[string]int{}, 0
 	day := e.working.Day
 	return e.store.View(func(tx *store.Tx) error {
 		if err := e.loadAppointments(tx); err != nil {
@@ -71,6 +71,9 @@ func (e *Engine) loadPrivate() error {
 			}
 			for _, rec := range recs {
 				e.idem[rec.Key] = rec
+				if rec.Ticket == "" {
+					e.spent[rec.kiosk()]++
+				}
 			}
 			e.idemSeq = max(e.idemSeq, binary.BigEndian.Uint64(k[len(prefix):])+uint64(len(recs))-1)
 			return nil
@@ -89,7 +92,7 @@ func (e *Engine) loadPrivate() error {
 // and identity records older than the retention period.
 func (e *Engine) newDay(b *batch, now time.Time) error {
 	// New maps, not cleared ones: a rollback keeps the old.
-	e.idem, e.identities = make(map[string]idemRecord, len(e.idem)), map[string]int{}
+	e.idem, e.identities, e.spent = make(map[string]idemRecord, len(e.idem)), map[string]int{}, map[string]int{}
 	e.idemSeq = 0
 	e.pruneAppointments(b, now)
 	today := compactDay(e.working.Day)
@@ -132,6 +135,9 @@ func (p *prep) idempotent(key string) (idemRecord, bool) {
 func (p *prep) putIdempotent(rec idemRecord) error {
 	v := rec.appendJSON(make([]byte, 0, 48+len(rec.Key)))
 	p.e.idem[rec.Key] = rec
+	if rec.Ticket == "" {
+		p.e.spent[rec.kiosk()]++
+	}
 	p.e.idemSeq++
 	day := compactDay(p.e.working.Day)
 	// The batch's records of the day join its last write if that is their
@@ -146,6 +152,10 @@ func (p *prep) putIdempotent(rec idemRecord) error {
 	p.b.writes = append(p.b.writes, write{bucket: store.BucketIdempotency, key: key, group: &idemGroup{day: day, recs: [][]byte{v}}})
 	return nil
 }
+
+// spent is how many keys a kiosk withdrew today that the server had never
+// seen (see Withdraw).
+func (p *prep) spent(kiosk string) int { return p.e.spent[kiosk] }
 
 func (p *prep) identityCount(key string) int { return p.e.identities[key] }
 

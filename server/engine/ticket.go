@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"hallq/server/queue"
@@ -15,6 +16,10 @@ type IssueInput struct {
 	DocKind        string // identity document kind, default resident ID
 	DocNumber      string // identity document number as typed; never stored
 	IdempotencyKey string // the kiosk's key for this request; retries reuse it
+	// Admit, if set, is asked on the writer's goroutine before a new ticket
+	// is issued, never for a retry of a request that got its ticket (that
+	// retry always gets it); false refuses the request with ERATE.
+	Admit func() bool
 }
 
 // TicketView is what an applicant may know of a ticket. Nothing personal.
@@ -52,6 +57,12 @@ type idemRecord struct {
 	Identity string `json:"identity,omitempty"`
 }
 
+// kiosk is the device the record's key belongs to.
+func (rec *idemRecord) kiosk() string {
+	k, _, _ := strings.Cut(rec.Key, "\x00")
+	return k
+}
+
 // appendJSON appends rec as encoding/json would encode it.
 func (rec *idemRecord) appendJSON(b []byte) []byte {
 	b = append(b, `{"key":`...)
@@ -66,6 +77,12 @@ func (rec *idemRecord) appendJSON(b []byte) []byte {
 	}
 	return append(b, '}')
 }
+
+// ErrKioskRate refuses a new ticket to a kiosk issuing faster than the hall
+// allows.
+var ErrKioskRate = &queue.Error{Code: "ERATE",
+	Message:   "this kiosk is issuing tickets faster than the hall allows; wait a moment",
+	MessageZH: "取号过于频繁，请稍候再试"}
 
 // MaxIdempotencyKey is the longest idempotency key accepted.
 const MaxIdempotencyKey = 128
@@ -101,6 +118,9 @@ func (e *Engine) Issue(ctx context.Context, in IssueInput) (TicketView, error) {
 				return nil, nil, queue.Errorf(queue.ECONFLICT, "idempotency_key %q was used for service %s; use a new key for a new request", in.IdempotencyKey, rec.Service)
 			}
 			return issueResult{id: rec.Ticket}, nil, nil
+		}
+		if in.Admit != nil && !in.Admit() {
+			return nil, nil, ErrKioskRate
 		}
 		req := queue.IssueRequest{Service: in.Service, Priority: in.Priority, Kiosk: in.Kiosk, Identity: identity != ""}
 		var idKey string

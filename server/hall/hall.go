@@ -2,6 +2,7 @@ package hall
 
 import (
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"time"
 
@@ -24,7 +25,11 @@ type Hall struct {
 	Streams *stream.Server
 	Engine  *engine.Engine
 	API     *api.Server // the HTTP handler of everything: API, stream, pages
+	// HTTP serves API with the configured deadlines; Serve runs it.
+	HTTP *http.Server
 
+	limits    config.Limits
+	log       *slog.Logger
 	stopSweep chan struct{} // closed by Close: the session sweeper stops
 	swept     chan struct{} // closed when the session sweeper has stopped
 }
@@ -90,11 +95,12 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 	}
 	metrics := api.NewMetrics(services, func() map[string]int { return api.WaitingFromBoard(h.Engine)() }, h.Streams.Subscribers)
 	h.Engine, err = engine.Open(st, cfg.Hall, engine.Options{
-		Now:               opts.Now,
-		IdentityRetention: cfg.Info.IdentityRetention,
-		IdentityKey:       identity,
-		Logger:            log.With("component", "engine"),
-		OnCommit:          metrics.ObserveCommit,
+		Now:                       opts.Now,
+		IdentityRetention:         cfg.Info.IdentityRetention,
+		IdentityKey:               identity,
+		Logger:                    log.With("component", "engine"),
+		OnCommit:                  metrics.ObserveCommit,
+		WithdrawalsPerKioskPerDay: cfg.Limits.WithdrawalsPerKioskPerDay,
 		Publish: func(recs []eventlog.Record) {
 			evs := make([]hub.Event, len(recs))
 			for i, r := range recs {
@@ -115,6 +121,8 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		return nil, err
 	}
 	h.API.Handle("/", pages)
+	h.limits, h.log = cfg.Limits, log
+	h.HTTP = h.httpServer(cfg.Limits, log.With("component", "http"))
 	if err := h.sweepSessions(log, opts.SessionSweep); err != nil {
 		h.Close()
 		return nil, err

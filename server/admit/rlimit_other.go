@@ -1,0 +1,5 @@
+//go:build !unix
+
+package admit
+
+func openFileLimit() int { return 0 }
