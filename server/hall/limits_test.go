@@ -1,0 +1,245 @@
+package hall_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"hallq/server/config"
+	"hallq/server/hall"
+)
+
+// served is a demo hall served over loopback by Hall.Serve, on a real bbolt
+// file in dir.
+type served struct {
+	t       *testing.T
+	h       *hall.Hall
+	url     string
+	cfg     *config.Config
+	secrets config.DemoSecrets
+	stop    func() // stops the hall before the test ends
+}
+
+// serveHall starts the demo hall with its limits changed by edit; restart a
+// hall with the same dir and secrets by passing them (nil cfg makes a new demo
+// hall).
+func serveHall(t *testing.T, dir string, cfg *config.Config, secrets config.DemoSecrets, edit func(*config.Limits)) *served {
+	t.Helper()
+	if cfg == nil {
+		var err error
+		cfg, secrets, err = config.Demo()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if edit != nil {
+		edit(&cfg.Limits)
+	}
+	h, err := hall.Open(cfg, dir, slog.New(slog.DiscardHandler), hall.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- h.Serve(ln) }()
+	s := &served{t: t, h: h, cfg: cfg, url: "http://" + ln.Addr().String(), secrets: secrets}
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := h.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("serve: %v", err)
+		}
+		if err := h.Close(); err != nil {
+			t.Error(err)
+		}
+	}
+	t.Cleanup(stop)
+	s.stop = stop
+	return s
+}
+
+// call sends a JSON request with a device token (or none) and decodes the
+// answer into out, returning the status and the error code of a refusal.
+func (s *served) call(token, method, path string, body, out any) (int, string, http.Header) {
+	s.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, s.url+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	var e struct {
+		Error struct{ Code string } `json:"error"`
+	}
+	json.Unmarshal(data, &e)
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(data, out); err != nil {
+			s.t.Fatalf("%s %s: %v in %s", method, path, err, data)
+		}
+	}
+	return resp.StatusCode, e.Error.Code, resp.Header
+}
+
+type ticketAnswer struct {
+	Ticket struct {
+		ID     string `json:"id"`
+		Number string `json:"number"`
+	} `json:"ticket"`
+}
+
+type leaseAnswer struct {
+	Lease struct {
+		ID      string `json:"id"`
+		Numbers []struct {
+			Number string `json:"number"`
+		} `json:"numbers"`
+	} `json:"lease"`
+}
+
+func (s *served) issue(key string) (int, string, ticketAnswer) {
+	var out ticketAnswer
+	st, code, _ := s.call(s.secrets.KioskToken, "POST", "/api/v1/tickets", map[string]string{"service": "general", "idempotency_key": key}, &out)
+	return st, code, out
+}
+
+// A kiosk over its rate that retries a request which got its ticket gets that
+// ticket, not 429.
+func TestRateLimitedKioskGetsItsTicketOnRetry(t *testing.T) {
+	s := serveHall(t, t.TempDir(), nil, config.DemoSecrets{}, func(l *config.Limits) { l.TicketsPerKioskPerMinute = 2 })
+	_, _, first := s.issue("k1")
+	if st, _, _ := s.issue("k2"); st != http.StatusCreated {
+		t.Fatalf("second ticket: status %d", st)
+	}
+	st, code, hdr := s.call(s.secrets.KioskToken, "POST", "/api/v1/tickets", map[string]string{"service": "general", "idempotency_key": "k3"}, nil)
+	if st != http.StatusTooManyRequests || code != "ERATE" || hdr.Get("Retry-After") == "" {
+		t.Fatalf("third ticket within the minute: status %d code %q Retry-After %q, want 429 ERATE with Retry-After", st, code, hdr.Get("Retry-After"))
+	}
+	for range 3 {
+		st, code, again := s.issue("k1")
+		if st != http.StatusCreated || again.Ticket.Number != first.Ticket.Number {
+			t.Fatalf("retry of k1 over the rate: status %d code %q number %q, want 201 and %s", st, code, again.Ticket.Number, first.Ticket.Number)
+		}
+	}
+}
+
+// Leases draw on the kiosk's allowance: granting and syncing leased numbers
+// in a loop cannot issue faster than tickets_per_kiosk_per_minute, while the
+// sync of numbers granted is never refused for speed.
+func TestLeasesCannotOutrunTheKioskRate(t *testing.T) {
+	s := serveHall(t, t.TempDir(), nil, config.DemoSecrets{}, func(l *config.Limits) { l.TicketsPerKioskPerMinute = 4 })
+	tok := s.secrets.KioskToken
+	var l leaseAnswer
+	if st, code, _ := s.call(tok, "POST", "/api/v1/leases", map[string]any{"service": "general"}, &l); st != http.StatusCreated {
+		t.Fatalf("lease: status %d %s", st, code)
+	}
+	if n := len(l.Lease.Numbers); n != 4 {
+		t.Fatalf("lease of a kiosk allowed 4 a minute holds %d numbers, want 4", n)
+	}
+	// The allowance is spent: no more online tickets, no new lease.
+	if st, code, _ := s.issue("online-1"); st != http.StatusTooManyRequests {
+		t.Fatalf("online ticket after leasing the allowance: status %d %s, want 429", st, code)
+	}
+	for _, n := range l.Lease.Numbers {
+		body := map[string]any{"lease": l.Lease.ID, "number": n.Number, "issued_at": time.Now().Add(-time.Second)}
+		if st, code, _ := s.call(tok, "POST", "/api/v1/tickets/offline", body, nil); st != http.StatusCreated {
+			t.Fatalf("sync of leased %s over the rate: status %d %s, want 201 (a backlog is never refused)", n.Number, st, code)
+		}
+	}
+	st, code, _ := s.call(tok, "POST", "/api/v1/leases", map[string]any{"service": "general"}, nil)
+	if st != http.StatusTooManyRequests || code != "ERATE" {
+		t.Fatalf("second lease within the minute: status %d %s, want 429 ERATE", st, code)
+	}
+}
+
+// Keys a kiosk withdraws that the server never saw are bounded per day, also
+// across a restart; keys of tickets issued are always withdrawn.
+func TestWithdrawOfUnseenKeysIsBounded(t *testing.T) {
+	dir := t.TempDir()
+	limit := func(l *config.Limits) { l.WithdrawalsPerKioskPerDay = 3 }
+	s := serveHall(t, dir, nil, config.DemoSecrets{}, limit)
+	tok := s.secrets.KioskToken
+	withdraw := func(s *served, key string) (int, string) {
+		var out map[string]string
+		st, code, _ := s.call(tok, "POST", "/api/v1/tickets/withdraw", map[string]string{"idempotency_key": key}, &out)
+		return st, code
+	}
+	if st, _, _ := s.issue("seen"); st != http.StatusCreated {
+		t.Fatal("issue")
+	}
+	for i := range 3 {
+		if st, code := withdraw(s, "never-seen-"+string(rune('a'+i))); st != http.StatusOK {
+			t.Fatalf("unseen key %d: status %d %s", i, st, code)
+		}
+	}
+	if st, code := withdraw(s, "never-seen-x"); st != http.StatusConflict || code != "ELIMIT" {
+		t.Fatalf("fourth unseen key: status %d %s, want 409 ELIMIT", st, code)
+	}
+	if st, code := withdraw(s, "never-seen-a"); st != http.StatusOK {
+		t.Fatalf("a key already spent, again: status %d %s, want 200", st, code)
+	}
+	s.stop()
+	s2 := serveHall(t, dir, s.cfg, s.secrets, limit)
+	if st, code := withdraw(s2, "never-seen-y"); st != http.StatusConflict || code != "ELIMIT" {
+		t.Fatalf("unseen key after a restart: status %d %s, want 409 ELIMIT", st, code)
+	}
+	if st, code := withdraw(s2, "seen"); st != http.StatusOK {
+		t.Fatalf("key of an issued ticket over the bound: status %d %s, want 200", st, code)
+	}
+}
+
+// A retried offline sync that names another key to replace stores nothing:
+// fresh keys cannot be spent through the sync of one leased number.
+func TestRetriedSyncSpendsNoNewKey(t *testing.T) {
+	s := serveHall(t, t.TempDir(), nil, config.DemoSecrets{}, nil)
+	tok := s.secrets.KioskToken
+	var l leaseAnswer
+	if st, code, _ := s.call(tok, "POST", "/api/v1/leases", map[string]any{"service": "general", "count": 1}, &l); st != http.StatusCreated {
+		t.Fatalf("lease: %d %s", st, code)
+	}
+	sync := func(replaces string) int {
+		body := map[string]any{"lease": l.Lease.ID, "number": l.Lease.Numbers[0].Number,
+			"issued_at": time.Now().Add(-time.Second), "replaces": replaces}
+		st, _, _ := s.call(tok, "POST", "/api/v1/tickets/offline", body, nil)
+		return st
+	}
+	if st := sync("r1"); st != http.StatusCreated {
+		t.Fatalf("sync: %d", st)
+	}
+	if st := sync("r2"); st != http.StatusOK {
+		t.Fatalf("retried sync: %d, want 200", st)
+	}
+	if st, code, _ := s.issue("r1"); st != http.StatusConflict {
+		t.Fatalf("key replaced by the first sync: status %d %s, want 409 (spent)", st, code)
+	}
+	if st, code, _ := s.issue("r2"); st != http.StatusCreated {
+		t.Fatalf("key named only by a retried sync: status %d %s, want 201 (not spent)", st, code)
+	}
+}
