@@ -1,0 +1,166 @@
+// The booking page: a service's slots of a day with their places left, kept
+// live from the event stream, and the booking form.
+'use strict';
+(function () {
+  var H = window.hallq, L = H.L, $ = H.$;
+  var box = $('book');
+  if (!$('b-service')) return;
+  var service = '', date = '';
+  var slots = [];     // of the day shown, as the API gave them
+  var slotsSeq = 0;   // log position the slots were counted at
+  var chosen = null;  // slot ID
+  var stream = null;
+
+  function option() { var s = $('b-service'); return s.options[s.selectedIndex]; }
+
+  function showDays() {
+    document.querySelectorAll('.days').forEach(function (d) {
+      d.hidden = d.getAttribute('data-service') !== service;
+    });
+    var days = document.querySelector('.days[data-service="' + service + '"]');
+    var buttons = days ? days.querySelectorAll('.day') : [];
+    var keep = false;
+    buttons.forEach(function (b) { if (b.getAttribute('data-date') === date) keep = true; });
+    if (!keep && buttons.length) date = buttons[0].getAttribute('data-date');
+    buttons.forEach(function (b) { b.setAttribute('aria-pressed', b.getAttribute('data-date') === date ? 'true' : 'false'); });
+  }
+
+  function loadSlots() {
+    var want = service + '|' + date;
+    return H.api('GET', '/api/v1/appointments/slots?service=' + encodeURIComponent(service) + '&date=' + encodeURIComponent(date)).then(function (r) {
+      if (want !== service + '|' + date) return;
+      slots = r.slots || [];
+      slotsSeq = r.seq;
+      renderSlots();
+    }, function (err) { showError(err); throw err; });
+  }
+
+  function renderSlots() {
+    var list = $('b-slots');
+    list.textContent = '';
+    var now = stream ? stream.now() : Date.now();
+    if (!slots.length) {
+      list.appendChild(H.el('li', { class: 'none' }, L('这一天没有可预约的时段。', 'No times can be booked on this day.')));
+    }
+    slots.forEach(function (s) {
+      var started = Date.parse(s.start) <= now;
+      var state, label;
+      if (!s.released) {
+        state = 'unreleased';
+        label = L(H.date(s.release_at) + ' ' + H.clock(s.release_at, false) + ' 放号', 'Released ' + H.date(s.release_at) + ' ' + H.clock(s.release_at, false));
+      } else if (started) {
+        state = 'past'; label = L('已开始', 'Started');
+      } else if (s.remaining <= 0) {
+        state = 'full'; label = L('已约满', 'Full');
+      } else {
+        state = 'open'; label = L('剩余 ' + s.remaining + ' / ' + s.capacity, s.remaining + ' of ' + s.capacity + ' left');
+      }
+      var b = H.el('button', { type: 'button', class: 'slot', 'data-slot': s.id, 'data-state': state,
+        'aria-pressed': chosen === s.id ? 'true' : 'false', disabled: state !== 'open' ? 'disabled' : null },
+        H.el('span', { class: 'time' }, H.clock(s.start, false) + '–' + H.clock(s.end, false)),
+        H.el('span', { class: 'left', 'data-remaining': s.remaining }, label));
+      b.addEventListener('click', function () { choose(s.id); });
+      list.appendChild(H.el('li', null, b));
+    });
+    var c = find(chosen);
+    if (chosen && (!c || c.remaining <= 0)) choose(null);
+  }
+
+  function find(id) {
+    for (var i = 0; i < slots.length; i++) if (slots[i].id === id) return slots[i];
+    return null;
+  }
+
+  function choose(id) {
+    chosen = id;
+    var s = find(id);
+    $('b-form').hidden = !s;
+    if (s) {
+      $('b-chosen').textContent = L(option().getAttribute('data-zh'), option().getAttribute('data-en')) + ' · ' +
+        H.date(s.start) + ' ' + H.clock(s.start, false) + '–' + H.clock(s.end, false);
+      $('b-done').hidden = true;
+    }
+    document.querySelectorAll('#b-slots .slot').forEach(function (b) {
+      b.setAttribute('aria-pressed', b.getAttribute('data-slot') === id ? 'true' : 'false');
+    });
+  }
+
+  function rulesText() {
+    var o = option();
+    var active = +o.getAttribute('data-active');
+    $('b-rules-text').textContent =
+      L('签到时间为时段开始前 ' + o.getAttribute('data-before') + ' 分钟至开始后 ' + o.getAttribute('data-after') + ' 分钟，须出示预约时的证件；预约码不能代替证件。',
+        'Check in from ' + o.getAttribute('data-before') + ' min before to ' + o.getAttribute('data-after') + ' min after the start, with the document you booked with; the code does not replace it. ') +
+      L('可在时段开始前 ' + o.getAttribute('data-cancel') + ' 分钟前取消，名额立即公开放回。', 'You may cancel until ' + o.getAttribute('data-cancel') + ' min before the start; the place goes back to the public at once. ') +
+      (active ? L('每人同时最多持有 ' + active + ' 个预约。', 'One person may hold ' + active + ' bookings at a time. ') : '') +
+      L('多次预约不到将暂停预约资格，详见规则。', 'Missing bookings repeatedly suspends booking; see the rules.');
+  }
+
+  function showError(err) {
+    var e = $('b-error');
+    e.hidden = false;
+    if (err.code === 'ENETWORK') {
+      e.textContent = L('暂时无法连接服务器，请稍后再试。', 'The server cannot be reached; try again shortly.');
+    } else {
+      e.textContent = L(err.messageZH || err.message, err.message);
+    }
+  }
+
+  function onEvent(ev) {
+    var d = ev.data || {};
+    if (ev.seq <= slotsSeq) return;
+    var s;
+    switch (ev.type) {
+      case 'appointment.booked':
+        if ((s = find(d.slot))) { s.booked++; s.remaining = Math.max(0, s.capacity - s.booked); renderSlots(); }
+        break;
+      case 'appointment.cancelled':
+        if ((s = find(d.slot))) { s.booked = Math.max(0, s.booked - 1); s.remaining = s.capacity - s.booked; renderSlots(); }
+        break;
+      case 'appointment.released':
+        if (d.service === service && d.day === date) loadSlots().catch(function () {});
+        break;
+    }
+  }
+
+  function select() {
+    service = $('b-service').value;
+    showDays();
+    rulesText();
+    choose(null);
+    $('b-error').hidden = true;
+    loadSlots().catch(function () {});
+  }
+
+  $('b-service').addEventListener('change', select);
+  document.querySelectorAll('.days .day').forEach(function (b) {
+    b.addEventListener('click', function () { date = b.getAttribute('data-date'); select(); });
+  });
+  $('b-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var s = find(chosen);
+    if (!s) return;
+    $('b-submit').disabled = true;
+    $('b-error').hidden = true;
+    H.api('POST', '/api/v1/appointments', { service: service, slot: s.id, id_kind: $('b-kind').value, id_number: $('b-number').value }).then(function (r) {
+      var a = r.appointment;
+      $('b-number').value = '';
+      choose(null);
+      $('b-code').textContent = a.code;
+      $('b-when').textContent = L(a.service_name_zh, a.service_name_en) + ' · ' + H.date(a.start) + ' ' + H.clock(a.start, false) + '–' + H.clock(a.end, false) +
+        ' · ' + L('证件 ', 'document ') + a.document;
+      $('b-link').href = '/a/' + encodeURIComponent(a.token);
+      $('b-done').hidden = false;
+    }, showError).then(function () { $('b-submit').disabled = false; });
+  });
+  H.onLang(function () { rulesText(); renderSlots(); if (chosen) choose(chosen); if (stream) H.showLive($('b-live'), $('b-live-text'), $('b-live').getAttribute('data-state')); });
+
+  select();
+  stream = new H.Stream(+box.getAttribute('data-head'), {
+    onEvent: onEvent,
+    onStatus: function (s) { H.showLive($('b-live'), $('b-live-text'), s); },
+    resync: function () { return loadSlots().then(function () { return slotsSeq; }); }
+  });
+  // Slots start while the page is open.
+  setInterval(renderSlots, 30000);
+})();
