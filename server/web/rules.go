@@ -33,6 +33,28 @@ type rulesData struct {
 	Limited  []ruleLimit
 	// Retention is how long identity HMACs are kept.
 	Retention text
+	// Appointments are the services that take bookings, with their rules.
+	Appointments []ruleAppointments
+}
+
+// ruleAppointments is a service's booking rules as the rules page states them.
+type ruleAppointments struct {
+	Name                                text
+	Prefix                              string
+	SlotMinutes, Capacity               int
+	Hours                               string
+	Days                                text // the days of the week with slots
+	Closed                              string
+	DaysAhead                           int
+	ReleaseAt                           string
+	WalkInShare                         int
+	CancelBefore                        text
+	CheckInBefore, CheckInAfter         text
+	LateUntil                           text
+	Late                                bool // LateUntil goes past CheckInAfter
+	PerIdentityActive, PerIdentityDaily int
+	NoShowLimit                         int
+	NoShowWindow, Suspension            text
 }
 
 type ruleService struct {
@@ -118,6 +140,9 @@ func rulesOf(cfg *config.Config) rulesData {
 			d.RealName = append(d.RealName, rs.Name)
 		}
 		d.Services = append(d.Services, rs)
+		if a := svc.Appointments; a != nil {
+			d.Appointments = append(d.Appointments, appointmentRules(rs.Name, a))
+		}
 	}
 	for i, p := range h.PriorityClasses {
 		d.Priority = append(d.Priority, rulePriority{Rank: i + 1, Name: text{p.NameZH, p.NameEN},
@@ -127,6 +152,33 @@ func rulesOf(cfg *config.Config) rulesData {
 		d.Reasons = append(d.Reasons, option{ID: r.Code, Name: text{r.NameZH, r.NameEN}})
 	}
 	return d
+}
+
+var weekdayNames = [7]text{{"日", "Sun"}, {"一", "Mon"}, {"二", "Tue"}, {"三", "Wed"}, {"四", "Thu"}, {"五", "Fri"}, {"六", "Sat"}}
+
+func appointmentRules(name text, a *queue.Appointments) ruleAppointments {
+	ra := ruleAppointments{Name: name, Prefix: a.Prefix, SlotMinutes: int(a.SlotLength / time.Minute), Capacity: a.Capacity,
+		Closed: strings.Join(a.Closed, ", "), DaysAhead: a.DaysAhead, ReleaseAt: clock(a.ReleaseAt), WalkInShare: a.WalkInShare,
+		CancelBefore: duration(a.CancelBefore), CheckInBefore: duration(a.CheckInBefore), CheckInAfter: duration(a.CheckInAfter),
+		LateUntil: duration(a.LateUntil), Late: a.LateUntil > a.CheckInAfter,
+		PerIdentityActive: a.PerIdentityActive, PerIdentityDaily: a.PerIdentityDaily, NoShowLimit: a.NoShowLimit,
+		NoShowWindow: duration(a.NoShowWindow), Suspension: duration(a.Suspension)}
+	hours := make([]string, len(a.Hours))
+	for i, hr := range a.Hours {
+		hours[i] = clock(hr.Open) + "–" + clock(hr.Close)
+	}
+	ra.Hours = strings.Join(hours, ", ")
+	if len(a.Weekdays) == 0 {
+		ra.Days = text{"每天", "every day"}
+	} else {
+		var zh, en []string
+		for _, wd := range a.Weekdays {
+			zh = append(zh, "周"+weekdayNames[wd].ZH)
+			en = append(en, weekdayNames[wd].EN)
+		}
+		ra.Days = text{strings.Join(zh, "、"), strings.Join(en, ", ")}
+	}
+	return ra
 }
 
 func maxNumber(digits int) int {

@@ -41,6 +41,23 @@ name_zh = "纳税咨询"
 name_en = "Tax questions"
 prefix = "Q"
 avg_service = "2h"
+[services.appointments]
+prefix = "YQ"
+slot_length = "20m"
+capacity = 5
+hours = ["09:00-11:00"]
+weekdays = ["mon", "Wednesday"]
+closed = ["2026-12-25"]
+days_ahead = 3
+release_at = "07:30"
+cancel_before = "2h"
+check_in_before = "10m"
+check_in_after = "5m"
+late_until = "25m"
+per_identity_active = 1
+no_show_limit = 2
+no_show_window = "336h"
+suspension = "168h"
 
 [[windows]]
 id = "7"
@@ -131,6 +148,16 @@ func TestRulesFromConfiguration(t *testing.T) {
 		{"retention", zh, "摘要在 10 天 后删除"},
 		{"retention in English", en, "Digests are deleted after 10 days."},
 		{"who sees", zh, "没有人能看到证件号码"},
+		{"appointment step", zh, "然后是按时签到的预约号，在其预约时段开始后，先于同一业务的现场号"},
+		{"appointment reason", en, "priority, appointment, transfer, or manual"},
+		{"slots", zh, "周一、周三，09:00–11:00，每 20 分钟一个时段，每时段 5 个名额；不开放：2026-12-25"},
+		{"slots in English", en, "Mon, Wed, 09:00–11:00, a slot every 20 min, 5 places each; closed: 2026-12-25"},
+		{"release", zh, "可预约今天起 3 天内；第 D 天的名额于 D−3 天 07:30 放出"},
+		{"check-in", zh, "时段开始前 10 分钟 至开始后 5 分钟，凭预约时的证件在取号机签到；开始后 25 分钟 内迟到签到的，按现场号排队"},
+		{"cancel", zh, "时段开始前 2 小时 之前"},
+		{"booking limit", zh, "同时最多 1 个"},
+		{"no-show penalty", zh, "14 天 内爽约 2 次，暂停预约 7 天"},
+		{"no-show penalty in English", en, "2 missed within 14 days suspend booking for 7 days"},
 		{"address", zh, "地址：河滨路 8 号"},
 		{"address in English", en, "Address: 8 Riverside Road"},
 	}
