@@ -122,9 +122,11 @@ func (e *Engine) Book(ctx context.Context, in BookInput) (AppointmentView, error
 	if err != nil {
 		return AppointmentView{}, err
 	}
-	if err := e.precheckSlot(in.Service, in.Slot); err != nil {
+	release, err := e.admit(in.Service, in.Slot)
+	if err != nil {
 		return AppointmentView{}, err
 	}
+	defer release()
 	identity := e.identityHash(norm)
 	var raw [8]byte
 	if _, err := rand.Read(raw[:]); err != nil {
@@ -154,14 +156,39 @@ func (e *Engine) Book(ctx context.Context, in BookInput) (AppointmentView, error
 	return e.appointmentView(id, maskDocument(norm))
 }
 
-// precheckSlot refuses at once a booking the committed state already decides.
-// The writer checks again: a slot full here is full there too, but a slot with
-// places here may be full by the time the request is run.
-func (e *Engine) precheckSlot(service, slot string) error {
+// admit refuses at once a booking the committed state already decides (not
+// released, started, full), and a booking of a slot whose remaining places are
+// all being asked for by requests already on their way to the writer: in a
+// release stampede, only as many requests as there are places wait for the
+// writer, and the rest are refused without waiting. The writer decides: a
+// request admitted here may still be refused there, and its place then goes
+// to the next request. release must be called once the request is answered.
+func (e *Engine) admit(service, slot string) (release func(), err error) {
 	now := e.opts.Now()
-	var err error
-	e.Read(func(s *queue.State, _ uint64, _ string) { _, err = s.SlotState(e.hall, now, service, slot) })
-	return err
+	var remaining int
+	e.Read(func(s *queue.State, _ uint64, _ string) {
+		var sl *queue.Slot
+		if sl, err = s.SlotState(e.hall, now, service, slot); err == nil {
+			remaining = sl.Remaining()
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.admitMu.Lock()
+	defer e.admitMu.Unlock()
+	if e.inflight[slot] >= remaining {
+		return nil, queue.Errorf(queue.EFULL, "slot %s has no place left: every remaining place is being booked", slot).
+			Zh("该时段已约满（剩余名额均在办理中）")
+	}
+	e.inflight[slot]++
+	return func() {
+		e.admitMu.Lock()
+		if e.inflight[slot]--; e.inflight[slot] <= 0 {
+			delete(e.inflight, slot)
+		}
+		e.admitMu.Unlock()
+	}, nil
 }
 
 // bookingMAC returns an HMAC of a booking ID for one purpose, with the status

@@ -108,6 +108,11 @@ type Engine struct {
 	// links are added by the caller that booked it.
 	bookingsMu   sync.Mutex
 	bookingLinks map[string]string
+
+	// admitMu guards inflight: slot ID -> booking requests admitted to the
+	// writer and not yet answered (see admit).
+	admitMu  sync.Mutex
+	inflight map[string]int
 }
 
 // Open loads the projection from st (latest snapshot plus the events after it),
@@ -159,7 +164,7 @@ func Open(st *store.Store, hall *queue.Hall, opts Options) (*Engine, error) {
 	for id := range state.Tickets {
 		e.remember(id)
 	}
-	e.bookingLinks = map[string]string{}
+	e.bookingLinks, e.inflight = map[string]string{}, map[string]int{}
 	for id := range state.Bookings {
 		e.rememberBooking(id)
 	}
