@@ -321,31 +321,3 @@ func (s *Server) handleDeviceMe(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, deviceResponse{ID: d.ID, Kind: d.Kind, Name: d.Name, Services: d.Services, Window: d.Window})
 }
-
-type deviceStatusRequest struct {
-	Printer string `json:"printer"`
-	Detail  string `json:"detail,omitempty"`
-}
-
-// handleDeviceStatus records a device's printer health, so that staff see a
-// kiosk out of paper on the board and the counter page.
-func (s *Server) handleDeviceStatus(w http.ResponseWriter, r *http.Request) {
-	d, err := s.device(r, "")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req deviceStatusRequest
-	if err := s.decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.engine.ReportDevice(r.Context(), d.ID, req.Printer, req.Detail); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if req.Printer != "ok" {
-		s.log.Warn("device reports a printer problem", "device", d.ID, "printer", req.Printer, "detail", req.Detail)
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"device": d.ID, "printer": req.Printer})
-}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -64,6 +65,9 @@ type Options struct {
 	// BookingsPerAddressPerMinute bounds how fast one client address may ask
 	// for bookings (a burst of the same size is allowed); 0 means no limit.
 	BookingsPerAddressPerMinute int
+	// DeviceStatusInterval is the least time between two recorded printer
+	// reports of one kiosk (default 30 s); see handleDeviceStatus.
+	DeviceStatusInterval time.Duration
 	// LoginAttemptsPerMinute bounds failed sign-ins per username (default 5).
 	LoginAttemptsPerMinute int
 }
@@ -85,6 +89,7 @@ type Server struct {
 	maxBody        int64
 	limiter        *loginLimiter
 	kioskLimit     *deviceLimiter
+	status         *statusCoalescer
 	bookLimit      *addressLimiter
 	started        time.Time
 	mux            *http.ServeMux
@@ -103,6 +108,13 @@ func New(o Options) *Server {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	interval := o.DeviceStatusInterval
+	if interval <= 0 {
+		interval = 30 * time.Second
+	}
+	s.status = newStatusCoalescer(interval, s.log, func(ctx context.Context, device string, st deviceState) error {
+		return s.engine.ReportDevice(ctx, device, st.printer, st.detail)
+	})
 	if s.maxBody <= 0 {
 		s.maxBody = 64 << 10
 	}
@@ -189,6 +201,10 @@ func (s *Server) handleNoRoute(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Allow", strings.Join(allow, ", "))
 	s.writeError(w, r, queue.Errorf("EMETHOD", "%s %s: this path takes %s", clip(r.Method, 16), clip(r.URL.Path, maxEcho), strings.Join(allow, ", ")))
 }
+
+// Close records the printer reports still waiting for their interval to end.
+// Call it before the engine closes.
+func (s *Server) Close() { s.status.close() }
 
 // Handle mounts another handler (web pages) on the server's mux.
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }

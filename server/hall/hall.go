@@ -165,6 +165,9 @@ func (h *Hall) sweepSessions(log *slog.Logger, every time.Duration) error {
 // Close stops the hall: live streams end, queued requests are answered, a
 // snapshot is saved and the store is closed.
 func (h *Hall) Close() error {
+	if h.API != nil {
+		h.API.Close() // printer reports waiting for their interval are written
+	}
 	if h.stopSweep != nil {
 		close(h.stopSweep)
 		<-h.swept
@@ -188,6 +191,7 @@ func apiOptions(cfg *config.Config, eng *engine.Engine, st *store.Store, streams
 		TicketsPerKioskPerMinute:    cfg.Limits.TicketsPerKioskPerMinute,
 		BookingsPerAddressPerMinute: cfg.Limits.BookingsPerAddressPerMinute,
 		LoginAttemptsPerMinute:      cfg.Limits.LoginAttemptsPerMinute,
+		DeviceStatusInterval:        cfg.Limits.DeviceStatusInterval,
 		Cards:                       map[string]api.Card{},
 	}
 	for _, s := range cfg.Staff {

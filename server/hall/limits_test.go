@@ -243,3 +243,77 @@ func TestRetriedSyncSpendsNoNewKey(t *testing.T) {
 		t.Fatalf("key named only by a retried sync: status %d %s, want 201 (not spent)", st, code)
 	}
 }
+
+// deviceStatusEvents returns the printer states of the log's device.status
+// events, in order.
+func deviceStatusEvents(t *testing.T, s *served) []string {
+	t.Helper()
+	recs, err := s.h.Store.EventsAfter(0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range recs {
+		var ev struct {
+			Type string `json:"type"`
+			Data struct {
+				Printer string `json:"printer"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(r.Raw, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type == "device.status" {
+			out = append(out, ev.Data.Printer)
+		}
+	}
+	return out
+}
+
+// A flood of printer reports writes at most one event per kiosk and interval,
+// the latest state written when the interval ends; displays have no printer
+// to report on.
+func TestDeviceStatusFloodIsCoalesced(t *testing.T) {
+	dir := t.TempDir()
+	s := serveHall(t, dir, nil, config.DemoSecrets{}, func(l *config.Limits) { l.DeviceStatusInterval = time.Second })
+	report := func(token, printer string) (int, string) {
+		st, code, _ := s.call(token, "POST", "/api/v1/devices/me/status", map[string]string{"printer": printer}, nil)
+		return st, code
+	}
+	if st, code := report(s.secrets.DisplayToken, "paper_out"); st != http.StatusForbidden || code != "EFORBIDDEN" {
+		t.Fatalf("display's report: status %d %s, want 403 EFORBIDDEN", st, code)
+	}
+	states := []string{"paper_out", "ok", "cover_open", "ok", "paper_near_end"}
+	start := time.Now()
+	for i := range 200 {
+		if st, code := report(s.secrets.KioskToken, states[i%len(states)]); st != http.StatusOK {
+			t.Fatalf("report %d: status %d %s", i, st, code)
+		}
+	}
+	last := states[199%len(states)]
+	if time.Since(start) < time.Second {
+		if got := deviceStatusEvents(t, s); len(got) != 1 || got[0] != "paper_out" {
+			t.Fatalf("within the interval the log has %v, want [paper_out]", got)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := deviceStatusEvents(t, s)
+		if len(got) == 2 && got[1] == last {
+			break
+		}
+		if len(got) > 2 || time.Now().After(deadline) {
+			t.Fatalf("after the interval the log has %v, want [paper_out %s]", got, last)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// A report waiting when the server stops is written as it stops.
+	if st, _ := report(s.secrets.KioskToken, "fault"); st != http.StatusOK {
+		t.Fatal("report")
+	}
+	s.stop()
+	s = serveHall(t, dir, s.cfg, s.secrets, nil)
+	if got := deviceStatusEvents(t, s); len(got) != 3 || got[2] != "fault" {
+		t.Fatalf("after a stop with a report waiting the log has %v, want a third event, fault", got)
+	}
+}

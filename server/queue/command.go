@@ -448,17 +448,26 @@ func (s *State) windowChange(h *Hall, now time.Time, window, staff, typ string, 
 // Printer health reported by devices.
 var printerStates = []string{"ok", "paper_near_end", "paper_out", "cover_open", "offline", "fault", "no_reply", "link"}
 
+// CheckDeviceStatus checks a printer health report: one of the known states,
+// and a detail of at most 200 bytes.
+func CheckDeviceStatus(printer, detail string) error {
+	if !slices.Contains(printerStates, printer) {
+		return Errorf(EINVALID, "printer: %q is not one of %v", printer, printerStates)
+	}
+	if len(detail) > 200 {
+		return Errorf(EINVALID, "detail: at most 200 bytes")
+	}
+	return nil
+}
+
 // ReportDevice returns the event that records a change of a device's printer
 // health, or nothing when it is unchanged (devices report after every print).
 func (s *State) ReportDevice(now time.Time, device, printer, detail string) ([]Event, error) {
 	if device == "" {
 		return nil, Errorf(EINVALID, "device: required")
 	}
-	if !slices.Contains(printerStates, printer) {
-		return nil, Errorf(EINVALID, "printer: %q is not one of %v", printer, printerStates)
-	}
-	if len(detail) > 200 {
-		return nil, Errorf(EINVALID, "detail: at most 200 bytes")
+	if err := CheckDeviceStatus(printer, detail); err != nil {
+		return nil, err
 	}
 	if cur, ok := s.Devices[device]; ok && cur.Printer == printer && cur.Detail == detail || !ok && printer == "ok" {
 		return nil, nil
