@@ -62,6 +62,15 @@ func (s *Server) handleDeviceStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, deviceStatusResponse{Device: d.ID, Printer: req.Printer, Deferred: !written})
 }
 
+// Enrolled reports whether a request carries an enrolled device's token.
+func (s *Server) Enrolled(r *http.Request) bool {
+	if r.Header.Get("Authorization") == "" {
+		return false
+	}
+	_, err := s.device(r, "")
+	return err == nil
+}
+
 // deviceState is a printer health report.
 type deviceState struct{ printer, detail string }
 

@@ -84,7 +84,12 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 	}
 	h := &Hall{Store: st, Hub: hub.New(hub.Options{QueueSize: cfg.Limits.WSQueue})}
 	h.Streams, err = stream.New(h.Hub, stream.StoreSource(st), log.With("component", "stream"),
-		stream.Options{HeartbeatInterval: heartbeat})
+		stream.Options{HeartbeatInterval: heartbeat,
+			MaxSubscribers: cfg.Limits.WSMaxSubscribers, MaxPerAddress: cfg.Limits.WSMaxPerAddress,
+			MaxReplays: cfg.Limits.WSReplays,
+			// A hall board's stream is not kept out by a flood of the public's.
+			Exempt: func(r *http.Request) bool { return h.API != nil && h.API.Enrolled(r) },
+		})
 	if err != nil {
 		h.Close()
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -204,40 +205,81 @@ func (c *conn) sendFromLog(upTo uint64, readDone <-chan struct{}) error {
 			return errClientGone
 		default:
 		}
-		evs, err := c.srv.src.EventsAfter(c.last, c.srv.opts.PageSize)
+		release, err := c.replaySlot(upTo, readDone)
 		if err != nil {
-			return &endError{
-				code:   websocket.CloseInternalServerErr,
-				reason: "log unavailable",
-				err:    fmt.Errorf("stream: read events after %d: %w", c.last, err),
-			}
+			return err
 		}
-		if len(evs) == 0 {
-			return nil
+		more, err := c.sendPage(upTo)
+		release()
+		if err != nil || !more {
+			return err
 		}
-		for i := range evs {
-			ev := &evs[i]
-			if ev.Seq > upTo {
-				return nil
-			}
-			if ev.Seq != c.last+1 {
-				return &endError{
-					code:   websocket.CloseInternalServerErr,
-					reason: "log unavailable",
-					err:    fmt.Errorf("stream: log returned event %d after %d", ev.Seq, c.last),
-				}
-			}
-			if err := c.send(ev); err != nil {
-				return err
-			}
-		}
+		// Let the writer and other requests run between pages.
+		runtime.Gosched()
 	}
 	return nil
 }
 
+// replaySlot waits for one of the server's replay slots when the stream is
+// more than a few events behind upTo, and returns the func that frees it.
+func (c *conn) replaySlot(upTo uint64, readDone <-chan struct{}) (func(), error) {
+	head, _ := c.srv.src.Head()
+	if min(head, upTo) <= c.last+replayGap {
+		return func() {}, nil
+	}
+	select {
+	case c.srv.replays <- struct{}{}:
+		return func() { <-c.srv.replays }, nil
+	case <-readDone:
+		return nil, errClientGone
+	}
+}
+
+// replayGap is how far behind a stream may be and catch up without a
+// replay slot: live streams fill small gaps at once.
+const replayGap = 64
+
+// sendPage sends one page of committed events after the last sent, up to
+// and including upTo, and reports whether the log may hold more of them. The
+// page must be sent within WriteTimeout, so that a client reading slowly
+// cannot hold a replay slot for long.
+func (c *conn) sendPage(upTo uint64) (more bool, err error) {
+	evs, err := c.srv.src.EventsAfter(c.last, c.srv.opts.PageSize)
+	if err != nil {
+		return false, &endError{
+			code:   websocket.CloseInternalServerErr,
+			reason: "log unavailable",
+			err:    fmt.Errorf("stream: read events after %d: %w", c.last, err),
+		}
+	}
+	deadline := time.Now().Add(c.srv.opts.WriteTimeout)
+	for i := range evs {
+		ev := &evs[i]
+		if ev.Seq > upTo {
+			return false, nil
+		}
+		if ev.Seq != c.last+1 {
+			return false, &endError{
+				code:   websocket.CloseInternalServerErr,
+				reason: "log unavailable",
+				err:    fmt.Errorf("stream: log returned event %d after %d", ev.Seq, c.last),
+			}
+		}
+		if err := c.write(ev, deadline); err != nil {
+			return false, err
+		}
+	}
+	return len(evs) > 0, nil
+}
+
 // send writes one event and records it as the last sent.
 func (c *conn) send(ev *hub.Event) error {
-	c.ws.SetWriteDeadline(time.Now().Add(c.srv.opts.WriteTimeout))
+	return c.write(ev, time.Now().Add(c.srv.opts.WriteTimeout))
+}
+
+// write writes one event by deadline and records it as the last sent.
+func (c *conn) write(ev *hub.Event, deadline time.Time) error {
+	c.ws.SetWriteDeadline(deadline)
 	var err error
 	if pm, ok := ev.Encoded.(*websocket.PreparedMessage); ok {
 		err = c.ws.WritePreparedMessage(pm)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -35,7 +36,12 @@ const (
 	DefaultWriteTimeout      = 10 * time.Second
 	DefaultPongTimeout       = 60 * time.Second
 	DefaultPageSize          = 500
+	DefaultMaxReplays        = 4
 )
+
+// retryAfter is the Retry-After, in seconds, of a stream refused for the
+// bounds.
+const retryAfter = "10"
 
 // readLimit is the largest message a client may send. Clients send nothing
 // meaningful; this leaves room for control frames and a close reason.
@@ -56,6 +62,19 @@ type Options struct {
 	// PageSize is how many events one read of the Source returns during
 	// catch-up. Zero means DefaultPageSize.
 	PageSize int
+	// MaxSubscribers bounds the streams open at once, those of Exempt
+	// requests aside; zero means no bound. MaxPerAddress bounds the streams
+	// of one client address, exempt or not; zero means no bound. Beyond
+	// either, a request is answered 503 with Retry-After.
+	MaxSubscribers, MaxPerAddress int
+	// Exempt reports whether a request is an enrolled device's, whose
+	// stream a flood of the public's must not keep out. Nil exempts none.
+	Exempt func(*http.Request) bool
+	// MaxReplays is how many streams may read the log at once to catch up
+	// (more than a few events behind); the others wait their turn, so that
+	// many clients replaying a long log cannot starve the writer and the
+	// requests of kiosks and staff. Zero means DefaultMaxReplays.
+	MaxReplays int
 	// AllowedOrigins lists the browser origins, such as
 	// "https://board.example.org", accepted besides the request's own host.
 	AllowedOrigins []string
@@ -71,6 +90,11 @@ type Server struct {
 
 	origins  map[string]bool // normalised AllowedOrigins
 	upgrader websocket.Upgrader
+	replays  chan struct{} // a slot per stream reading the log to catch up
+
+	mu      sync.Mutex
+	open    int                // streams counted against MaxSubscribers
+	perAddr map[netip.Addr]int // streams per client address
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -97,12 +121,17 @@ func New(h *hub.Hub, src Source, log *slog.Logger, opts Options) (*Server, error
 	if opts.PageSize <= 0 {
 		opts.PageSize = DefaultPageSize
 	}
+	if opts.MaxReplays <= 0 {
+		opts.MaxReplays = DefaultMaxReplays
+	}
 	s := &Server{
 		hub:     h,
 		src:     src,
 		log:     log,
 		opts:    opts,
 		origins: make(map[string]bool),
+		replays: make(chan struct{}, opts.MaxReplays),
+		perAddr: make(map[netip.Addr]int),
 	}
 	for _, o := range opts.AllowedOrigins {
 		norm, err := normaliseOrigin(o)
@@ -189,6 +218,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("after %d is beyond the last event of the log, %d", after, head))
 		return
 	}
+	release, why := s.admit(r)
+	if release == nil {
+		w.Header().Set("Retry-After", retryAfter)
+		writeError(w, http.StatusServiceUnavailable, "EUNAVAILABLE", why+"; try again shortly")
+		return
+	}
+	defer release()
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		// The upgrader has answered the request.
@@ -202,6 +238,46 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		log:  s.log.With("remote", r.RemoteAddr),
 	}
 	c.serve()
+}
+
+// admit counts a new stream within the bounds, returning the func that
+// uncounts it, or nil and why it is refused.
+func (s *Server) admit(r *http.Request) (release func(), why string) {
+	addr := remoteAddr(r)
+	counted := s.opts.Exempt == nil || !s.opts.Exempt(r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.opts.MaxPerAddress > 0 && s.perAddr[addr] >= s.opts.MaxPerAddress {
+		return nil, fmt.Sprintf("your address has %d event streams open, the most allowed", s.opts.MaxPerAddress)
+	}
+	if counted && s.opts.MaxSubscribers > 0 && s.open >= s.opts.MaxSubscribers {
+		return nil, "the server has as many event streams open as it serves"
+	}
+	s.perAddr[addr]++
+	if counted {
+		s.open++
+	}
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if n := s.perAddr[addr] - 1; n > 0 {
+			s.perAddr[addr] = n
+		} else {
+			delete(s.perAddr, addr)
+		}
+		if counted {
+			s.open--
+		}
+	}, ""
+}
+
+// remoteAddr is a request's client address, without its port.
+func remoteAddr(r *http.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
 }
 
 // parseAfter reads the after parameter: absent or empty is 0.
@@ -240,8 +316,9 @@ func (s *Server) originAllowed(r *http.Request) bool {
 // errorBody is the JSON body of every refused request.
 type errorBody struct {
 	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
+		Code      string `json:"code"`
+		Message   string `json:"message"`
+		MessageZH string `json:"message_zh,omitempty"`
 	} `json:"error"`
 }
 
@@ -250,6 +327,9 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 	var body errorBody
 	body.Error.Code = code
 	body.Error.Message = msg
+	if status == http.StatusServiceUnavailable {
+		body.Error.MessageZH = "实时连接已满，请稍后再试"
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)

@@ -10,6 +10,10 @@ import (
 // logPage is how many events /log.jsonl reads from the store at a time.
 const logPage = 1000
 
+// logPageTimeout bounds the writing of one page of /log.jsonl, which the
+// server's write_timeout does not cover, as the whole file may take longer.
+const logPageTimeout = 30 * time.Second
+
 // handleLogJSONL serves the public log as JSON Lines: each event's exact published
 // bytes followed by a newline, in seq order, so that anyone can recompute the
 // chain from the file. The range is one of
@@ -84,7 +88,11 @@ func (s *Server) handleLogJSONL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	wrote := false
+	rc := http.NewResponseController(w)
 	for from < to {
+		// The whole file may take long, but each page must go out within
+		// logPageTimeout: a client that stops reading is cut.
+		_ = rc.SetWriteDeadline(time.Now().Add(logPageTimeout)) // a recorder has no deadline; nothing to bound
 		recs, err := s.store.EventsAfter(from, int(min(to-from, logPage)))
 		if err != nil {
 			if !wrote {
