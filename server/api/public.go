@@ -43,6 +43,9 @@ type hallJSON struct {
 	ManualReasons   []queue.Reason        `json:"manual_reasons"`
 	Rules           rulesJSON             `json:"rules"`
 	Notices         []Notice              `json:"notices"`
+	// CheckpointKey is the Ed25519 public key (standard base64) that signs
+	// the log's checkpoints.
+	CheckpointKey string `json:"checkpoint_key,omitempty"`
 }
 
 type serviceJSON struct {
@@ -87,6 +90,7 @@ func (s *Server) handleHall(w http.ResponseWriter, r *http.Request) {
 	if h.Location != nil {
 		out.TimeZone = h.Location.String()
 	}
+	out.CheckpointKey = s.engine.PublicKey()
 	for _, svc := range h.Services {
 		out.Services = append(out.Services, serviceJSON{ID: svc.ID, NameZH: svc.NameZH, NameEN: svc.NameEN,
 			Prefix: svc.Prefix, Digits: svc.Digits, DailyCap: svc.DailyCap, PerIdentityDaily: svc.PerIdentityDaily,

@@ -102,36 +102,80 @@ func (a *Auditor) closeDay(sealed bool) {
 		return
 	}
 	day.Sealed = sealed
+	gaps, finds := a.gaps(day)
+	day.Gaps = append(day.Gaps, gaps...)
+	for _, f := range finds {
+		a.find(f.Seq, f.Kind, "", "", f.Message, f.MessageZH)
+	}
+	sortGaps(day.Gaps)
+	day.finish()
+	a.day = dayAfterClose(day, sealed)
+}
+
+// gaps returns the numbers of the open day's daily sequences that were never
+// issued, and a finding for each that nothing explains.
+func (a *Auditor) gaps(day *Day) ([]Gap, []Finding) {
 	s := a.st
-	if a.hall != nil {
-		leased := map[string]*queue.Lease{}
-		for _, l := range s.Leases {
-			for _, n := range l.Numbers {
-				leased[n] = l
-			}
-		}
-		for i := range a.hall.Services {
-			svc := &a.hall.Services[i]
-			for n := 1; n <= s.Counters[svc.ID]; n++ {
-				num := queue.FormatNumber(svc, n)
-				if _, ok := s.Numbers[num]; ok {
-					continue
-				}
-				g := Gap{Number: num, Service: svc.ID}
-				if l, ok := leased[num]; ok {
-					g.Explained, g.By = true, "lease.outstanding"
-					if l.Voided {
-						g.By = "lease.voided"
-					}
-				} else {
-					a.find(s.Seq, KindGap, "", "", fmt.Sprintf("day %s: number %s was never issued, leased or voided: nothing in the log explains the gap", day.Day, num),
-						fmt.Sprintf("%s：号码%s既未发出，也未授权给取号机或作废，日志中没有任何解释", day.Day, num))
-				}
-				day.Gaps = append(day.Gaps, g)
-			}
+	if a.hall == nil {
+		return nil, nil
+	}
+	var out []Gap
+	var finds []Finding
+	leased := map[string]*queue.Lease{}
+	for _, l := range s.Leases {
+		for _, n := range l.Numbers {
+			leased[n] = l
 		}
 	}
-	slices.SortStableFunc(day.Gaps, func(x, y Gap) int {
+	for i := range a.hall.Services {
+		svc := &a.hall.Services[i]
+		for n := 1; n <= s.Counters[svc.ID]; n++ {
+			num := queue.FormatNumber(svc, n)
+			if _, ok := s.Numbers[num]; ok {
+				continue
+			}
+			g := Gap{Number: num, Service: svc.ID}
+			if l, ok := leased[num]; ok {
+				g.Explained, g.By = true, "lease.outstanding"
+				if l.Voided {
+					g.By = "lease.voided"
+				}
+			} else {
+				finds = append(finds, Finding{Seq: s.Seq, Kind: KindGap,
+					Message:   fmt.Sprintf("day %s: number %s was never issued, leased or voided: nothing in the log explains the gap", day.Day, num),
+					MessageZH: fmt.Sprintf("%s：号码%s既未发出，也未授权给取号机或作废，日志中没有任何解释", day.Day, num)})
+			}
+			out = append(out, g)
+		}
+	}
+	return out, finds
+}
+
+// Peek returns the report so far without ending the audit: the open day's
+// gaps and waits as they stand now. The report shares the open day's maps
+// with the Auditor: read it before the next Add.
+func (a *Auditor) Peek() *Report {
+	r := a.rep
+	r.Findings = slices.Clone(a.rep.Findings)
+	r.Days = slices.Clone(a.rep.Days)
+	r.Checkpoints = slices.Clone(a.rep.Checkpoints)
+	if d := a.day; d != nil && !d.Sealed && len(r.Days) > 0 {
+		cp := *d
+		cp.waits = slices.Clone(d.waits)
+		gaps, finds := a.gaps(d)
+		cp.Gaps = append(slices.Clone(d.Gaps), gaps...)
+		sortGaps(cp.Gaps)
+		cp.Violations += len(finds)
+		cp.finish()
+		r.Days[len(r.Days)-1] = &cp
+		r.Findings = append(r.Findings, finds...)
+	}
+	r.Consistent = len(r.Findings) == 0 && a.unverif == nil
+	return &r
+}
+
+func sortGaps(gs []Gap) {
+	slices.SortStableFunc(gs, func(x, y Gap) int {
 		if x.Number < y.Number {
 			return -1
 		}
@@ -140,8 +184,6 @@ func (a *Auditor) closeDay(sealed bool) {
 		}
 		return 0
 	})
-	day.finish()
-	a.day = dayAfterClose(day, sealed)
 }
 
 // dayAfterClose keeps the day open for events between its seal and the next

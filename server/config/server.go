@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Keys says where the hall's secret keys are kept. They are never in hallq.db,
@@ -19,7 +20,23 @@ type Keys struct {
 	// it: a hall run from its configuration file refuses to start without its
 	// keys, since a new identity key would forget every count of the day.
 	Create bool
+	// Checkpoint is the file of the Ed25519 seed that signs the log's
+	// checkpoints; empty means checkpoint.key in the data directory. The
+	// server makes it at first start: a new key is published in the next
+	// hall.configured event.
+	Checkpoint string
+	// CheckpointEvents and CheckpointEvery space the signed checkpoints: one
+	// after this many events, and one this long after the last when events
+	// came since. Each day's seal is signed too.
+	CheckpointEvents int
+	CheckpointEvery  time.Duration
 }
+
+// Defaults of the signed checkpoints.
+const (
+	DefaultCheckpointEvents = 1000
+	DefaultCheckpointEvery  = 10 * time.Minute
+)
 
 // Server is how clients reach the server.
 type Server struct {
@@ -32,7 +49,10 @@ type Server struct {
 }
 
 type fileKeys struct {
-	Identity string `toml:"identity"`
+	Identity         string   `toml:"identity"`
+	Checkpoint       string   `toml:"checkpoint"`
+	CheckpointEvents *int     `toml:"checkpoint_events"`
+	CheckpointEvery  duration `toml:"checkpoint_every"`
 }
 
 type fileServer struct {
@@ -50,7 +70,13 @@ func (p *parser) path(name string) string {
 }
 
 func (p *parser) keys(raw fileKeys) Keys {
-	return Keys{Identity: p.path(strings.TrimSpace(raw.Identity))}
+	k := Keys{Identity: p.path(strings.TrimSpace(raw.Identity)), Checkpoint: p.path(strings.TrimSpace(raw.Checkpoint)),
+		CheckpointEvents: p.intIn("keys.checkpoint_events", raw.CheckpointEvents, DefaultCheckpointEvents, 10, 1_000_000),
+		CheckpointEvery:  raw.CheckpointEvery.or(DefaultCheckpointEvery)}
+	if k.CheckpointEvery < time.Minute || k.CheckpointEvery > 24*time.Hour {
+		p.errorf("keys.checkpoint_every", "%s must be between 1m and 24h", k.CheckpointEvery)
+	}
+	return k
 }
 
 func (p *parser) server(raw fileServer) Server {

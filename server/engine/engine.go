@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/json"
@@ -28,6 +29,19 @@ type Options struct {
 	// outside the store (package keyfile), so that a copy of the store does not
 	// tell which ID numbers came. Required.
 	IdentityKey []byte
+	// CheckpointKey signs log.checkpoint events; nil signs none. It is kept
+	// outside the store (package keyfile), like the identity key.
+	CheckpointKey ed25519.PrivateKey
+	// CheckpointEvents and CheckpointInterval space the checkpoints: one
+	// after this many events (default 1000), and one this long after the
+	// last when events came since (default 10 minutes). Each day's seal
+	// is signed too.
+	CheckpointEvents   int
+	CheckpointInterval time.Duration
+	// Public is the public part of the hall's configuration; at start it is
+	// appended as a hall.configured event when it differs from the last one
+	// in the log. Nil appends nothing.
+	Public *queue.PublicHall
 	// Now is the clock (default time.Now); tests set it.
 	Now func() time.Time
 	// Publish receives the records of every commit, after the commit, in log order,
@@ -131,6 +145,12 @@ func Open(st *store.Store, hall *queue.Hall, opts Options) (*Engine, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.CheckpointEvents <= 0 {
+		opts.CheckpointEvents = 1000
+	}
+	if opts.CheckpointInterval <= 0 {
+		opts.CheckpointInterval = 10 * time.Minute
+	}
 	if opts.Publish == nil {
 		opts.Publish = func([]eventlog.Record) {}
 	}
@@ -178,6 +198,13 @@ func Open(st *store.Store, hall *queue.Hall, opts Options) (*Engine, error) {
 		e.publisher()
 		close(e.stopped)
 	}()
+	if err := e.configure(); err != nil {
+		e.Close()
+		return nil, err
+	}
+	if e.opts.CheckpointKey != nil {
+		go e.checkpointer()
+	}
 	return e, nil
 }
 

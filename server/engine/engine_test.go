@@ -43,6 +43,8 @@ type fixture struct {
 	pub   []eventlog.Record
 	clock time.Time
 	hall  *queue.Hall // testHall when nil
+	// opts, when set, adds to the engine's options.
+	opts func(*Options)
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -79,11 +81,15 @@ func (f *fixture) open() {
 	if h == nil {
 		h = testHall(f.t)
 	}
-	e, err := Open(st, h, Options{Now: f.now, IdentityKey: testIdentityKey, Publish: func(recs []eventlog.Record) {
+	o := Options{Now: f.now, IdentityKey: testIdentityKey, Publish: func(recs []eventlog.Record) {
 		f.mu.Lock()
 		f.pub = append(f.pub, recs...)
 		f.mu.Unlock()
-	}})
+	}}
+	if f.opts != nil {
+		f.opts(&o)
+	}
+	e, err := Open(st, h, o)
 	if err != nil {
 		f.t.Fatal(err)
 	}

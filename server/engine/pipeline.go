@@ -279,6 +279,12 @@ func (e *Engine) emit(b *batch, evs []queue.Event) ([]eventlog.Record, error) {
 				return nil, fmt.Errorf("engine: encode %s: %w", ev.Type, err)
 			}
 		}
+		if ev.Type == queue.TypeLogCheckpoint && ev.Data == nil {
+			var err error
+			if ev, data, err = e.sign(ev.Time, "interval"); err != nil {
+				return nil, err
+			}
+		}
 		rec, err := e.chain.NextEncoded(ev.Type, ev.Time, data)
 		if err != nil {
 			return nil, fmt.Errorf("engine: append %s: %w", ev.Type, err)
@@ -289,6 +295,22 @@ func (e *Engine) emit(b *batch, evs []queue.Event) ([]eventlog.Record, error) {
 		}
 		b.recs, b.evs = append(b.recs, rec), append(b.evs, ev)
 		e.sinceSnapshot++
+		if cause := e.checkpointDue(ev); cause != "" {
+			cp, data, err := e.sign(ev.Time, cause)
+			if err != nil {
+				return nil, err
+			}
+			rec, err := e.chain.NextEncoded(cp.Type, cp.Time, data)
+			if err != nil {
+				return nil, fmt.Errorf("engine: append %s: %w", cp.Type, err)
+			}
+			cp.Seq = rec.Seq
+			if err := e.working.Apply(cp); err != nil {
+				return nil, fmt.Errorf("engine: %w", err)
+			}
+			b.recs, b.evs = append(b.recs, rec), append(b.evs, cp)
+			e.sinceSnapshot++
+		}
 	}
 	return b.recs[start:len(b.recs):len(b.recs)], nil
 }

@@ -53,6 +53,10 @@ func TestGolden(t *testing.T) {
 	if err := keyfile.Write(cfg.Keys.Identity, bytes.Repeat([]byte("i"), 32)); err != nil {
 		t.Fatal(err)
 	}
+	cfg.Keys.Checkpoint = filepath.Join(t.TempDir(), "checkpoint.key")
+	if err := keyfile.Write(cfg.Keys.Checkpoint, bytes.Repeat([]byte("c"), 32)); err != nil {
+		t.Fatal(err)
+	}
 	clock := &fixedClock{t: time.Date(2026, 3, 2, 8, 20, 0, 0, cfg.Hall.Location)} // a Monday, before opening
 	h, err := hall.Open(cfg, dir, nil, hall.Options{NoSync: true, Now: clock.Now, Heartbeat: 100 * time.Millisecond})
 	if err != nil {

@@ -79,6 +79,11 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 			return nil, err
 		}
 	}
+	signer, err := checkpointKey(cfg, dataDir, log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	if batches, events := st.Replayed(); batches > 0 {
 		log.Info("journal replayed into the store after an unclean stop", "batches", batches, "events", events)
 	}
@@ -106,6 +111,10 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		Logger:                    log.With("component", "engine"),
 		OnCommit:                  metrics.ObserveCommit,
 		WithdrawalsPerKioskPerDay: cfg.Limits.WithdrawalsPerKioskPerDay,
+		CheckpointKey:             signer,
+		CheckpointEvents:          cfg.Keys.CheckpointEvents,
+		CheckpointInterval:        cfg.Keys.CheckpointEvery,
+		Public:                    publicHall(cfg, signer),
 		Publish: func(recs []eventlog.Record) {
 			evs := make([]hub.Event, len(recs))
 			for i, r := range recs {

@@ -2,6 +2,8 @@ package hall
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,6 +11,7 @@ import (
 
 	"hallq/server/config"
 	"hallq/server/keyfile"
+	"hallq/server/queue"
 	"hallq/server/store"
 )
 
@@ -81,4 +84,37 @@ func identityKey(cfg *config.Config, dataDir string, st *store.Store, log *slog.
 		return nil, false, fmt.Errorf("hall: identity key: remove it from hallq.db: %w", err)
 	}
 	return key, true, nil
+}
+
+// checkpointKey loads the key that signs the log's checkpoints: the configured
+// file, or checkpoint.key in the data directory, or a systemd credential
+// checkpoint.key. Unlike the identity key, a missing one is made at once: a
+// new signing key costs nothing but a new published key, which the next
+// hall.configured event records.
+func checkpointKey(cfg *config.Config, dataDir string, log *slog.Logger) (ed25519.PrivateKey, error) {
+	spec := keyfile.Spec{Name: "checkpoint", Path: cfg.Keys.Checkpoint, Size: ed25519.SeedSize}
+	if spec.Path == "" {
+		spec.Path = filepath.Join(dataDir, "checkpoint.key")
+	}
+	k, err := keyfile.Load(spec)
+	switch {
+	case err == nil:
+		return ed25519.NewKeyFromSeed(k.Bytes), nil
+	case errors.Is(err, keyfile.ErrMissing):
+		seed := keyfile.New(spec.Size)
+		if err := keyfile.Write(spec.Path, seed); err != nil {
+			return nil, fmt.Errorf("hall: checkpoint key: %w", err)
+		}
+		log.Info("made a new checkpoint signing key; its public half is published on /rules and in /api/v1/hall", "file", spec.Path)
+		return ed25519.NewKeyFromSeed(seed), nil
+	}
+	return nil, fmt.Errorf("hall: %w", err)
+}
+
+// publicHall is the hall's public description as the log records it, with the
+// checkpoint key's public half.
+func publicHall(cfg *config.Config, key ed25519.PrivateKey) *queue.PublicHall {
+	p := cfg.Hall.Public()
+	p.CheckpointKey = base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey))
+	return &p
 }

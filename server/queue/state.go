@@ -59,6 +59,13 @@ type State struct {
 	// built by this code. A snapshot of another format is not used: the log
 	// is replayed instead, so that fields added since are derived too.
 	Format int `json:"format"`
+	// Configured is the public description of the last hall.configured
+	// event: the rules in force. Checkpoint and CheckpointAt are the seq the
+	// last log.checkpoint signed and when.
+	Configured     *PublicHall `json:"configured,omitempty"`
+	Checkpoint     uint64      `json:"checkpoint,omitempty"`
+	CheckpointHash string      `json:"checkpoint_hash,omitempty"`
+	CheckpointAt   time.Time   `json:"checkpoint_at,omitzero"`
 
 	// waiting indexes waiting tickets by service; counts by service and priority
 	// class. Both are derived from Tickets and rebuilt by Reindex.
@@ -112,7 +119,7 @@ type WindowState struct {
 }
 
 // StateFormat is the Format of states built by this code.
-const StateFormat = 2
+const StateFormat = 3
 
 // Lease is a block of numbers granted to a kiosk for issuing while offline.
 type Lease struct {
@@ -525,9 +532,10 @@ func (s *State) apply(ev Event) error {
 		}
 	case *DeviceStatusData:
 		s.Devices[d.Device] = DeviceStatus{Printer: d.Printer, Detail: d.Detail, Since: ev.Time}
-	case *PublicHall, *CheckpointData:
-		// The rules in force and signed checkpoints: read by verifiers, no
-		// change to the queue.
+	case *PublicHall:
+		s.Configured = d
+	case *CheckpointData:
+		s.Checkpoint, s.CheckpointHash, s.CheckpointAt = d.Seq, d.Hash, ev.Time
 	default:
 		return fmt.Errorf("unexpected data %T", ev.Data)
 	}
@@ -595,6 +603,7 @@ func (s *State) BeforeRoll() *State {
 func (s *State) Clone() *State {
 	c := &State{
 		Seq: s.Seq, Day: s.Day, Clock: s.Clock, Format: s.Format,
+		Configured: s.Configured, Checkpoint: s.Checkpoint, CheckpointHash: s.CheckpointHash, CheckpointAt: s.CheckpointAt,
 		Contacts: maps.Clone(s.Contacts),
 		Tickets:  make(map[string]*Ticket, len(s.Tickets)),
 		Numbers:  make(map[string]string, len(s.Numbers)),

@@ -124,8 +124,9 @@ func (s *Server) handleLog(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleRules(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, pageData{Page: "rules", Title: text{"公开规则", "Published rules"},
-		Body: rulesOf(s.cfg)})
+	d := rulesOf(s.cfg)
+	d.CheckpointKey = s.engine.PublicKey()
+	s.render(w, r, http.StatusOK, pageData{Page: "rules", Title: text{"公开规则", "Published rules"}, Body: d})
 }
 
 func (s *Server) handleBoard(w http.ResponseWriter, r *http.Request) {

@@ -14,10 +14,12 @@ import (
 // live configuration: what a hall administrator changes in hallq.toml is what the
 // page says.
 type rulesData struct {
-	Address  text
-	TimeZone string
-	DayStart string
-	Hours    text // opening hours, or "at all hours"
+	// CheckpointKey is the public key that signs the log's checkpoints.
+	CheckpointKey string
+	Address       text
+	TimeZone      string
+	DayStart      string
+	Hours         text // opening hours, or "at all hours"
 
 	Services []ruleService
 	Priority []rulePriority

@@ -48,6 +48,7 @@ type Server struct {
 	assets map[string]asset // by file name under static/
 	pages  map[string]*template.Template
 	mux    *http.ServeMux
+	audit  auditor
 }
 
 // asset is an embedded static file with its content type and version.
@@ -92,6 +93,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /log", s.handleLog)
 	s.mux.HandleFunc("GET /log.jsonl", s.handleLogJSONL)
 	s.mux.HandleFunc("GET /rules", s.handleRules)
+	s.mux.HandleFunc("GET /audit", s.handleAudit)
 	s.mux.HandleFunc("GET /board", s.handleBoard)
 	s.mux.HandleFunc("GET /static/{name}", s.handleStatic)
 	s.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
@@ -183,9 +185,17 @@ func bilingual(zh, en string) template.HTML {
 
 func (s *Server) loadTemplates() error {
 	funcs := template.FuncMap{
-		"bi":    bilingual,
-		"bit":   func(t text) template.HTML { return bilingual(t.ZH, t.EN) },
-		"asset": s.assetURL,
+		"bi":      bilingual,
+		"bit":     func(t text) template.HTML { return bilingual(t.ZH, t.EN) },
+		"asset":   s.assetURL,
+		"minutes": minutes,
+		"short":   func(h string) string { return h[:min(len(h), 8)] },
+		"reason": func(m map[string]text, code string) text {
+			if t, ok := m[code]; ok {
+				return t
+			}
+			return text{code, code}
+		},
 	}
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
