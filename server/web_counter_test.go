@@ -140,6 +140,7 @@ func TestWebCounterLifecycle(t *testing.T) {
 	// Transfer a to social insurance: the phone shows the new service, waiting.
 	must(t, staff,
 		chromedp.SetValue(chromedp.CSS("#f-transfer-service"), "social"),
+		chromedp.SetValue(chromedp.CSS("#f-transfer-reason"), "supervisor"),
 		chromedp.Click(chromedp.CSS(`#f-transfer button[type="submit"]`)),
 	)
 	deskMessage(t, staff, "ok", a.Ticket.Number+" 已转办：社保医保")

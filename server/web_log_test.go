@@ -154,9 +154,9 @@ func TestWebLogVerify(t *testing.T) {
 	if uint64(len(lines)) != head {
 		t.Fatalf("download has %d lines, want %d", len(lines), head)
 	}
-	// Record 4 is the ticket.issued event of A002 (after day.opened, A001 and
-	// C001).
-	const k = 4
+	// Record 5 is the ticket.issued event of A002 (after day.opened,
+	// hall.configured, A001 and C001).
+	const k = 5
 	if !bytes.Contains(lines[k-1], []byte(`"number":"A002"`)) {
 		t.Fatalf("record %d is %s", k, lines[k-1])
 	}
@@ -179,7 +179,7 @@ func TestWebLogVerify(t *testing.T) {
 		{"one byte changed", tampered(k-1, bytes.Replace(lines[k-1], []byte("A002"), []byte("A003"), 1)), false, fmt.Sprint(k), "内容与哈希不符"},
 		{"record removed", join(append(append([][]byte{}, lines[:k-1]...), lines[k:]...)), false, fmt.Sprint(k + 1), "序号不连续"},
 		{"record rewritten with a new hash", tampered(k-1, rehashed), false, fmt.Sprint(k + 1), "prev_hash 与上一条记录的哈希不符"},
-		{"not JSON", tampered(k-1, lines[k-1][1:]), false, "", "第 4 行：不是有效的 JSON 记录"},
+		{"not JSON", tampered(k-1, lines[k-1][1:]), false, "", "第 5 行：不是有效的 JSON 记录"},
 	}
 	dir := t.TempDir()
 	must(t, tab, chromedp.Click(chromedp.CSS(".file-verify summary")))
