@@ -301,11 +301,25 @@ name_en = "Real estate"
 prefix = "C"
 digits = 5
 
+[[services]]
+id = "permit"
+name_zh = "证照"
+name_en = "Permits"
+prefix = "P"
+digits = 5
+[services.appointments]
+prefix = "YP"
+slot_length = "30m"
+capacity = 400
+hours = ["00:00-24:00"]
+days_ahead = 2
+release_at = "00:00"
+
 [[windows]]
 id = "1"
 name_zh = "1号窗口"
 name_en = "Window 1"
-primary = ["general", "estate"]
+primary = ["general", "estate", "permit"]
 
 [[staff]]
 username = "wang"
@@ -321,6 +335,7 @@ token_sha256 = %q
 
 [limits]
 tickets_per_kiosk_per_minute = 10000
+bookings_per_address_per_minute = 1000000
 
 [keys]
 identity = "identity.key"
