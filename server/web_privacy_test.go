@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -31,6 +34,23 @@ func TestWebNoPersonalData(t *testing.T) {
 		t.Fatalf("issue with a passport: %d %s", code, raw)
 	}
 	h.issue(`{"service":"general","idempotency_key":"p3"}`)
+	// A booking by the same document, and one by the passport.
+	tomorrow := h.clock.Now().In(h.clock.hall.Location).AddDate(0, 0, 1).Format(time.DateOnly)
+	var slots struct{ Slots []struct{ ID string } }
+	waitUntil(t, func() bool {
+		code, _ := do(t, http.DefaultClient, "GET", h.srv.URL+"/api/v1/appointments/slots?service=exit-entry&date="+tomorrow, nil, "", &slots)
+		return code == 200 && len(slots.Slots) > 0
+	})
+	var booked struct {
+		Appointment struct{ Token string } `json:"appointment"`
+	}
+	for _, body := range []string{`"id_number":"` + id + `"`, `"id_kind":"passport","id_number":"E1234 5678"`} {
+		waitUntil(t, func() bool {
+			code, _ := do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/appointments", nil,
+				`{"service":"exit-entry","slot":"`+slots.Slots[len(slots.Slots)-1].ID+`",`+body+`}`, &booked)
+			return code == http.StatusCreated
+		})
+	}
 	li, csrf := h.staff(1, "2")
 	for _, a := range []string{"open", "call-next"} {
 		if code, raw := h.act(li, csrf, "2", a, ""); code != 200 {
@@ -49,16 +69,27 @@ func TestWebNoPersonalData(t *testing.T) {
 	}
 	var identities [][]byte
 	err = h.hall.Store.View(func(tx *store.Tx) error {
-		return tx.ForEach(store.BucketIdentities, nil, func(k, _ []byte) error {
+		err := tx.ForEach(store.BucketIdentities, nil, func(k, _ []byte) error {
 			identities = append(identities, bytes.Clone(k[bytes.LastIndexByte(k, '|')+1:]))
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.ForEach(store.BucketBookings, nil, func(_, v []byte) error {
+			var rec struct{ Identity string }
+			if err := json.Unmarshal(v, &rec); err != nil || rec.Identity == "" {
+				return fmt.Errorf("booking record %s: %v", v, err)
+			}
+			identities = append(identities, []byte(rec.Identity))
 			return nil
 		})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(identities) != 2 {
-		t.Fatalf("the private store holds %d identities, want 2", len(identities))
+	if len(identities) != 4 {
+		t.Fatalf("the private store holds %d identity records, want 2 tickets and 2 bookings", len(identities))
 	}
 
 	check := func(name, content string) {
@@ -91,6 +122,8 @@ func TestWebNoPersonalData(t *testing.T) {
 		{"rules", "/rules", `true`},
 		{"ticket page", "/t/" + social.Ticket.Token, `document.getElementById('t-state').dataset.status === 'called'`},
 		{"counter sign-in", "/counter", `!document.getElementById('login').hidden`},
+		{"booking page", "/book", `document.querySelectorAll('#b-slots .slot').length > 0`},
+		{"a booking's page", "/a/" + booked.Appointment.Token, `document.getElementById('a-doc').textContent.indexOf('*') > 0`},
 	}
 	for _, size := range []struct{ w, h int64 }{{360, 740}, {1366, 768}} {
 		tab := br.tab(size.w, size.h)
@@ -117,7 +150,8 @@ func TestWebNoPersonalData(t *testing.T) {
 	}
 
 	// The JSON Lines download, and the API the pages read.
-	for _, path := range []string{"/log.jsonl", "/api/v1/board", "/api/v1/hall", "/api/v1/windows/2", "/api/v1/tickets/" + social.Ticket.Token} {
+	for _, path := range []string{"/log.jsonl", "/api/v1/board", "/api/v1/hall", "/api/v1/windows/2", "/api/v1/tickets/" + social.Ticket.Token,
+		"/api/v1/appointments/" + booked.Appointment.Token, "/api/v1/appointments/slots?service=exit-entry&date=" + tomorrow, "/metrics"} {
 		resp, err := http.Get(h.srv.URL + path)
 		if err != nil {
 			t.Fatal(err)
@@ -125,5 +159,18 @@ func TestWebNoPersonalData(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		check(path, string(body))
+	}
+}
+
+// waitUntil polls cond until it holds, for what the hall does on its own (the
+// release of slots at start).
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(pageWait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("waited too long")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
