@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -68,7 +67,7 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if !s.bookLimit.allow(clientAddress(r), time.Now()) {
+	if !s.bookLimit.allow(addressKey(s.clientAddr(r)), time.Now()) {
 		s.writeError(w, r, &queue.Error{Code: "ERATE",
 			Message:   "too many booking requests from this address; wait a minute and try again",
 			MessageZH: "预约请求过于频繁，请一分钟后再试"})
@@ -181,15 +180,6 @@ func (s *Server) handleVerifyDocument(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]bool{"match": match})
-}
-
-// clientAddress is the address a request came from, without its port.
-func clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // addressLimiter bounds how fast each client address may book: a token bucket

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -108,37 +107,6 @@ func sessionKey(cookie string) []byte {
 	return sum[:]
 }
 
-// loginLimiter slows down password guessing: after max failures (default 5) for
-// a username within a minute, further attempts are refused until a minute has
-// passed since the oldest of them.
-type loginLimiter struct {
-	mu    sync.Mutex
-	fails map[string][]time.Time
-	max   int
-}
-
-func (l *loginLimiter) blocked(user string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	recent := slices.DeleteFunc(l.fails[user], func(t time.Time) bool { return now.Sub(t) > time.Minute })
-	if len(recent) == 0 {
-		delete(l.fails, user)
-	} else {
-		l.fails[user] = recent
-	}
-	limit := l.max
-	if limit <= 0 {
-		limit = 5
-	}
-	return len(recent) >= limit
-}
-
-func (l *loginLimiter) fail(user string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.fails[user] = append(l.fails[user], now)
-}
-
 type loginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
@@ -162,14 +130,35 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	g := s.login
 	var req loginRequest
+	r.Body = http.MaxBytesReader(w, r.Body, maxLoginBody)
 	if err := s.decode(w, r, &req); err != nil {
+		g.attempts.WithLabelValues("refused").Inc()
 		s.writeError(w, r, err)
 		return
 	}
+	if req.tooLong() {
+		g.attempts.WithLabelValues("refused").Inc()
+		s.writeError(w, r, queue.Errorf(queue.EINVALID, "username, password or window too long (at most %d, %d and %d bytes)",
+			MaxUsername, MaxPassword, MaxUsername).Zh("用户名、密码或窗口过长"))
+		return
+	}
 	now := time.Now()
-	if s.limiter.blocked(req.Username, now) {
+	addr := s.clientAddr(r)
+	slot, wait, ok := g.reserve(addr, req.Username, g.known(r, req.Username), now)
+	if !ok {
+		g.attempts.WithLabelValues("limited").Inc()
+		s.log.Debug("sign-in limited", "username", req.Username, "addr", addr)
+		w.Header().Set("Retry-After", retryAfter(wait))
 		s.writeError(w, r, &queue.Error{Code: "ERATE", Message: "too many failed sign-ins; wait a minute", MessageZH: "登录失败次数过多，请一分钟后再试"})
+		return
+	}
+	if !g.acquire(r.Context()) {
+		slot.release() // no password was checked
+		g.attempts.WithLabelValues("busy").Inc()
+		w.Header().Set("Retry-After", "1")
+		s.writeError(w, r, queue.Errorf(queue.EUNAVAILABLE, "too many sign-ins at once; try again in a moment").Zh("登录人数过多，请稍后再试"))
 		return
 	}
 	st, known := s.staff[req.Username]
@@ -177,12 +166,16 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if known {
 		hash = st.PasswordHash
 	}
-	if err := bcrypt.CompareHashAndPassword(hash, []byte(req.Password)); err != nil || !known {
-		s.limiter.fail(req.Username, now)
-		s.log.Warn("sign-in refused", "username", req.Username)
+	err := bcrypt.CompareHashAndPassword(hash, []byte(req.Password))
+	g.done()
+	if err != nil || !known {
+		g.attempts.WithLabelValues("wrong").Inc()
+		s.log.Warn("sign-in refused", "username", req.Username, "addr", addr)
 		s.writeError(w, r, queue.Errorf(queue.EUNAUTHORIZED, "wrong username or password").Zh("用户名或密码错误"))
 		return
 	}
+	slot.release() // a right password is no failure
+	g.attempts.WithLabelValues("signed_in").Inc()
 	window := req.Window
 	switch {
 	case window == "" && len(st.Windows) == 1:
@@ -206,7 +199,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: cookie, Path: "/", Expires: sess.Expires,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secure(r),
+	})
+	http.SetCookie(w, &http.Cookie{
+		Name: g.knownName(st.Username), Value: g.knownValue(st.Username), Path: "/api/v1/login", MaxAge: int(knownTTL / time.Second),
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secure(r),
 	})
 	s.log.Info("signed in", "username", st.Username, "window", window)
 	writeJSON(w, http.StatusOK, loginResponse{Username: st.Username, Name: st.Name, Window: window,
@@ -228,7 +225,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secure(r)})
 	writeJSON(w, http.StatusOK, map[string]bool{"signed_out": true})
 }
 

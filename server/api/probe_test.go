@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +21,7 @@ import (
 // probeHall is the demo hall served over real HTTP from a real bbolt file, for
 // the tests that attack it.
 type probeHall struct {
-	t    *testing.T
+	t    testing.TB
 	cfg  *config.Config
 	sec  config.DemoSecrets
 	dir  string
@@ -32,7 +33,7 @@ type probeHall struct {
 }
 
 // startProbeHall starts the demo hall, changed by adjust (which may be nil).
-func startProbeHall(t *testing.T, adjust func(*config.Config)) *probeHall {
+func startProbeHall(t testing.TB, adjust func(*config.Config)) *probeHall {
 	t.Helper()
 	t.Setenv(keyfile.CredentialsEnv, "")
 	cfg, sec, err := config.Demo()
@@ -42,7 +43,7 @@ func startProbeHall(t *testing.T, adjust func(*config.Config)) *probeHall {
 	if adjust != nil {
 		adjust(cfg)
 	}
-	p := &probeHall{t: t, cfg: cfg, sec: sec, dir: t.TempDir(), logs: &lockedBuffer{}}
+	p := &probeHall{t: t, cfg: cfg, sec: sec, dir: t.TempDir(), logs: &lockedBuffer{}, opts: hall.Options{NoSync: true}}
 	p.open()
 	t.Cleanup(p.close)
 	return p
@@ -51,9 +52,7 @@ func startProbeHall(t *testing.T, adjust func(*config.Config)) *probeHall {
 func (p *probeHall) open() {
 	p.t.Helper()
 	log := slog.New(slog.NewTextHandler(p.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	opts := p.opts
-	opts.NoSync = true
-	h, err := hall.Open(p.cfg, p.dir, log, opts)
+	h, err := hall.Open(p.cfg, p.dir, log, p.opts)
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -146,4 +145,13 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+func mustURL(t testing.TB, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

@@ -2,8 +2,10 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -68,8 +70,16 @@ type Options struct {
 	// DeviceStatusInterval is the least time between two recorded printer
 	// reports of one kiosk (default 30 s); see handleDeviceStatus.
 	DeviceStatusInterval time.Duration
-	// LoginAttemptsPerMinute bounds failed sign-ins per username (default 5).
+	// LoginAttemptsPerMinute bounds failed sign-ins per address and per
+	// account (default 10).
 	LoginAttemptsPerMinute int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed.
+	TrustedProxies []netip.Prefix
+	// KnownKey is the HMAC key of the cookie that marks a browser where a
+	// staff member signed in before (32 bytes; empty: a random key, so such
+	// browsers are known until the server restarts).
+	KnownKey []byte
 }
 
 // Server serves the API. Create it with New; it is an http.Handler.
@@ -87,7 +97,8 @@ type Server struct {
 	publicURL      string
 	allowedOrigins []string
 	maxBody        int64
-	limiter        *loginLimiter
+	login          *loginGuard
+	trustedProxies []netip.Prefix
 	kioskLimit     *deviceLimiter
 	status         *statusCoalescer
 	bookLimit      *addressLimiter
@@ -101,7 +112,7 @@ func New(o Options) *Server {
 		engine: o.Engine, store: o.Store, hall: o.Engine.Hall(), metrics: o.Metrics, log: o.Logger,
 		staff: map[string]*Staff{}, devices: o.Devices, notices: o.Notices, cards: map[string]Card{},
 		address: o.Address, publicURL: strings.TrimRight(o.PublicURL, "/"), allowedOrigins: o.AllowedOrigins,
-		maxBody: o.MaxBody, limiter: &loginLimiter{fails: map[string][]time.Time{}, max: o.LoginAttemptsPerMinute},
+		maxBody: o.MaxBody, trustedProxies: o.TrustedProxies,
 		kioskLimit: newDeviceLimiter(o.TicketsPerKioskPerMinute), bookLimit: newAddressLimiter(o.BookingsPerAddressPerMinute), started: time.Now(),
 		mux: http.NewServeMux(),
 	}
@@ -128,6 +139,18 @@ func New(o Options) *Server {
 		st := o.Staff[i]
 		st.version = staffVersion(&st)
 		s.staff[st.Username] = &st
+	}
+	usernames := make([]string, 0, len(s.staff))
+	for u := range s.staff {
+		usernames = append(usernames, u)
+	}
+	if len(o.KnownKey) == 0 {
+		o.KnownKey = make([]byte, 32)
+		rand.Read(o.KnownKey)
+	}
+	s.login = newLoginGuard(o.LoginAttemptsPerMinute, usernames, o.KnownKey)
+	if s.metrics != nil {
+		s.metrics.registry.MustRegister(s.login.attempts)
 	}
 	s.routes(o.Stream)
 	return s
@@ -250,7 +273,7 @@ func (s *Server) linkURL(r *http.Request, path string) string {
 	base := s.publicURL
 	if base == "" {
 		scheme := "http"
-		if r.TLS != nil {
+		if s.secure(r) {
 			scheme = "https"
 		}
 		base = scheme + "://" + r.Host

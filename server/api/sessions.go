@@ -46,21 +46,21 @@ func (s *Server) live(sess *session, now time.Time) (*Staff, bool) {
 // then periodically. It returns how many it deleted.
 func (s *Server) SweepSessions(now time.Time) (int, error) {
 	var ended [][]byte
-	err := s.store.Update(func(tx *store.Tx) error {
-		err := tx.ForEach(store.BucketSessions, nil, func(k, v []byte) error {
+	err := s.store.View(func(tx *store.Tx) error {
+		return tx.ForEach(store.BucketSessions, nil, func(k, v []byte) error {
 			var sess session
 			if json.Unmarshal(v, &sess) != nil {
 				ended = append(ended, append([]byte(nil), k...))
-				return nil
-			}
-			if _, ok := s.live(&sess, now); !ok {
+			} else if _, ok := s.live(&sess, now); !ok {
 				ended = append(ended, append([]byte(nil), k...))
 			}
 			return nil
 		})
-		if err != nil {
-			return err
-		}
+	})
+	if err != nil || len(ended) == 0 {
+		return 0, err
+	}
+	err = s.store.Update(func(tx *store.Tx) error {
 		for _, k := range ended {
 			if err := tx.Delete(store.BucketSessions, k); err != nil {
 				return err
@@ -72,4 +72,11 @@ func (s *Server) SweepSessions(now time.Time) (int, error) {
 		return 0, fmt.Errorf("api: sweep sessions: %w", err)
 	}
 	return len(ended), nil
+}
+
+// Sweep deletes ended sessions (SweepSessions) and forgets addresses without
+// a failed sign-in in the last minute. The hall runs it every minute.
+func (s *Server) Sweep(now time.Time) (int, error) {
+	s.login.Sweep(now)
+	return s.SweepSessions(now)
 }

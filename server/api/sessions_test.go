@@ -89,7 +89,7 @@ func TestSessionsEndWhenTheStaffEntryChanges(t *testing.T) {
 // also while the hall runs.
 func TestEndedSessionsAreSwept(t *testing.T) {
 	p := startProbeHall(t, nil)
-	p.opts = hall.Options{SessionSweep: 50 * time.Millisecond}
+	p.opts = hall.Options{NoSync: true, SessionSweep: 50 * time.Millisecond}
 	login := p.sec.Staff[0]
 	c, code, body := p.login(login.Username, login.Password, login.Windows[0])
 	if code != http.StatusOK {

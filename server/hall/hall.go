@@ -42,8 +42,9 @@ type Options struct {
 	Now func() time.Time
 	// Heartbeat overrides the configured websocket heartbeat interval.
 	Heartbeat time.Duration
-	// SessionSweep is how often ended staff sessions are deleted (default
-	// 10 minutes); they are also deleted at start.
+	// SessionSweep is how often ended staff sessions are deleted and
+	// addresses without recent failed sign-ins forgotten (default a minute);
+	// sessions are also swept at start.
 	SessionSweep time.Duration
 }
 
@@ -128,7 +129,12 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		h.Close()
 		return nil, err
 	}
-	h.API = api.New(apiOptions(cfg, h.Engine, st, h.Streams, metrics, log.With("component", "api")))
+	ao := apiOptions(cfg, h.Engine, st, h.Streams, metrics, log.With("component", "api"))
+	if ao.KnownKey, err = storeSecret(st, knownBrowserKey); err != nil {
+		h.Close()
+		return nil, err
+	}
+	h.API = api.New(ao)
 	pages, err := web.New(web.Options{Config: cfg, Engine: h.Engine, Store: st, Logger: log.With("component", "web")})
 	if err != nil {
 		h.Close()
@@ -155,7 +161,7 @@ func (h *Hall) sweepSessions(log *slog.Logger, every time.Duration) error {
 		log.Info("ended staff sessions: expired, or their staff entry changed", "sessions", n)
 	}
 	if every <= 0 {
-		every = 10 * time.Minute
+		every = time.Minute
 	}
 	h.stopSweep, h.swept = make(chan struct{}), make(chan struct{})
 	go func() {
@@ -167,7 +173,7 @@ func (h *Hall) sweepSessions(log *slog.Logger, every time.Duration) error {
 			case <-h.stopSweep:
 				return
 			case now := <-t.C:
-				if _, err := h.API.SweepSessions(now); err != nil {
+				if _, err := h.API.Sweep(now); err != nil {
 					log.Warn("sweeping staff sessions", "err", err)
 				}
 			}
@@ -206,6 +212,7 @@ func apiOptions(cfg *config.Config, eng *engine.Engine, st *store.Store, streams
 		BookingsPerAddressPerMinute: cfg.Limits.BookingsPerAddressPerMinute,
 		LoginAttemptsPerMinute:      cfg.Limits.LoginAttemptsPerMinute,
 		DeviceStatusInterval:        cfg.Limits.DeviceStatusInterval,
+		TrustedProxies:              cfg.Server.TrustedProxies,
 		Cards:                       map[string]api.Card{},
 	}
 	for _, s := range cfg.Staff {

@@ -118,3 +118,26 @@ func publicHall(cfg *config.Config, key ed25519.PrivateKey) *queue.PublicHall {
 	p.CheckpointKey = base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey))
 	return &p
 }
+
+// knownBrowserKey is the store's name of the HMAC key of the cookie that marks
+// a browser where a staff member signed in before. It may stay in hallq.db:
+// whoever holds a copy could forge such a cookie, which only spares them the
+// account's failed sign-in limit, never the password or the address's limit.
+var knownBrowserKey = []byte("known-browser-hmac")
+
+// storeSecret returns a 32-byte secret kept in hallq.db, made on first use.
+func storeSecret(st *store.Store, name []byte) ([]byte, error) {
+	var key []byte
+	err := st.Update(func(tx *store.Tx) error {
+		if v := tx.Get(store.BucketSecrets, name); len(v) == 32 {
+			key = bytes.Clone(v)
+			return nil
+		}
+		key = keyfile.New(32)
+		return tx.Put(store.BucketSecrets, name, key)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("hall: secret %s: %w", name, err)
+	}
+	return key, nil
+}

@@ -37,6 +37,9 @@ type rulesData struct {
 	Retention text
 	// Appointments are the services that take bookings, with their rules.
 	Appointments []ruleAppointments
+	// SignIns is how many failed staff sign-ins an address, and an account,
+	// may make in a minute.
+	SignIns int
 }
 
 // ruleAppointments is a service's booking rules as the rules page states them.
@@ -95,6 +98,7 @@ func rulesOf(cfg *config.Config) rulesData {
 		ReinstateAfter:  h.Rules.ReinstateAfter,
 		MinSamples:      h.Rules.MinSamples,
 		Retention:       duration(cfg.Info.IdentityRetention),
+		SignIns:         cfg.Limits.LoginAttemptsPerMinute,
 	}
 	if d.TimeZone == "" && h.Location != nil {
 		d.TimeZone = h.Location.String()
