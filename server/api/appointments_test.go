@@ -248,6 +248,10 @@ func TestAppointmentCheckInAPI(t *testing.T) {
 			t.Fatalf("call next: %d %s", code, body)
 		}
 	}
+	// The counter sees the appointment marking.
+	if code, _, body := p.do(nil, "GET", "/api/v1/windows/4", nil, ""); code != 200 || !strings.Contains(string(body), `"current_appointment":true`) {
+		t.Fatalf("window 4: %d %s", code, body)
+	}
 	for _, tt := range []struct {
 		id    string
 		match bool
@@ -256,6 +260,9 @@ func TestAppointmentCheckInAPI(t *testing.T) {
 		if code != 200 || string(body) != fmt.Sprintf("{\"match\":%v}\n", tt.match) {
 			t.Fatalf("verify: %d %s, want match %v", code, body, tt.match)
 		}
+	}
+	if code, _, body := p.do(nil, "GET", "/api/v1/windows/4", nil, ""); code != 200 || !strings.Contains(string(body), `"current_verified":"match"`) {
+		t.Fatalf("window 4 after the check: %d %s", code, body)
 	}
 	if code, _, _ := p.do(nil, "POST", "/api/v1/windows/4/verify-document", nil, fmt.Sprintf(`{"id_number":%q}`, alice)); code != 401 {
 		t.Fatalf("verify without a session: %d", code)

@@ -97,8 +97,14 @@ type windowJSON struct {
 	// service and when it was first called to this window.
 	CurrentService  string    `json:"current_service,omitempty"`
 	CurrentCalledAt time.Time `json:"current_called_at,omitzero"`
-	Served          int       `json:"served"`
-	NoShows         int       `json:"no_shows"`
+	// CurrentAppointment marks a ticket checked in from a booking (late: a
+	// late check-in); CurrentVerified is the outcome of the document check at
+	// the window, "match" or "mismatch", once made.
+	CurrentAppointment bool   `json:"current_appointment,omitempty"`
+	CurrentLate        bool   `json:"current_late,omitempty"`
+	CurrentVerified    string `json:"current_verified,omitempty"`
+	Served             int    `json:"served"`
+	NoShows            int    `json:"no_shows"`
 	// AvgServiceSeconds is today's average service time at the window.
 	AvgServiceSeconds int      `json:"avg_service_seconds"`
 	Primary           []string `json:"primary"`
@@ -132,6 +138,7 @@ func (s *Server) handleWindow(w http.ResponseWriter, r *http.Request) {
 		}
 		if t, ok := st.Tickets[ws.Current]; ok {
 			out.Current, out.CurrentService, out.CurrentCalledAt = t.Number, t.Service, t.CalledAt
+			out.CurrentAppointment, out.CurrentLate, out.CurrentVerified = t.Appointment != "", t.Late, t.Verified
 		}
 		for _, sid := range append(slices.Clone(win.Primary), win.Secondary...) {
 			out.Waiting += st.Waiting(sid)

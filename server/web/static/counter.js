@@ -150,6 +150,11 @@
     var bw = boardWindow();
     $('d-current-service').textContent = cur && bw && bw.current === cur && bw.service ? serviceName(bw.service) : '';
     $('d-elapsed-wrap').hidden = !cur;
+    $('d-appt').hidden = !(cur && win.current_appointment);
+    $('d-appt-badge').textContent = win.current_late ? L('预约号（迟到，按现场号排队）', 'Appointment (late: queued as a walk-in)') : L('预约号', 'Appointment');
+    $('d-appt-verified').textContent = { match: L('证件已核验：一致', 'Document checked: matches'),
+      mismatch: L('证件已核验：不一致', 'Document checked: does not match') }[win.current_verified] || L('证件未核验', 'Document not checked');
+    $('d-appt-verified').setAttribute('data-verified', win.current_verified || '');
     tick();
 
     var open = win.status === 'open', paused = win.status === 'paused', closed = win.status === 'closed';
@@ -201,6 +206,23 @@
   // act performs a window action. One action at a time: a second press while
   // the first is on its way (a double click, a repeated key) does nothing but
   // say so, so that nobody is called twice by accident.
+  // verify checks the visitor's document against the booking of the ticket
+  // being served; the log records only whether it matched.
+  function verify(e) {
+    e.preventDefault();
+    if (!me) return;
+    var input = $('d-verify-number');
+    H.api('POST', '/api/v1/windows/' + encodeURIComponent(me.window) + '/verify-document', { id_number: input.value }, me.csrf_token)
+      .then(function (r) {
+        input.value = '';
+        if (r.match) message('ok', '证件与预约一致。', 'The document matches the booking.');
+        else message('error', '证件与预约不一致。', 'The document does not match the booking.');
+        return refresh();
+      }, function (err) {
+        message('error', err.messageZH || err.message, err.message);
+      });
+  }
+
   function act(action, body) {
     if (!me) return Promise.resolve();
     if (busy) {
@@ -329,6 +351,7 @@
     if (r) act('reinstate', { number: r.getAttribute('data-reinstate') });
   });
 
+  $('d-verify').addEventListener('submit', verify);
   $('f-transfer').addEventListener('submit', function (e) {
     e.preventDefault();
     var svc = $('f-transfer-service').value;
