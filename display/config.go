@@ -4,10 +4,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"hallq/server/client/device"
 	"io"
-	"net/url"
-	"os"
-	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -23,7 +21,6 @@ const (
 const (
 	DefaultSpeakCmd  = "espeak-ng -v {voice}"
 	DefaultChimeCmd  = "aplay -q"
-	DefaultDataDir   = "hallq-display"
 	DefaultScrollFPS = 30
 )
 
@@ -89,9 +86,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	speak := fs.String("speak-cmd", DefaultSpeakCmd, "command speaking a sentence read from stdin ({lang}: zh or en, {voice}: cmn or en); \"\" turns voice off")
 	chime := fs.String("chime-cmd", DefaultChimeCmd, "command playing the chime, a WAV file read from stdin; \"\" for no chime")
 	scrollFPS := fs.Int("scroll-fps", DefaultScrollFPS, "how many times a second the notices move; 0 shows them one at a time (screens without a graphics processor)")
-	data := fs.String("data", DefaultDataDir, "directory of the local replica of the public log")
+	data := fs.String("data", "", "directory of the local replica of the public log (default: $XDG_STATE_HOME/hallq/display, else ~/.local/state/hallq/display)")
 	fullscreen := fs.Bool("fullscreen", true, "fill the screen")
-	size := fs.String("size", "1920x1080", "window size when not full screen")
+	size := fs.String("size", device.DefaultSize, "window size when not full screen")
 	font := fs.String("font", "", "font file (.ttf, .otf or .ttc) to draw with; default: the system's Noto Sans CJK SC")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
@@ -138,6 +135,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		Mode: *mode, Window: strings.TrimSpace(*window), SpeakCmd: strings.TrimSpace(*speak), ChimeCmd: strings.TrimSpace(*chime),
 		ScrollFPS: *scrollFPS, Data: *data, Fullscreen: *fullscreen, Font: *font, LogLevel: *logLevel,
 	}
+	if c.Data == "" {
+		c.Data = device.DataDir("display", getenv)
+	}
 	if c.Token == "" && getenv != nil {
 		c.Token = strings.TrimSpace(getenv("HALLQ_TOKEN"))
 	}
@@ -149,12 +149,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 
 // check validates the configuration and reads the window size.
 func (c *Config) check(size string) error {
-	if c.Server == "" {
-		return errors.New("-server: the hall server's URL is required, such as http://192.168.1.10:8080")
-	}
-	u, err := url.Parse(c.Server)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("-server: %q: want http://host[:port] or https://host[:port]", c.Server)
+	if err := device.CheckServer(c.Server); err != nil {
+		return err
 	}
 	if c.Mode != ModeHall && c.Mode != ModeWindow {
 		return fmt.Errorf("-mode: %q: want hall or window", c.Mode)
@@ -168,18 +164,9 @@ func (c *Config) check(size string) error {
 	if c.Data == "" {
 		return errors.New("-data: a directory for the local replica is required")
 	}
-	w, h, ok := strings.Cut(size, "x")
-	c.Width, err = strconv.Atoi(w)
-	if err == nil {
-		c.Height, err = strconv.Atoi(h)
+	var err error
+	if c.Width, c.Height, err = device.ParseSize(size); err != nil {
+		return err
 	}
-	if !ok || err != nil || c.Width < 320 || c.Height < 240 {
-		return fmt.Errorf("-size: %q: want WIDTHxHEIGHT, such as 1920x1080", size)
-	}
-	if c.Font != "" {
-		if _, err := os.Stat(c.Font); err != nil {
-			return fmt.Errorf("-font: %w", err)
-		}
-	}
-	return nil
+	return device.CheckFont(c.Font)
 }

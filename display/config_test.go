@@ -21,7 +21,7 @@ func TestParseConfig(t *testing.T) {
 	}
 	window := file("window.toml", "server = \"http://10.0.0.2:8080/\"\ntoken = \"T1\"\nmode = \"window\"\nwindow = \"3\"\nspeak_cmd = \"\"\nfullscreen = false\nsize = \"1280x720\"\nscroll_fps = 0\n")
 	unknown := file("unknown.toml", "server = \"http://10.0.0.2:8080\"\nspeek_cmd = \"x\"\n")
-	env := map[string]string{"HALLQ_TOKEN": "from-env"}
+	env := map[string]string{"HALLQ_TOKEN": "from-env", "HOME": "/home/display"}
 	tests := []struct {
 		name  string
 		args  []string
@@ -30,7 +30,7 @@ func TestParseConfig(t *testing.T) {
 	}{
 		{"flags", []string{"-server", "http://h:8080", "-token", "T"}, func(c *Config) bool {
 			return c.Server == "http://h:8080" && c.Token == "T" && c.Mode == ModeHall && c.SpeakCmd == DefaultSpeakCmd &&
-				c.ChimeCmd == DefaultChimeCmd && c.Fullscreen && c.Width == 1920 && c.Height == 1080 && c.Data == DefaultDataDir &&
+				c.ChimeCmd == DefaultChimeCmd && c.Fullscreen && c.Width == 1920 && c.Height == 1080 && c.Data == "/home/display/.local/state/hallq/display" &&
 				c.ScrollFPS == DefaultScrollFPS
 		}, ""},
 		{"token from the environment", []string{"-server", "http://h:8080"}, func(c *Config) bool { return c.Token == "from-env" }, ""},

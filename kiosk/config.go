@@ -5,22 +5,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
-	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
 
 	"hallq/printer"
+	"hallq/server/client/device"
 )
 
 // Defaults of the configuration.
 const (
 	DefaultBaud          = 9600
 	DefaultProfile       = "generic-80"
-	DefaultDataDir       = "hallq-kiosk"
 	DefaultTicketTimeout = 20 * time.Second
 	DefaultIdleTimeout   = 60 * time.Second
 	// DefaultRequestTimeout is how long an applicant waits for the server
@@ -95,11 +92,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	port := fs.String("printer", "", "serial port of the receipt printer, such as /dev/ttyUSB0")
 	baud := fs.Int("baud", DefaultBaud, "serial line speed")
 	tcp := fs.String("printer-tcp", "", "network receipt printer, host[:port] (port 9100 by default)")
-	device := fs.String("printer-device", "", "receipt printer device file, such as /dev/usb/lp0")
+	printerDevice := fs.String("printer-device", "", "receipt printer device file, such as /dev/usb/lp0")
 	profile := fs.String("profile", DefaultProfile, "printer model: "+presetNames())
-	data := fs.String("data", DefaultDataDir, "directory of the kiosk's outbox file (leases and offline tickets)")
+	data := fs.String("data", "", "directory of the kiosk's outbox file (leases and offline tickets) (default: $XDG_STATE_HOME/hallq/kiosk, else ~/.local/state/hallq/kiosk)")
 	fullscreen := fs.Bool("fullscreen", true, "fill the screen")
-	size := fs.String("size", "1920x1080", "window size when not full screen")
+	size := fs.String("size", device.DefaultSize, "window size when not full screen")
 	font := fs.String("font", "", "font file (.ttf, .otf or .ttc) to draw with; default: the system's Noto Sans CJK SC")
 	ticketTimeout := fs.String("ticket-timeout", DefaultTicketTimeout.String(), "how long the ticket screen stays after the receipt printed")
 	idleTimeout := fs.String("idle-timeout", DefaultIdleTimeout.String(), "how long the ID keypad and notices wait before going home")
@@ -129,7 +126,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 			dst, val *string
 		}{
 			{"server", server, fc.Server}, {"token", token, fc.Token}, {"printer", port, fc.Printer},
-			{"printer-tcp", tcp, fc.PrinterTCP}, {"printer-device", device, fc.PrinterDevice},
+			{"printer-tcp", tcp, fc.PrinterTCP}, {"printer-device", printerDevice, fc.PrinterDevice},
 			{"profile", profile, fc.Profile}, {"data", data, fc.Data}, {"size", size, fc.Size}, {"font", font, fc.Font},
 			{"ticket-timeout", ticketTimeout, fc.TicketTimeout}, {"idle-timeout", idleTimeout, fc.IdleTimeout},
 			{"request-timeout", requestTimeout, fc.RequestTimeout}, {"log-level", logLevel, fc.LogLevel},
@@ -154,8 +151,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 
 	c := &Config{
 		Server: strings.TrimRight(strings.TrimSpace(*server), "/"), Token: strings.TrimSpace(*token),
-		Printer: strings.TrimSpace(*port), Baud: *baud, PrinterTCP: strings.TrimSpace(*tcp), PrinterDevice: strings.TrimSpace(*device),
+		Printer: strings.TrimSpace(*port), Baud: *baud, PrinterTCP: strings.TrimSpace(*tcp), PrinterDevice: strings.TrimSpace(*printerDevice),
 		Data: *data, Fullscreen: *fullscreen, Font: *font, LogLevel: *logLevel,
+	}
+	if c.Data == "" {
+		c.Data = device.DataDir("kiosk", getenv)
 	}
 	if c.Token == "" && getenv != nil {
 		c.Token = strings.TrimSpace(getenv("HALLQ_TOKEN"))
@@ -202,12 +202,8 @@ func presetNames() string {
 
 // check validates the configuration and reads the window size.
 func (c *Config) check(size string) error {
-	if c.Server == "" {
-		return errors.New("-server: the hall server's URL is required, such as http://192.168.1.10:8080")
-	}
-	u, err := url.Parse(c.Server)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("-server: %q: want http://host[:port] or https://host[:port]", c.Server)
+	if err := device.CheckServer(c.Server); err != nil {
+		return err
 	}
 	if c.Token == "" {
 		return errors.New("-token: the kiosk's device token is required (or HALLQ_TOKEN); the demo server writes it to demo-credentials.json")
@@ -227,20 +223,11 @@ func (c *Config) check(size string) error {
 	if c.Data == "" {
 		return errors.New("-data: a directory for the outbox file is required")
 	}
-	w, h, ok := strings.Cut(size, "x")
-	c.Width, err = strconv.Atoi(w)
-	if err == nil {
-		c.Height, err = strconv.Atoi(h)
+	var err error
+	if c.Width, c.Height, err = device.ParseSize(size); err != nil {
+		return err
 	}
-	if !ok || err != nil || c.Width < 320 || c.Height < 240 {
-		return fmt.Errorf("-size: %q: want WIDTHxHEIGHT, such as 1920x1080", size)
-	}
-	if c.Font != "" {
-		if _, err := os.Stat(c.Font); err != nil {
-			return fmt.Errorf("-font: %w", err)
-		}
-	}
-	return nil
+	return device.CheckFont(c.Font)
 }
 
 // printerLine names the configured printer line, "" for none.

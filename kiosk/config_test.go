@@ -56,7 +56,7 @@ feed_lines = 4
 		{"flags", []string{"-server", "http://127.0.0.1:8080", "-token", "T", "-printer", "/dev/ttyUSB0", "-baud", "9600"}, nil,
 			func(t *testing.T, c *Config) {
 				if c.Server != "http://127.0.0.1:8080" || c.Token != "T" || c.Printer != "/dev/ttyUSB0" || c.Baud != 9600 ||
-					c.Profile.Name != DefaultProfile || !c.Fullscreen || c.Data != DefaultDataDir || c.printerLine() != "/dev/ttyUSB0" ||
+					c.Profile.Name != DefaultProfile || !c.Fullscreen || c.Data != "/home/kiosk/.local/state/hallq/kiosk" || c.printerLine() != "/dev/ttyUSB0" ||
 					c.TicketTimeout != DefaultTicketTimeout || c.RequestTimeout != DefaultRequestTimeout || c.Width != 1920 {
 					t.Fatalf("got %+v", c)
 				}
@@ -103,7 +103,13 @@ feed_lines = 4
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := parseConfig(tt.args, func(k string) string { return tt.env[k] }, io.Discard)
+			getenv := func(k string) string {
+				if v, ok := tt.env[k]; ok || k != "HOME" {
+					return v
+				}
+				return "/home/kiosk" // every row's machine has a home
+			}
+			c, err := parseConfig(tt.args, getenv, io.Discard)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("got %v, want an error about %s", err, tt.err)
