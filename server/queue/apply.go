@@ -61,10 +61,13 @@ func (s *State) stats(service string) *Stats {
 }
 
 func (s *State) addCall(c Call) {
-	s.Recent = append(s.Recent, c)
-	if len(s.Recent) > RecentCalls {
-		s.Recent = append(s.Recent[:0:0], s.Recent[len(s.Recent)-RecentCalls:]...)
+	// Once full, the oldest call is dropped in place: no allocation per
+	// call. Copies of the state (Clone, BeforeRoll) own their Recent.
+	if len(s.Recent) >= RecentCalls {
+		copy(s.Recent, s.Recent[len(s.Recent)-RecentCalls+1:])
+		s.Recent = s.Recent[:RecentCalls-1]
 	}
+	s.Recent = append(s.Recent, c)
 }
 
 func (s *State) apply(ev Event) error {
