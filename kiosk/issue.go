@@ -41,6 +41,10 @@ type Issued struct {
 	StatusURL      string
 	LogSeq         uint64
 	LogHash        string
+	// CheckpointSeq and CheckpointHash are what the hall's last signed
+	// checkpoint signed; zero for an offline ticket.
+	CheckpointSeq  uint64
+	CheckpointHash string
 	// Offline: issued from a lease; Local is its record in the outbox.
 	Offline bool
 	Local   outbox.Ticket
@@ -104,7 +108,8 @@ func (k *Kiosk) Issue(ctx context.Context, service, idNumber string) (*Issued, e
 			k.mu.Unlock()
 			return &Issued{Number: tk.Number, Service: tk.Service, ServiceZH: tk.ServiceNameZH, ServiceEN: tk.ServiceNameEN,
 				Ahead: tk.Ahead, ETA: time.Duration(tk.ETASeconds) * time.Second, IssuedAt: tk.IssuedAt.In(loc),
-				StatusURL: tk.StatusURL, LogSeq: tk.Seq, LogHash: tk.Hash}, nil
+				StatusURL: tk.StatusURL, LogSeq: tk.Seq, LogHash: tk.Hash,
+				CheckpointSeq: tk.CheckpointSeq, CheckpointHash: tk.CheckpointHash}, nil
 		}
 		if !unreachable(err) {
 			k.log.Info("number refused", "service", service, "err", err)

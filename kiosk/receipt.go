@@ -42,7 +42,8 @@ func (k *Kiosk) Print(ctx context.Context, is *Issued) error {
 	}
 	k.mu.Unlock()
 	t := printer.Ticket{Hall: hallName, ServiceZH: is.ServiceZH, ServiceEN: is.ServiceEN, Number: is.Number,
-		Ahead: is.Ahead, ETA: is.ETA, IssuedAt: is.IssuedAt, StatusURL: is.StatusURL, LogSeq: is.LogSeq, LogHash: is.LogHash}
+		Ahead: is.Ahead, ETA: is.ETA, IssuedAt: is.IssuedAt, StatusURL: is.StatusURL, LogSeq: is.LogSeq, LogHash: is.LogHash,
+		CheckpointSeq: is.CheckpointSeq, CheckpointHash: is.CheckpointHash}
 	if is.Offline {
 		t.PrivacyNote = offlineNote
 	}

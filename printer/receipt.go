@@ -32,6 +32,12 @@ type Ticket struct {
 	// characters of the hash.
 	LogSeq  uint64
 	LogHash string
+	// CheckpointSeq and CheckpointHash are what the hall's last signed
+	// checkpoint signed: the receipt prints the seq and the first
+	// CheckpointHashLen characters of the hash, so that its holder can later
+	// show which history it belonged to. Zero prints nothing.
+	CheckpointSeq  uint64
+	CheckpointHash string
 	// PrivacyNote is one line on personal data; empty means
 	// DefaultPrivacyNote. It is cut to one line.
 	PrivacyNote string
@@ -42,6 +48,9 @@ const DefaultPrivacyNote = "不含个人信息 No personal data"
 
 // ShortHashLen is how many characters of the log hash a receipt prints.
 const ShortHashLen = 12
+
+// CheckpointHashLen is how many characters of the checkpoint's hash a receipt prints.
+const CheckpointHashLen = 8
 
 // Validate reports the first field of t a receipt cannot do without.
 func (t Ticket) Validate() error {
@@ -132,6 +141,13 @@ func Receipt(t Ticket, p Profile) ([]byte, error) {
 		hash = string([]rune(hash)[:ShortHashLen])
 	}
 	j.line(truncate(strings.TrimSpace(fmt.Sprintf("公开日志 Log #%d %s", t.LogSeq, hash)), cols))
+	if t.CheckpointSeq > 0 {
+		cp := t.CheckpointHash
+		if utf8.RuneCountInString(cp) > CheckpointHashLen {
+			cp = string([]rune(cp)[:CheckpointHashLen])
+		}
+		j.line(truncate(fmt.Sprintf("签名检查点 Signed #%d %s", t.CheckpointSeq, cp), cols))
+	}
 
 	j.addErr(Cut(p.Cut, p.FeedLines))
 	if j.err != nil {

@@ -163,3 +163,25 @@ func TestTruncate(t *testing.T) {
 		}
 	}
 }
+
+func TestReceiptPrintsTheLastCheckpoint(t *testing.T) {
+	p, err := ProfileForWidth(80, NativeQR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := SampleTicket(SampleStatusURL, time.Time{})
+	b, err := Receipt(tk, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte("Signed #")) {
+		t.Error("a ticket without a checkpoint prints one")
+	}
+	tk.CheckpointSeq, tk.CheckpointHash = 4001, "0123abcd4567ef890123abcd4567ef890123abcd4567ef890123abcd4567ef89"
+	if b, err = Receipt(tk, p); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte("Signed #4001 0123abcd\n")) || bytes.Contains(b, []byte("0123abcd4")) {
+		t.Errorf("the receipt does not print the checkpoint's seq and the first 8 hex of its hash: %q", b)
+	}
+}

@@ -40,6 +40,10 @@ type ticketJSON struct {
 	StatusURL   string    `json:"status_url,omitempty"`
 	Seq         uint64    `json:"seq"`
 	Hash        string    `json:"hash"`
+	// CheckpointSeq and CheckpointHash are what the last signed checkpoint
+	// signed when the answer was made; receipts print them.
+	CheckpointSeq  uint64 `json:"checkpoint_seq,omitempty"`
+	CheckpointHash string `json:"checkpoint_hash,omitempty"`
 }
 
 func (s *Server) ticketJSON(r *http.Request, v engine.TicketView, withToken bool) ticketJSON {
@@ -51,6 +55,7 @@ func (s *Server) ticketJSON(r *http.Request, v engine.TicketView, withToken bool
 	if svc, ok := s.hall.Service(v.Service); ok {
 		t.ServiceZH, t.ServiceEN = svc.NameZH, svc.NameEN
 	}
+	t.CheckpointSeq, t.CheckpointHash = s.engine.LastCheckpoint()
 	win := v.Window
 	if win == "" {
 		win = v.LastWindow

@@ -207,6 +207,10 @@ type Ticket struct {
 	// Seq and Hash name the log's head when the answer was made.
 	Seq  uint64 `json:"seq"`
 	Hash string `json:"hash"`
+	// CheckpointSeq and CheckpointHash are what the last signed checkpoint
+	// signed when the answer was made.
+	CheckpointSeq  uint64 `json:"checkpoint_seq,omitempty"`
+	CheckpointHash string `json:"checkpoint_hash,omitempty"`
 }
 
 // IssueRequest asks for a number. IDNumber and IDKind (resident, passport,
