@@ -154,11 +154,17 @@ func TestWebLogVerify(t *testing.T) {
 	if uint64(len(lines)) != head {
 		t.Fatalf("download has %d lines, want %d", len(lines), head)
 	}
-	// Record 5 is the ticket.issued event of A002 (after day.opened,
-	// hall.configured, A001 and C001).
-	const k = 5
-	if !bytes.Contains(lines[k-1], []byte(`"number":"A002"`)) {
-		t.Fatalf("record %d is %s", k, lines[k-1])
+	// Record k is the ticket.issued event of A002 (after day.opened, the
+	// hall's published rules, appointment releases, A001 and C001).
+	k := 0
+	for i, l := range lines {
+		if bytes.Contains(l, []byte(`"type":"ticket.issued"`)) && bytes.Contains(l, []byte(`"number":"A002"`)) {
+			k = i + 1
+			break
+		}
+	}
+	if k == 0 {
+		t.Fatal("no ticket.issued of A002 in the log")
 	}
 	join := func(ls [][]byte) []byte { return append(bytes.Join(ls, []byte("\n")), '\n') }
 	tampered := func(i int, line []byte) []byte {
@@ -179,7 +185,7 @@ func TestWebLogVerify(t *testing.T) {
 		{"one byte changed", tampered(k-1, bytes.Replace(lines[k-1], []byte("A002"), []byte("A003"), 1)), false, fmt.Sprint(k), "内容与哈希不符"},
 		{"record removed", join(append(append([][]byte{}, lines[:k-1]...), lines[k:]...)), false, fmt.Sprint(k + 1), "序号不连续"},
 		{"record rewritten with a new hash", tampered(k-1, rehashed), false, fmt.Sprint(k + 1), "prev_hash 与上一条记录的哈希不符"},
-		{"not JSON", tampered(k-1, lines[k-1][1:]), false, "", "第 5 行：不是有效的 JSON 记录"},
+		{"not JSON", tampered(k-1, lines[k-1][1:]), false, "", fmt.Sprintf("第 %d 行：不是有效的 JSON 记录", k)},
 	}
 	dir := t.TempDir()
 	must(t, tab, chromedp.Click(chromedp.CSS(".file-verify summary")))
