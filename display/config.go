@@ -29,6 +29,9 @@ const (
 type Config struct {
 	Server string // base URL of the hall server
 	Token  string // the display's bearer token
+	// CA is a PEM file of certificate authorities trusted for an https://
+	// server besides the system's; empty for the system's only.
+	CA     string
 	Mode   string // ModeHall or ModeWindow
 	Window string // window ID in window mode; empty asks the server which window the token's device stands above
 	// SpeakCmd is run through sh -c for each sentence of an announcement, with
@@ -54,6 +57,7 @@ type Config struct {
 type fileConfig struct {
 	Server     *string `toml:"server"`
 	Token      *string `toml:"token"`
+	CA         *string `toml:"ca"`
 	Mode       *string `toml:"mode"`
 	Window     *string `toml:"window"`
 	SpeakCmd   *string `toml:"speak_cmd"`
@@ -74,13 +78,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: display -server URL -token T -mode hall|window [-window ID] [flags]\n\n")
 		fs.PrintDefaults()
-		fmt.Fprintf(stderr, "\nThe same keys (server, token, mode, window, speak_cmd, chime_cmd, scroll_fps, data,\n"+
+		fmt.Fprintf(stderr, "\nThe same keys (server, token, ca, mode, window, speak_cmd, chime_cmd, scroll_fps, data,\n"+
 			"fullscreen, size, font, log_level) may be given in a TOML file with -config; flags win.\n"+
 			"The token may also come from the environment variable HALLQ_TOKEN.\n")
 	}
 	cfgPath := fs.String("config", "", "TOML configuration file with the same keys as the flags")
 	server := fs.String("server", "", "base URL of the hallq server, such as http://192.168.1.10:8080")
 	token := fs.String("token", "", "the display's device token (or HALLQ_TOKEN)")
+	ca := fs.String("ca", "", "PEM file of a certificate authority to trust for an https:// server (the hall's own CA)")
 	mode := fs.String("mode", ModeHall, "hall (the hall board) or window (the screen above one window)")
 	window := fs.String("window", "", "window ID in window mode (default: the window the token's device is enrolled for)")
 	speak := fs.String("speak-cmd", DefaultSpeakCmd, "command speaking a sentence read from stdin ({lang}: zh or en, {voice}: cmn or en); \"\" turns voice off")
@@ -105,7 +110,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 			return nil, fmt.Errorf("config %s: %w", *cfgPath, err)
 		}
 		if keys := md.Undecoded(); len(keys) > 0 {
-			return nil, fmt.Errorf("config %s: unknown key %q (known: server, token, mode, window, speak_cmd, chime_cmd, scroll_fps, data, fullscreen, size, font, log_level)", *cfgPath, keys[0].String())
+			return nil, fmt.Errorf("config %s: unknown key %q (known: server, token, ca, mode, window, speak_cmd, chime_cmd, scroll_fps, data, fullscreen, size, font, log_level)", *cfgPath, keys[0].String())
 		}
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -114,7 +119,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 			dst  *string
 			val  *string
 		}{
-			{"server", server, fc.Server}, {"token", token, fc.Token}, {"mode", mode, fc.Mode},
+			{"server", server, fc.Server}, {"token", token, fc.Token}, {"ca", ca, fc.CA}, {"mode", mode, fc.Mode},
 			{"window", window, fc.Window}, {"speak-cmd", speak, fc.SpeakCmd}, {"chime-cmd", chime, fc.ChimeCmd},
 			{"data", data, fc.Data}, {"size", size, fc.Size}, {"font", font, fc.Font}, {"log-level", logLevel, fc.LogLevel},
 		} {
@@ -131,7 +136,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 
 	c := &Config{
-		Server: strings.TrimRight(strings.TrimSpace(*server), "/"), Token: strings.TrimSpace(*token),
+		Server: strings.TrimRight(strings.TrimSpace(*server), "/"), Token: strings.TrimSpace(*token), CA: strings.TrimSpace(*ca),
 		Mode: *mode, Window: strings.TrimSpace(*window), SpeakCmd: strings.TrimSpace(*speak), ChimeCmd: strings.TrimSpace(*chime),
 		ScrollFPS: *scrollFPS, Data: *data, Fullscreen: *fullscreen, Font: *font, LogLevel: *logLevel,
 	}

@@ -67,7 +67,13 @@ func run(args []string) error {
 	log.Info("hallq display starting", "server", cfg.Server, "mode", cfg.Mode, "window", sv.window,
 		"replica", rep.path, "replica_seq", sv.seq, "replica_hash", shortHash(sv.hash), "hall_known", sv.hall != nil)
 
-	c, err := client.New(cfg.Server, cfg.Token, client.Options{UserAgent: "hallq-display"})
+	copts := client.Options{UserAgent: "hallq-display"}
+	if cfg.CA != "" {
+		if copts.HTTPClient, err = client.HTTPClientWithCA(cfg.CA); err != nil {
+			return fmt.Errorf("-ca: %w", err)
+		}
+	}
+	c, err := client.New(cfg.Server, cfg.Token, copts)
 	if err != nil {
 		return err
 	}

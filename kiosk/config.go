@@ -30,6 +30,9 @@ const (
 type Config struct {
 	Server string // base URL of the hall server
 	Token  string // the kiosk's device token
+	// CA is a PEM file of certificate authorities trusted for an https://
+	// server besides the system's; empty for the system's only.
+	CA string
 
 	// At most one printer line: a serial port (with Baud), a network printer
 	// or a device file. None prints nothing and says so.
@@ -56,6 +59,7 @@ type Config struct {
 type fileConfig struct {
 	Server         *string          `toml:"server"`
 	Token          *string          `toml:"token"`
+	CA             *string          `toml:"ca"`
 	Printer        *string          `toml:"printer"`
 	Baud           *int             `toml:"baud"`
 	PrinterTCP     *string          `toml:"printer_tcp"`
@@ -89,6 +93,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	cfgPath := fs.String("config", "", "TOML configuration file with the same keys as the flags")
 	server := fs.String("server", "", "base URL of the hallq server, such as http://192.168.1.10:8080")
 	token := fs.String("token", "", "the kiosk's device token (or HALLQ_TOKEN)")
+	ca := fs.String("ca", "", "PEM file of a certificate authority to trust for an https:// server (the hall's own CA)")
 	port := fs.String("printer", "", "serial port of the receipt printer, such as /dev/ttyUSB0")
 	baud := fs.Int("baud", DefaultBaud, "serial line speed")
 	tcp := fs.String("printer-tcp", "", "network receipt printer, host[:port] (port 9100 by default)")
@@ -125,7 +130,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 			flag     string
 			dst, val *string
 		}{
-			{"server", server, fc.Server}, {"token", token, fc.Token}, {"printer", port, fc.Printer},
+			{"server", server, fc.Server}, {"token", token, fc.Token}, {"ca", ca, fc.CA}, {"printer", port, fc.Printer},
 			{"printer-tcp", tcp, fc.PrinterTCP}, {"printer-device", printerDevice, fc.PrinterDevice},
 			{"profile", profile, fc.Profile}, {"data", data, fc.Data}, {"size", size, fc.Size}, {"font", font, fc.Font},
 			{"ticket-timeout", ticketTimeout, fc.TicketTimeout}, {"idle-timeout", idleTimeout, fc.IdleTimeout},
@@ -150,7 +155,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 
 	c := &Config{
-		Server: strings.TrimRight(strings.TrimSpace(*server), "/"), Token: strings.TrimSpace(*token),
+		Server: strings.TrimRight(strings.TrimSpace(*server), "/"), Token: strings.TrimSpace(*token), CA: strings.TrimSpace(*ca),
 		Printer: strings.TrimSpace(*port), Baud: *baud, PrinterTCP: strings.TrimSpace(*tcp), PrinterDevice: strings.TrimSpace(*printerDevice),
 		Data: *data, Fullscreen: *fullscreen, Font: *font, LogLevel: *logLevel,
 	}

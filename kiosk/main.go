@@ -54,8 +54,13 @@ func run(args []string, getenv func(string) string, stderr io.Writer) error {
 		return err
 	}
 	defer box.Close()
-	srv, err := client.New(cfg.Server, cfg.Token, client.Options{
-		Timeout: 10 * time.Second, UserAgent: "hallq-kiosk", MaxBackoff: 5 * time.Second})
+	copts := client.Options{Timeout: 10 * time.Second, UserAgent: "hallq-kiosk", MaxBackoff: 5 * time.Second}
+	if cfg.CA != "" {
+		if copts.HTTPClient, err = client.HTTPClientWithCA(cfg.CA); err != nil {
+			return fmt.Errorf("-ca: %w", err)
+		}
+	}
+	srv, err := client.New(cfg.Server, cfg.Token, copts)
 	if err != nil {
 		return err
 	}

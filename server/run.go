@@ -27,6 +27,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	cfgPath := fs.String("config", "", "hall configuration file (TOML); empty runs the built-in demo hall")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	logJSON := fs.Bool("log-json", false, "write logs as JSON lines instead of text")
+	tlsCert := fs.String("tls-cert", "", "PEM certificate (chain) to serve HTTPS with; overrides [server] tls_cert")
+	tlsKey := fs.String("tls-key", "", "PEM private key of -tls-cert; overrides [server] tls_key")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -51,6 +53,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return fmt.Errorf("-tls-cert and -tls-key go together")
+	}
+	if *tlsCert != "" {
+		cfg.Server.TLSCert, cfg.Server.TLSKey = *tlsCert, *tlsKey
+	}
 	for _, w := range cfg.Warnings {
 		log.Warn("configuration", "warning", w)
 	}
@@ -66,7 +74,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	seq, hash := h.Engine.Head()
-	log.Info("hallq server listening", "addr", ln.Addr().String(), "hall", cfg.Hall.ID, "data", *dataDir,
+	log.Info("hallq server listening", "addr", ln.Addr().String(), "tls", cfg.Server.TLSCert != "", "hall", cfg.Hall.ID, "data", *dataDir,
 		"log_seq", seq, "log_hash", hash)
 
 	serveErr := make(chan error, 1)

@@ -186,8 +186,11 @@ func (c *Client) streamOnce(ctx context.Context, last *uint64, beat *time.Durati
 		HandshakeTimeout: c.opts.Timeout,
 	}
 	if c.hc.Transport != nil {
-		if t, ok := c.hc.Transport.(*http.Transport); ok {
-			dialer.TLSClientConfig = t.TLSClientConfig
+		if t, ok := c.hc.Transport.(*http.Transport); ok && t.TLSClientConfig != nil {
+			// A copy: net/http adds "h2" to the config it uses, and a
+			// websocket handshake must not offer HTTP/2.
+			dialer.TLSClientConfig = t.TLSClientConfig.Clone()
+			dialer.TLSClientConfig.NextProtos = nil
 		}
 	}
 	header := http.Header{"User-Agent": {c.opts.UserAgent}}

@@ -1,6 +1,8 @@
 package hall
 
 import (
+	"crypto/tls"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -29,6 +31,7 @@ type Hall struct {
 	HTTP *http.Server
 
 	limits    config.Limits
+	tls       config.Server // TLSCert and TLSKey: serve HTTPS
 	log       *slog.Logger
 	stopSweep chan struct{} // closed by Close: the session sweeper stops
 	swept     chan struct{} // closed when the session sweeper has stopped
@@ -141,7 +144,14 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		return nil, err
 	}
 	h.API.Handle("/", pages)
-	h.limits, h.log = cfg.Limits, log
+	h.limits, h.log, h.tls = cfg.Limits, log, cfg.Server
+	if h.tls.TLSCert != "" {
+		// A wrong certificate or key stops the start, not the first client.
+		if _, err := tls.LoadX509KeyPair(h.tls.TLSCert, h.tls.TLSKey); err != nil {
+			h.Close()
+			return nil, fmt.Errorf("hall: server.tls_cert and tls_key: %w", err)
+		}
+	}
 	h.HTTP = h.httpServer(cfg.Limits, log.With("component", "http"))
 	if err := h.sweepSessions(log, opts.SessionSweep); err != nil {
 		h.Close()

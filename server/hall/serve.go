@@ -29,7 +29,8 @@ func (h *Hall) httpServer(lim config.Limits, log *slog.Logger) *http.Server {
 
 // Serve serves the hall on ln until Shutdown, admitting connections within
 // the configured max_connections and max_connections_per_address. It returns
-// http.ErrServerClosed after Shutdown.
+// http.ErrServerClosed after Shutdown. With server.tls_cert and tls_key it
+// serves HTTPS only.
 func (h *Hall) Serve(ln net.Listener) error {
 	al := admit.NewListener(ln, admit.Options{
 		MaxConns:        h.limits.MaxConnections,
@@ -38,6 +39,9 @@ func (h *Hall) Serve(ln net.Listener) error {
 	})
 	h.HTTP.ConnState = al.ConnState
 	h.HTTP.ConnContext = al.ConnContext
+	if h.tls.TLSCert != "" {
+		return h.HTTP.ServeTLS(al, h.tls.TLSCert, h.tls.TLSKey)
+	}
 	return h.HTTP.Serve(al)
 }
 
