@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"hallq/server/client"
 	"hallq/server/queue"
+	"hallq/server/wire"
 )
 
 // This file derives what the screens show from the folded public state: plain
@@ -17,14 +17,14 @@ import (
 // hallInfo is the hall's description with the domain hall built from it, which
 // the estimates of the calling rule need.
 type hallInfo struct {
-	desc *client.Hall
+	desc *wire.Hall
 	rule *queue.Hall
 }
 
 // newHallInfo builds the domain hall of a hall description, as the server's
 // configuration would: services with their average service times, windows
 // with their services, the rule parameters and the time zone.
-func newHallInfo(h *client.Hall) (*hallInfo, error) {
+func newHallInfo(h *wire.Hall) (*hallInfo, error) {
 	if h == nil {
 		return nil, fmt.Errorf("no hall description")
 	}
@@ -126,7 +126,7 @@ type HallView struct {
 	// Recent are earlier calls of tickets no longer at a window, newest first.
 	Recent   []CallRow
 	Services []ServiceRow
-	Notices  []client.Notice
+	Notices  []wire.Notice
 	Seq      uint64
 }
 
@@ -211,7 +211,7 @@ type WindowView struct {
 	CallSeq            uint64 // event of the latest call of Current
 	Next               []string
 	Waiting            int
-	Card               *client.Card
+	Card               *wire.Card
 	// Photo is the card's portrait when the display has it.
 	Photo *portrait
 	// CardServices are the names of the services the window handles.

@@ -7,25 +7,26 @@ import (
 
 	"hallq/server/client"
 	"hallq/server/queue"
+	"hallq/server/wire"
 )
 
 // testHall is a small hall: two services, three windows, one with a card.
-func testHall() *client.Hall {
-	return &client.Hall{
+func testHall() *wire.Hall {
+	return &wire.Hall{
 		ID: "test", NameZH: "测试大厅", NameEN: "Test hall", TimeZone: "Asia/Shanghai", DayStart: "04:00",
-		Services: []client.Service{
+		Services: []wire.Service{
 			{ID: "general", NameZH: "综合受理", NameEN: "General affairs", Prefix: "A", Digits: 3, AvgServiceSeconds: 300},
 			{ID: "estate", NameZH: "不动产登记", NameEN: "Real estate", Prefix: "C", Digits: 3, AvgServiceSeconds: 900},
 		},
-		Windows: []client.HallWindow{
+		Windows: []wire.HallWindow{
 			{ID: "1", NameZH: "1号窗口", NameEN: "Window 1", Primary: []string{"general"}},
 			{ID: "2", NameZH: "2号窗口", NameEN: "Window 2", Primary: []string{"general"}, Secondary: []string{"estate"}},
-			{ID: "vip", NameZH: "绿色通道", NameEN: "Priority desk", Primary: []string{"estate"}, Card: &client.Card{
+			{ID: "vip", NameZH: "绿色通道", NameEN: "Priority desk", Primary: []string{"estate"}, Card: &wire.Card{
 				Name: "张伟", NameEN: "Zhang Wei", Title: "不动产登记员", Unit: "市不动产登记中心", Duties: "办理不动产登记。",
 				Services: []string{"estate"}}},
 		},
-		Rules:   client.Rules{MinSamples: 3},
-		Notices: []client.Notice{{ZH: "请保管好随身物品", EN: "Mind your belongings"}},
+		Rules:   wire.Rules{MinSamples: 3},
+		Notices: []wire.Notice{{ZH: "请保管好随身物品", EN: "Mind your belongings"}},
 	}
 }
 
@@ -367,10 +368,10 @@ func TestNewHallInfo(t *testing.T) {
 	}
 	bad := []struct {
 		name string
-		edit func(h *client.Hall)
+		edit func(h *wire.Hall)
 	}{
-		{"time zone", func(h *client.Hall) { h.TimeZone = "Mars/Olympus" }},
-		{"day start", func(h *client.Hall) { h.DayStart = "4 o'clock" }},
+		{"time zone", func(h *wire.Hall) { h.TimeZone = "Mars/Olympus" }},
+		{"day start", func(h *wire.Hall) { h.DayStart = "4 o'clock" }},
 	}
 	for _, b := range bad {
 		desc := testHall()

@@ -22,6 +22,7 @@ import (
 	"hallq/server/client"
 	"hallq/server/config"
 	"hallq/server/hall/halltest"
+	"hallq/server/wire"
 )
 
 // The end-to-end test runs the real server and the real display binaries, the
@@ -295,7 +296,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tk, err := kiosk.IssueTicket(ctx, client.IssueRequest{Service: "general", IdempotencyKey: "e2e-1"})
+	tk, err := kiosk.IssueTicket(ctx, wire.IssueRequest{Service: "general", IdempotencyKey: "e2e-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +304,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, action := range []string{"open", "call-next"} {
-		if _, err := staff.Act(ctx, "1", action, client.ActRequest{}); err != nil {
+		if _, err := staff.Act(ctx, "1", action, wire.ActRequest{}); err != nil {
 			t.Fatalf("%s: %v", action, err)
 		}
 	}
@@ -338,7 +339,7 @@ func TestEndToEnd(t *testing.T) {
 	srv = startProc(t, "server (restarted)", nil, serverBin, "-data", data, "-addr", "127.0.0.1:0")
 	m, _ = srv.waitLog(t, 0, listening)
 	front.To(m[1])
-	tk2, err := kiosk.IssueTicket(ctx, client.IssueRequest{Service: "general", IdempotencyKey: "e2e-2"})
+	tk2, err := kiosk.IssueTicket(ctx, wire.IssueRequest{Service: "general", IdempotencyKey: "e2e-2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,7 +347,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, action := range []string{"complete", "call-next", "recall"} {
-		if _, err := staff.Act(ctx, "1", action, client.ActRequest{}); err != nil {
+		if _, err := staff.Act(ctx, "1", action, wire.ActRequest{}); err != nil {
 			t.Fatalf("%s: %v", action, err)
 		}
 	}

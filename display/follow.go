@@ -10,7 +10,7 @@ import (
 
 	"hallq/server/client"
 	"hallq/server/eventlog"
-	"hallq/server/queue"
+	"hallq/server/wire"
 )
 
 // Timing of the follower.
@@ -146,7 +146,7 @@ func (f *follower) consider(a Announcement, at time.Time) {
 // heartbeat stores what is pending, checks that the server's head is the
 // replica's, and releases the calls held during the catch-up that are still
 // being served.
-func (f *follower) heartbeat(hb client.Heartbeat) error {
+func (f *follower) heartbeat(hb wire.Heartbeat) error {
 	if err := f.flush(); err != nil {
 		return err
 	}
@@ -183,7 +183,7 @@ func (f *follower) status(st client.StreamStatus) {
 	if st.State == client.StreamDown {
 		f.flush()
 		seq, _ := f.m.head()
-		if client.ErrorCode(st.Err) == queue.ECONFLICT && st.Last == seq && seq > 0 {
+		if client.ErrorCode(st.Err) == wire.ECONFLICT && st.Last == seq && seq > 0 {
 			f.m.raise(shorterAlarm(seq))
 		}
 		f.log.Info("server link down", "after", st.Last, "retry", st.Retry, "err", st.Err)
@@ -293,7 +293,7 @@ func (f *follower) describeOnce(ctx context.Context) error {
 // server still shows it; a card without a photo drops the one kept. A photo
 // that cannot be fetched now leaves the one kept, and is tried again at the
 // next description.
-func (f *follower) updatePhoto(ctx context.Context, h *client.Hall) {
+func (f *follower) updatePhoto(ctx context.Context, h *wire.Hall) {
 	var photoURL string
 	if w, ok := h.Window(f.m.windowID()); ok && w.Card != nil {
 		photoURL = w.Card.PhotoURL

@@ -14,9 +14,9 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"hallq/server/client"
 	"hallq/server/eventlog"
 	"hallq/server/queue"
+	"hallq/server/wire"
 )
 
 // replica is the display's copy of the public log in a bbolt file of its own:
@@ -164,9 +164,9 @@ func (r *replica) Close() error { return r.db.Close() }
 
 // saved is what a replica holds, folded.
 type saved struct {
-	hall   *client.Hall // nil if never fetched
-	window string       // window of a window-mode display learnt from the server
-	photo  *portrait    // the portrait on the window's card, nil for none
+	hall   *wire.Hall // nil if never fetched
+	window string     // window of a window-mode display learnt from the server
+	photo  *portrait  // the portrait on the window's card, nil for none
 	state  *queue.State
 	seq    uint64 // head of the log held
 	hash   string
@@ -183,7 +183,7 @@ func load(tx *bolt.Tx) (*saved, error) {
 		return nil, err
 	}
 	if data := d.Get(keyHall); data != nil {
-		var h client.Hall
+		var h wire.Hall
 		if err := json.Unmarshal(data, &h); err != nil {
 			return nil, fmt.Errorf("hall description: %w", err)
 		}
@@ -396,7 +396,7 @@ func (r *replica) put(key, value []byte) error {
 }
 
 // saveHall keeps the hall description.
-func (r *replica) saveHall(h *client.Hall) error {
+func (r *replica) saveHall(h *wire.Hall) error {
 	data, err := json.Marshal(h)
 	if err == nil {
 		err = r.put(keyHall, data)

@@ -12,9 +12,9 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"hallq/server/client"
 	"hallq/server/eventlog"
 	"hallq/server/queue"
+	"hallq/server/wire"
 )
 
 // chained encodes events as the server publishes them, chained from the
@@ -47,7 +47,7 @@ type fakeServer struct {
 	srv *httptest.Server
 
 	mu     sync.Mutex
-	hall   *client.Hall
+	hall   *wire.Hall
 	raws   [][]byte
 	hashes []string
 	grew   chan struct{} // closed when the log grows
@@ -56,7 +56,7 @@ type fakeServer struct {
 	photo  []byte        // the PNG served as window vip's card photo
 }
 
-func newFakeServer(t *testing.T, hall *client.Hall) *fakeServer {
+func newFakeServer(t *testing.T, hall *wire.Hall) *fakeServer {
 	f := &fakeServer{t: t, hall: hall, grew: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/hall", func(w http.ResponseWriter, r *http.Request) {

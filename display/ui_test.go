@@ -17,6 +17,7 @@ import (
 
 	"hallq/assets"
 	"hallq/server/client"
+	"hallq/server/wire"
 )
 
 // testApp is the Fyne test app of every test here, with the screens' theme
@@ -433,7 +434,7 @@ func TestNoticesScroll(t *testing.T) {
 	d := newTestDisplay(t, ModeHall)
 	now := t0.Add(time.Hour)
 	f := liveFrame(t, day(t), "", now)
-	f.Hall.Notices = []client.Notice{{ZH: "请保管好随身物品", EN: "Mind your belongings"}, {ZH: "禁止吸烟", EN: "No smoking"}}
+	f.Hall.Notices = []wire.Notice{{ZH: "请保管好随身物品", EN: "Mind your belongings"}, {ZH: "禁止吸烟", EN: "No smoking"}}
 	d.render(f, now)
 	h := d.hall
 	if !strings.Contains(h.noticeText.Text, "请保管好随身物品") || !strings.Contains(h.noticeText.Text, "No smoking") {
@@ -467,7 +468,7 @@ func TestNoticesOneAtATimeWithoutScrolling(t *testing.T) {
 	t.Cleanup(d.win.Close)
 	base := time.Unix(10*1000, 0) // a multiple of noticeFor
 	f := liveFrame(t, day(t), "", base)
-	f.Hall.Notices = []client.Notice{{ZH: "请保管好随身物品", EN: "Mind your belongings"}, {ZH: "禁止吸烟", EN: "No smoking"}}
+	f.Hall.Notices = []wire.Notice{{ZH: "请保管好随身物品", EN: "Mind your belongings"}, {ZH: "禁止吸烟", EN: "No smoking"}}
 	for i, want := range []string{"请保管好随身物品    Mind your belongings", "禁止吸烟    No smoking", "请保管好随身物品    Mind your belongings"} {
 		now := base.Add(time.Duration(i) * noticeFor)
 		d.render(f, now)

@@ -8,19 +8,20 @@ import (
 
 	"hallq/kiosk/outbox"
 	"hallq/server/client"
+	"hallq/server/wire"
 )
 
 // Server is what the kiosk needs of the hall server.
 type Server interface {
-	Hall(ctx context.Context) (*client.Hall, error)
-	Board(ctx context.Context) (*client.Board, error)
-	DeviceMe(ctx context.Context) (*client.Device, error)
-	IssueTicket(ctx context.Context, req client.IssueRequest) (*client.Ticket, error)
-	GrantLease(ctx context.Context, service string, count int) (*client.Lease, error)
-	Leases(ctx context.Context) ([]client.Lease, error)
-	SyncOffline(ctx context.Context, t client.OfflineTicket) (*client.Ticket, error)
+	Hall(ctx context.Context) (*wire.Hall, error)
+	Board(ctx context.Context) (*wire.Board, error)
+	DeviceMe(ctx context.Context) (*wire.Device, error)
+	IssueTicket(ctx context.Context, req wire.IssueRequest) (*wire.Ticket, error)
+	GrantLease(ctx context.Context, service string, count int) (*wire.Lease, error)
+	Leases(ctx context.Context) ([]wire.Lease, error)
+	SyncOffline(ctx context.Context, t wire.OfflineTicket) (*wire.Ticket, error)
 	WithdrawRequest(ctx context.Context, key string) (string, error)
-	ReportDevice(ctx context.Context, printer, detail string) error
+	ReportDevice(ctx context.Context, printer wire.PrinterState, detail string) error
 	Stream(ctx context.Context, after uint64, h client.StreamHandler) error
 }
 
@@ -82,7 +83,10 @@ const (
 )
 
 // printerState is a printer's health as reported to the server.
-type printerState struct{ Code, Detail string }
+type printerState struct {
+	Code   wire.PrinterState
+	Detail string
+}
 
 // Kiosk is the kiosk without its screen: it takes numbers online or from its
 // leases, prints receipts, keeps leases topped up, syncs the outbox and
@@ -99,11 +103,11 @@ type Kiosk struct {
 	kick chan struct{} // refresh the board now
 
 	mu         sync.Mutex
-	hall       *client.Hall
+	hall       *wire.Hall
 	loc        *time.Location
 	dayStart   time.Duration
-	device     *client.Device
-	board      *client.Board
+	device     *wire.Device
+	board      *wire.Board
 	boardAt    time.Time     // local time the board was fetched
 	savedAt    time.Time     // local time the board was last saved to the file
 	offset     time.Duration // server clock minus local clock
@@ -131,19 +135,19 @@ func NewKiosk(srv Server, prn Printer, box *outbox.Store, log *slog.Logger, o co
 	k := &Kiosk{srv: srv, prn: prn, box: box, log: log, opts: o,
 		wake: make(chan struct{}, 1), kick: make(chan struct{}, 1),
 		loc: time.Local, leased: map[string]int{}, full: map[string]int{}}
-	var hall client.Hall
+	var hall wire.Hall
 	if ok, err := box.Get(metaHall, &hall); err != nil {
 		return nil, err
 	} else if ok {
 		k.setHallLocked(&hall)
 	}
-	var dev client.Device
+	var dev wire.Device
 	if ok, err := box.Get(metaDevice, &dev); err != nil {
 		return nil, err
 	} else if ok {
 		k.device = &dev
 	}
-	var b client.Board
+	var b wire.Board
 	if ok, err := box.Get(metaBoard, &b); err != nil {
 		return nil, err
 	} else if ok {
@@ -210,15 +214,15 @@ func (k *Kiosk) Snapshot() Snapshot {
 			Leased: k.leased, Now: now, Loc: k.loc})
 	}
 	switch k.prnState.Code {
-	case "", client.PrinterOK, client.PrinterPaperNearEnd:
+	case "", wire.PrinterOK, wire.PrinterPaperNearEnd:
 	default:
-		s.Printer = k.prnState.Code
+		s.Printer = string(k.prnState.Code)
 	}
 	return s
 }
 
 // setHallLocked takes the hall's description; k.mu is held.
-func (k *Kiosk) setHallLocked(h *client.Hall) {
+func (k *Kiosk) setHallLocked(h *wire.Hall) {
 	k.hall = h
 	if loc, err := time.LoadLocation(h.TimeZone); err == nil {
 		k.loc = loc

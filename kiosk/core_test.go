@@ -18,6 +18,7 @@ import (
 	"hallq/printer"
 	"hallq/printer/virtual"
 	"hallq/server/client"
+	"hallq/server/wire"
 )
 
 // testKiosk is a Kiosk running against a test hall.
@@ -244,9 +245,9 @@ type unanswered struct {
 	then    func()
 
 	mu        sync.Mutex
-	sent      []client.IssueRequest
-	issued    []*client.Ticket // what the server answered, unseen by the kiosk
-	withdrawn []string         // the keys the kiosk asked to withdraw
+	sent      []wire.IssueRequest
+	issued    []*wire.Ticket // what the server answered, unseen by the kiosk
+	withdrawn []string       // the keys the kiosk asked to withdraw
 }
 
 func (u *unanswered) WithdrawRequest(ctx context.Context, key string) (string, error) {
@@ -256,7 +257,7 @@ func (u *unanswered) WithdrawRequest(ctx context.Context, key string) (string, e
 	return u.Client.WithdrawRequest(ctx, key)
 }
 
-func (u *unanswered) IssueTicket(ctx context.Context, req client.IssueRequest) (*client.Ticket, error) {
+func (u *unanswered) IssueTicket(ctx context.Context, req wire.IssueRequest) (*wire.Ticket, error) {
 	u.mu.Lock()
 	u.sent = append(u.sent, req)
 	u.mu.Unlock()

@@ -20,6 +20,7 @@ import (
 	"hallq/server/client"
 	"hallq/server/config"
 	"hallq/server/hall/halltest"
+	"hallq/server/wire"
 )
 
 // proc is a program the end-to-end test runs, with its output kept.
@@ -279,7 +280,7 @@ func TestKioskUnderX(t *testing.T) {
 		cmd.Env = append(os.Environ(), "DISPLAY="+display)
 		return cmd.Run() == nil
 	})
-	var lease client.Lease
+	var lease wire.Lease
 	waitFor(t, "the kiosk's lease", func() bool {
 		leases, err := api.Leases(ctx)
 		if err != nil {

@@ -2,12 +2,12 @@ package main
 
 import (
 	"fmt"
+	"hallq/server/queue"
+	"hallq/server/wire"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"hallq/server/client"
 )
 
 // Tile is one service button of the home screen.
@@ -34,9 +34,9 @@ type Tile struct {
 
 // homeInput is everything the home screen is computed from.
 type homeInput struct {
-	Hall   *client.Hall
-	Device *client.Device // nil until the server said which kiosk this is
-	Board  *client.Board  // the last board; nil if none was ever fetched
+	Hall   *wire.Hall
+	Device *wire.Device   // nil until the server said which kiosk this is
+	Board  *wire.Board    // the last board; nil if none was ever fetched
 	Online bool           // the server answers now
 	Leased map[string]int // leased numbers left today, by service
 	Now    time.Time      // the hall's time
@@ -55,9 +55,9 @@ func tilesFor(in homeInput) []Tile {
 	var tiles []Tile
 	for _, svc := range offered(in.Hall, in.Device) {
 		t := Tile{Key: len(tiles) + 1, Service: svc.ID, NameZH: svc.NameZH, NameEN: svc.NameEN, Prefix: svc.Prefix, RealName: svc.RealName}
-		var sb *client.ServiceBoard
+		var sb *queue.ServiceBoard
 		if in.Board != nil {
-			if i := slices.IndexFunc(in.Board.Services, func(b client.ServiceBoard) bool { return b.ID == svc.ID }); i >= 0 {
+			if i := slices.IndexFunc(in.Board.Services, func(b queue.ServiceBoard) bool { return b.ID == svc.ID }); i >= 0 {
 				sb = &in.Board.Services[i]
 			}
 		}
@@ -89,8 +89,8 @@ func tilesFor(in homeInput) []Tile {
 
 // offered returns the hall's services the kiosk offers (its device's
 // services, all when it names none), in the hall's order.
-func offered(h *client.Hall, d *client.Device) []client.Service {
-	var out []client.Service
+func offered(h *wire.Hall, d *wire.Device) []wire.Service {
+	var out []wire.Service
 	for _, svc := range h.Services {
 		if d == nil || len(d.Services) == 0 || slices.Contains(d.Services, svc.ID) {
 			out = append(out, svc)

@@ -1,10 +1,10 @@
 package main
 
 import (
+	"hallq/server/queue"
+	"hallq/server/wire"
 	"testing"
 	"time"
-
-	"hallq/server/client"
 )
 
 var shanghai = mustLoc("Asia/Shanghai")
@@ -17,10 +17,10 @@ func mustLoc(name string) *time.Location {
 	return loc
 }
 
-func testHallInfo() *client.Hall {
-	return &client.Hall{ID: "demo", NameZH: "政务服务中心", NameEN: "Service Center", TimeZone: "Asia/Shanghai", DayStart: "04:00",
+func testHallInfo() *wire.Hall {
+	return &wire.Hall{ID: "demo", NameZH: "政务服务中心", NameEN: "Service Center", TimeZone: "Asia/Shanghai", DayStart: "04:00",
 		Hours: "08:30-12:00, 13:30-17:30",
-		Services: []client.Service{
+		Services: []wire.Service{
 			{ID: "general", NameZH: "综合受理", NameEN: "General affairs", Prefix: "A", AvgServiceSeconds: 300},
 			{ID: "social", NameZH: "社保医保", NameEN: "Social insurance", Prefix: "B", RealName: true},
 			{ID: "estate", NameZH: "不动产登记", NameEN: "Real estate", Prefix: "C"},
@@ -29,11 +29,11 @@ func testHallInfo() *client.Hall {
 
 func TestTilesFor(t *testing.T) {
 	hall := testHallInfo()
-	board := &client.Board{Services: []client.ServiceBoard{
+	board := &wire.Board{Board: queue.Board{Services: []queue.ServiceBoard{
 		{ID: "general", Waiting: 5, ETASeconds: 1500, Available: true},
 		{ID: "social", Waiting: 2, ETASeconds: 960, Available: true},
 		{ID: "estate", Available: false, Unavailable: "all of today's numbers are taken", UnavailableZH: "今日号源已发完"},
-	}}
+	}}}
 	open := time.Date(2026, 11, 22, 9, 0, 0, 0, shanghai)
 	lunch := time.Date(2026, 11, 22, 12, 30, 0, 0, shanghai)
 	type want struct {
@@ -62,7 +62,7 @@ func TestTilesFor(t *testing.T) {
 		{"online without a board yet", homeInput{Hall: hall, Online: true, Leased: map[string]int{"estate": 1}, Now: open, Loc: shanghai}, []want{
 			{"general", false, true, txtLeaseSpent.en, 0}, {"social", false, false, txtRealNameOff.en, 0}, {"estate", true, true, "", 0},
 		}},
-		{"a kiosk offering two services", homeInput{Hall: hall, Device: &client.Device{Services: []string{"estate", "social"}}, Board: board, Online: true, Now: open, Loc: shanghai}, []want{
+		{"a kiosk offering two services", homeInput{Hall: hall, Device: &wire.Device{Services: []string{"estate", "social"}}, Board: board, Online: true, Now: open, Loc: shanghai}, []want{
 			{"social", true, false, "", 2}, {"estate", false, false, "all of today's numbers are taken", 0},
 		}},
 	}

@@ -7,6 +7,7 @@ import (
 
 	"hallq/kiosk/outbox"
 	"hallq/server/client"
+	"hallq/server/wire"
 )
 
 // Refusal is a number the kiosk cannot give, with what to tell the applicant.
@@ -92,7 +93,7 @@ func (k *Kiosk) Issue(ctx context.Context, service, idNumber string) (*Issued, e
 			k.syncOffline(sctx)
 			cancel()
 		}
-		req := client.IssueRequest{Service: service, IdempotencyKey: client.NewIdempotencyKey()}
+		req := wire.IssueRequest{Service: service, IdempotencyKey: client.NewIdempotencyKey()}
 		if idNumber != "" {
 			req.IDNumber, req.IDKind = idNumber, "resident"
 		}
@@ -153,7 +154,7 @@ func (k *Kiosk) withdrawLater(service, key string, why error) {
 
 // issueOffline issues the next leased number of svc and records it, in place
 // of the request of idempotency key replaces if not empty.
-func (k *Kiosk) issueOffline(svc client.Service, replaces string) (*Issued, error) {
+func (k *Kiosk) issueOffline(svc wire.Service, replaces string) (*Issued, error) {
 	if svc.RealName {
 		return nil, &Refusal{Msg: txtRealNameOff}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"hallq/server/client"
 	"hallq/server/eventlog"
+	"hallq/server/wire"
 )
 
 // contact records whether the server answered. Coming back online starts a
@@ -44,7 +45,7 @@ func unreachable(err error) bool {
 	if !errors.As(err, &e) {
 		return true
 	}
-	return e.Code == "" || e.Code == "EUNAVAILABLE"
+	return e.Code == "" || e.Code == wire.EUNAVAILABLE
 }
 
 // Run keeps the kiosk linked to the server until ctx ends: it follows the
@@ -253,7 +254,7 @@ func (k *Kiosk) connect(ctx context.Context) bool {
 	}
 	dev, err := k.srv.DeviceMe(ctx)
 	if err != nil {
-		if code := client.ErrorCode(err); code == "EUNAUTHORIZED" || code == "EFORBIDDEN" {
+		if code := client.ErrorCode(err); code == wire.EUNAUTHORIZED || code == wire.EFORBIDDEN {
 			k.mu.Lock()
 			changed := !k.unenrolled
 			k.unenrolled = true
@@ -290,7 +291,7 @@ func (k *Kiosk) connect(ctx context.Context) bool {
 }
 
 // setBoard takes a fresh board, and the server's clock from it.
-func (k *Kiosk) setBoard(b *client.Board) {
+func (k *Kiosk) setBoard(b *wire.Board) {
 	now := k.opts.Now()
 	k.mu.Lock()
 	k.board, k.boardAt = b, now

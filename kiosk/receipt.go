@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 
 	"hallq/printer"
-	"hallq/server/client"
+	"hallq/server/wire"
 )
 
 // Printer is what the kiosk needs of its receipt printer.
@@ -32,7 +32,7 @@ const offlineNote = "离线取号 联网后入队 Offline ticket"
 // printer's error, which matches the printer package's conditions.
 func (k *Kiosk) Print(ctx context.Context, is *Issued) error {
 	if k.prn == nil {
-		k.setPrinter(client.PrinterOffline, "no printer configured")
+		k.setPrinter(wire.PrinterOffline, "no printer configured")
 		return errNoPrinter
 	}
 	k.mu.Lock()
@@ -62,26 +62,26 @@ func (k *Kiosk) Print(ctx context.Context, is *Issued) error {
 // fault reported after every attempt makes one device.status event.
 func (k *Kiosk) printerResult(st printer.Status, err error) {
 	zero := st.Raw == [4]byte{}
-	switch code := printer.Code(err); {
+	switch code := wire.PrinterState(printer.Code(err)); {
 	case err == nil && st.PaperNearEnd:
-		k.setPrinter(client.PrinterPaperNearEnd, st.String())
+		k.setPrinter(wire.PrinterPaperNearEnd, st.String())
 	case err == nil:
-		k.setPrinter(client.PrinterOK, "")
-	case code == client.PrinterNoReply:
+		k.setPrinter(wire.PrinterOK, "")
+	case code == wire.PrinterNoReply:
 		k.setPrinter(code, "no reply to status queries")
-	case code == client.PrinterLink:
+	case code == wire.PrinterLink:
 		k.setPrinter(code, "cannot reach the printer")
 	case !zero:
 		k.setPrinter(code, st.String())
 	case code == "other" || code == "":
-		k.setPrinter(client.PrinterFault, err.Error())
+		k.setPrinter(wire.PrinterFault, err.Error())
 	default:
 		k.setPrinter(code, "")
 	}
 }
 
 // setPrinter records the printer's health; the maintenance loop reports it.
-func (k *Kiosk) setPrinter(code, detail string) {
+func (k *Kiosk) setPrinter(code wire.PrinterState, detail string) {
 	for len(detail) > 200 {
 		_, size := utf8.DecodeLastRuneInString(detail)
 		detail = detail[:len(detail)-size]

@@ -155,7 +155,7 @@ func (f *fairHall) audit() {
 	}
 }
 
-func errorCode(raw []byte) string {
+func errorCode(raw []byte) queue.Code {
 	var e apiError
 	json.Unmarshal(raw, &e)
 	return e.Error.Code

@@ -6,20 +6,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hallq/server/wire"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-
-	"hallq/server/client"
 )
 
 // Buckets of the file.
 var (
 	// bucketLeases holds the leases the kiosk may issue from: lease ID → JSON
-	// client.Lease, the numbers as the server granted or last listed them.
+	// wire.Lease, the numbers as the server granted or last listed them.
 	bucketLeases = []byte("leases")
 	// bucketTickets holds every ticket issued offline: key(kiosk, seq) → JSON
 	// Ticket.
@@ -176,14 +175,14 @@ func (s *Store) Get(name string, v any) (bool, error) {
 
 // AddLease stores a lease the server just granted. A lease already stored
 // under the same ID gets the numbers of both.
-func (s *Store) AddLease(l client.Lease) error {
+func (s *Store) AddLease(l wire.Lease) error {
 	if l.ID == "" || l.Service == "" || l.Day == "" {
 		return fmt.Errorf("outbox: add lease %+v: ID, service and day are required", l)
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketLeases)
 		if old := b.Get([]byte(l.ID)); old != nil {
-			var prev client.Lease
+			var prev wire.Lease
 			if err := json.Unmarshal(old, &prev); err != nil {
 				return fmt.Errorf("lease %s: %w", l.ID, err)
 			}
@@ -201,7 +200,7 @@ func (s *Store) AddLease(l client.Lease) error {
 // leases of today with their unused numbers): a lease of an earlier day, or
 // one the kiosk has used up, goes. Numbers the kiosk issued but has not synced
 // yet stay used whatever the server lists.
-func (s *Store) ReplaceLeases(leases []client.Lease) error {
+func (s *Store) ReplaceLeases(leases []wire.Lease) error {
 	for _, l := range leases {
 		if l.ID == "" || l.Service == "" || l.Day == "" {
 			return fmt.Errorf("outbox: replace leases: lease %+v: ID, service and day are required", l)
@@ -229,10 +228,10 @@ func (s *Store) ReplaceLeases(leases []client.Lease) error {
 }
 
 // Leases returns the stored leases, by ID.
-func (s *Store) Leases() ([]client.Lease, error) {
-	var out []client.Lease
+func (s *Store) Leases() ([]wire.Lease, error) {
+	var out []wire.Lease
 	err := s.db.View(func(tx *bolt.Tx) (err error) {
-		out, err = decodeAll[client.Lease](tx.Bucket(bucketLeases), nil)
+		out, err = decodeAll[wire.Lease](tx.Bucket(bucketLeases), nil)
 		return err
 	})
 	if err != nil {
@@ -248,7 +247,7 @@ func (s *Store) Remaining(day string) (map[string]int, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		used := tx.Bucket(bucketUsed)
 		return tx.Bucket(bucketLeases).ForEach(func(_, v []byte) error {
-			var l client.Lease
+			var l wire.Lease
 			if err := json.Unmarshal(v, &l); err != nil {
 				return err
 			}
@@ -287,10 +286,10 @@ func (s *Store) TakeReplacing(kiosk, day, service, priority, replaces string, at
 	var t Ticket
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		used := tx.Bucket(bucketUsed)
-		var best *client.Lease
-		var bestNum *client.LeasedNumber
+		var best *wire.Lease
+		var bestNum *wire.LeasedNumber
 		err := tx.Bucket(bucketLeases).ForEach(func(_, v []byte) error {
-			var l client.Lease
+			var l wire.Lease
 			if err := json.Unmarshal(v, &l); err != nil {
 				return err
 			}
@@ -467,14 +466,14 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 }
 
 // mergeNumbers returns the numbers of a and those of b not in a, in order.
-func mergeNumbers(a, b []client.LeasedNumber) []client.LeasedNumber {
+func mergeNumbers(a, b []wire.LeasedNumber) []wire.LeasedNumber {
 	out := slices.Clone(a)
 	for _, n := range b {
-		if !slices.ContainsFunc(out, func(m client.LeasedNumber) bool { return m.Number == n.Number }) {
+		if !slices.ContainsFunc(out, func(m wire.LeasedNumber) bool { return m.Number == n.Number }) {
 			out = append(out, n)
 		}
 	}
-	slices.SortFunc(out, func(x, y client.LeasedNumber) int {
+	slices.SortFunc(out, func(x, y wire.LeasedNumber) int {
 		switch {
 		case lessNumber(x.Number, y.Number):
 			return -1

@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"hallq/server/client"
+	"hallq/server/wire"
 )
 
 const day = "2026-11-22"
@@ -28,10 +29,10 @@ func openStore(t *testing.T, path string) *Store {
 
 // lease returns a lease of service on day with the given numbers, as the
 // server would grant it.
-func lease(day, service string, numbers ...string) client.Lease {
-	l := client.Lease{ID: "L" + day + "-" + numbers[0], Service: service, Day: day}
+func lease(day, service string, numbers ...string) wire.Lease {
+	l := wire.Lease{ID: "L" + day + "-" + numbers[0], Service: service, Day: day}
 	for _, n := range numbers {
-		l.Numbers = append(l.Numbers, client.LeasedNumber{Number: n, Ticket: day + "-" + n, Token: "tok-" + n,
+		l.Numbers = append(l.Numbers, wire.LeasedNumber{Number: n, Ticket: day + "-" + n, Token: "tok-" + n,
 			StatusURL: "http://hall/t/tok-" + n})
 	}
 	return l
@@ -47,7 +48,7 @@ func numbers(ts []Ticket) []string {
 
 func TestTakeIssuesLeasedNumbersInOrder(t *testing.T) {
 	s := openStore(t, filepath.Join(t.TempDir(), "kiosk.db"))
-	for _, l := range []client.Lease{
+	for _, l := range []wire.Lease{
 		lease(day, "general", "A006", "A007"),
 		lease(day, "general", "A003", "A004"),
 		lease(day, "estate", "C001"),
@@ -155,7 +156,7 @@ func TestReplaceLeasesKeepsUnsyncedNumbersUsed(t *testing.T) {
 	}
 	// The server does not know of A001 yet, so it still lists it as unused,
 	// and it has granted two more numbers since; yesterday's lease is gone.
-	server := []client.Lease{lease(day, "general", "A001", "A002", "A003"), lease(day, "general", "A011", "A012")}
+	server := []wire.Lease{lease(day, "general", "A001", "A002", "A003"), lease(day, "general", "A011", "A012")}
 	if err := s.ReplaceLeases(server); err != nil {
 		t.Fatal(err)
 	}
@@ -188,12 +189,12 @@ func TestAddLeaseMergesNumbers(t *testing.T) {
 	l := lease(day, "general", "A001", "A002")
 	more := l
 	more.Numbers = lease(day, "general", "A002", "A003").Numbers
-	for _, x := range []client.Lease{l, more} {
+	for _, x := range []wire.Lease{l, more} {
 		if err := s.AddLease(x); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.AddLease(client.Lease{ID: "x"}); err == nil {
+	if err := s.AddLease(wire.Lease{ID: "x"}); err == nil {
 		t.Fatal("a lease without service and day was stored")
 	}
 	leases, _ := s.Leases()
@@ -205,20 +206,20 @@ func TestAddLeaseMergesNumbers(t *testing.T) {
 // fakeServer is the server's sync as Drain sees it: idempotent by number,
 // with scripted failures.
 type fakeServer struct {
-	recorded map[string]int                  // number -> times recorded (must stay 1)
-	fail     map[string][]error              // number -> errors to answer first, in turn
-	calls    map[string]int                  // number -> calls
-	seq      uint64                          // log head
-	issued   map[string]struct{}             // numbers in the "log"
-	sent     map[string]client.OfflineTicket // number -> as last sent
+	recorded map[string]int                // number -> times recorded (must stay 1)
+	fail     map[string][]error            // number -> errors to answer first, in turn
+	calls    map[string]int                // number -> calls
+	seq      uint64                        // log head
+	issued   map[string]struct{}           // numbers in the "log"
+	sent     map[string]wire.OfflineTicket // number -> as last sent
 }
 
 func newFakeServer() *fakeServer {
 	return &fakeServer{recorded: map[string]int{}, fail: map[string][]error{}, calls: map[string]int{}, issued: map[string]struct{}{},
-		sent: map[string]client.OfflineTicket{}}
+		sent: map[string]wire.OfflineTicket{}}
 }
 
-func (f *fakeServer) SyncOffline(_ context.Context, t client.OfflineTicket) (*client.Ticket, error) {
+func (f *fakeServer) SyncOffline(_ context.Context, t wire.OfflineTicket) (*wire.Ticket, error) {
 	f.calls[t.Number]++
 	f.sent[t.Number] = t
 	var outcome error
@@ -236,7 +237,7 @@ func (f *fakeServer) SyncOffline(_ context.Context, t client.OfflineTicket) (*cl
 	if outcome == errLostAnswer {
 		return nil, fmt.Errorf("client: POST /api/v1/tickets/offline: read answer: %w", errors.New("connection reset by peer"))
 	}
-	return &client.Ticket{Number: t.Number, Seq: f.seq, Status: "waiting"}, nil
+	return &wire.Ticket{Number: t.Number, Seq: f.seq, Status: "waiting"}, nil
 }
 
 // errLostAnswer scripts a sync the server records but whose answer is lost.
@@ -328,7 +329,7 @@ func TestDrain(t *testing.T) {
 func TestPruneKeepsPending(t *testing.T) {
 	s := openStore(t, filepath.Join(t.TempDir(), "kiosk.db"))
 	old := "2026-11-20"
-	for _, l := range []client.Lease{lease(old, "general", "A001", "A002"), lease(day, "general", "A001")} {
+	for _, l := range []wire.Lease{lease(old, "general", "A001", "A002"), lease(day, "general", "A001")} {
 		if err := s.AddLease(l); err != nil {
 			t.Fatal(err)
 		}

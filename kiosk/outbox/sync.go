@@ -7,11 +7,12 @@ import (
 	"net/http"
 
 	"hallq/server/client"
+	"hallq/server/wire"
 )
 
 // Syncer is what Drain needs of the server.
 type Syncer interface {
-	SyncOffline(ctx context.Context, t client.OfflineTicket) (*client.Ticket, error)
+	SyncOffline(ctx context.Context, t wire.OfflineTicket) (*wire.Ticket, error)
 }
 
 var _ Syncer = (*client.Client)(nil)
@@ -40,7 +41,7 @@ func (s *Store) Drain(ctx context.Context, srv Syncer) (DrainResult, error) {
 		return res, err
 	}
 	for i, t := range pending {
-		tk, err := srv.SyncOffline(ctx, client.OfflineTicket{Lease: t.Lease, Number: t.Number, IssuedAt: t.IssuedAt,
+		tk, err := srv.SyncOffline(ctx, wire.OfflineTicket{Lease: t.Lease, Number: t.Number, IssuedAt: t.IssuedAt,
 			Priority: t.Priority, Replaces: t.Replaces})
 		switch {
 		case err == nil:
@@ -84,7 +85,7 @@ func final(err error) bool {
 		return false
 	}
 	switch e.Code {
-	case "EUNAUTHORIZED", "EFORBIDDEN", "ERATE", "EUNAVAILABLE", "EINTERNAL":
+	case wire.EUNAUTHORIZED, wire.EFORBIDDEN, wire.ERATE, wire.EUNAVAILABLE, wire.EINTERNAL:
 		return false
 	}
 	return e.Status >= http.StatusBadRequest && e.Status < http.StatusInternalServerError

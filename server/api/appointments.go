@@ -10,6 +10,7 @@ import (
 
 	"hallq/server/engine"
 	"hallq/server/queue"
+	"hallq/server/wire"
 )
 
 type bookRequest struct {
@@ -68,7 +69,7 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.bookLimit.allow(addressKey(s.clientAddr(r)), time.Now()) {
-		s.writeError(w, r, &queue.Error{Code: "ERATE",
+		s.writeError(w, r, &queue.Error{Code: wire.ERATE,
 			Message:   "too many booking requests from this address; wait a minute and try again",
 			MessageZH: "预约请求过于频繁，请一分钟后再试"})
 		return
@@ -115,7 +116,7 @@ func (s *Server) handleCancelAppointment(w http.ResponseWriter, r *http.Request)
 // choiceBody is the refusal of a check-in whose document has several bookings
 // today: the error, and the bookings to choose from (codes, no links).
 type choiceBody struct {
-	Error    errorDetail       `json:"error"`
+	Error    wire.ErrorDetail  `json:"error"`
 	Bookings []appointmentJSON `json:"bookings"`
 }
 
@@ -131,7 +132,7 @@ func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.kioskLimit.allow(dev.ID) {
-		s.writeError(w, r, &queue.Error{Code: "ERATE",
+		s.writeError(w, r, &queue.Error{Code: wire.ERATE,
 			Message: "this kiosk is issuing tickets faster than the hall allows; wait a moment", MessageZH: "取号过于频繁，请稍候再试"})
 		return
 	}
@@ -142,7 +143,7 @@ func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
 	v, err := s.engine.CheckIn(r.Context(), engine.CheckInInput{Kiosk: dev.ID, DocKind: req.IDKind, DocNumber: req.IDNumber, Code: req.Code})
 	var ce *engine.ChoiceError
 	if errors.As(err, &ce) {
-		body := choiceBody{Error: errorDetail{Code: ce.Err.Code, Message: ce.Err.Message, MessageZH: ce.Err.MessageZH}}
+		body := choiceBody{Error: wire.ErrorDetail{Code: ce.Err.Code, Message: ce.Err.Message, MessageZH: ce.Err.MessageZH}}
 		for _, b := range ce.Bookings {
 			b.Document = ""
 			body.Bookings = append(body.Bookings, s.appointmentJSON(r, b, false))
@@ -154,7 +155,7 @@ func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]ticketJSON{"ticket": s.ticketJSON(r, v, true)})
+	writeJSON(w, http.StatusCreated, s.ticketJSON(r, v, true))
 }
 
 func (s *Server) handleVerifyDocument(w http.ResponseWriter, r *http.Request) {

@@ -18,6 +18,7 @@ import (
 	"hallq/server/admit"
 	"hallq/server/queue"
 	"hallq/server/store"
+	"hallq/server/wire"
 )
 
 // Device is an enrolled kiosk or display. The server knows only the SHA-256 of its
@@ -151,7 +152,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		g.attempts.WithLabelValues("limited").Inc()
 		s.log.Debug("sign-in limited", "username", req.Username, "addr", addr)
 		w.Header().Set("Retry-After", retryAfter(wait))
-		s.writeError(w, r, &queue.Error{Code: "ERATE", Message: "too many failed sign-ins; wait a minute", MessageZH: "登录失败次数过多，请一分钟后再试"})
+		s.writeError(w, r, &queue.Error{Code: wire.ERATE, Message: "too many failed sign-ins; wait a minute", MessageZH: "登录失败次数过多，请一分钟后再试"})
 		return
 	}
 	if !g.acquire(r.Context()) {
@@ -206,7 +207,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secure(r),
 	})
 	s.log.Info("signed in", "username", st.Username, "window", window)
-	writeJSON(w, http.StatusOK, loginResponse{Username: st.Username, Name: st.Name, Window: window,
+	writeJSON(w, http.StatusOK, wire.Session{Username: st.Username, Name: st.Name, Window: window,
 		Windows: st.Windows, CSRFToken: sess.CSRF, ExpiresAt: sess.Expires})
 }
 
@@ -226,7 +227,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secure(r)})
-	writeJSON(w, http.StatusOK, map[string]bool{"signed_out": true})
+	writeJSON(w, http.StatusOK, wire.SignedOut{SignedOut: true})
 }
 
 // session returns the signed-in staff member of a request. For a state-changing
@@ -284,30 +285,14 @@ func (s *Server) checkOrigin(r *http.Request) error {
 	return queue.Errorf(queue.EFORBIDDEN, "requests from origin %s are not allowed", clip(origin, maxEcho))
 }
 
-type meResponse struct {
-	Username  string   `json:"username"`
-	Name      string   `json:"name"`
-	Window    string   `json:"window"`
-	Windows   []string `json:"windows"`
-	CSRFToken string   `json:"csrf_token"`
-}
-
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 	sess, st, err := s.session(r, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, meResponse{Username: st.Username, Name: st.Name, Window: sess.Window,
+	writeJSON(w, http.StatusOK, wire.Session{Username: st.Username, Name: st.Name, Window: sess.Window,
 		Windows: st.Windows, CSRFToken: sess.CSRF})
-}
-
-type deviceResponse struct {
-	ID       string   `json:"id"`
-	Kind     string   `json:"kind"`
-	Name     string   `json:"name"`
-	Services []string `json:"services,omitempty"`
-	Window   string   `json:"window,omitempty"`
 }
 
 func (s *Server) handleDeviceMe(w http.ResponseWriter, r *http.Request) {
@@ -316,5 +301,5 @@ func (s *Server) handleDeviceMe(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, deviceResponse{ID: d.ID, Kind: d.Kind, Name: d.Name, Services: d.Services, Window: d.Window})
+	writeJSON(w, http.StatusOK, wire.Device{ID: d.ID, Kind: d.Kind, Name: d.Name, Services: d.Services, Window: d.Window})
 }

@@ -8,20 +8,8 @@ import (
 	"time"
 
 	"hallq/server/queue"
+	"hallq/server/wire"
 )
-
-type deviceStatusRequest struct {
-	Printer string `json:"printer"`
-	Detail  string `json:"detail,omitempty"`
-}
-
-type deviceStatusResponse struct {
-	Device  string `json:"device"`
-	Printer string `json:"printer"`
-	// Deferred is set when the report waits for the end of the device's
-	// interval (device_status_interval) to be recorded.
-	Deferred bool `json:"deferred,omitempty"`
-}
 
 // handleDeviceStatus records a kiosk's printer health, so that staff see a
 // kiosk out of paper on the board and the counter page. Reports are coalesced
@@ -38,7 +26,7 @@ func (s *Server) handleDeviceStatus(w http.ResponseWriter, r *http.Request) {
 			Zh("只有带打印机的取号机可以上报打印机状态"))
 		return
 	}
-	var req deviceStatusRequest
+	var req wire.DeviceStatus
 	if err := s.decode(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -53,13 +41,13 @@ func (s *Server) handleDeviceStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if changed {
-		if req.Printer != "ok" {
+		if req.Printer != wire.PrinterOK {
 			s.log.Warn("device reports a printer problem", "device", d.ID, "printer", req.Printer, "detail", req.Detail)
 		} else {
 			s.log.Info("device reports its printer ok again", "device", d.ID)
 		}
 	}
-	writeJSON(w, http.StatusOK, deviceStatusResponse{Device: d.ID, Printer: req.Printer, Deferred: !written})
+	writeJSON(w, http.StatusOK, wire.DeviceStatus{Device: d.ID, Printer: req.Printer, Deferred: !written})
 }
 
 // Enrolled reports whether a request carries an enrolled device's token.
@@ -72,7 +60,10 @@ func (s *Server) Enrolled(r *http.Request) bool {
 }
 
 // deviceState is a printer health report.
-type deviceState struct{ printer, detail string }
+type deviceState struct {
+	printer queue.PrinterState
+	detail  string
+}
 
 // statusCoalescer writes devices' printer health at most once per interval
 // per device; a report within the interval waits, replacing any report that

@@ -9,41 +9,32 @@ import (
 	"strings"
 
 	"hallq/server/queue"
+	"hallq/server/wire"
 )
 
 // statusOf maps a domain error code to an HTTP status.
-func statusOf(code string) int {
+func statusOf(code wire.Code) int {
 	switch code {
-	case queue.EINVALID:
+	case wire.EINVALID:
 		return http.StatusBadRequest
-	case queue.EUNAUTHORIZED:
+	case wire.EUNAUTHORIZED:
 		return http.StatusUnauthorized
-	case queue.EFORBIDDEN, queue.ESUSPENDED:
+	case wire.EFORBIDDEN, wire.ESUSPENDED:
 		return http.StatusForbidden
-	case queue.ENOTFOUND:
+	case wire.ENOTFOUND:
 		return http.StatusNotFound
-	case queue.ECONFLICT, queue.ELIMIT, queue.EFULL, queue.ENOTRELEASED, queue.ETOOEARLY, queue.ETOOLATE, queue.ECHOOSE:
+	case wire.ECONFLICT, wire.ELIMIT, wire.EFULL, wire.ENOTRELEASED, wire.ETOOEARLY, wire.ETOOLATE, wire.ECHOOSE:
 		return http.StatusConflict
-	case queue.EUNAVAILABLE:
+	case wire.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
-	case "ETOOLARGE":
+	case wire.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
-	case "EMETHOD":
+	case wire.EMETHOD:
 		return http.StatusMethodNotAllowed
-	case "ERATE":
+	case wire.ERATE:
 		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
-}
-
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
-
-type errorDetail struct {
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-	MessageZH string `json:"message_zh,omitempty"`
 }
 
 // writeError writes err as the JSON error body with its status. Internal errors
@@ -52,14 +43,14 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := queue.ErrorCode(err)
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		err = &queue.Error{Code: "ETOOLARGE", Message: "request body too large"}
-		code = "ETOOLARGE"
+		err = &queue.Error{Code: wire.ETOOLARGE, Message: "request body too large"}
+		code = wire.ETOOLARGE
 	}
 	en, zh := queue.ErrorMessage(err)
-	if code == queue.EINTERNAL {
+	if code == wire.EINTERNAL {
 		s.log.Error("request failed", "method", r.Method, "route", r.Pattern, "err", err)
 	}
-	writeJSON(w, statusOf(code), errorBody{Error: errorDetail{Code: code,
+	writeJSON(w, statusOf(code), wire.ErrorBody{Error: wire.ErrorDetail{Code: code,
 		Message: clipMessage(en), MessageZH: clipMessage(zh)}})
 }
 

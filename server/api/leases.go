@@ -2,37 +2,19 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"golang.org/x/time/rate"
 
 	"hallq/server/engine"
 	"hallq/server/queue"
+	"hallq/server/wire"
 )
 
-type leaseRequest struct {
-	Service string `json:"service"`
-	Count   int    `json:"count,omitempty"`
-}
-
-type leaseJSON struct {
-	ID      string            `json:"id"`
-	Service string            `json:"service"`
-	Day     string            `json:"day"`
-	Numbers []leaseNumberJSON `json:"numbers"`
-}
-
-type leaseNumberJSON struct {
-	Number    string `json:"number"`
-	Ticket    string `json:"ticket"`
-	Token     string `json:"token"`
-	StatusURL string `json:"status_url"`
-}
-
-func (s *Server) leaseJSON(r *http.Request, l engine.LeaseView) leaseJSON {
-	out := leaseJSON{ID: l.ID, Service: l.Service, Day: l.Day, Numbers: []leaseNumberJSON{}}
+// leaseJSON returns a lease as its kiosk gets it, with each number's status link.
+func (s *Server) leaseJSON(r *http.Request, l engine.LeaseView) wire.Lease {
+	out := wire.Lease{ID: l.ID, Service: l.Service, Day: l.Day, Numbers: []wire.LeasedNumber{}}
 	for _, n := range l.Numbers {
-		out.Numbers = append(out.Numbers, leaseNumberJSON{Number: n.Number, Ticket: n.Ticket, Token: n.Token,
+		out.Numbers = append(out.Numbers, wire.LeasedNumber{Number: n.Number, Ticket: n.Ticket, Token: n.Token,
 			StatusURL: s.statusURL(r, n.Token)})
 	}
 	return out
@@ -44,7 +26,7 @@ func (s *Server) handleGrantLease(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	var req leaseRequest
+	var req wire.LeaseRequest
 	if err := s.decode(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -71,7 +53,7 @@ func (s *Server) handleGrantLease(w http.ResponseWriter, r *http.Request) {
 		n, res := s.kioskLimit.take(dev.ID, count)
 		if n == 0 {
 			w.Header().Set("Retry-After", s.kioskLimit.retryAfter())
-			s.writeError(w, r, &queue.Error{Code: "ERATE",
+			s.writeError(w, r, &queue.Error{Code: wire.ERATE,
 				Message:   "this kiosk has issued and leased numbers faster than the hall allows; ask for a lease later",
 				MessageZH: "本机取号过于频繁，请稍后再申请离线号段"})
 			return
@@ -86,7 +68,7 @@ func (s *Server) handleGrantLease(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]leaseJSON{"lease": s.leaseJSON(r, l)})
+	writeJSON(w, http.StatusCreated, wire.LeaseAnswer{Lease: s.leaseJSON(r, l)})
 }
 
 // heldLeased is how many unused leased numbers of a service a kiosk holds.
@@ -106,21 +88,11 @@ func (s *Server) handleLeases(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := []leaseJSON{}
+	out := wire.LeasesAnswer{Leases: []wire.Lease{}}
 	for _, l := range s.engine.Leases(dev.ID) {
-		out = append(out, s.leaseJSON(r, l))
+		out.Leases = append(out.Leases, s.leaseJSON(r, l))
 	}
-	writeJSON(w, http.StatusOK, map[string][]leaseJSON{"leases": out})
-}
-
-type offlineRequest struct {
-	Lease    string    `json:"lease"`
-	Number   string    `json:"number"`
-	IssuedAt time.Time `json:"issued_at"`
-	Priority string    `json:"priority,omitempty"`
-	// Replaces is the idempotency key of the kiosk's online request that got
-	// no answer before it printed this ticket instead.
-	Replaces string `json:"replaces,omitempty"`
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) handleSyncOffline(w http.ResponseWriter, r *http.Request) {
@@ -129,7 +101,7 @@ func (s *Server) handleSyncOffline(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	var req offlineRequest
+	var req wire.OfflineTicket
 	if err := s.decode(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -149,13 +121,7 @@ func (s *Server) handleSyncOffline(w http.ResponseWriter, r *http.Request) {
 	if replayed {
 		status = http.StatusOK
 	}
-	writeJSON(w, status, map[string]ticketJSON{"ticket": s.ticketJSON(r, v, true)})
-}
-
-type withdrawRequest struct {
-	// IdempotencyKey is the key of the kiosk's ticket request that got no
-	// answer and that the kiosk could print nothing in place of.
-	IdempotencyKey string `json:"idempotency_key"`
+	writeJSON(w, status, s.ticketJSON(r, v, true))
 }
 
 // handleWithdraw settles a kiosk's unanswered ticket request that it could not
@@ -168,7 +134,7 @@ func (s *Server) handleWithdraw(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	var req withdrawRequest
+	var req wire.WithdrawRequest
 	if err := s.decode(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -178,5 +144,5 @@ func (s *Server) handleWithdraw(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"withdrawn": number})
+	writeJSON(w, http.StatusOK, wire.Withdrawn{Withdrawn: number})
 }

@@ -15,29 +15,15 @@ import (
 	"hallq/server/engine"
 	"hallq/server/queue"
 	"hallq/server/store"
+	"hallq/server/wire"
 )
 
-// Notice is a message scrolled on hall boards.
-type Notice struct {
-	ZH string `json:"text_zh"`
-	EN string `json:"text_en"`
-}
-
-// Card is the staff publicity card shown above a window.
+// Card is a window's publicity card: what the API publishes, and the
+// portrait's file on the server, never published (PhotoURL is where clients
+// get it, set by New when there is a photo).
 type Card struct {
-	Name     string `json:"name"`
-	NameEN   string `json:"name_en,omitempty"`
-	Title    string `json:"title"`
-	TitleEN  string `json:"title_en,omitempty"`
-	Unit     string `json:"unit"`
-	UnitEN   string `json:"unit_en,omitempty"`
-	Duties   string `json:"duties"`
-	DutiesEN string `json:"duties_en,omitempty"`
-	// Photo is the portrait's file on the server, never published; PhotoURL
-	// is where clients get it, set by NewServer when there is a photo.
-	Photo    string   `json:"-"`
-	PhotoURL string   `json:"photo_url,omitempty"`
-	Services []string `json:"services"`
+	wire.Card
+	Photo string
 }
 
 // Options configure a Server.
@@ -50,7 +36,7 @@ type Options struct {
 
 	Staff   []Staff
 	Devices []Device
-	Notices []Notice
+	Notices []wire.Notice
 	Cards   map[string]Card // window ID -> card
 	// Address is the hall's postal address, shown on public pages.
 	Address string
@@ -91,7 +77,7 @@ type Server struct {
 	log            *slog.Logger
 	staff          map[string]*Staff
 	devices        []Device
-	notices        []Notice
+	notices        []wire.Notice
 	cards          map[string]Card
 	address        string
 	publicURL      string
@@ -222,7 +208,7 @@ func (s *Server) handleNoRoute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Allow", strings.Join(allow, ", "))
-	s.writeError(w, r, queue.Errorf("EMETHOD", "%s %s: this path takes %s", clip(r.Method, 16), clip(r.URL.Path, maxEcho), strings.Join(allow, ", ")))
+	s.writeError(w, r, queue.Errorf(wire.EMETHOD, "%s %s: this path takes %s", clip(r.Method, 16), clip(r.URL.Path, maxEcho), strings.Join(allow, ", ")))
 }
 
 // Close records the printer reports still waiting for their interval to end.
@@ -285,15 +271,13 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	seq, hash := s.engine.Head()
 	if err := s.store.Err(); err != nil {
 		s.log.Error("health check: the store is failing", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{
+		writeJSON(w, http.StatusServiceUnavailable, wire.Health{
 			// The detail (paths, system errors) goes to the log, not the public.
-			"status": "failing", "error": "the store cannot take new commits; see the server log",
-			"hall": s.hall.ID, "seq": seq, "hash": hash,
+			Status: "failing", Error: "the store cannot take new commits; see the server log",
+			Hall: s.hall.ID, Seq: seq, Hash: hash, UptimeSeconds: int(time.Since(s.started).Seconds()),
 		})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"status": "ok", "hall": s.hall.ID, "seq": seq, "hash": hash,
-		"uptime_seconds": int(time.Since(s.started).Seconds()),
-	})
+	writeJSON(w, http.StatusOK, wire.Health{Status: "ok", Hall: s.hall.ID, Seq: seq, Hash: hash,
+		UptimeSeconds: int(time.Since(s.started).Seconds())})
 }

@@ -6,43 +6,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"hallq/server/engine"
 	"hallq/server/queue"
+	"hallq/server/wire"
 )
-
-type actRequest struct {
-	Number  string `json:"number,omitempty"`
-	Reason  string `json:"reason,omitempty"`
-	Service string `json:"service,omitempty"`
-}
-
-type actResponse struct {
-	Action string     `json:"action"`
-	Seq    uint64     `json:"seq"`
-	Hash   string     `json:"hash"`
-	Window actWindow  `json:"window"`
-	Ticket *actTicket `json:"ticket,omitempty"`
-}
-
-// actWindow is a window's state after an action.
-type actWindow struct {
-	ID                string `json:"id"`
-	Status            string `json:"status"`
-	Staff             string `json:"staff,omitempty"`
-	Current           string `json:"current,omitempty"` // ticket ID being served
-	Served            int    `json:"served"`
-	NoShows           int    `json:"no_shows"`
-	AvgServiceSeconds int    `json:"avg_service_seconds"`
-}
-
-type actTicket struct {
-	ID      string `json:"id"`
-	Number  string `json:"number"`
-	Service string `json:"service"`
-	Status  string `json:"status"`
-}
 
 func (s *Server) handleWindowAction(w http.ResponseWriter, r *http.Request) {
 	id, action := r.PathValue("id"), r.PathValue("action")
@@ -60,7 +28,7 @@ func (s *Server) handleWindowAction(w http.ResponseWriter, r *http.Request) {
 			Zh("您登录的是%s号窗口，不能操作%s号窗口", sess.Window, id))
 		return
 	}
-	var req actRequest
+	var req wire.ActRequest
 	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
 		if err := s.decode(w, r, &req); err != nil {
 			s.writeError(w, r, err)
@@ -75,47 +43,15 @@ func (s *Server) handleWindowAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ws := res.Window
-	out := actResponse{Action: action, Seq: res.Seq, Hash: res.Hash, Window: actWindow{
+	out := wire.ActResult{Action: action, Seq: res.Seq, Hash: res.Hash, Window: wire.ActWindow{
 		ID: ws.ID, Status: ws.Status, Staff: ws.Staff, Current: ws.Current, Served: ws.Served, NoShows: ws.NoShows}}
 	if ws.Served > 0 {
 		out.Window.AvgServiceSeconds = int(ws.ServiceTime.Seconds()) / ws.Served
 	}
 	if t := res.Ticket; t != nil {
-		out.Ticket = &actTicket{ID: t.ID, Number: t.Number, Service: t.Service, Status: t.Status}
+		out.Ticket = &wire.ActTicket{ID: t.ID, Number: t.Number, Service: t.Service, Status: t.Status}
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-// windowJSON is the public view of one window, with its publicity card.
-type windowJSON struct {
-	ID      string `json:"id"`
-	NameZH  string `json:"name_zh"`
-	NameEN  string `json:"name_en"`
-	Status  string `json:"status"`
-	Current string `json:"current,omitempty"` // number being served
-	// CurrentService and CurrentCalledAt describe the ticket being served: its
-	// service and when it was first called to this window.
-	CurrentService  string    `json:"current_service,omitempty"`
-	CurrentCalledAt time.Time `json:"current_called_at,omitzero"`
-	// CurrentAppointment marks a ticket checked in from a booking (late: a
-	// late check-in); CurrentVerified is the outcome of the document check at
-	// the window, "match" or "mismatch", once made.
-	CurrentAppointment bool   `json:"current_appointment,omitempty"`
-	CurrentLate        bool   `json:"current_late,omitempty"`
-	CurrentVerified    string `json:"current_verified,omitempty"`
-	Served             int    `json:"served"`
-	NoShows            int    `json:"no_shows"`
-	// AvgServiceSeconds is today's average service time at the window.
-	AvgServiceSeconds int      `json:"avg_service_seconds"`
-	Primary           []string `json:"primary"`
-	Secondary         []string `json:"secondary,omitempty"`
-	Card              *Card    `json:"card,omitempty"`
-	// Next are the numbers the calling rule would call next, in order.
-	Next []string `json:"next"`
-	// Waiting is how many tickets of the window's services wait.
-	Waiting int    `json:"waiting"`
-	Seq     uint64 `json:"seq"`
-	Hash    string `json:"hash"`
 }
 
 func (s *Server) handleWindow(w http.ResponseWriter, r *http.Request) {
@@ -125,9 +61,9 @@ func (s *Server) handleWindow(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, queue.Errorf(queue.ENOTFOUND, "no window %s", echo(id)))
 		return
 	}
-	out := windowJSON{ID: win.ID, NameZH: win.NameZH, NameEN: win.NameEN, Primary: win.Primary, Secondary: win.Secondary}
+	out := wire.WindowDetail{ID: win.ID, NameZH: win.NameZH, NameEN: win.NameEN, Primary: win.Primary, Secondary: win.Secondary}
 	if c, ok := s.cards[id]; ok {
-		out.Card = &c
+		out.Card = &c.Card
 	}
 	now := s.engine.Now()
 	s.engine.Read(func(st *queue.State, seq uint64, hash string) {

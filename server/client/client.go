@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hallq/server/wire"
 	"io"
 	"net/http"
 	"net/url"
@@ -115,7 +116,7 @@ func (c *Client) BaseURL() string { return c.base.String() }
 // same idempotency key for a ticket).
 type Error struct {
 	Status    int
-	Code      string
+	Code      wire.Code
 	Message   string
 	MessageZH string
 }
@@ -130,7 +131,7 @@ func (e *Error) Error() string {
 
 // ErrorCode returns the API code of err if it is, or wraps, an *Error, and ""
 // otherwise.
-func ErrorCode(err error) string {
+func ErrorCode(err error) wire.Code {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code
@@ -224,13 +225,7 @@ func (c *Client) authorize(h http.Header) {
 
 // decodeError builds the *Error of a refused request from its body.
 func decodeError(status int, body []byte) *Error {
-	var eb struct {
-		Error struct {
-			Code      string `json:"code"`
-			Message   string `json:"message"`
-			MessageZH string `json:"message_zh"`
-		} `json:"error"`
-	}
+	var eb wire.ErrorBody
 	if err := json.Unmarshal(body, &eb); err == nil && eb.Error.Code != "" {
 		return &Error{Status: status, Code: eb.Error.Code, Message: eb.Error.Message, MessageZH: eb.Error.MessageZH}
 	}
@@ -246,8 +241,8 @@ func decodeError(status int, body []byte) *Error {
 
 // Hall returns the hall's description: services, windows with their publicity
 // cards, priority classes, manual-call reasons, rule parameters and notices.
-func (c *Client) Hall(ctx context.Context) (*Hall, error) {
-	var h Hall
+func (c *Client) Hall(ctx context.Context) (*wire.Hall, error) {
+	var h wire.Hall
 	if err := c.do(ctx, http.MethodGet, "/api/v1/hall", nil, nil, &h); err != nil {
 		return nil, err
 	}
@@ -293,8 +288,8 @@ func (c *Client) Photo(ctx context.Context, photoURL string) ([]byte, error) {
 }
 
 // Board returns the public snapshot of the hall.
-func (c *Client) Board(ctx context.Context) (*Board, error) {
-	var b Board
+func (c *Client) Board(ctx context.Context) (*wire.Board, error) {
+	var b wire.Board
 	if err := c.do(ctx, http.MethodGet, "/api/v1/board", nil, nil, &b); err != nil {
 		return nil, err
 	}
@@ -302,8 +297,8 @@ func (c *Client) Board(ctx context.Context) (*Board, error) {
 }
 
 // Window returns the public state of one window, with its publicity card.
-func (c *Client) Window(ctx context.Context, id string) (*WindowDetail, error) {
-	var w WindowDetail
+func (c *Client) Window(ctx context.Context, id string) (*wire.WindowDetail, error) {
+	var w wire.WindowDetail
 	if err := c.do(ctx, http.MethodGet, "/api/v1/windows/"+url.PathEscape(id), nil, nil, &w); err != nil {
 		return nil, err
 	}
@@ -312,10 +307,8 @@ func (c *Client) Window(ctx context.Context, id string) (*WindowDetail, error) {
 
 // Ticket returns the state of the ticket with the given token (the one its
 // receipt's QR code carries).
-func (c *Client) Ticket(ctx context.Context, token string) (*Ticket, error) {
-	var out struct {
-		Ticket Ticket `json:"ticket"`
-	}
+func (c *Client) Ticket(ctx context.Context, token string) (*wire.Ticket, error) {
+	var out wire.TicketAnswer
 	if err := c.do(ctx, http.MethodGet, "/api/v1/tickets/"+url.PathEscape(token), nil, nil, &out); err != nil {
 		return nil, err
 	}
@@ -325,13 +318,11 @@ func (c *Client) Ticket(ctx context.Context, token string) (*Ticket, error) {
 // IssueTicket takes a number, as a kiosk. The same kiosk sending the same
 // IdempotencyKey again gets the same ticket, so a request whose answer was lost
 // can be retried safely; the key must not be empty (see NewIdempotencyKey).
-func (c *Client) IssueTicket(ctx context.Context, req IssueRequest) (*Ticket, error) {
+func (c *Client) IssueTicket(ctx context.Context, req wire.IssueRequest) (*wire.Ticket, error) {
 	if req.IdempotencyKey == "" {
 		return nil, errors.New("client: issue ticket: an idempotency key is required")
 	}
-	var out struct {
-		Ticket Ticket `json:"ticket"`
-	}
+	var out wire.TicketAnswer
 	if err := c.do(ctx, http.MethodPost, "/api/v1/tickets", nil, req, &out); err != nil {
 		return nil, err
 	}
@@ -339,10 +330,8 @@ func (c *Client) IssueTicket(ctx context.Context, req IssueRequest) (*Ticket, er
 }
 
 // CancelTicket withdraws a waiting ticket on behalf of its holder.
-func (c *Client) CancelTicket(ctx context.Context, token string) (*Ticket, error) {
-	var out struct {
-		Ticket Ticket `json:"ticket"`
-	}
+func (c *Client) CancelTicket(ctx context.Context, token string) (*wire.Ticket, error) {
+	var out wire.TicketAnswer
 	if err := c.do(ctx, http.MethodPost, "/api/v1/tickets/"+url.PathEscape(token)+"/cancel", nil, struct{}{}, &out); err != nil {
 		return nil, err
 	}
@@ -350,8 +339,8 @@ func (c *Client) CancelTicket(ctx context.Context, token string) (*Ticket, error
 }
 
 // DeviceMe returns the device the client's token belongs to.
-func (c *Client) DeviceMe(ctx context.Context) (*Device, error) {
-	var d Device
+func (c *Client) DeviceMe(ctx context.Context) (*wire.Device, error) {
+	var d wire.Device
 	if err := c.do(ctx, http.MethodGet, "/api/v1/devices/me", nil, nil, &d); err != nil {
 		return nil, err
 	}
@@ -360,9 +349,9 @@ func (c *Client) DeviceMe(ctx context.Context) (*Device, error) {
 
 // Events returns a page of the public log: the published events after seq
 // after, at most limit (1 to 1000) of them.
-func (c *Client) Events(ctx context.Context, after uint64, limit int) (*EventsPage, error) {
+func (c *Client) Events(ctx context.Context, after uint64, limit int) (*wire.EventsPage, error) {
 	q := url.Values{"after": {strconv.FormatUint(after, 10)}, "limit": {strconv.Itoa(limit)}}
-	var p EventsPage
+	var p wire.EventsPage
 	if err := c.do(ctx, http.MethodGet, "/api/v1/events", q, nil, &p); err != nil {
 		return nil, err
 	}
@@ -370,8 +359,8 @@ func (c *Client) Events(ctx context.Context, after uint64, limit int) (*EventsPa
 }
 
 // Health returns the server's health check: its hall and the head of its log.
-func (c *Client) Health(ctx context.Context) (*Health, error) {
-	var h Health
+func (c *Client) Health(ctx context.Context) (*wire.Health, error) {
+	var h wire.Health
 	if err := c.do(ctx, http.MethodGet, "/healthz", nil, nil, &h); err != nil {
 		return nil, err
 	}
@@ -380,13 +369,9 @@ func (c *Client) Health(ctx context.Context) (*Health, error) {
 
 // Login signs a staff member in to a window (window may be empty for a person
 // with only one). The Client keeps the session: later Act calls use it.
-func (c *Client) Login(ctx context.Context, username, password, window string) (*Session, error) {
-	var s Session
-	body := struct {
-		Username string `json:"username"`
-		Password string `json:"password"`
-		Window   string `json:"window,omitempty"`
-	}{username, password, window}
+func (c *Client) Login(ctx context.Context, username, password, window string) (*wire.Session, error) {
+	var s wire.Session
+	body := wire.LoginRequest{Username: username, Password: password, Window: window}
 	if err := c.do(ctx, http.MethodPost, "/api/v1/login", nil, body, &s); err != nil {
 		return nil, err
 	}
@@ -409,8 +394,8 @@ func (c *Client) Logout(ctx context.Context) error {
 // pause, resume, close, call-next, recall, no-show, complete, transfer
 // (req.Service), call (req.Number, req.Reason), reinstate and cancel
 // (req.Number).
-func (c *Client) Act(ctx context.Context, window, action string, req ActRequest) (*ActResult, error) {
-	var out ActResult
+func (c *Client) Act(ctx context.Context, window, action string, req wire.ActRequest) (*wire.ActResult, error) {
+	var out wire.ActResult
 	path := "/api/v1/windows/" + url.PathEscape(window) + "/" + url.PathEscape(action)
 	if err := c.do(ctx, http.MethodPost, path, nil, req, &out); err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 
 	"hallq/server/client"
 	"hallq/server/eventlog"
+	"hallq/server/wire"
 )
 
 func newClient(t *testing.T, base, token string) *client.Client {
@@ -69,7 +70,7 @@ func TestAPIOfTheDemoHall(t *testing.T) {
 		t.Fatalf("display device: got %+v, %v", dev, err)
 	}
 
-	req := client.IssueRequest{Service: "general", IdempotencyKey: client.NewIdempotencyKey()}
+	req := wire.IssueRequest{Service: "general", IdempotencyKey: client.NewIdempotencyKey()}
 	tk, err := kiosk.IssueTicket(ctx, req)
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +90,7 @@ func TestAPIOfTheDemoHall(t *testing.T) {
 		t.Fatalf("login: got %+v, %v", sess, err)
 	}
 	for _, action := range []string{"open", "call-next"} {
-		if _, err := staff.Act(ctx, "1", action, client.ActRequest{}); err != nil {
+		if _, err := staff.Act(ctx, "1", action, wire.ActRequest{}); err != nil {
 			t.Fatalf("%s: %v", action, err)
 		}
 	}
@@ -124,7 +125,7 @@ func TestAPIOfTheDemoHall(t *testing.T) {
 	if err := staff.Logout(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := staff.Act(ctx, "1", "complete", client.ActRequest{}); client.ErrorCode(err) != "EUNAUTHORIZED" {
+	if _, err := staff.Act(ctx, "1", "complete", wire.ActRequest{}); client.ErrorCode(err) != "EUNAUTHORIZED" {
 		t.Fatalf("act after logout: got %v, want EUNAUTHORIZED", err)
 	}
 }
@@ -139,18 +140,18 @@ func TestRefusalsAreErrors(t *testing.T) {
 		name   string
 		call   func() error
 		status int
-		code   string
+		code   wire.Code
 	}{
 		{"display issues a ticket", func() error {
-			_, err := display.IssueTicket(ctx, client.IssueRequest{Service: "general", IdempotencyKey: "k1"})
+			_, err := display.IssueTicket(ctx, wire.IssueRequest{Service: "general", IdempotencyKey: "k1"})
 			return err
 		}, 403, "EFORBIDDEN"},
 		{"no token", func() error {
-			_, err := anonymous.IssueTicket(ctx, client.IssueRequest{Service: "general", IdempotencyKey: "k2"})
+			_, err := anonymous.IssueTicket(ctx, wire.IssueRequest{Service: "general", IdempotencyKey: "k2"})
 			return err
 		}, 401, "EUNAUTHORIZED"},
 		{"unknown service", func() error {
-			_, err := kiosk.IssueTicket(ctx, client.IssueRequest{Service: "nope", IdempotencyKey: "k3"})
+			_, err := kiosk.IssueTicket(ctx, wire.IssueRequest{Service: "nope", IdempotencyKey: "k3"})
 			return err
 		}, 400, "EINVALID"},
 		{"unknown window", func() error {
@@ -162,7 +163,7 @@ func TestRefusalsAreErrors(t *testing.T) {
 			return err
 		}, 404, "ENOTFOUND"},
 		{"act without signing in", func() error {
-			_, err := anonymous.Act(ctx, "1", "open", client.ActRequest{})
+			_, err := anonymous.Act(ctx, "1", "open", wire.ActRequest{})
 			return err
 		}, 401, "EUNAUTHORIZED"},
 		{"wrong password", func() error {
@@ -186,7 +187,7 @@ func TestRefusalsAreErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := kiosk.IssueTicket(ctx, client.IssueRequest{Service: "general"}); err == nil || client.ErrorCode(err) != "" {
+	if _, err := kiosk.IssueTicket(ctx, wire.IssueRequest{Service: "general"}); err == nil || client.ErrorCode(err) != "" {
 		t.Fatalf("issue without an idempotency key: got %v, want a local error", err)
 	}
 }

@@ -3,56 +3,8 @@ package client
 import (
 	"context"
 	"errors"
+	"hallq/server/wire"
 	"net/http"
-	"time"
-)
-
-// Lease is a block of numbers of one service reserved for a kiosk, which it
-// issues while it cannot reach the server (lease.granted in the public log).
-// A lease is valid on its service day only.
-type Lease struct {
-	ID      string         `json:"id"`
-	Service string         `json:"service"`
-	Day     string         `json:"day"` // service day, such as 2026-11-22
-	Numbers []LeasedNumber `json:"numbers"`
-}
-
-// LeasedNumber is one unused number of a lease, with the ticket it will become
-// and the status link its receipt's QR code must carry (the kiosk cannot make
-// tokens itself: they are keyed with a server secret).
-type LeasedNumber struct {
-	Number    string `json:"number"`
-	Ticket    string `json:"ticket"`
-	Token     string `json:"token"`
-	StatusURL string `json:"status_url"`
-}
-
-// OfflineTicket is a ticket a kiosk issued from a leased number while offline,
-// as it reports it to the server (POST /api/v1/tickets/offline).
-type OfflineTicket struct {
-	Lease    string    `json:"lease"`
-	Number   string    `json:"number"`
-	IssuedAt time.Time `json:"issued_at"` // when the kiosk printed it; the ticket enters the queue by it
-	Priority string    `json:"priority,omitempty"`
-	// Replaces is the idempotency key of the kiosk's ticket request that got
-	// no answer before it printed this ticket instead, or empty. If the
-	// server did issue that ticket and it still waits, the server withdraws
-	// it (ticket.cancelled by "kiosk", replaced_by this number); if not, the
-	// key is spent, so that the request arriving late issues nothing.
-	Replaces string `json:"replaces,omitempty"`
-}
-
-// Printer health a device reports with ReportDevice; printer.Code names the
-// faults the same way.
-const (
-	PrinterOK           = "ok"
-	PrinterPaperNearEnd = "paper_near_end"
-	PrinterPaperOut     = "paper_out"
-	PrinterCoverOpen    = "cover_open"
-	PrinterOffline      = "offline"
-	PrinterFault        = "fault"
-	PrinterNoReply      = "no_reply"
-	PrinterLink         = "link"
 )
 
 // GrantLease asks for numbers of a service to issue while offline: count of
@@ -61,17 +13,12 @@ const (
 // Real-name services are refused (EINVALID: per-person limits cannot be
 // checked offline), as is a kiosk that already holds a full lease (ECONFLICT)
 // and a service whose numbers of today are all taken (ELIMIT).
-func (c *Client) GrantLease(ctx context.Context, service string, count int) (*Lease, error) {
+func (c *Client) GrantLease(ctx context.Context, service string, count int) (*wire.Lease, error) {
 	if service == "" {
 		return nil, errors.New("client: grant lease: a service is required")
 	}
-	body := struct {
-		Service string `json:"service"`
-		Count   int    `json:"count,omitempty"`
-	}{service, count}
-	var out struct {
-		Lease Lease `json:"lease"`
-	}
+	body := wire.LeaseRequest{Service: service, Count: count}
+	var out wire.LeaseAnswer
 	if err := c.do(ctx, http.MethodPost, "/api/v1/leases", nil, body, &out); err != nil {
 		return nil, err
 	}
@@ -81,10 +28,8 @@ func (c *Client) GrantLease(ctx context.Context, service string, count int) (*Le
 // Leases returns the kiosk's leases of today that still have unused numbers,
 // each with only those numbers, as the server knows them. A number the kiosk
 // issued offline but has not synced yet is still listed.
-func (c *Client) Leases(ctx context.Context) ([]Lease, error) {
-	var out struct {
-		Leases []Lease `json:"leases"`
-	}
+func (c *Client) Leases(ctx context.Context) ([]wire.Lease, error) {
+	var out wire.LeasesAnswer
 	if err := c.do(ctx, http.MethodGet, "/api/v1/leases", nil, nil, &out); err != nil {
 		return nil, err
 	}
@@ -96,13 +41,11 @@ func (c *Client) Leases(ctx context.Context) ([]Lease, error) {
 // time and changes nothing, so a sync whose answer was lost is simply sent
 // again. A refusal (*Error) is final for that ticket: the lease is not the
 // kiosk's or not today's, or it was voided when its day was sealed.
-func (c *Client) SyncOffline(ctx context.Context, t OfflineTicket) (*Ticket, error) {
+func (c *Client) SyncOffline(ctx context.Context, t wire.OfflineTicket) (*wire.Ticket, error) {
 	if t.Lease == "" || t.Number == "" {
 		return nil, errors.New("client: sync offline ticket: lease and number are required")
 	}
-	var out struct {
-		Ticket Ticket `json:"ticket"`
-	}
+	var out wire.TicketAnswer
 	if err := c.do(ctx, http.MethodPost, "/api/v1/tickets/offline", nil, t, &out); err != nil {
 		return nil, err
 	}
@@ -124,9 +67,7 @@ func (c *Client) WithdrawRequest(ctx context.Context, key string) (number string
 	if key == "" {
 		return "", errors.New("client: withdraw request: an idempotency key is required")
 	}
-	body := struct {
-		IdempotencyKey string `json:"idempotency_key"`
-	}{key}
+	body := wire.WithdrawRequest{IdempotencyKey: key}
 	var out struct {
 		Withdrawn *string `json:"withdrawn"`
 	}
@@ -140,14 +81,11 @@ func (c *Client) WithdrawRequest(ctx context.Context, key string) (number string
 }
 
 // ReportDevice reports the health of the device's printer: printer is one of
-// the Printer… constants and detail a short explanation for staff (at most 200
+// the wire.Printer… constants and detail a short explanation for staff (at most 200
 // bytes). The server records a device.status event when it differs from the
 // last report, and lists devices with a problem on the board, so reporting
 // after every print is cheap.
-func (c *Client) ReportDevice(ctx context.Context, printer, detail string) error {
-	body := struct {
-		Printer string `json:"printer"`
-		Detail  string `json:"detail,omitempty"`
-	}{printer, detail}
+func (c *Client) ReportDevice(ctx context.Context, printer wire.PrinterState, detail string) error {
+	body := wire.DeviceStatus{Printer: printer, Detail: detail}
 	return c.do(ctx, http.MethodPost, "/api/v1/devices/me/status", nil, body, nil)
 }

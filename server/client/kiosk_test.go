@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"hallq/server/client"
+	"hallq/server/wire"
 )
 
 // logEvents returns the events of the demo hall's public log, decoded, in order.
@@ -66,10 +67,10 @@ func TestLeasesAndOfflineSync(t *testing.T) {
 
 	// Three offline tickets, each synced five times: the same ticket every time.
 	issuedAt := h.now().Add(-time.Minute)
-	tickets := map[string]client.Ticket{}
+	tickets := map[string]wire.Ticket{}
 	for round := range 5 {
 		for _, n := range first.Numbers[:3] {
-			tk, err := kiosk.SyncOffline(ctx, client.OfflineTicket{Lease: first.ID, Number: n.Number, IssuedAt: issuedAt})
+			tk, err := kiosk.SyncOffline(ctx, wire.OfflineTicket{Lease: first.ID, Number: n.Number, IssuedAt: issuedAt})
 			if err != nil {
 				t.Fatalf("sync %s, round %d: %v", n.Number, round, err)
 			}
@@ -116,21 +117,21 @@ func TestLeasesAndOfflineSync(t *testing.T) {
 	tests := []struct {
 		name string
 		call func() error
-		code string
+		code wire.Code
 	}{
 		{"real-name service", func() error { _, err := kiosk.GrantLease(ctx, "social", 0); return err }, "EINVALID"},
 		{"display asks for a lease", func() error { _, err := display.GrantLease(ctx, "general", 0); return err }, "EFORBIDDEN"},
 		{"display lists leases", func() error { _, err := display.Leases(ctx); return err }, "EFORBIDDEN"},
 		{"unknown lease", func() error {
-			_, err := kiosk.SyncOffline(ctx, client.OfflineTicket{Lease: "nope", Number: "A004", IssuedAt: issuedAt})
+			_, err := kiosk.SyncOffline(ctx, wire.OfflineTicket{Lease: "nope", Number: "A004", IssuedAt: issuedAt})
 			return err
 		}, "ENOTFOUND"},
 		{"number outside the lease", func() error {
-			_, err := kiosk.SyncOffline(ctx, client.OfflineTicket{Lease: first.ID, Number: "A009", IssuedAt: issuedAt})
+			_, err := kiosk.SyncOffline(ctx, wire.OfflineTicket{Lease: first.ID, Number: "A009", IssuedAt: issuedAt})
 			return err
 		}, "EINVALID"},
 		{"issued in the future", func() error {
-			_, err := kiosk.SyncOffline(ctx, client.OfflineTicket{Lease: first.ID, Number: "A004", IssuedAt: h.now().Add(time.Hour)})
+			_, err := kiosk.SyncOffline(ctx, wire.OfflineTicket{Lease: first.ID, Number: "A004", IssuedAt: h.now().Add(time.Hour)})
 			return err
 		}, "EINVALID"},
 	}
@@ -141,7 +142,7 @@ func TestLeasesAndOfflineSync(t *testing.T) {
 			}
 		})
 	}
-	if _, err := kiosk.SyncOffline(ctx, client.OfflineTicket{Number: "A004"}); err == nil || client.ErrorCode(err) != "" {
+	if _, err := kiosk.SyncOffline(ctx, wire.OfflineTicket{Number: "A004"}); err == nil || client.ErrorCode(err) != "" {
 		t.Fatalf("sync without a lease: got %v, want a local error", err)
 	}
 	if _, err := kiosk.GrantLease(ctx, "", 0); err == nil || client.ErrorCode(err) != "" {
@@ -159,22 +160,22 @@ func TestSyncOfflineReplaces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lost, err := kiosk.IssueTicket(ctx, client.IssueRequest{Service: "general", IdempotencyKey: "lost"})
+	lost, err := kiosk.IssueTicket(ctx, wire.IssueRequest{Service: "general", IdempotencyKey: "lost"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	issuedAt := h.now().Add(-time.Minute)
-	tk, err := kiosk.SyncOffline(ctx, client.OfflineTicket{Lease: l.ID, Number: "A001", IssuedAt: issuedAt, Replaces: "lost"})
+	tk, err := kiosk.SyncOffline(ctx, wire.OfflineTicket{Lease: l.ID, Number: "A001", IssuedAt: issuedAt, Replaces: "lost"})
 	if err != nil || tk.Number != "A001" || tk.Status != "waiting" {
 		t.Fatalf("sync A001 replacing lost: got %+v, %v", tk, err)
 	}
 	if got, err := kiosk.Ticket(ctx, lost.Token); err != nil || got.Status != "cancelled" {
 		t.Fatalf("the replaced ticket %s: got %+v, %v; want it cancelled", lost.Number, got, err)
 	}
-	if _, err := kiosk.SyncOffline(ctx, client.OfflineTicket{Lease: l.ID, Number: "A002", IssuedAt: issuedAt, Replaces: "never-arrived"}); err != nil {
+	if _, err := kiosk.SyncOffline(ctx, wire.OfflineTicket{Lease: l.ID, Number: "A002", IssuedAt: issuedAt, Replaces: "never-arrived"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = kiosk.IssueTicket(ctx, client.IssueRequest{Service: "general", IdempotencyKey: "never-arrived"})
+	_, err = kiosk.IssueTicket(ctx, wire.IssueRequest{Service: "general", IdempotencyKey: "never-arrived"})
 	if client.ErrorCode(err) != "ECONFLICT" {
 		t.Fatalf("a replaced request arriving late: got %v, want ECONFLICT", err)
 	}
@@ -186,7 +187,7 @@ func TestWithdrawRequest(t *testing.T) {
 	h := newTestHall(t, time.Second)
 	ctx := context.Background()
 	kiosk := newClient(t, h.srv.URL, h.secrets.KioskToken)
-	lost, err := kiosk.IssueTicket(ctx, client.IssueRequest{Service: "social", IDNumber: "11010519491231002X", IdempotencyKey: "lost"})
+	lost, err := kiosk.IssueTicket(ctx, wire.IssueRequest{Service: "social", IDNumber: "11010519491231002X", IdempotencyKey: "lost"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +218,7 @@ func TestWithdrawRequest(t *testing.T) {
 	if got, err := kiosk.WithdrawRequest(ctx, "never-arrived"); err != nil || got != "" {
 		t.Fatalf("withdraw never-arrived: got %q, %v; want nothing withdrawn", got, err)
 	}
-	if _, err := kiosk.IssueTicket(ctx, client.IssueRequest{Service: "general", IdempotencyKey: "never-arrived"}); client.ErrorCode(err) != "ECONFLICT" {
+	if _, err := kiosk.IssueTicket(ctx, wire.IssueRequest{Service: "general", IdempotencyKey: "never-arrived"}); client.ErrorCode(err) != "ECONFLICT" {
 		t.Fatalf("a withdrawn request arriving late: got %v, want ECONFLICT", err)
 	}
 
@@ -238,16 +239,17 @@ func TestReportDevice(t *testing.T) {
 	ctx := context.Background()
 	kiosk := newClient(t, h.srv.URL, h.secrets.KioskToken)
 	reports := []struct {
-		printer, detail string
-		code            string // expected refusal
-		event           bool   // a device.status event is expected
+		printer wire.PrinterState
+		detail  string
+		code    wire.Code // expected refusal
+		event   bool      // a device.status event is expected
 	}{
-		{client.PrinterOK, "", "", false}, // nothing to say about a device that was never in trouble
-		{client.PrinterPaperOut, "roll empty", "", true},
-		{client.PrinterPaperOut, "roll empty", "", false}, // unchanged
-		{client.PrinterCoverOpen, "", "", true},
+		{wire.PrinterOK, "", "", false}, // nothing to say about a device that was never in trouble
+		{wire.PrinterPaperOut, "roll empty", "", true},
+		{wire.PrinterPaperOut, "roll empty", "", false}, // unchanged
+		{wire.PrinterCoverOpen, "", "", true},
 		{"jammed", "", "EINVALID", false},
-		{client.PrinterOK, "", "", true},
+		{wire.PrinterOK, "", "", true},
 	}
 	events := 0
 	for i, r := range reports {
@@ -255,7 +257,7 @@ func TestReportDevice(t *testing.T) {
 		if got := client.ErrorCode(err); got != r.code || (r.code == "" && err != nil) {
 			t.Fatalf("report %d (%s): got %v, want code %q", i, r.printer, err, r.code)
 		}
-		var statuses []string
+		var statuses []wire.PrinterState
 		for _, ev := range logEvents(t, kiosk) {
 			if ev.Type == "device.status" {
 				var d struct{ Device, Printer, Detail string }
@@ -263,7 +265,7 @@ func TestReportDevice(t *testing.T) {
 				if d.Device != "kiosk-1" {
 					t.Fatalf("device.status of %q, want kiosk-1", d.Device)
 				}
-				statuses = append(statuses, d.Printer)
+				statuses = append(statuses, wire.PrinterState(d.Printer))
 			}
 		}
 		if r.event {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hallq/server/eventlog"
+	"hallq/server/wire"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -70,14 +71,6 @@ type StreamStatus struct {
 	Retry time.Duration
 }
 
-// Heartbeat is the stream's heartbeat: every event up to and including Seq has
-// been delivered before it, and Hash is the hash of event Seq on the server.
-type Heartbeat struct {
-	Seq  uint64
-	Hash string
-	Time time.Time // server time
-}
-
 // StreamHandler receives a stream's events, heartbeats and connection states,
 // all from the goroutine that called Stream. Nil functions are skipped.
 type StreamHandler struct {
@@ -87,7 +80,7 @@ type StreamHandler struct {
 	// error ends Stream with that error; the event counts as not delivered.
 	Event func(rec eventlog.Record) error
 	// Heartbeat receives each heartbeat. An error ends Stream with it.
-	Heartbeat func(hb Heartbeat) error
+	Heartbeat func(hb wire.Heartbeat) error
 	// Status receives every change of the connection.
 	Status func(st StreamStatus)
 }
@@ -246,12 +239,7 @@ func (c *Client) streamOnce(ctx context.Context, last *uint64, beat *time.Durati
 			*last = rec.Seq
 			continue
 		}
-		var m struct {
-			Type string    `json:"type"`
-			Seq  uint64    `json:"seq"`
-			Hash string    `json:"hash"`
-			Time time.Time `json:"time"`
-		}
+		var m wire.Heartbeat
 		if err := json.Unmarshal(msg, &m); err != nil || m.Type != "heartbeat" {
 			continue // a message of a later protocol version
 		}
@@ -267,7 +255,7 @@ func (c *Client) streamOnce(ctx context.Context, last *uint64, beat *time.Durati
 			status(StreamStatus{State: StreamLive})
 		}
 		if h.Heartbeat != nil {
-			if err := h.Heartbeat(Heartbeat{Seq: m.Seq, Hash: m.Hash, Time: m.Time}); err != nil {
+			if err := h.Heartbeat(m); err != nil {
 				return live, &handlerError{err}
 			}
 		}

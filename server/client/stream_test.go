@@ -16,6 +16,7 @@ import (
 
 	"hallq/server/client"
 	"hallq/server/eventlog"
+	"hallq/server/wire"
 )
 
 // collector is a StreamHandler that records what it receives and lets the
@@ -24,7 +25,7 @@ type collector struct {
 	mu       sync.Mutex
 	raws     [][]byte
 	seqs     []uint64
-	beats    []client.Heartbeat
+	beats    []wire.Heartbeat
 	statuses []client.StreamStatus
 	changed  chan struct{}
 }
@@ -46,7 +47,7 @@ func (c *collector) handler() client.StreamHandler {
 			note()
 			return nil
 		},
-		Heartbeat: func(hb client.Heartbeat) error {
+		Heartbeat: func(hb wire.Heartbeat) error {
 			c.mu.Lock()
 			c.beats = append(c.beats, hb)
 			c.mu.Unlock()
@@ -120,7 +121,7 @@ func TestStreamSurvivesNetworkLoss(t *testing.T) {
 	issue := func(n int) uint64 {
 		var seq uint64
 		for range n {
-			tk, err := kiosk.IssueTicket(ctx, client.IssueRequest{Service: "general", IdempotencyKey: client.NewIdempotencyKey()})
+			tk, err := kiosk.IssueTicket(ctx, wire.IssueRequest{Service: "general", IdempotencyKey: client.NewIdempotencyKey()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -176,7 +177,7 @@ func TestStreamResumesAfterTheGivenSeq(t *testing.T) {
 	kiosk := newClient(t, h.srv.URL, h.secrets.KioskToken)
 	var head uint64
 	for range 6 {
-		tk, err := kiosk.IssueTicket(ctx, client.IssueRequest{Service: "estate", IdempotencyKey: client.NewIdempotencyKey()})
+		tk, err := kiosk.IssueTicket(ctx, wire.IssueRequest{Service: "estate", IdempotencyKey: client.NewIdempotencyKey()})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -77,7 +77,7 @@ func TestBookAndCancel(t *testing.T) {
 	tests := []struct {
 		name string
 		in   BookInput
-		code string
+		code queue.Code
 	}{
 		{"bad document", BookInput{Service: "permit", Slot: "permit-20261124-0930", DocNumber: "11010519900101001"}, queue.EINVALID},
 		{"not released", BookInput{Service: "permit", Slot: "permit-20261126-0930", DocNumber: id}, queue.ENOTRELEASED},

@@ -197,7 +197,7 @@ func (e *Engine) Withdraw(ctx context.Context, kiosk, key string) (number string
 }
 
 // ReportDevice records a device's printer health when it changed.
-func (e *Engine) ReportDevice(ctx context.Context, device, printer, detail string) error {
+func (e *Engine) ReportDevice(ctx context.Context, device string, printer queue.PrinterState, detail string) error {
 	_, err := e.do(ctx, func(_ *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
 		evs, err := s.ReportDevice(now, device, printer, detail)
 		return nil, evs, err

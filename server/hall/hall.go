@@ -16,6 +16,7 @@ import (
 	"hallq/server/store"
 	"hallq/server/stream"
 	"hallq/server/web"
+	"hallq/server/wire"
 )
 
 // Hall is a running hall: its store, engine, stream, API and pages, wired
@@ -234,11 +235,11 @@ func apiOptions(cfg *config.Config, eng *engine.Engine, st *store.Store, streams
 			Services: d.Services, Window: d.Window})
 	}
 	for _, n := range cfg.Notices {
-		o.Notices = append(o.Notices, api.Notice{ZH: n.ZH, EN: n.EN})
+		o.Notices = append(o.Notices, wire.Notice{ZH: n.ZH, EN: n.EN})
 	}
 	for id, c := range cfg.Cards {
-		card := api.Card{Name: c.Name.ZH, NameEN: c.Name.EN, Title: c.Title.ZH, TitleEN: c.Title.EN,
-			Unit: c.Unit.ZH, UnitEN: c.Unit.EN, Duties: c.Duties.ZH, DutiesEN: c.Duties.EN, Photo: c.Photo}
+		card := api.Card{Card: wire.Card{Name: c.Name.ZH, NameEN: c.Name.EN, Title: c.Title.ZH, TitleEN: c.Title.EN,
+			Unit: c.Unit.ZH, UnitEN: c.Unit.EN, Duties: c.Duties.ZH, DutiesEN: c.Duties.EN}, Photo: c.Photo}
 		if w, ok := cfg.Hall.Window(id); ok {
 			card.Services = append(append(card.Services, w.Primary...), w.Secondary...)
 		}

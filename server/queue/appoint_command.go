@@ -9,12 +9,12 @@ import (
 
 // Error codes of appointments: each refusal an applicant may meet has its own.
 const (
-	EFULL        = "EFULL"        // the slot has no place left
-	ENOTRELEASED = "ENOTRELEASED" // the slot's places are not released yet
-	ESUSPENDED   = "ESUSPENDED"   // too many missed appointments: booking suspended
-	ETOOEARLY    = "ETOOEARLY"    // before the check-in window
-	ETOOLATE     = "ETOOLATE"     // after the check-in window, or the cancellation deadline
-	ECHOOSE      = "ECHOOSE"      // several bookings fit: the applicant must choose
+	EFULL        Code = "EFULL"        // the slot has no place left
+	ENOTRELEASED Code = "ENOTRELEASED" // the slot's places are not released yet
+	ESUSPENDED   Code = "ESUSPENDED"   // too many missed appointments: booking suspended
+	ETOOEARLY    Code = "ETOOEARLY"    // before the check-in window
+	ETOOLATE     Code = "ETOOLATE"     // after the check-in window, or the cancellation deadline
+	ECHOOSE      Code = "ECHOOSE"      // several bookings fit: the applicant must choose
 )
 
 // AppointmentsDue returns the events that the passing of time makes due at now:
@@ -226,7 +226,7 @@ func (s *State) CheckIn(h *Hall, now time.Time, id, kiosk string) ([]Event, stri
 		return nil, "", Errorf(ECONFLICT, "%s no longer takes appointments", svc.NameEN).Zh("%s已停止预约", svc.NameZH)
 	}
 	next := s.Counters[apptCounter(svc.ID)] + 1
-	if next > maxSeq(svc.Digits) {
+	if next > MaxNumber(svc.Digits) {
 		return nil, "", Errorf(ELIMIT, "%s has issued all appointment numbers of today", svc.NameEN).Zh("%s今日预约号已用完", svc.NameZH)
 	}
 	number := FormatNumber(&Service{Prefix: a.Prefix, Digits: svc.Digits}, next)

@@ -66,7 +66,7 @@ func TestAppointmentBookingRules(t *testing.T) {
 	tests := []struct {
 		name string
 		r    BookRequest
-		code string
+		code Code
 	}{
 		{"full", BookRequest{Service: "social", Slot: slot, Booking: "b3"}, EFULL},
 		{"unknown slot", BookRequest{Service: "social", Slot: "social-20261124-1015", Booking: "b3"}, ENOTFOUND},

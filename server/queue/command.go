@@ -116,7 +116,8 @@ func (s *State) Issue(h *Hall, now time.Time, r IssueRequest) ([]Event, Issued, 
 			return nil, Issued{}, err
 		}
 	}
-	if !h.IsOpen(now) {
+	avail := s.Availability(h, svc, now)
+	if avail == Closed {
 		return nil, Issued{}, Errorf(ECONFLICT, "the hall issues numbers only during opening hours (%s)", h.HoursText()).
 			Zh("不在取号时间内（%s）", h.HoursText())
 	}
@@ -127,15 +128,11 @@ func (s *State) Issue(h *Hall, now time.Time, r IssueRequest) ([]Event, Issued, 
 		return nil, Issued{}, Errorf(ELIMIT, "this identity already took %d number(s) for %s today, the daily limit", r.IdentityCount, svc.NameEN).
 			Zh("该证件今日已取%s号%d次，已达每日上限", svc.NameZH, r.IdentityCount)
 	}
+	if avail == SoldOut {
+		return nil, Issued{}, Errorf(ELIMIT, "%s has issued all %d numbers of today", svc.NameEN, svc.Limit()).
+			Zh("%s今日号源（%d个）已发完", svc.NameZH, svc.Limit())
+	}
 	next := s.Counters[svc.ID] + 1
-	limit := maxSeq(svc.Digits)
-	if svc.DailyCap > 0 {
-		limit = min(limit, svc.DailyCap)
-	}
-	if next > limit {
-		return nil, Issued{}, Errorf(ELIMIT, "%s has issued all %d numbers of today", svc.NameEN, limit).
-			Zh("%s今日号源（%d个）已发完", svc.NameZH, limit)
-	}
 	number := FormatNumber(svc, next)
 	d := &TicketIssuedData{
 		Ticket: TicketID(s.Day, number), Number: number, Service: svc.ID, Day: s.Day,
@@ -445,14 +442,11 @@ func (s *State) windowChange(h *Hall, now time.Time, window, staff, typ string, 
 	return []Event{{Time: now, Type: typ, Data: &WindowData{Window: window, Staff: staff}}}, nil
 }
 
-// Printer health reported by devices.
-var printerStates = []string{"ok", "paper_near_end", "paper_out", "cover_open", "offline", "fault", "no_reply", "link"}
-
 // CheckDeviceStatus checks a printer health report: one of the known states,
 // and a detail of at most 200 bytes.
-func CheckDeviceStatus(printer, detail string) error {
-	if !slices.Contains(printerStates, printer) {
-		return Errorf(EINVALID, "printer: %q is not one of %v", printer, printerStates)
+func CheckDeviceStatus(printer PrinterState, detail string) error {
+	if !slices.Contains(PrinterStates, printer) {
+		return Errorf(EINVALID, "printer: %q is not one of %v", printer, PrinterStates)
 	}
 	if len(detail) > 200 {
 		return Errorf(EINVALID, "detail: at most 200 bytes")
@@ -462,14 +456,14 @@ func CheckDeviceStatus(printer, detail string) error {
 
 // ReportDevice returns the event that records a change of a device's printer
 // health, or nothing when it is unchanged (devices report after every print).
-func (s *State) ReportDevice(now time.Time, device, printer, detail string) ([]Event, error) {
+func (s *State) ReportDevice(now time.Time, device string, printer PrinterState, detail string) ([]Event, error) {
 	if device == "" {
 		return nil, Errorf(EINVALID, "device: required")
 	}
 	if err := CheckDeviceStatus(printer, detail); err != nil {
 		return nil, err
 	}
-	if cur, ok := s.Devices[device]; ok && cur.Printer == printer && cur.Detail == detail || !ok && printer == "ok" {
+	if cur, ok := s.Devices[device]; ok && cur.Printer == printer && cur.Detail == detail || !ok && printer == PrinterOK {
 		return nil, nil
 	}
 	return []Event{{Time: now, Type: TypeDeviceStatus, Data: &DeviceStatusData{Device: device, Printer: printer, Detail: detail}}}, nil

@@ -5,23 +5,27 @@ import (
 	"fmt"
 )
 
-// Error codes shared by every layer of hallq. They are part of the public API: the
-// HTTP layer maps each to a status and clients branch on them.
+// Code is the stable code of an error. Codes are part of the public API: the
+// HTTP layer maps each to a status and clients branch on them (server/wire
+// lists them with the codes only the HTTP layer gives).
+type Code string
+
+// Error codes shared by every layer of hallq.
 const (
-	EINVALID      = "EINVALID"      // the request is malformed or breaks a rule of input
-	ENOTFOUND     = "ENOTFOUND"     // the thing asked for does not exist
-	ECONFLICT     = "ECONFLICT"     // the request does not fit the current state
-	ELIMIT        = "ELIMIT"        // a daily cap or per-person limit is reached
-	EFORBIDDEN    = "EFORBIDDEN"    // the caller may not do this
-	EUNAUTHORIZED = "EUNAUTHORIZED" // the caller is not signed in or the token is wrong
-	EUNAVAILABLE  = "EUNAVAILABLE"  // the server cannot serve this now (shutting down, disk)
-	EINTERNAL     = "EINTERNAL"     // a fault inside hallq
+	EINVALID      Code = "EINVALID"      // the request is malformed or breaks a rule of input
+	ENOTFOUND     Code = "ENOTFOUND"     // the thing asked for does not exist
+	ECONFLICT     Code = "ECONFLICT"     // the request does not fit the current state
+	ELIMIT        Code = "ELIMIT"        // a daily cap or per-person limit is reached
+	EFORBIDDEN    Code = "EFORBIDDEN"    // the caller may not do this
+	EUNAUTHORIZED Code = "EUNAUTHORIZED" // the caller is not signed in or the token is wrong
+	EUNAVAILABLE  Code = "EUNAVAILABLE"  // the server cannot serve this now (shutting down, disk)
+	EINTERNAL     Code = "EINTERNAL"     // a fault inside hallq
 )
 
 // Error is a domain error: a stable code and a message for people, in English and,
 // where an applicant may read it, in Chinese.
 type Error struct {
-	Code      string
+	Code      Code
 	Message   string
 	MessageZH string
 }
@@ -30,7 +34,7 @@ type Error struct {
 func (e *Error) Error() string { return e.Message }
 
 // Errorf returns an *Error with the code and a formatted English message.
-func Errorf(code, format string, args ...any) *Error {
+func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
@@ -42,7 +46,7 @@ func (e *Error) Zh(format string, args ...any) *Error {
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for any
 // other error and "" for nil.
-func ErrorCode(err error) string {
+func ErrorCode(err error) Code {
 	if err == nil {
 		return ""
 	}

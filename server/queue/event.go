@@ -174,12 +174,29 @@ type LeaseData struct {
 // DeviceStatusData records a change in a device's health that staff must see,
 // such as a kiosk's printer running out of paper, and its return to normal.
 type DeviceStatusData struct {
-	Device string `json:"device"`
-	// Printer is "ok" or a printer fault: "paper_out", "cover_open", "offline",
-	// "fault", "no_reply", "link"; "paper_near_end" is a warning.
-	Printer string `json:"printer"`
-	Detail  string `json:"detail,omitempty"`
+	Device  string       `json:"device"`
+	Printer PrinterState `json:"printer"`
+	Detail  string       `json:"detail,omitempty"`
 }
+
+// PrinterState is the health of a device's printer, as the device reports it.
+type PrinterState string
+
+// The printer states: ok, a warning (paper near its end) or a fault.
+const (
+	PrinterOK           PrinterState = "ok"
+	PrinterPaperNearEnd PrinterState = "paper_near_end"
+	PrinterPaperOut     PrinterState = "paper_out"
+	PrinterCoverOpen    PrinterState = "cover_open"
+	PrinterOffline      PrinterState = "offline"
+	PrinterFault        PrinterState = "fault"
+	PrinterNoReply      PrinterState = "no_reply" // the printer does not answer status queries
+	PrinterLink         PrinterState = "link"     // the link to the printer fails
+)
+
+// PrinterStates lists every printer state.
+var PrinterStates = []PrinterState{PrinterOK, PrinterPaperNearEnd, PrinterPaperOut, PrinterCoverOpen,
+	PrinterOffline, PrinterFault, PrinterNoReply, PrinterLink}
 
 // NewData returns a new zero value of the data type of an event type.
 func NewData(typ string) (any, error) {

@@ -300,8 +300,8 @@ func (h *Hall) Validate() error {
 		if s.Digits < 2 || s.Digits > 6 {
 			return Errorf(EINVALID, "%s.digits: %d must be between 2 and 6", f, s.Digits)
 		}
-		if s.DailyCap < 0 || s.DailyCap > maxSeq(s.Digits) {
-			return Errorf(EINVALID, "%s.daily_cap: %d must be between 0 and %d for %d digits", f, s.DailyCap, maxSeq(s.Digits), s.Digits)
+		if s.DailyCap < 0 || s.DailyCap > MaxNumber(s.Digits) {
+			return Errorf(EINVALID, "%s.daily_cap: %d must be between 0 and %d for %d digits", f, s.DailyCap, MaxNumber(s.Digits), s.Digits)
 		}
 		if s.PerIdentityDaily < 0 {
 			return Errorf(EINVALID, "%s.per_identity_daily: must not be negative", f)
@@ -375,12 +375,4 @@ func validID(s string) bool {
 		}
 	}
 	return true
-}
-
-func maxSeq(digits int) int {
-	n := 1
-	for range digits {
-		n *= 10
-	}
-	return n - 1
 }

@@ -40,10 +40,7 @@ func (s *State) GrantLease(h *Hall, now time.Time, kiosk, service string, count 
 	if count <= 0 {
 		return nil, Errorf(ECONFLICT, "kiosk %s already holds %d unused numbers of %s, the most a lease allows", kiosk, held, service)
 	}
-	limit := maxSeq(svc.Digits)
-	if svc.DailyCap > 0 {
-		limit = min(limit, svc.DailyCap)
-	}
+	limit := svc.Limit()
 	next := s.Counters[svc.ID] + 1
 	count = min(count, limit-next+1)
 	if count <= 0 {

@@ -46,7 +46,7 @@ func TestLeaseGrantAndOfflineIssue(t *testing.T) {
 	refusals := []struct {
 		name string
 		o    OfflineIssue
-		code string
+		code Code
 	}{
 		{"unknown lease", OfflineIssue{Kiosk: "k1", Lease: "L1", Number: "A001", IssuedAt: offlineAt}, ENOTFOUND},
 		{"another kiosk's lease", OfflineIssue{Kiosk: "k2", Lease: lease.Lease, Number: "A001", IssuedAt: offlineAt}, EFORBIDDEN},
@@ -227,9 +227,10 @@ func TestLeaseRefusals(t *testing.T) {
 func TestReportDevice(t *testing.T) {
 	w := newWorld(t)
 	steps := []struct {
-		printer, detail string
-		events          int
-		code            string
+		printer PrinterState
+		detail  string
+		events  int
+		code    Code
 	}{
 		{"ok", "", 0, ""},            // healthy from the start: nothing to record
 		{"paper_out", "", 1, ""},     // a fault is recorded

@@ -120,7 +120,7 @@ func (w *world) next(window string) *TicketCalledData {
 	return evs[0].Data.(*TicketCalledData)
 }
 
-func wantCode(t *testing.T, err error, code string) {
+func wantCode(t *testing.T, err error, code Code) {
 	t.Helper()
 	if got := ErrorCode(err); got != code {
 		t.Fatalf("error code: got %q (%v), want %q", got, err, code)
@@ -228,7 +228,7 @@ func TestIssueRefusals(t *testing.T) {
 		name string
 		prep func(w *world)
 		req  IssueRequest
-		code string
+		code Code
 	}{
 		{"unknown service", nil, IssueRequest{Service: "nope"}, EINVALID},
 		{"unknown priority", nil, IssueRequest{Service: "general", Priority: "vip"}, EINVALID},
@@ -341,7 +341,8 @@ func TestManualCall(t *testing.T) {
 	w.issue("social", "")
 	w.open("1")
 	tests := []struct {
-		name, number, reason, code string
+		name, number, reason string
+		code                 Code
 	}{
 		{"no reason", "A002", "", EINVALID},
 		{"unpublished reason", "A002", "friend", EINVALID},

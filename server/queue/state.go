@@ -149,9 +149,9 @@ func (l *Lease) Unused() []string {
 
 // DeviceStatus is a device's last reported health.
 type DeviceStatus struct {
-	Printer string    `json:"printer"`
-	Detail  string    `json:"detail,omitempty"`
-	Since   time.Time `json:"since"`
+	Printer PrinterState `json:"printer"`
+	Detail  string       `json:"detail,omitempty"`
+	Since   time.Time    `json:"since"`
 }
 
 // Stats are a service's figures of the day.

@@ -7,16 +7,8 @@ import (
 	"github.com/gorilla/websocket"
 
 	"hallq/server/hub"
+	"hallq/server/wire"
 )
-
-// Heartbeat is the heartbeat message of the stream. Every event up to and
-// including Seq was sent on the connection before it.
-type Heartbeat struct {
-	Type string    `json:"type"` // always "heartbeat"
-	Seq  uint64    `json:"seq"`  // seq of the head of the log
-	Hash string    `json:"hash"` // hash of the head of the log
-	Time time.Time `json:"time"` // server time, UTC
-}
 
 // heartbeatSignal asks every stream for a heartbeat naming the head seq.
 // msg is the heartbeat's bytes and pm, when set, their frame made once for
@@ -32,7 +24,7 @@ type pingSignal struct{}
 
 // encodeHeartbeat returns the heartbeat message for the head seq and hash.
 func encodeHeartbeat(seq uint64, hash string, at time.Time) []byte {
-	msg, err := json.Marshal(Heartbeat{
+	msg, err := json.Marshal(wire.Heartbeat{
 		Type: "heartbeat",
 		Seq:  seq,
 		Hash: hash,

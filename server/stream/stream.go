@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"hallq/server/hub"
+	"hallq/server/wire"
 )
 
 // Source is the committed event log the stream replays from.
@@ -196,25 +197,25 @@ func (s *Server) Subscribers() int {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
-		writeError(w, http.StatusMethodNotAllowed, "EINVALID", "the event stream only answers GET")
+		writeError(w, http.StatusMethodNotAllowed, wire.EINVALID, "the event stream only answers GET")
 		return
 	}
 	after, err := parseAfter(r.URL.Query())
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "EINVALID", err.Error())
+		writeError(w, http.StatusBadRequest, wire.EINVALID, err.Error())
 		return
 	}
 	if !s.originAllowed(r) {
-		writeError(w, http.StatusForbidden, "EFORBIDDEN",
+		writeError(w, http.StatusForbidden, wire.EFORBIDDEN,
 			fmt.Sprintf("origin %s may not open the event stream", r.Header.Get("Origin")))
 		return
 	}
 	if !websocket.IsWebSocketUpgrade(r) {
-		writeError(w, http.StatusBadRequest, "EINVALID", "the event stream needs a websocket upgrade")
+		writeError(w, http.StatusBadRequest, wire.EINVALID, "the event stream needs a websocket upgrade")
 		return
 	}
 	if head, _ := s.src.Head(); after > head {
-		writeError(w, http.StatusConflict, "ECONFLICT",
+		writeError(w, http.StatusConflict, wire.ECONFLICT,
 			fmt.Sprintf("after %d is beyond the last event of the log, %d", after, head))
 		return
 	}
@@ -313,20 +314,9 @@ func (s *Server) originAllowed(r *http.Request) bool {
 	return s.origins[strings.ToLower(u.Scheme+"://"+u.Host)]
 }
 
-// errorBody is the JSON body of every refused request.
-type errorBody struct {
-	Error struct {
-		Code      string `json:"code"`
-		Message   string `json:"message"`
-		MessageZH string `json:"message_zh,omitempty"`
-	} `json:"error"`
-}
-
 // writeError answers a request that is not upgraded.
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	var body errorBody
-	body.Error.Code = code
-	body.Error.Message = msg
+func writeError(w http.ResponseWriter, status int, code wire.Code, msg string) {
+	body := wire.ErrorBody{Error: wire.ErrorDetail{Code: code, Message: msg}}
 	if status == http.StatusServiceUnavailable {
 		body.Error.MessageZH = "实时连接已满，请稍后再试"
 	}

@@ -18,6 +18,7 @@ import (
 
 	"hallq/server/hub"
 	"hallq/server/store"
+	"hallq/server/wire"
 )
 
 // wantEvents reads events from ws, skipping heartbeats, and checks that they
@@ -300,7 +301,7 @@ func TestHeartbeat(t *testing.T) {
 		if want := []string{"hash", "seq", "time", "type"}; !slices.Equal(keys, want) {
 			t.Fatalf("got keys %v in %s, want %v", keys, raw, want)
 		}
-		var hb Heartbeat
+		var hb wire.Heartbeat
 		if err := json.Unmarshal(raw, &hb); err != nil {
 			t.Fatalf("decode %s: %v", raw, err)
 		}

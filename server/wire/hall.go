@@ -1,0 +1,113 @@
+package wire
+
+import "hallq/server/queue"
+
+// HallBrief names a hall.
+type HallBrief struct {
+	ID     string `json:"id"`
+	NameZH string `json:"name_zh"`
+	NameEN string `json:"name_en"`
+}
+
+// Notice is a message scrolled on hall boards.
+type Notice struct {
+	ZH string `json:"text_zh"`
+	EN string `json:"text_en"`
+}
+
+// Card is the staff publicity card shown above a window: who works there and
+// what they handle.
+type Card struct {
+	Name     string   `json:"name"`
+	NameEN   string   `json:"name_en,omitempty"`
+	Title    string   `json:"title"`
+	TitleEN  string   `json:"title_en,omitempty"`
+	Unit     string   `json:"unit"`
+	UnitEN   string   `json:"unit_en,omitempty"`
+	Duties   string   `json:"duties"`
+	DutiesEN string   `json:"duties_en,omitempty"`
+	PhotoURL string   `json:"photo_url,omitempty"` // the portrait, a path on the server
+	Services []string `json:"services"`            // service IDs handled, primary first
+}
+
+// Hall is the public description of a hall (GET /api/v1/hall): what kiosks
+// and displays need to draw themselves, and what the rules page publishes.
+type Hall struct {
+	ID       string `json:"id"`
+	NameZH   string `json:"name_zh"`
+	NameEN   string `json:"name_en"`
+	Address  string `json:"address,omitempty"`
+	TimeZone string `json:"time_zone"` // IANA name, such as Asia/Shanghai
+	DayStart string `json:"day_start"` // "04:00": when the service day starts
+	Hours    string `json:"hours"`     // opening hours, "08:30-12:00, 13:30-17:30"
+
+	Services        []Service             `json:"services"`
+	Windows         []HallWindow          `json:"windows"`
+	PriorityClasses []queue.PriorityClass `json:"priority_classes"`
+	ManualReasons   []queue.Reason        `json:"manual_reasons"`
+	Rules           Rules                 `json:"rules"`
+	Notices         []Notice              `json:"notices"`
+	// CheckpointKey is the Ed25519 public key (standard base64) that signs
+	// the log's checkpoints.
+	CheckpointKey string `json:"checkpoint_key,omitempty"`
+}
+
+// Service is a kind of business, as the hall describes it.
+type Service struct {
+	ID                string `json:"id"`
+	NameZH            string `json:"name_zh"`
+	NameEN            string `json:"name_en"`
+	Prefix            string `json:"prefix"`
+	Digits            int    `json:"digits"`
+	DailyCap          int    `json:"daily_cap"`
+	PerIdentityDaily  int    `json:"per_identity_daily"`
+	RealName          bool   `json:"real_name"`
+	AvgServiceSeconds int    `json:"avg_service_seconds"`
+	// Appointments are the service's published booking rules, if it takes bookings.
+	Appointments *queue.PublicAppointments `json:"appointments,omitempty"`
+}
+
+// HallWindow is a window, as the hall describes it.
+type HallWindow struct {
+	ID        string   `json:"id"`
+	NameZH    string   `json:"name_zh"`
+	NameEN    string   `json:"name_en"`
+	Primary   []string `json:"primary"`
+	Secondary []string `json:"secondary,omitempty"`
+	Card      *Card    `json:"card,omitempty"`
+}
+
+// Rules are the published parameters of the calling rule.
+type Rules struct {
+	ReinstateWithinSeconds int `json:"reinstate_within_seconds"`
+	ReinstateAfter         int `json:"reinstate_after"`
+	MinSamples             int `json:"min_samples"`
+}
+
+// Service returns the service with the given ID.
+func (h *Hall) Service(id string) (Service, bool) {
+	for _, s := range h.Services {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return Service{}, false
+}
+
+// Window returns the window with the given ID.
+func (h *Hall) Window(id string) (HallWindow, bool) {
+	for _, w := range h.Windows {
+		if w.ID == id {
+			return w, true
+		}
+	}
+	return HallWindow{}, false
+}
+
+// Board is the public snapshot of the hall (GET /api/v1/board): the domain's
+// board with the hall's name and notices.
+type Board struct {
+	queue.Board
+	Hall    HallBrief `json:"hall"`
+	Notices []Notice  `json:"notices"`
+}

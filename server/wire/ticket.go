@@ -1,0 +1,118 @@
+package wire
+
+import "time"
+
+// IssueRequest asks for a number (POST /api/v1/tickets). IDNumber and IDKind
+// (resident, passport, hk_macao, taiwan, foreign_pr) are for real-name
+// services.
+type IssueRequest struct {
+	Service        string `json:"service"`
+	Priority       string `json:"priority,omitempty"`
+	IDNumber       string `json:"id_number,omitempty"`
+	IDKind         string `json:"id_kind,omitempty"`
+	IdempotencyKey string `json:"idempotency_key"`
+}
+
+// Ticket is a ticket as the API returns it; it holds nothing personal.
+type Ticket struct {
+	ID            string `json:"id"`
+	Number        string `json:"number"`
+	Service       string `json:"service"`
+	ServiceNameZH string `json:"service_name_zh"`
+	ServiceNameEN string `json:"service_name_en"`
+	Priority      string `json:"priority,omitempty"`
+	// Appointment marks a ticket checked in from a booking; Late one checked
+	// in after the on-time window, waiting as a walk-in.
+	Appointment  bool      `json:"appointment,omitempty"`
+	Late         bool      `json:"late,omitempty"`
+	Status       string    `json:"status"` // waiting, called, completed, no_show, cancelled
+	IssuedAt     time.Time `json:"issued_at"`
+	Ahead        int       `json:"ahead"`
+	ETASeconds   int       `json:"eta_seconds"`
+	Window       string    `json:"window,omitempty"`
+	WindowNameZH string    `json:"window_name_zh,omitempty"`
+	WindowNameEN string    `json:"window_name_en,omitempty"`
+	CalledAt     time.Time `json:"called_at,omitzero"`
+	// Token and StatusURL (the receipt's QR link) come only with a new ticket.
+	Token     string `json:"token,omitempty"`
+	StatusURL string `json:"status_url,omitempty"`
+	// Seq and Hash name the log's head when the answer was made.
+	Seq  uint64 `json:"seq"`
+	Hash string `json:"hash"`
+	// CheckpointSeq and CheckpointHash are what the last signed checkpoint
+	// signed when the answer was made; receipts print them.
+	CheckpointSeq  uint64 `json:"checkpoint_seq,omitempty"`
+	CheckpointHash string `json:"checkpoint_hash,omitempty"`
+}
+
+// TicketAnswer is the answer about one ticket: issued, looked up, cancelled
+// or synced.
+type TicketAnswer struct {
+	Ticket Ticket `json:"ticket"`
+}
+
+// LeaseRequest asks for numbers of a service to issue while offline (POST
+// /api/v1/leases); Count 0 asks for as many as the hall's lease size allows.
+type LeaseRequest struct {
+	Service string `json:"service"`
+	Count   int    `json:"count,omitempty"`
+}
+
+// Lease is a block of numbers of one service reserved for a kiosk, which it
+// issues while it cannot reach the server (lease.granted in the public log).
+// A lease is valid on its service day only.
+type Lease struct {
+	ID      string         `json:"id"`
+	Service string         `json:"service"`
+	Day     string         `json:"day"` // service day, such as 2026-11-22
+	Numbers []LeasedNumber `json:"numbers"`
+}
+
+// LeasedNumber is one unused number of a lease, with the ticket it will become
+// and the status link its receipt's QR code must carry (the kiosk cannot make
+// tokens itself: they are keyed with a server secret).
+type LeasedNumber struct {
+	Number    string `json:"number"`
+	Ticket    string `json:"ticket"`
+	Token     string `json:"token"`
+	StatusURL string `json:"status_url"`
+}
+
+// LeaseAnswer is the answer to a lease request.
+type LeaseAnswer struct {
+	Lease Lease `json:"lease"`
+}
+
+// LeasesAnswer lists a kiosk's leases (GET /api/v1/leases).
+type LeasesAnswer struct {
+	Leases []Lease `json:"leases"`
+}
+
+// OfflineTicket is a ticket a kiosk issued from a leased number while offline,
+// as it reports it to the server (POST /api/v1/tickets/offline).
+type OfflineTicket struct {
+	Lease    string    `json:"lease"`
+	Number   string    `json:"number"`
+	IssuedAt time.Time `json:"issued_at"` // when the kiosk printed it; the ticket enters the queue by it
+	Priority string    `json:"priority,omitempty"`
+	// Replaces is the idempotency key of the kiosk's ticket request that got
+	// no answer before it printed this ticket instead, or empty. If the
+	// server did issue that ticket and it still waits, the server withdraws
+	// it (ticket.cancelled by "kiosk", replaced_by this number); if not, the
+	// key is spent, so that the request arriving late issues nothing.
+	Replaces string `json:"replaces,omitempty"`
+}
+
+// WithdrawRequest settles a kiosk's ticket request that got no answer (POST
+// /api/v1/tickets/withdraw).
+type WithdrawRequest struct {
+	// IdempotencyKey is the key of the request that got no answer and that
+	// the kiosk could print nothing in place of.
+	IdempotencyKey string `json:"idempotency_key"`
+}
+
+// Withdrawn is the answer to a withdrawal: the number withdrawn, "" when
+// there was none.
+type Withdrawn struct {
+	Withdrawn string `json:"withdrawn"`
+}
