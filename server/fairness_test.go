@@ -15,6 +15,7 @@ import (
 	"hallq/server/config"
 	"hallq/server/hall"
 	"hallq/server/queue"
+	"hallq/server/wire"
 )
 
 // fairHall is the demo hall with a second kiosk, served over loopback from a
@@ -158,7 +159,7 @@ func (f *fairHall) audit() {
 func errorCode(raw []byte) queue.Code {
 	var e apiError
 	json.Unmarshal(raw, &e)
-	return e.Error.Code
+	return queue.Code(e.Error.Code)
 }
 
 // TestBackdatedOfflineTicketCannotJump is the attack of a kiosk token that
@@ -376,12 +377,7 @@ func TestKioskPriorityClasses(t *testing.T) {
 	for i, class := range []string{"elderly", "pregnant", "disabled", "military", "vip"} {
 		var tr ticketResp
 		code, raw := f.call(k, "POST", "/api/v1/tickets", fmt.Sprintf(`{"service":"general","priority":%q,"idempotency_key":"c%d"}`, class, i), &tr)
-		var e struct {
-			Error struct {
-				Code, Message string
-				MessageZH     string `json:"message_zh"`
-			} `json:"error"`
-		}
+		var e wire.ErrorBody
 		json.Unmarshal(raw, &e)
 		switch {
 		case self[class]:

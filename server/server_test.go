@@ -129,8 +129,8 @@ func newTestHall(t *testing.T) *testHall {
 
 type apiError struct {
 	Error struct {
-		Code    queue.Code `json:"code"`
-		Message string     `json:"message"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
 	} `json:"error"`
 }
 
