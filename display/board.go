@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -21,41 +20,24 @@ type hallInfo struct {
 	rule *queue.Hall
 }
 
-// newHallInfo builds the domain hall of a hall description, as the server's
-// configuration would: services with their average service times, windows
-// with their services, the rule parameters and the time zone.
+// newHallInfo builds the domain hall of a hall description, as the server
+// has it: services with their average service times, windows with their
+// services, the rule parameters, the day start and the time zone.
 func newHallInfo(h *wire.Hall) (*hallInfo, error) {
 	if h == nil {
 		return nil, fmt.Errorf("no hall description")
 	}
-	q := &queue.Hall{ID: h.ID, NameZH: h.NameZH, NameEN: h.NameEN, Location: time.UTC,
-		Rules: queue.Rules{ReinstateWithin: time.Duration(h.Rules.ReinstateWithinSeconds) * time.Second,
-			ReinstateAfter: h.Rules.ReinstateAfter, MinSamples: h.Rules.MinSamples}}
+	loc := time.UTC
 	if h.TimeZone != "" {
-		loc, err := time.LoadLocation(h.TimeZone)
-		if err != nil {
+		var err error
+		if loc, err = time.LoadLocation(h.TimeZone); err != nil {
 			return nil, fmt.Errorf("hall time zone %q: %w", h.TimeZone, err)
 		}
-		q.Location = loc
 	}
-	if h.DayStart != "" {
-		t, err := time.Parse("15:04", h.DayStart)
-		if err != nil {
-			return nil, fmt.Errorf("hall day start %q: %w", h.DayStart, err)
-		}
-		q.DayStart = time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
-	}
-	for _, s := range h.Services {
-		q.Services = append(q.Services, queue.Service{ID: s.ID, NameZH: s.NameZH, NameEN: s.NameEN, Prefix: s.Prefix,
-			Digits: s.Digits, DailyCap: s.DailyCap, RealName: s.RealName,
-			AvgService: time.Duration(s.AvgServiceSeconds) * time.Second})
-	}
-	for _, w := range h.Windows {
-		q.Windows = append(q.Windows, queue.Window{ID: w.ID, NameZH: w.NameZH, NameEN: w.NameEN,
-			Primary: w.Primary, Secondary: w.Secondary})
-	}
-	for _, p := range h.PriorityClasses {
-		q.PriorityClasses = append(q.PriorityClasses, queue.PriorityClass{ID: p.ID, NameZH: p.NameZH, NameEN: p.NameEN, SelfDeclared: p.SelfDeclared})
+	p := h.Public()
+	q, err := p.Hall(loc)
+	if err != nil {
+		return nil, fmt.Errorf("hall description: %w", err)
 	}
 	return &hallInfo{desc: h, rule: q}, nil
 }
@@ -156,15 +138,10 @@ func hallView(h *hallInfo, s *queue.State, now time.Time) HallView {
 	if h == nil {
 		return v
 	}
-	today := h.rule.Day(now) == s.Day
 	for _, svc := range h.rule.Services {
-		row := ServiceRow{ID: svc.ID, NameZH: svc.NameZH, NameEN: svc.NameEN, Prefix: svc.Prefix,
-			Windows: s.Serving(h.rule, svc.ID)}
-		if today {
-			row.Waiting = s.Waiting(svc.ID)
-		}
-		row.Wait = s.EstimateWait(h.rule, svc.ID, row.Waiting)
-		v.Services = append(v.Services, row)
+		q := s.QueueOf(h.rule, svc.ID, now)
+		v.Services = append(v.Services, ServiceRow{ID: svc.ID, NameZH: svc.NameZH, NameEN: svc.NameEN, Prefix: svc.Prefix,
+			Waiting: q.Waiting, Wait: q.Wait, Windows: q.Windows})
 	}
 	return v
 }
@@ -173,23 +150,9 @@ func hallView(h *hallInfo, s *queue.State, now time.Time) HallView {
 // window, newest first.
 func currentCalls(h *hallInfo, s *queue.State) []CallRow {
 	var out []CallRow
-	for id, w := range s.Windows {
-		t, ok := s.Tickets[w.Current]
-		if w.Current == "" || !ok {
-			continue
-		}
-		c := queue.Call{Time: t.CalledAt, Ticket: t.ID, Number: t.Number, Service: t.Service, Window: id}
-		for i := len(s.Recent) - 1; i >= 0; i-- {
-			if s.Recent[i].Ticket == t.ID {
-				c = s.Recent[i]
-				break
-			}
-		}
+	for _, c := range s.CurrentCalls() {
 		out = append(out, callRow(h, c))
 	}
-	slices.SortFunc(out, func(a, b CallRow) int {
-		return cmp.Or(b.Time.Compare(a.Time), cmp.Compare(b.Seq, a.Seq), cmp.Compare(a.Window, b.Window))
-	})
 	return out
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"hallq/kiosk/outbox"
 	"hallq/server/client"
+	"hallq/server/queue"
 	"hallq/server/wire"
 )
 
@@ -105,7 +106,7 @@ type Kiosk struct {
 	mu         sync.Mutex
 	hall       *wire.Hall
 	loc        *time.Location
-	dayStart   time.Duration
+	rule       *queue.Hall // the hall as the domain knows it: service day, opening hours
 	device     *wire.Device
 	board      *wire.Board
 	boardAt    time.Time     // local time the board was fetched
@@ -134,7 +135,7 @@ func NewKiosk(srv Server, prn Printer, box *outbox.Store, log *slog.Logger, o co
 	o.defaults()
 	k := &Kiosk{srv: srv, prn: prn, box: box, log: log, opts: o,
 		wake: make(chan struct{}, 1), kick: make(chan struct{}, 1),
-		loc: time.Local, leased: map[string]int{}, full: map[string]int{}}
+		loc: time.Local, rule: &queue.Hall{Location: time.Local}, leased: map[string]int{}, full: map[string]int{}}
 	var hall wire.Hall
 	if ok, err := box.Get(metaHall, &hall); err != nil {
 		return nil, err
@@ -199,7 +200,7 @@ func (k *Kiosk) hallNow() time.Time {
 func (k *Kiosk) today() string {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return serviceDay(k.opts.Now().Add(k.offset), k.loc, k.dayStart)
+	return k.rule.Day(k.opts.Now().Add(k.offset))
 }
 
 // Snapshot returns what the screens show.
@@ -211,7 +212,7 @@ func (k *Kiosk) Snapshot() Snapshot {
 	if k.hall != nil {
 		s.HallZH, s.HallEN = k.hall.NameZH, k.hall.NameEN
 		s.Tiles = tilesFor(homeInput{Hall: k.hall, Device: k.device, Board: k.board, Online: k.online,
-			Leased: k.leased, Now: now, Loc: k.loc})
+			Leased: k.leased, Now: now, Rule: k.rule})
 	}
 	switch k.prnState.Code {
 	case "", wire.PrinterOK, wire.PrinterPaperNearEnd:
@@ -221,15 +222,25 @@ func (k *Kiosk) Snapshot() Snapshot {
 	return s
 }
 
-// setHallLocked takes the hall's description; k.mu is held.
+// setHallLocked takes the hall's description, and from it the hall the
+// service day and the opening hours are computed with, as the server computes
+// them; k.mu is held. A description the domain refuses leaves the previous
+// hall in force (the server, which checks every online ticket, is the
+// authority).
 func (k *Kiosk) setHallLocked(h *wire.Hall) {
 	k.hall = h
-	if loc, err := time.LoadLocation(h.TimeZone); err == nil {
-		k.loc = loc
+	loc, err := time.LoadLocation(h.TimeZone)
+	if err != nil {
+		k.log.Warn("hall time zone unknown here; keeping the previous one", "time_zone", h.TimeZone, "err", err)
+		loc = k.loc
 	}
-	if d, err := parseClock(h.DayStart); err == nil {
-		k.dayStart = d
+	public := h.Public()
+	rule, err := public.Hall(loc)
+	if err != nil {
+		k.log.Warn("hall description refused; keeping the previous one", "err", err)
+		return
 	}
+	k.rule, k.loc = rule, loc
 }
 
 // refreshCounts reads the leased numbers left today, the pending tickets and

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"fmt"
 	"hallq/server/queue"
 	"hallq/server/wire"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -40,7 +37,7 @@ type homeInput struct {
 	Online bool           // the server answers now
 	Leased map[string]int // leased numbers left today, by service
 	Now    time.Time      // the hall's time
-	Loc    *time.Location // the hall's zone
+	Rule   *queue.Hall    // the hall's opening hours and zone; nil: always open
 }
 
 // tilesFor returns the tiles of the home screen: the services the kiosk
@@ -73,7 +70,7 @@ func tilesFor(in homeInput) []Tile {
 			}
 		case svc.RealName:
 			t.Reason = txtRealNameOff
-		case !hallOpen(in.Hall.Hours, in.Now, in.Loc):
+		case in.Rule != nil && !in.Rule.IsOpen(in.Now):
 			t.Reason = msgf(txtClosed, in.Hall.Hours)
 		default:
 			t.Offline, t.Remaining = true, in.Leased[svc.ID]
@@ -97,48 +94,4 @@ func offered(h *wire.Hall, d *wire.Device) []wire.Service {
 		}
 	}
 	return out
-}
-
-// parseClock reads "HH:MM" (hours up to 48, for intervals past midnight).
-func parseClock(s string) (time.Duration, error) {
-	h, m, ok := strings.Cut(strings.TrimSpace(s), ":")
-	hh, err1 := strconv.Atoi(h)
-	mm, err2 := strconv.Atoi(m)
-	if !ok || err1 != nil || err2 != nil || hh < 0 || hh > 48 || mm < 0 || mm > 59 {
-		return 0, fmt.Errorf("bad time of day %q, want HH:MM", s)
-	}
-	return time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute, nil
-}
-
-// serviceDay returns the service day t belongs to: the date in the hall's
-// zone, counted from dayStart (a ticket at 02:00 with a day start of 04:00
-// belongs to the day before), as the server counts it.
-func serviceDay(t time.Time, loc *time.Location, dayStart time.Duration) string {
-	return t.In(loc).Add(-dayStart).Format(time.DateOnly)
-}
-
-// hallOpen reports whether numbers may be taken at t under the hall's opening
-// hours as the server publishes them ("08:30-12:00, 13:30-17:30"; an interval
-// may end past 24:00). Hours it cannot read count as open: the server, which
-// checks them for every online ticket, is the authority.
-func hallOpen(hours string, t time.Time, loc *time.Location) bool {
-	hours = strings.TrimSpace(hours)
-	if hours == "" {
-		return true
-	}
-	local := t.In(loc)
-	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
-	since := local.Sub(midnight)
-	for _, part := range strings.Split(hours, ",") {
-		from, to, ok := strings.Cut(part, "-")
-		open, err1 := parseClock(from)
-		end, err2 := parseClock(to)
-		if !ok || err1 != nil || err2 != nil {
-			return true
-		}
-		if since >= open && since < end || end > 24*time.Hour && since < end-24*time.Hour {
-			return true
-		}
-	}
-	return false
 }

@@ -27,7 +27,19 @@ func testHallInfo() *wire.Hall {
 		}}
 }
 
+// testRule is the domain hall of testHallInfo.
+func testRule(t *testing.T) *queue.Hall {
+	t.Helper()
+	p := testHallInfo().Public()
+	h, err := p.Hall(shanghai)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
 func TestTilesFor(t *testing.T) {
+	rule := testRule(t)
 	hall := testHallInfo()
 	board := &wire.Board{Board: queue.Board{Services: []queue.ServiceBoard{
 		{ID: "general", Waiting: 5, ETASeconds: 1500, Available: true},
@@ -48,21 +60,21 @@ func TestTilesFor(t *testing.T) {
 		in   homeInput
 		want []want
 	}{
-		{"online: the board decides", homeInput{Hall: hall, Board: board, Online: true, Now: open, Loc: shanghai}, []want{
+		{"online: the board decides", homeInput{Hall: hall, Board: board, Online: true, Now: open, Rule: rule}, []want{
 			{"general", true, false, "", 5}, {"social", true, false, "", 2}, {"estate", false, false, "all of today's numbers are taken", 0},
 		}},
-		{"offline with leases", homeInput{Hall: hall, Board: board, Online: false, Leased: map[string]int{"general": 3}, Now: open, Loc: shanghai}, []want{
+		{"offline with leases", homeInput{Hall: hall, Board: board, Online: false, Leased: map[string]int{"general": 3}, Now: open, Rule: rule}, []want{
 			{"general", true, true, "", 0}, {"social", false, false, txtRealNameOff.en, 0}, {"estate", false, true, txtLeaseSpent.en, 0},
 		}},
-		{"offline outside opening hours", homeInput{Hall: hall, Online: false, Leased: map[string]int{"general": 3}, Now: lunch, Loc: shanghai}, []want{
+		{"offline outside opening hours", homeInput{Hall: hall, Online: false, Leased: map[string]int{"general": 3}, Now: lunch, Rule: rule}, []want{
 			{"general", false, false, "Outside the hours for taking numbers (08:30-12:00, 13:30-17:30)", 0},
 			{"social", false, false, txtRealNameOff.en, 0},
 			{"estate", false, false, "Outside the hours for taking numbers (08:30-12:00, 13:30-17:30)", 0},
 		}},
-		{"online without a board yet", homeInput{Hall: hall, Online: true, Leased: map[string]int{"estate": 1}, Now: open, Loc: shanghai}, []want{
+		{"online without a board yet", homeInput{Hall: hall, Online: true, Leased: map[string]int{"estate": 1}, Now: open, Rule: rule}, []want{
 			{"general", false, true, txtLeaseSpent.en, 0}, {"social", false, false, txtRealNameOff.en, 0}, {"estate", true, true, "", 0},
 		}},
-		{"a kiosk offering two services", homeInput{Hall: hall, Device: &wire.Device{Services: []string{"estate", "social"}}, Board: board, Online: true, Now: open, Loc: shanghai}, []want{
+		{"a kiosk offering two services", homeInput{Hall: hall, Device: &wire.Device{Services: []string{"estate", "social"}}, Board: board, Online: true, Now: open, Rule: rule}, []want{
 			{"social", true, false, "", 2}, {"estate", false, false, "all of today's numbers are taken", 0},
 		}},
 	}
@@ -86,48 +98,5 @@ func TestTilesFor(t *testing.T) {
 	}
 	if tilesFor(homeInput{}) != nil {
 		t.Error("tiles without a hall")
-	}
-}
-
-func TestServiceDay(t *testing.T) {
-	tests := []struct {
-		name string
-		at   time.Time
-		want string
-	}{
-		{"morning", time.Date(2026, 11, 22, 9, 0, 0, 0, shanghai), "2026-11-22"},
-		{"before the day starts", time.Date(2026, 11, 22, 3, 59, 0, 0, shanghai), "2026-11-21"},
-		{"as it starts", time.Date(2026, 11, 22, 4, 0, 0, 0, shanghai), "2026-11-22"},
-		{"given in UTC", time.Date(2026, 11, 21, 20, 30, 0, 0, time.UTC), "2026-11-22"}, // 04:30 in Shanghai
-	}
-	for _, tt := range tests {
-		if got := serviceDay(tt.at, shanghai, 4*time.Hour); got != tt.want {
-			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
-		}
-	}
-}
-
-func TestHallOpen(t *testing.T) {
-	at := func(h, m int) time.Time { return time.Date(2026, 11, 22, h, m, 0, 0, shanghai) }
-	tests := []struct {
-		name, hours string
-		at          time.Time
-		want        bool
-	}{
-		{"always", "00:00-24:00", at(3, 0), true},
-		{"no hours published", "", at(3, 0), true},
-		{"morning", "08:30-12:00, 13:30-17:30", at(8, 30), true},
-		{"lunch", "08:30-12:00, 13:30-17:30", at(12, 0), false},
-		{"afternoon", "08:30-12:00, 13:30-17:30", at(17, 29), true},
-		{"evening", "08:30-12:00, 13:30-17:30", at(18, 0), false},
-		{"past midnight, late", "18:00-26:00", at(23, 0), true},
-		{"past midnight, early", "18:00-26:00", at(1, 59), true},
-		{"past midnight, after", "18:00-26:00", at(2, 0), false},
-		{"unreadable hours are the server's to check", "by appointment", at(3, 0), true},
-	}
-	for _, tt := range tests {
-		if got := hallOpen(tt.hours, tt.at, shanghai); got != tt.want {
-			t.Errorf("%s: hallOpen(%q, %s): got %v, want %v", tt.name, tt.hours, tt.at.Format("15:04"), got, tt.want)
-		}
 	}
 }

@@ -2,18 +2,13 @@ package main
 
 import (
 	"errors"
+	"hallq/server/queue"
 	"strings"
 	"time"
 )
 
 // ResidentIDLen is the length of a resident ID number (GB 11643-1999).
 const ResidentIDLen = 18
-
-// idWeights are the weights of the first 17 characters for the check digit.
-var idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-
-// idCheckChars maps the weighted sum modulo 11 to the check character.
-const idCheckChars = "10X98765432"
 
 // Reasons a resident ID number is refused before it is sent.
 var (
@@ -30,13 +25,9 @@ func checkResidentID(id string, today time.Time) error {
 	if len(id) != ResidentIDLen {
 		return errIDLength
 	}
-	sum := 0
-	for i := range 17 {
-		c := id[i]
-		if c < '0' || c > '9' {
-			return errIDChars
-		}
-		sum += int(c-'0') * idWeights[i]
+	check, ok := queue.ResidentCheckChar(id[:17])
+	if !ok {
+		return errIDChars
 	}
 	last := id[17]
 	if (last < '0' || last > '9') && last != 'X' {
@@ -46,7 +37,7 @@ func checkResidentID(id string, today time.Time) error {
 	if err != nil || birth.Year() < 1900 || birth.After(today) {
 		return errIDBirth
 	}
-	if idCheckChars[sum%11] != last {
+	if check != last {
 		return errIDCheck
 	}
 	return nil

@@ -159,11 +159,11 @@ func (k *Kiosk) issueOffline(svc wire.Service, replaces string) (*Issued, error)
 		return nil, &Refusal{Msg: txtRealNameOff}
 	}
 	k.mu.Lock()
-	hall, dev, loc, board, boardAt, offset := k.hall, k.device, k.loc, k.board, k.boardAt, k.offset
+	hall, dev, loc, rule, board, boardAt, offset := k.hall, k.device, k.loc, k.rule, k.board, k.boardAt, k.offset
 	now := k.opts.Now().Add(k.offset)
-	day := serviceDay(now, k.loc, k.dayStart)
+	day := rule.Day(now)
 	k.mu.Unlock()
-	if !hallOpen(hall.Hours, now, loc) {
+	if !rule.IsOpen(now) {
 		return nil, &Refusal{Msg: msgf(txtClosed, hall.Hours)}
 	}
 	if dev == nil {

@@ -18,36 +18,13 @@ func (s *Server) handleBoard(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleHall(w http.ResponseWriter, r *http.Request) {
-	h := s.hall
-	out := wire.Hall{
-		ID: h.ID, NameZH: h.NameZH, NameEN: h.NameEN,
-		Address: s.address, Hours: h.HoursText(),
-		DayStart:        clockText(int(h.DayStart.Minutes())),
-		PriorityClasses: h.PriorityClasses, ManualReasons: h.ManualReasons, Notices: s.notices,
-		Rules: wire.Rules{ReinstateWithinSeconds: int(h.Rules.ReinstateWithin.Seconds()),
-			ReinstateAfter: h.Rules.ReinstateAfter, MinSamples: h.Rules.MinSamples},
+	cards := make(map[string]wire.Card, len(s.cards))
+	for id, c := range s.cards {
+		cards[id] = c.Card
 	}
-	if h.Location != nil {
-		out.TimeZone = h.Location.String()
-	}
+	out := wire.NewHall(s.hall.Public(), s.address, cards, s.notices)
 	out.CheckpointKey = s.engine.PublicKey()
-	for _, svc := range h.Services {
-		out.Services = append(out.Services, wire.Service{ID: svc.ID, NameZH: svc.NameZH, NameEN: svc.NameEN,
-			Prefix: svc.Prefix, Digits: svc.Digits, DailyCap: svc.DailyCap, PerIdentityDaily: svc.PerIdentityDaily,
-			RealName: svc.RealName, AvgServiceSeconds: int(svc.AvgService.Seconds()), Appointments: svc.Appointments.Public()})
-	}
-	for _, win := range h.Windows {
-		hw := wire.HallWindow{ID: win.ID, NameZH: win.NameZH, NameEN: win.NameEN, Primary: win.Primary, Secondary: win.Secondary}
-		if c, ok := s.cards[win.ID]; ok {
-			hw.Card = &c.Card
-		}
-		out.Windows = append(out.Windows, hw)
-	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-func clockText(min int) string {
-	return strconv.Itoa(min/60/10) + strconv.Itoa(min/60%10) + ":" + strconv.Itoa(min%60/10) + strconv.Itoa(min%10)
 }
 
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"time"
@@ -69,14 +70,11 @@ func BoardOf(h *Hall, s *State, now time.Time, seq uint64, hash string) Board {
 	for i := range h.Services {
 		svc := &h.Services[i]
 		sb := ServiceBoard{ID: svc.ID, NameZH: svc.NameZH, NameEN: svc.NameEN, Prefix: svc.Prefix, RealName: svc.RealName}
-		if today {
-			sb.Waiting = s.Waiting(svc.ID)
-			if st := s.Stats[svc.ID]; st != nil {
-				sb.Issued = st.Issued
-			}
+		if st := s.Stats[svc.ID]; st != nil && today {
+			sb.Issued = st.Issued
 		}
-		sb.Windows = s.Serving(h, svc.ID)
-		sb.ETASeconds = int(s.EstimateWait(h, svc.ID, sb.Waiting).Seconds())
+		q := s.QueueOf(h, svc.ID, now)
+		sb.Waiting, sb.ETASeconds, sb.Windows = q.Waiting, int(q.Wait.Seconds()), q.Windows
 		sb.Remaining = s.Remaining(h, svc, now)
 		sb.Available = true
 		switch s.Availability(h, svc, now) {
@@ -100,7 +98,7 @@ func BoardOf(h *Hall, s *State, now time.Time, seq uint64, hash string) Board {
 		}
 		b.Windows = append(b.Windows, wb)
 	}
-	b.Current = s.CurrentCalls(h)
+	b.Current = s.CurrentCalls()
 	b.Devices = []DeviceBoard{}
 	for _, id := range slices.Sorted(maps.Keys(s.Devices)) {
 		if d := s.Devices[id]; d.Printer != PrinterOK {
@@ -115,16 +113,44 @@ func BoardOf(h *Hall, s *State, now time.Time, seq uint64, hash string) Board {
 }
 
 // CurrentCalls returns the latest call of every ticket being served at a
-// window of h, newest first: what a hall board shows large.
-func (s *State) CurrentCalls(h *Hall) []Call {
+// window, newest first (then by seq, then by window): what a hall board shows
+// large.
+func (s *State) CurrentCalls() []Call {
 	calls := []Call{}
-	for i := range h.Windows {
-		if t, ok := s.Tickets[s.Window(h.Windows[i].ID).Current]; ok {
-			calls = append(calls, s.currentCall(t))
+	for id, w := range s.Windows {
+		t, ok := s.Tickets[w.Current]
+		if w.Current == "" || !ok {
+			continue
 		}
+		c := s.currentCall(t)
+		if c.Window == "" {
+			c.Window = id
+		}
+		calls = append(calls, c)
 	}
-	slices.SortFunc(calls, func(x, y Call) int { return -x.Time.Compare(y.Time) })
+	slices.SortFunc(calls, func(x, y Call) int {
+		return cmp.Or(y.Time.Compare(x.Time), cmp.Compare(y.Seq, x.Seq), cmp.Compare(x.Window, y.Window))
+	})
 	return calls
+}
+
+// ServiceQueue is a service's queue as boards show it.
+type ServiceQueue struct {
+	Waiting int           // tickets waiting today
+	Wait    time.Duration // estimated wait of a number taken now
+	Windows int           // open windows serving it
+}
+
+// QueueOf returns the queue of a service at now: its waiting tickets count
+// on the state's service day only.
+func (s *State) QueueOf(h *Hall, service string, now time.Time) ServiceQueue {
+	var q ServiceQueue
+	if h.Day(now) == s.Day {
+		q.Waiting = s.Waiting(service)
+	}
+	q.Windows = s.Serving(h, service)
+	q.Wait = s.EstimateWait(h, service, q.Waiting)
+	return q
 }
 
 // currentCall returns the latest call of a ticket being served.

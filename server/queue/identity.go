@@ -18,6 +18,24 @@ var gb11643Weights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2
 
 const gb11643Check = "10X98765432"
 
+// ResidentCheckChar returns the GB 11643 check character ('0'-'9' or 'X') of a
+// resident ID number's first 17 characters, and false if they are not 17
+// digits.
+func ResidentCheckChar(first17 string) (byte, bool) {
+	if len(first17) != 17 {
+		return 0, false
+	}
+	sum := 0
+	for i := range 17 {
+		c := first17[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		sum += int(c-'0') * gb11643Weights[i]
+	}
+	return gb11643Check[sum%11], true
+}
+
 // The document rule, as published. The kind of document an applicant declares
 // cannot be verified at a kiosk, so it never tells two identities apart; only
 // the number does:
@@ -114,11 +132,8 @@ func residentShaped(n string) bool {
 
 // checkDigitOK reports whether a resident-shaped number's check digit matches.
 func checkDigitOK(n string) bool {
-	sum := 0
-	for i := range 17 {
-		sum += int(n[i]-'0') * gb11643Weights[i]
-	}
-	return n[17] == gb11643Check[sum%11]
+	c, ok := ResidentCheckChar(n[:17])
+	return ok && n[17] == c
 }
 
 // firstGeneration returns the 18-digit form of a first-generation 15-digit
@@ -138,11 +153,8 @@ func firstGeneration(n string) (string, bool) {
 		return "", false
 	}
 	id := n[:6] + "19" + n[6:]
-	sum := 0
-	for i := range 17 {
-		sum += int(id[i]-'0') * gb11643Weights[i]
-	}
-	return id + string(gb11643Check[sum%11]), true
+	c, _ := ResidentCheckChar(id)
+	return id + string(c), true
 }
 
 func atoi2(s string) int { return int(s[0]-'0')*10 + int(s[1]-'0') }

@@ -125,7 +125,7 @@ func rulesOf(cfg *config.Config) rulesData {
 	for _, svc := range h.Services {
 		rs := ruleService{ID: svc.ID, Name: text{svc.NameZH, svc.NameEN}, Prefix: svc.Prefix,
 			First:       queue.FormatNumber(&svc, 1),
-			Last:        queue.FormatNumber(&svc, maxNumber(svc.Digits)),
+			Last:        queue.FormatNumber(&svc, queue.MaxNumber(svc.Digits)),
 			RealName:    svc.RealName,
 			AvgService:  duration(svc.AvgService),
 			Description: textOf(cfg.ServiceDescriptions[svc.ID]),
@@ -185,14 +185,6 @@ func appointmentRules(name text, a *queue.Appointments) ruleAppointments {
 		ra.Days = text{strings.Join(zh, "、"), strings.Join(en, ", ")}
 	}
 	return ra
-}
-
-func maxNumber(digits int) int {
-	n := 1
-	for range digits {
-		n *= 10
-	}
-	return n - 1
 }
 
 // clock formats a time of day given as the offset from midnight, "08:30".

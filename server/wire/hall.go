@@ -111,3 +111,48 @@ type Board struct {
 	Hall    HallBrief `json:"hall"`
 	Notices []Notice  `json:"notices"`
 }
+
+// NewHall returns the description of a hall that the API publishes: the
+// domain's public form of the hall with its postal address, the windows'
+// publicity cards (by window ID) and the notices.
+func NewHall(p queue.PublicHall, address string, cards map[string]Card, notices []Notice) Hall {
+	h := Hall{ID: p.ID, NameZH: p.NameZH, NameEN: p.NameEN, Address: address, TimeZone: p.TimeZone,
+		DayStart: p.DayStart, Hours: p.Hours, PriorityClasses: p.PriorityClasses, ManualReasons: p.ManualReasons,
+		Rules: Rules{ReinstateWithinSeconds: p.Rules.ReinstateWithinSecs, ReinstateAfter: p.Rules.ReinstateAfter,
+			MinSamples: p.Rules.MinSamples},
+		Notices: notices, CheckpointKey: p.CheckpointKey}
+	for _, s := range p.Services {
+		h.Services = append(h.Services, Service{ID: s.ID, NameZH: s.NameZH, NameEN: s.NameEN, Prefix: s.Prefix,
+			Digits: s.Digits, DailyCap: s.DailyCap, PerIdentityDaily: s.PerIdentityDaily, RealName: s.RealName,
+			AvgServiceSeconds: s.AvgServiceSecs, Appointments: s.Appointments})
+	}
+	for _, w := range p.Windows {
+		hw := HallWindow{ID: w.ID, NameZH: w.NameZH, NameEN: w.NameEN, Primary: w.Primary, Secondary: w.Secondary}
+		if c, ok := cards[w.ID]; ok {
+			hw.Card = &c
+		}
+		h.Windows = append(h.Windows, hw)
+	}
+	return h
+}
+
+// Public returns the domain's public form of the hall the description
+// publishes; its Hall method gives the hall the calling rule, the service day
+// and the opening hours are computed with.
+func (h *Hall) Public() queue.PublicHall {
+	p := queue.PublicHall{ID: h.ID, NameZH: h.NameZH, NameEN: h.NameEN, TimeZone: h.TimeZone, DayStart: h.DayStart,
+		Hours: h.Hours, PriorityClasses: h.PriorityClasses, ManualReasons: h.ManualReasons,
+		Rules: queue.PublicRules{ReinstateWithinSecs: h.Rules.ReinstateWithinSeconds, ReinstateAfter: h.Rules.ReinstateAfter,
+			MinSamples: h.Rules.MinSamples},
+		CheckpointKey: h.CheckpointKey}
+	for _, s := range h.Services {
+		p.Services = append(p.Services, queue.PublicService{ID: s.ID, NameZH: s.NameZH, NameEN: s.NameEN, Prefix: s.Prefix,
+			Digits: s.Digits, DailyCap: s.DailyCap, PerIdentityDaily: s.PerIdentityDaily, RealName: s.RealName,
+			AvgServiceSecs: s.AvgServiceSeconds, Appointments: s.Appointments})
+	}
+	for _, w := range h.Windows {
+		p.Windows = append(p.Windows, queue.PublicWindow{ID: w.ID, NameZH: w.NameZH, NameEN: w.NameEN,
+			Primary: w.Primary, Secondary: w.Secondary})
+	}
+	return p
+}
