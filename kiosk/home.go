@@ -1,10 +1,11 @@
 package main
 
 import (
-	"hallq/server/queue"
-	"hallq/server/wire"
 	"slices"
 	"time"
+
+	"hallq/server/queue"
+	"hallq/server/wire"
 )
 
 // Tile is one service button of the home screen.

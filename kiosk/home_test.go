@@ -1,10 +1,11 @@
 package main
 
 import (
-	"hallq/server/queue"
-	"hallq/server/wire"
 	"testing"
 	"time"
+
+	"hallq/server/queue"
+	"hallq/server/wire"
 )
 
 var shanghai = mustLoc("Asia/Shanghai")

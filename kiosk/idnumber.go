@@ -2,9 +2,10 @@ package main
 
 import (
 	"errors"
-	"hallq/server/queue"
 	"strings"
 	"time"
+
+	"hallq/server/queue"
 )
 
 // ResidentIDLen is the length of a resident ID number (GB 11643-1999).

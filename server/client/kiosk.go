@@ -3,8 +3,9 @@ package client
 import (
 	"context"
 	"errors"
-	"hallq/server/wire"
 	"net/http"
+
+	"hallq/server/wire"
 )
 
 // GrantLease asks for numbers of a service to issue while offline: count of

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hallq/server/eventlog"
-	"hallq/server/wire"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -16,6 +14,9 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"hallq/server/eventlog"
+	"hallq/server/wire"
 )
 
 // CloseSlowConsumer is the close code of a stream the server dropped because
