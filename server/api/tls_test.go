@@ -28,6 +28,7 @@ import (
 	"hallq/server/eventlog"
 	"hallq/server/hall"
 	"hallq/server/keyfile"
+	"hallq/server/wire"
 )
 
 // writeCA makes a certificate authority and a server certificate it signed
@@ -117,7 +118,7 @@ func TestHTTPS(t *testing.T) {
 	if d, err := kiosk.DeviceMe(ctx); err != nil || d.Kind != "kiosk" {
 		t.Fatalf("device over HTTPS: %+v, %v", d, err)
 	}
-	tk, err := kiosk.IssueTicket(ctx, client.IssueRequest{Service: "general", IdempotencyKey: "tls-1"})
+	tk, err := kiosk.IssueTicket(ctx, wire.IssueRequest{Service: "general", IdempotencyKey: "tls-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
