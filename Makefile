@@ -19,6 +19,7 @@ build:
 	go build -o bin/hashpw ./server/config/cmd/hashpw
 	go build -o bin/hallq-keygen ./server/cmd/keygen
 	go build -o bin/hallq-verify ./server/cmd/hallq-verify
+	go build -o bin/hallq-flood ./server/cmd/hallq-flood
 	go build -o bin/hallq-kiosk ./kiosk
 	go build -o bin/hallq-display ./display
 

@@ -40,6 +40,10 @@ type rulesData struct {
 	// SignIns is how many failed staff sign-ins an address, and an account,
 	// may make in a minute.
 	SignIns int
+
+	// KioskPerMinute bounds a kiosk's tickets, leased numbers included;
+	// StreamsPerAddress and Streams bound the live-update connections.
+	KioskPerMinute, StreamsPerAddress, Streams int
 }
 
 // ruleAppointments is a service's booking rules as the rules page states them.
@@ -99,6 +103,8 @@ func rulesOf(cfg *config.Config) rulesData {
 		MinSamples:      h.Rules.MinSamples,
 		Retention:       duration(cfg.Info.IdentityRetention),
 		SignIns:         cfg.Limits.LoginAttemptsPerMinute,
+		KioskPerMinute:  cfg.Limits.TicketsPerKioskPerMinute, StreamsPerAddress: cfg.Limits.WSMaxPerAddress,
+		Streams: cfg.Limits.WSMaxSubscribers,
 	}
 	if d.TimeZone == "" && h.Location != nil {
 		d.TimeZone = h.Location.String()
