@@ -32,9 +32,11 @@ type Options struct {
 // a new one replaces the oldest connection that has not finished a request, or
 // failing that the oldest that is idle between requests, unless it proved a
 // device or staff member (Trust) or became a stream; with none of those left,
-// it is refused. A flood of slow requests from a few addresses thus cannot
-// take more than their share, and one from many addresses keeps replacing
-// itself while clients whose requests complete get through.
+// it is refused. A connection replaces only one of an address that holds more
+// connections than its own. A flood of slow requests from a few addresses thus
+// cannot take more than their share, one from many addresses cannot churn
+// through itself, and a client with few connections whose requests complete
+// gets through.
 //
 // Serve with it through an http.Server whose ConnState is l.ConnState and
 // whose ConnContext is l.ConnContext.
@@ -119,7 +121,10 @@ func (l *Listener) Accept() (net.Conn, error) {
 		var victim *Conn
 		if l.total >= l.opts.MaxConns {
 			victim = l.oldest()
-			if victim == nil {
+			// A connection replaces only one of an address holding more
+			// than its own: a flood does not churn through itself, and a
+			// client with few connections always gets in.
+			if victim == nil || l.perAddr[addr] >= l.perAddr[victim.addr] {
 				l.mu.Unlock()
 				l.refuse(nc, "the server has as many connections as it can hold")
 				continue
@@ -187,14 +192,11 @@ func (l *Listener) refuse(nc net.Conn, why string) {
 	l.refused.Add(1)
 	body := `{"error":{"code":"EUNAVAILABLE","message":"` + why + `; try again shortly","message_zh":"服务器繁忙，请稍后再试"}}` + "\n"
 	msg := []byte(fmt.Sprintf(refusal, int(l.opts.RetryAfter/time.Second), len(body), body))
-	go func() {
-		nc.SetWriteDeadline(time.Now().Add(time.Second))
-		nc.Write(msg) // a best effort: the client may be gone
-		if tc, ok := nc.(*net.TCPConn); ok {
-			tc.CloseWrite()
-		}
-		nc.Close()
-	}()
+	// A fresh connection's send buffer is empty: the answer goes out
+	// without waiting, here, so that refusing costs no goroutine.
+	nc.SetWriteDeadline(time.Now().Add(10 * time.Millisecond))
+	nc.Write(msg) // a best effort: the client may be gone
+	nc.Close()
 }
 
 // Close closes the connection and frees its place.
