@@ -39,6 +39,10 @@ func newTestHall(t *testing.T, heartbeat time.Duration) *testHall {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every printer report is recorded at once: these tests check what the
+	// client sends and the server records, not the server's coalescing (the
+	// hall's own tests cover that).
+	cfg.Limits.DeviceStatusInterval = time.Nanosecond
 	now := hallClock(cfg.Hall.Location)
 	h, err := hall.Open(cfg, t.TempDir(), nil, hall.Options{NoSync: true, Heartbeat: heartbeat, Now: now})
 	if err != nil {
