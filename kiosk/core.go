@@ -18,6 +18,7 @@ type Server interface {
 	Board(ctx context.Context) (*wire.Board, error)
 	DeviceMe(ctx context.Context) (*wire.Device, error)
 	IssueTicket(ctx context.Context, req wire.IssueRequest) (*wire.Ticket, error)
+	CheckIn(ctx context.Context, req wire.CheckInRequest) (*wire.Ticket, error)
 	GrantLease(ctx context.Context, service string, count int) (*wire.Lease, error)
 	Leases(ctx context.Context) ([]wire.Lease, error)
 	SyncOffline(ctx context.Context, t wire.OfflineTicket) (*wire.Ticket, error)
@@ -38,9 +39,12 @@ type Snapshot struct {
 	HallEN     string
 	Online     bool
 	Tiles      []Tile
-	Pending    int    // offline tickets not yet synced
-	Printer    string // printer.Code of a printer that cannot print, "" when it can
-	Now        time.Time
+	// CheckIn: a service the kiosk offers takes bookings, so the home screen
+	// offers to check one in.
+	CheckIn bool
+	Pending int    // offline tickets not yet synced
+	Printer string // printer.Code of a printer that cannot print, "" when it can
+	Now     time.Time
 }
 
 // coreOptions tune a Kiosk; zero fields take the defaults.
@@ -213,6 +217,9 @@ func (k *Kiosk) Snapshot() Snapshot {
 		s.HallZH, s.HallEN = k.hall.NameZH, k.hall.NameEN
 		s.Tiles = tilesFor(homeInput{Hall: k.hall, Device: k.device, Board: k.board, Online: k.online,
 			Leased: k.leased, Now: now, Rule: k.rule})
+		for _, svc := range offered(k.hall, k.device) {
+			s.CheckIn = s.CheckIn || svc.Appointments != nil
+		}
 	}
 	switch k.prnState.Code {
 	case "", wire.PrinterOK, wire.PrinterPaperNearEnd:

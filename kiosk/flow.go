@@ -16,11 +16,13 @@ const (
 	screenIssuing               // waiting for the number
 	screenTicket                // the ticket: number, QR code, printing
 	screenNotice                // why a number cannot be taken
+	screenChoose                // the applicant's bookings of today, to choose the one to check in
 )
 
 // screenNames name the screens in logs.
 var screenNames = map[screen]string{
 	screenHome: "home", screenID: "id", screenIssuing: "issuing", screenTicket: "ticket", screenNotice: "notice",
+	screenChoose: "choose",
 }
 
 // effect is what the app must do after the machine changed.
@@ -29,7 +31,7 @@ type effect int
 const (
 	effectNone   effect = iota // nothing changed
 	effectRender               // show the machine's screen again
-	effectIssue                // show it and take a number of Chosen (with ID), then call Issued or Refused
+	effectIssue                // show it and take a number of Chosen (with ID), or check in (CheckIn), then call Issued, Refused or Choices
 )
 
 // machine is the kiosk's flow of screens, without Fyne: the app feeds it
@@ -50,6 +52,42 @@ type machine struct {
 	// PrintFailed: the receipt did not print; the QR code must stay until
 	// the applicant leaves.
 	PrintFailed bool
+	// CheckIn: the flow checks in a booking (with ID, and Code once the
+	// applicant chose among Bookings) instead of taking a number of Chosen.
+	CheckIn  bool
+	Code     string
+	Bookings []Booking
+}
+
+// StartCheckIn opens the keypad to check in a booking, from the home screen.
+func (m *machine) StartCheckIn() effect {
+	if m.Screen != screenHome {
+		return effectNone
+	}
+	m.Flow++
+	m.Chosen, m.ID, m.IDErr, m.CheckIn, m.Code, m.Bookings = Tile{}, "", msg{}, true, "", nil
+	m.Screen = screenID
+	return effectRender
+}
+
+// Choices shows the bookings of the document checked in, when it holds
+// several today; false if the applicant is gone.
+func (m *machine) Choices(flow uint64, bookings []Booking) bool {
+	if flow != m.Flow || m.Screen != screenIssuing || !m.CheckIn || len(bookings) == 0 {
+		return false
+	}
+	m.Screen, m.Bookings = screenChoose, bookings
+	return true
+}
+
+// Pick checks in the i-th of the bookings shown.
+func (m *machine) Pick(i int) effect {
+	if m.Screen != screenChoose || i < 0 || i >= len(m.Bookings) {
+		return effectNone
+	}
+	m.Code = m.Bookings[i].Code
+	m.Screen = screenIssuing
+	return effectIssue
 }
 
 // Choose takes the service of the tile with the given key, from the home
@@ -154,6 +192,7 @@ func (m *machine) Home() effect {
 	}
 	m.Flow++
 	m.Screen, m.ID, m.IDErr, m.Notice, m.PrintFailed = screenHome, "", msg{}, msg{}, false
+	m.CheckIn, m.Code, m.Bookings = false, "", nil
 	return effectRender
 }
 
@@ -173,6 +212,7 @@ func (m *machine) Issued(flow uint64) bool {
 		return false
 	}
 	m.Screen, m.ID, m.Printing, m.PrintFailed = screenTicket, "", true, false
+	m.Bookings = nil
 	return true
 }
 
@@ -181,7 +221,7 @@ func (m *machine) Refused(flow uint64, why msg) bool {
 	if flow != m.Flow || m.Screen != screenIssuing {
 		return false
 	}
-	m.Screen, m.ID, m.Notice = screenNotice, "", why
+	m.Screen, m.ID, m.Notice, m.Bookings = screenNotice, "", why, nil
 	return true
 }
 
@@ -209,8 +249,11 @@ func (m *machine) Key(k fyne.KeyName, today time.Time) effect {
 		return m.Type('X')
 	}
 	if len(k) == 1 && k[0] >= '0' && k[0] <= '9' {
-		if m.Screen == screenHome {
+		switch m.Screen {
+		case screenHome:
 			return m.Choose(int(k[0] - '0'))
+		case screenChoose:
+			return m.Pick(int(k[0]-'0') - 1)
 		}
 		return m.Type(k[0])
 	}

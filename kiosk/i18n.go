@@ -59,6 +59,15 @@ var (
 	txtClear     = msg{"清空", "Clear"}
 	txtDelete    = msg{"删除", "Delete"}
 
+	txtCheckIn        = msg{"预约签到", "Check in"}
+	txtCheckInSub     = msg{"已网上预约？凭预约时的身份证签到取号", "Booked online? Check in with the ID card you booked with"}
+	txtCheckInTitle   = msg{"预约签到：请输入身份证号码", "Check in: enter your resident ID number"}
+	txtCheckInConfirm = msg{"签到", "Check in"}
+	txtCheckInOffline = msg{"预约签到需要连接服务器，网络中断，请稍后再试或咨询工作人员", "Check-in needs the server, which cannot be reached now. Please try again later or ask staff"}
+	txtCheckInRefused = msg{"未能签到", "Not checked in"}
+	txtChooseBooking  = msg{"您今天有多个预约，请点选要签到的一个", "You have several bookings today: tap the one to check in"}
+	txtCheckingIn     = msg{"正在签到，请稍候…", "Checking you in…"}
+
 	txtIssuing = msg{"正在取号，请稍候…", "Taking your number…"}
 
 	txtYourNumber = msg{"您的号码", "Your number"}

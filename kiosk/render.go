@@ -30,7 +30,11 @@ func (a *kioskApp) render() {
 		a.show(a.idScreen)
 		a.setTimer(a.opts.IdleTimeout)
 	case screenIssuing:
-		setText(a.busyText, txtIssuing.in(a.lang))
+		busy := txtIssuing
+		if a.m.CheckIn {
+			busy = txtCheckingIn
+		}
+		setText(a.busyText, busy.in(a.lang))
 		a.show(a.busy)
 		a.setTimer(0)
 	case screenTicket:
@@ -45,11 +49,19 @@ func (a *kioskApp) render() {
 			a.setTimer(a.opts.TicketTimeout)
 		}
 	case screenNotice:
-		setText(a.noticeTitle, txtNotAvailable.in(a.lang))
+		title := txtNotAvailable
+		if a.m.CheckIn {
+			title = txtCheckInRefused
+		}
+		setText(a.noticeTitle, title.in(a.lang))
 		setPara(a.noticeText, a.m.Notice.in(a.lang)+"\n"+a.m.Notice.in(a.lang.other()))
 		setText(a.noticeOKText, txtOK.in(a.lang))
 		a.show(a.notice)
 		a.setTimer(a.opts.IdleTimeout / 3)
+	case screenChoose:
+		a.renderChoose()
+		a.show(a.choose)
+		a.setTimer(a.opts.IdleTimeout)
 	}
 	a.relayout()
 }
@@ -118,6 +130,7 @@ func (a *kioskApp) renderHome() {
 		a.connecting.Hide()
 	}
 	setText(a.hint, txtChoose.in(l))
+	a.renderCheckInEntry()
 	for len(a.tiles) < len(s.Tiles) {
 		a.tiles = append(a.tiles, a.newTile())
 	}
@@ -184,6 +197,10 @@ func (a *kioskApp) renderID() {
 	t := a.m.Chosen
 	setText(a.idTitle, txtIDTitle.in(l))
 	setText(a.idService, msg{t.NameZH, t.NameEN}.in(l)+" · "+msg{t.NameZH, t.NameEN}.in(l.other()))
+	if a.m.CheckIn {
+		setText(a.idTitle, txtCheckInTitle.in(l))
+		setText(a.idService, txtCheckIn.in(l)+" · "+txtCheckIn.in(l.other()))
+	}
 	shown := maskID(a.m.ID)
 	if shown == "" {
 		shown = " "
@@ -196,6 +213,9 @@ func (a *kioskApp) renderID() {
 	setText(a.idClearT, txtClear.in(l))
 	setText(a.idDelText, txtDelete.in(l))
 	setText(a.idOKText, txtConfirm.in(l))
+	if a.m.CheckIn {
+		setText(a.idOKText, txtCheckInConfirm.in(l))
+	}
 	if len(a.m.ID) == ResidentIDLen {
 		a.idOK.SetFill(colGreen)
 	} else {

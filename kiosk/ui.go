@@ -60,6 +60,17 @@ type kioskApp struct {
 	tiles      []*serviceTile
 	hint       *canvas.Text
 	connecting *widget.RichText
+	ciPad      *pad // check in a booking
+	ciText     *canvas.Text
+	ciSub      *canvas.Text
+
+	// bookings to choose from
+	choose      *fyne.Container
+	chooseTitle *canvas.Text
+	chooseList  *fyne.Container
+	choosePads  []*pad // one a booking, in m.Bookings' order
+	chooseBack  *pad
+	chooseBackT *canvas.Text
 
 	// ID keypad
 	idScreen                       *fyne.Container
@@ -138,7 +149,8 @@ func (a *kioskApp) loadUI(app fyne.App) {
 	a.buildBusy()
 	a.buildTicket()
 	a.buildNotice()
-	a.content = container.NewStack(a.home, a.idScreen, a.busy, a.ticket, a.notice)
+	a.buildChoose()
+	a.content = container.NewStack(a.home, a.idScreen, a.busy, a.ticket, a.notice, a.choose)
 	bg := canvas.NewRectangle(colNavy)
 	a.root = container.NewStack(bg, container.NewBorder(header, nil, nil, nil,
 		container.New(layout.NewCustomPaddedLayout(8, 24, 32, 32), a.content)))
@@ -180,7 +192,12 @@ func (a *kioskApp) buildHome() {
 	a.hint = text(32, colMuted, false)
 	a.hint.Alignment = fyne.TextAlignCenter
 	a.connecting = para(sizeNameLarge, "", true, fyne.TextAlignCenter)
-	a.home = container.NewBorder(nil, container.NewPadded(a.hint), nil, nil,
+	a.ciText, a.ciSub = text(52, colWhite, true), text(30, colWhite, false)
+	a.ciPad = newPad(colGreen, fyne.NewSize(300, 120), container.NewHBox(layout.NewSpacer(),
+		container.NewCenter(a.ciText), container.NewCenter(a.ciSub), layout.NewSpacer()),
+		func() { a.apply(a.m.StartCheckIn()) })
+	a.ciPad.Hide()
+	a.home = container.NewBorder(nil, container.NewVBox(container.NewPadded(a.ciPad), container.NewPadded(a.hint)), nil, nil,
 		container.NewStack(container.NewVBox(layout.NewSpacer(), a.connecting, layout.NewSpacer()), a.grid))
 }
 
@@ -312,6 +329,10 @@ func (a *kioskApp) apply(e effect) {
 		return
 	case effectIssue:
 		a.render()
+		if a.m.CheckIn {
+			go a.checkIn(a.m.Flow, a.m.ID, a.m.Code)
+			return
+		}
 		go a.issue(a.m.Flow, a.m.Chosen.Service, a.m.ID)
 		return
 	}
@@ -341,6 +362,12 @@ func (a *kioskApp) issue(flow uint64, service, id string) {
 		})
 		return
 	}
+	a.printIssued(ctx, flow, is)
+}
+
+// printIssued shows a number given to the flow and prints its receipt, off
+// Fyne's goroutine.
+func (a *kioskApp) printIssued(ctx context.Context, flow uint64, is *Issued) {
 	a.do(func() {
 		if a.m.Issued(flow) {
 			a.issued = is

@@ -120,6 +120,9 @@ type Error struct {
 	Code      wire.Code
 	Message   string
 	MessageZH string
+	// Bookings are the bookings to choose from of a check-in refused with
+	// ECHOOSE.
+	Bookings []wire.Booking
 }
 
 // Error implements error.
@@ -226,9 +229,10 @@ func (c *Client) authorize(h http.Header) {
 
 // decodeError builds the *Error of a refused request from its body.
 func decodeError(status int, body []byte) *Error {
-	var eb wire.ErrorBody
+	var eb wire.ChoiceBody
 	if err := json.Unmarshal(body, &eb); err == nil && eb.Error.Code != "" {
-		return &Error{Status: status, Code: eb.Error.Code, Message: eb.Error.Message, MessageZH: eb.Error.MessageZH}
+		return &Error{Status: status, Code: eb.Error.Code, Message: eb.Error.Message, MessageZH: eb.Error.MessageZH,
+			Bookings: eb.Bookings}
 	}
 	msg := strings.TrimSpace(string(body))
 	if len(msg) > 200 {

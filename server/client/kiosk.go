@@ -90,3 +90,20 @@ func (c *Client) ReportDevice(ctx context.Context, printer wire.PrinterState, de
 	body := wire.DeviceStatus{Printer: printer, Detail: detail}
 	return c.do(ctx, http.MethodPost, "/api/v1/devices/me/status", nil, body, nil)
 }
+
+// CheckIn checks in an applicant's booking of today and returns the ticket it
+// became (an appointment ticket, late if checked in after the on-time
+// window). When the document holds several bookings today the server refuses
+// with ECHOOSE and the *Error's Bookings list them: send again with the
+// chosen one's Code. Other refusals (*Error): ENOTFOUND (no booking today for
+// that document), ETOOEARLY, ETOOLATE, EINVALID, ERATE.
+func (c *Client) CheckIn(ctx context.Context, req wire.CheckInRequest) (*wire.Ticket, error) {
+	if req.IDNumber == "" {
+		return nil, errors.New("client: check in: the booker's document number is required")
+	}
+	var out wire.TicketAnswer
+	if err := c.do(ctx, http.MethodPost, "/api/v1/appointments/check-in", nil, req, &out); err != nil {
+		return nil, err
+	}
+	return &out.Ticket, nil
+}
