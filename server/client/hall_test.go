@@ -35,9 +35,18 @@ func hallClock(loc *time.Location) func() time.Time {
 // heartbeat.
 func newTestHall(t *testing.T, heartbeat time.Duration) *testHall {
 	t.Helper()
+	return newTestHallWith(t, heartbeat, nil)
+}
+
+// newTestHallWith starts the demo hall as changed by tweak (nil: as it is).
+func newTestHallWith(t *testing.T, heartbeat time.Duration, tweak func(*config.Config)) *testHall {
+	t.Helper()
 	cfg, secrets, err := config.Demo()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if tweak != nil {
+		tweak(cfg)
 	}
 	// Every printer report is recorded at once: these tests check what the
 	// client sends and the server records, not the server's coalescing (the
