@@ -215,6 +215,7 @@ func (a *kioskApp) renderID() {
 	setText(a.idOKText, txtConfirm.in(l))
 	if a.m.CheckIn {
 		setText(a.idOKText, txtCheckInConfirm.in(l))
+		setPara(a.idHint, txtCheckInHint.in(l))
 	}
 	if len(a.m.ID) == ResidentIDLen {
 		a.idOK.SetFill(colGreen)
