@@ -56,7 +56,6 @@ func (a *kioskApp) renderCheckInEntry() {
 	}
 	l := a.lang
 	setText(a.ciText, txtCheckIn.in(l)+" / "+txtCheckIn.in(l.other()))
-	setText(a.ciSub, txtCheckInSub.in(l))
 	a.ciPad.Show()
 }
 

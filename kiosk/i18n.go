@@ -60,7 +60,6 @@ var (
 	txtDelete    = msg{"删除", "Delete"}
 
 	txtCheckIn        = msg{"预约签到", "Check in"}
-	txtCheckInSub     = msg{"已网上预约？凭预约时的身份证签到取号", "Booked online? Check in with the ID card you booked with"}
 	txtCheckInTitle   = msg{"预约签到：请输入身份证号码", "Check in: enter your resident ID number"}
 	txtCheckInHint    = msg{"请输入预约时使用的身份证号码（18 位，末位可为 X）。号码仅用于查找您今天的预约，不会显示或打印。", "The resident ID number you booked with (18 characters, the last may be X). Used only to find today's booking; never shown or printed."}
 	txtCheckInConfirm = msg{"签到", "Check in"}

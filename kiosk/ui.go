@@ -62,7 +62,6 @@ type kioskApp struct {
 	connecting *widget.RichText
 	ciPad      *pad // check in a booking
 	ciText     *canvas.Text
-	ciSub      *canvas.Text
 
 	// bookings to choose from
 	choose      *fyne.Container
@@ -192,12 +191,12 @@ func (a *kioskApp) buildHome() {
 	a.hint = text(32, colMuted, false)
 	a.hint.Alignment = fyne.TextAlignCenter
 	a.connecting = para(sizeNameLarge, "", true, fyne.TextAlignCenter)
-	a.ciText, a.ciSub = text(52, colWhite, true), text(30, colWhite, false)
-	a.ciPad = newPad(colGreen, fyne.NewSize(300, 120), container.NewHBox(layout.NewSpacer(),
-		container.NewCenter(a.ciText), container.NewCenter(a.ciSub), layout.NewSpacer()),
+	a.ciText = text(44, colWhite, true)
+	// Beside the hint, so that the home screen is no taller with it.
+	a.ciPad = newPad(colGreen, fyne.NewSize(520, 88), container.NewCenter(a.ciText),
 		func() { a.apply(a.m.StartCheckIn()) })
 	a.ciPad.Hide()
-	a.home = container.NewBorder(nil, container.NewVBox(container.NewPadded(a.ciPad), container.NewPadded(a.hint)), nil, nil,
+	a.home = container.NewBorder(nil, container.NewBorder(nil, nil, nil, container.NewPadded(a.ciPad), container.NewPadded(a.hint)), nil, nil,
 		container.NewStack(container.NewVBox(layout.NewSpacer(), a.connecting, layout.NewSpacer()), a.grid))
 }
 
