@@ -27,11 +27,14 @@ func TestWebBookingLive(t *testing.T) {
 	one, two := b.tab(360, 740), b.tab(360, 740)
 	// Tomorrow, the second day offered.
 	pickDay := `document.querySelector('.days:not([hidden]) .day:nth-child(2)').click()`
+	// The slots listed are those of the day picked, not the day shown before.
+	picked := `document.getElementById('b-slots').getAttribute('data-for') === document.getElementById('b-service').value + '|' +
+		document.querySelector('.days:not([hidden]) .day:nth-child(2)').getAttribute('data-date')`
 	firstOpen := `document.querySelector('#b-slots .slot[data-state="open"]')`
 	must(t, one, chromedp.Navigate(h.srv.URL+"/book"))
 	waitFor(t, one, pageWait, `document.querySelectorAll('.days:not([hidden]) .day').length > 1`, `document.body.innerText`)
 	must(t, one, chromedp.Evaluate[chromedp.Void](pickDay))
-	waitFor(t, one, pageWait, firstOpen, `document.getElementById('b-slots').innerText`)
+	waitFor(t, one, pageWait, picked+` && `+firstOpen, `document.getElementById('b-slots').innerText`)
 	slot := eval[string](t, one, firstOpen+`.getAttribute('data-slot')`)
 	left := func(id string) string {
 		return `(document.querySelector('#b-slots .slot[data-slot="` + id + `"] .left') || {getAttribute: function () { return '' }}).getAttribute('data-remaining')`
@@ -42,7 +45,7 @@ func TestWebBookingLive(t *testing.T) {
 	must(t, two, chromedp.Navigate(h.srv.URL+"/book"))
 	waitFor(t, two, pageWait, `document.querySelectorAll('.days:not([hidden]) .day').length > 1`, `document.body.innerText`)
 	must(t, two, chromedp.Evaluate[chromedp.Void](pickDay))
-	waitFor(t, two, pageWait, left(slot)+` === "4" && document.getElementById('b-live').getAttribute('data-state') === 'live'`,
+	waitFor(t, two, pageWait, picked+` && `+left(slot)+` === "4" && document.getElementById('b-live').getAttribute('data-state') === 'live'`,
 		`document.getElementById('b-slots').innerText + ' ' + document.getElementById('b-live').getAttribute('data-state')`)
 	screenshot(t, one, "book-slots")
 

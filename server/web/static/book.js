@@ -8,6 +8,7 @@
   var service = '', date = '';
   var slots = [];     // of the day shown, as the API gave them
   var slotsSeq = 0;   // log position the slots were counted at
+  var slotsFor = '';  // service|date the slots are of; '' while they load
   var chosen = null;  // slot ID
   var stream = null;
 
@@ -31,6 +32,7 @@
       if (want !== service + '|' + date) return;
       slots = r.slots || [];
       slotsSeq = r.seq;
+      slotsFor = want;
       renderSlots();
     }, function (err) { showError(err); throw err; });
   }
@@ -38,7 +40,12 @@
   function renderSlots() {
     var list = $('b-slots');
     list.textContent = '';
+    list.setAttribute('data-for', slotsFor);
     var now = stream ? stream.now() : Date.now();
+    if (!slotsFor) {
+      list.appendChild(H.el('li', { class: 'none' }, L('正在读取时段……', 'Loading times…')));
+      return;
+    }
     if (!slots.length) {
       list.appendChild(H.el('li', { class: 'none' }, L('这一天没有可预约的时段。', 'No times can be booked on this day.')));
     }
@@ -127,6 +134,9 @@
     service = $('b-service').value;
     showDays();
     rulesText();
+    // The slots of the day shown before are not offered while the new ones load.
+    slots = []; slotsFor = '';
+    renderSlots();
     choose(null);
     $('b-error').hidden = true;
     loadSlots().catch(function () {});
