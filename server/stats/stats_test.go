@@ -78,7 +78,7 @@ func slicesEqual(a, b []int) bool {
 // TestReportEqualsTally compares the folded figures of a year, a month and a
 // day with an independent recount of the same log.
 func TestReportEqualsTally(t *testing.T) {
-	recs, jsonl := generated(t, 40000)
+	recs, jsonl := generated(t, 20000)
 	s := fold(t, recs)
 	for _, p := range []stats.Period{"2026", "2026-02", "2026-03-15"} {
 		rep := s.Report(p)

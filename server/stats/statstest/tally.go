@@ -15,9 +15,9 @@ import (
 // Tally counts them.
 type Figures struct {
 	Issued, Appointments, Called, Served, NoShows, Cancelled int
-	WaitP50, WaitP90, WaitMax, ServiceP50, ServiceP90      int // seconds
-	Calls                                                  map[string]int
-	waits, services                                        []int
+	WaitP50, WaitP90, WaitMax, ServiceP50, ServiceP90        int // seconds
+	Calls                                                    map[string]int
+	waits, services                                          []int
 }
 
 // Tally recounts, from a public log in JSON Lines (/log.jsonl), the figures of
