@@ -273,7 +273,7 @@ func TestKioskUnderX(t *testing.T) {
 		"-server", base, "-token", creds.KioskToken, "-printer", tp.pty.Path(), "-baud", "9600",
 		// A loaded test machine may answer slowly: the online ticket must not
 		// fall back to a leased number (a cut link fails at once anyway).
-		"-data", filepath.Join(dir, "kiosk"), "-ticket-timeout", "3s", "-request-timeout", "30s", "-log-level", "debug")
+		"-data", filepath.Join(dir, "kiosk"), "-ticket-timeout", "2m", "-request-timeout", "30s", "-log-level", "debug")
 	kiosk.waitLine(t, readyRE, 1)
 	waitFor(t, "the kiosk's window", func() bool {
 		cmd := exec.Command("xdotool", "search", "--name", "hallq")
