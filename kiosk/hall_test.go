@@ -69,7 +69,7 @@ func newTestHall(t *testing.T) *testHall {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.handler, h.engine = hl.API, hl.Engine
+	h.handler, h.engine = hl.Handler, hl.Engine
 	h.Start()
 	t.Cleanup(func() {
 		h.Stop()

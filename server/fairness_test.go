@@ -52,7 +52,7 @@ func (f *fairHall) start() {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	f.hall, f.srv = h, httptest.NewServer(h.API)
+	f.hall, f.srv = h, httptest.NewServer(h.Handler)
 }
 
 func (f *fairHall) stop() {

@@ -49,7 +49,7 @@ func TestWindowPhoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h.API)
+	srv := httptest.NewServer(h.Handler)
 	defer func() {
 		h.Hub.Close()
 		srv.Close()

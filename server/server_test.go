@@ -116,7 +116,7 @@ func newTestHall(t *testing.T) *testHall {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h.API)
+	srv := httptest.NewServer(h.Handler)
 	t.Cleanup(func() {
 		h.Hub.Close()
 		srv.Close()

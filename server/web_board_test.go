@@ -48,7 +48,7 @@ func (l *liveHall) start() {
 	if err != nil {
 		l.t.Fatal(err)
 	}
-	srv := &http.Server{Handler: h.API}
+	srv := &http.Server{Handler: h.Handler}
 	go srv.Serve(l.port.Listener())
 	l.hall = h
 	var once sync.Once

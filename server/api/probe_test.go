@@ -56,7 +56,7 @@ func (p *probeHall) open() {
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	p.h, p.srv = h, httptest.NewServer(h.API)
+	p.h, p.srv = h, httptest.NewServer(h.Handler)
 	p.URL = p.srv.URL
 }
 

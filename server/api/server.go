@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"hallq/server/engine"
 	"hallq/server/queue"
@@ -28,11 +28,9 @@ type Card struct {
 
 // Options configure a Server.
 type Options struct {
-	Engine  *engine.Engine
-	Store   *store.Store
-	Stream  http.Handler // the websocket stream, mounted at /api/v1/ws
-	Metrics *Metrics
-	Logger  *slog.Logger
+	Engine *engine.Engine
+	Store  *store.Store
+	Logger *slog.Logger
 
 	Staff   []Staff
 	Devices []Device
@@ -73,7 +71,6 @@ type Server struct {
 	engine         *engine.Engine
 	store          *store.Store
 	hall           *queue.Hall
-	metrics        *Metrics
 	log            *slog.Logger
 	staff          map[string]*Staff
 	devices        []Device
@@ -88,18 +85,17 @@ type Server struct {
 	kioskLimit     *deviceLimiter
 	status         *statusCoalescer
 	bookLimit      *addressLimiter
-	started        time.Time
 	mux            *http.ServeMux
 }
 
 // New returns the API server.
 func New(o Options) *Server {
 	s := &Server{
-		engine: o.Engine, store: o.Store, hall: o.Engine.Hall(), metrics: o.Metrics, log: o.Logger,
+		engine: o.Engine, store: o.Store, hall: o.Engine.Hall(), log: o.Logger,
 		staff: map[string]*Staff{}, devices: o.Devices, notices: o.Notices, cards: map[string]Card{},
 		address: o.Address, publicURL: strings.TrimRight(o.PublicURL, "/"), allowedOrigins: o.AllowedOrigins,
 		maxBody: o.MaxBody, trustedProxies: o.TrustedProxies,
-		kioskLimit: newDeviceLimiter(o.TicketsPerKioskPerMinute), bookLimit: newAddressLimiter(o.BookingsPerAddressPerMinute), started: time.Now(),
+		kioskLimit: newDeviceLimiter(o.TicketsPerKioskPerMinute), bookLimit: newAddressLimiter(o.BookingsPerAddressPerMinute),
 		mux: http.NewServeMux(),
 	}
 	if s.log == nil {
@@ -135,16 +131,15 @@ func New(o Options) *Server {
 		rand.Read(o.KnownKey)
 	}
 	s.login = newLoginGuard(o.LoginAttemptsPerMinute, usernames, o.KnownKey)
-	if s.metrics != nil {
-		s.metrics.registry.MustRegister(s.login.attempts)
-	}
-	s.routes(o.Stream)
+	s.routes()
 	return s
 }
 
-func (s *Server) routes(stream http.Handler) {
+// routes mounts the API's endpoints. The hall (server/hall) mounts the API
+// beside the stream, the pages, /healthz and /metrics.
+func (s *Server) routes() {
 	handle := func(pattern string, h http.HandlerFunc) {
-		s.mux.Handle(pattern, s.instrument(pattern, h))
+		s.mux.Handle(pattern, s.logFailures(h))
 	}
 	handle("POST /api/v1/tickets", s.handleIssue)
 	handle("GET /api/v1/tickets/{token}", s.handleTicket)
@@ -170,20 +165,9 @@ func (s *Server) routes(stream http.Handler) {
 	handle("GET /api/v1/board", s.handleBoard)
 	handle("GET /api/v1/hall", s.handleHall)
 	handle("GET /api/v1/events", s.handleEvents)
-	if stream != nil {
-		s.mux.Handle("GET /api/v1/ws", stream)
-	}
-	handle("GET /healthz", s.handleHealth)
-	if s.metrics != nil {
-		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
-	}
 	// What no route above takes: a path served with other methods (405 and
 	// Allow), or no endpoint at all (404), always with the JSON error body.
 	handle("/api/", s.handleNoRoute)
-	handle("/healthz", s.handleNoRoute)
-	if s.metrics != nil {
-		handle("/metrics", s.handleNoRoute)
-	}
 }
 
 // probeMethods are the methods a path is tried with to fill an Allow header.
@@ -215,16 +199,13 @@ func (s *Server) handleNoRoute(w http.ResponseWriter, r *http.Request) {
 // Call it before the engine closes.
 func (s *Server) Close() { s.status.close() }
 
-// Handle mounts another handler (web pages) on the server's mux.
-func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
-
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	s.mux.ServeHTTP(w, r)
 }
 
-// statusRecorder remembers the status written, for metrics.
+// statusRecorder remembers the status written.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
@@ -235,14 +216,11 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.ResponseWriter.WriteHeader(code)
 }
 
-func (s *Server) instrument(pattern string, h http.HandlerFunc) http.Handler {
+// logFailures logs the requests answered with a server error.
+func (s *Server) logFailures(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		h(rec, r)
-		if s.metrics != nil {
-			s.metrics.observeRequest(pattern, rec.status, time.Since(start))
-		}
 		if rec.status >= 500 {
 			s.log.Warn("request", append(logAttrs(r), "status", rec.status)...)
 		}
@@ -267,17 +245,19 @@ func (s *Server) linkURL(r *http.Request, path string) string {
 	return base + path
 }
 
-func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	seq, hash := s.engine.Head()
-	if err := s.store.Err(); err != nil {
-		s.log.Error("health check: the store is failing", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, wire.Health{
-			// The detail (paths, system errors) goes to the log, not the public.
-			Status: "failing", Error: "the store cannot take new commits; see the server log",
-			Hall: s.hall.ID, Seq: seq, Hash: hash, UptimeSeconds: int(time.Since(s.started).Seconds()),
-		})
-		return
-	}
-	writeJSON(w, http.StatusOK, wire.Health{Status: "ok", Hall: s.hall.ID, Seq: seq, Hash: hash,
-		UptimeSeconds: int(time.Since(s.started).Seconds())})
+// Collectors are the API's own Prometheus metrics (sign-in attempts by
+// outcome), for the hall's registry.
+func (s *Server) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{s.login.attempts}
+}
+
+// WrongMethod answers a request for a path outside the API that is served
+// only with the methods in allow: 405, the Allow header, and the API's JSON
+// error body. The hall mounts it beside /healthz and /metrics.
+func (s *Server) WrongMethod(allow ...string) http.Handler {
+	list := strings.Join(allow, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", list)
+		s.writeError(w, r, queue.Errorf(wire.EMETHOD, "%s %s: this path takes %s", clip(r.Method, 16), clip(r.URL.Path, maxEcho), list))
+	})
 }

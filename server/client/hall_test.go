@@ -57,7 +57,7 @@ func newTestHallWith(t *testing.T, heartbeat time.Duration, tweak func(*config.C
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h.API)
+	srv := httptest.NewServer(h.Handler)
 	t.Cleanup(func() {
 		h.Hub.Close()
 		srv.Close()

@@ -98,7 +98,7 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h.API)
+	srv := httptest.NewServer(h.Handler)
 	t.Cleanup(func() {
 		srv.Close()
 		h.Close()

@@ -44,9 +44,10 @@ type Options struct {
 	Public *queue.PublicHall
 	// Now is the clock (default time.Now); tests set it.
 	Now func() time.Time
-	// Publish receives the records of every commit, after the commit, in log order,
-	// from the committer goroutine. It must not block for long.
-	Publish func([]eventlog.Record)
+	// Publish receives the records of every commit and their events (evs[i] is
+	// recs[i]), after the commit, in log order, from the committer goroutine.
+	// It must not block for long nor change them.
+	Publish func(recs []eventlog.Record, evs []queue.Event)
 	// OnCommit observes each commit: how many requests and events it carried and
 	// how long the commit took, including its sync.
 	OnCommit func(requests, events int, d time.Duration)
@@ -152,7 +153,7 @@ func Open(st *store.Store, hall *queue.Hall, opts Options) (*Engine, error) {
 		opts.CheckpointInterval = 10 * time.Minute
 	}
 	if opts.Publish == nil {
-		opts.Publish = func([]eventlog.Record) {}
+		opts.Publish = func([]eventlog.Record, []queue.Event) {}
 	}
 	if opts.OnCommit == nil {
 		opts.OnCommit = func(int, int, time.Duration) {}

@@ -81,7 +81,7 @@ func (f *fixture) open() {
 	if h == nil {
 		h = testHall(f.t)
 	}
-	o := Options{Now: f.now, IdentityKey: testIdentityKey, Publish: func(recs []eventlog.Record) {
+	o := Options{Now: f.now, IdentityKey: testIdentityKey, Publish: func(recs []eventlog.Record, _ []queue.Event) {
 		f.mu.Lock()
 		f.pub = append(f.pub, recs...)
 		f.mu.Unlock()

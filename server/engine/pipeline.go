@@ -435,6 +435,6 @@ func (e *Engine) publish(b *batch) {
 	// thousands of phones must not hold back the next commit.
 	e.doneAnswering()
 	if len(b.recs) > 0 {
-		e.opts.Publish(b.recs)
+		e.opts.Publish(b.recs, b.evs)
 	}
 }

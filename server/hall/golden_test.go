@@ -62,7 +62,7 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h.API)
+	srv := httptest.NewServer(h.Handler)
 	t.Cleanup(func() {
 		srv.Close()
 		h.Close()

@@ -13,22 +13,28 @@ import (
 	"hallq/server/engine"
 	"hallq/server/eventlog"
 	"hallq/server/hub"
+	"hallq/server/metrics"
+	"hallq/server/queue"
 	"hallq/server/store"
 	"hallq/server/stream"
 	"hallq/server/web"
 	"hallq/server/wire"
 )
 
-// Hall is a running hall: its store, engine, stream, API and pages, wired
-// together. The server command runs one; tests of other packages start one in
-// process.
+// Hall is a running hall: its store, engine, stream, API, pages and metrics,
+// wired together. The server command runs one; tests of other packages start
+// one in process.
 type Hall struct {
 	Store   *store.Store
 	Hub     *hub.Hub
 	Streams *stream.Server
 	Engine  *engine.Engine
-	API     *api.Server // the HTTP handler of everything: API, stream, pages
-	// HTTP serves API with the configured deadlines; Serve runs it.
+	API     *api.Server // the JSON API, under /api/v1/
+	Metrics *metrics.Metrics
+	// Handler serves everything over HTTP: the API, the stream, the pages,
+	// /healthz and /metrics (see routes).
+	Handler http.Handler
+	// HTTP serves Handler with the configured deadlines; Serve runs it.
 	HTTP *http.Server
 
 	limits    config.Limits
@@ -108,43 +114,45 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 	for _, svc := range cfg.Hall.Services {
 		services = append(services, svc.ID)
 	}
-	metrics := api.NewMetrics(services, func() map[string]int { return api.WaitingFromBoard(h.Engine)() }, h.Streams.Subscribers)
+	h.Metrics = metrics.New(services, func(fn func(*queue.State, uint64, string)) { h.Engine.Read(fn) }, h.Streams.Subscribers)
 	h.Engine, err = engine.Open(st, cfg.Hall, engine.Options{
 		Now:                       opts.Now,
 		IdentityRetention:         cfg.Info.IdentityRetention,
 		IdentityKey:               identity,
 		Logger:                    log.With("component", "engine"),
-		OnCommit:                  metrics.ObserveCommit,
+		OnCommit:                  h.Metrics.ObserveCommit,
 		WithdrawalsPerKioskPerDay: cfg.Limits.WithdrawalsPerKioskPerDay,
 		CheckpointKey:             signer,
 		CheckpointEvents:          cfg.Keys.CheckpointEvents,
 		CheckpointInterval:        cfg.Keys.CheckpointEvery,
 		Public:                    publicHall(cfg, signer),
-		Publish: func(recs []eventlog.Record) {
-			evs := make([]hub.Event, len(recs))
+		Publish: func(recs []eventlog.Record, evs []queue.Event) {
+			hevs := make([]hub.Event, len(recs))
 			for i, r := range recs {
-				evs[i] = hub.Event{Seq: r.Seq, Data: r.Raw}
+				hevs[i] = hub.Event{Seq: r.Seq, Data: r.Raw}
 			}
-			h.Streams.Publish(evs...)
-			metrics.ObserveRecords(recs)
+			h.Streams.Publish(hevs...)
+			h.Metrics.ObserveEvents(recs, evs)
 		},
 	})
 	if err != nil {
 		h.Close()
 		return nil, err
 	}
-	ao := apiOptions(cfg, h.Engine, st, h.Streams, metrics, log.With("component", "api"))
+	ao := apiOptions(cfg, h.Engine, st, log.With("component", "api"))
 	if ao.KnownKey, err = storeSecret(st, knownBrowserKey); err != nil {
 		h.Close()
 		return nil, err
 	}
 	h.API = api.New(ao)
+	h.Metrics.Register(h.API.Collectors()...)
 	pages, err := web.New(web.Options{Config: cfg, Engine: h.Engine, Store: st, Logger: log.With("component", "web")})
 	if err != nil {
 		h.Close()
 		return nil, err
 	}
-	h.API.Handle("/", pages)
+	health := healthHandler(cfg.Hall.ID, h.Engine, st, log.With("component", "healthz"))
+	h.Handler = routes(h.API, h.Streams, pages, h.Metrics, health)
 	h.limits, h.log, h.tls = cfg.Limits, log, cfg.Server
 	if h.tls.TLSCert != "" {
 		// A wrong certificate or key stops the start, not the first client.
@@ -215,9 +223,9 @@ func (h *Hall) Close() error {
 	return err
 }
 
-func apiOptions(cfg *config.Config, eng *engine.Engine, st *store.Store, streams *stream.Server, m *api.Metrics, log *slog.Logger) api.Options {
+func apiOptions(cfg *config.Config, eng *engine.Engine, st *store.Store, log *slog.Logger) api.Options {
 	o := api.Options{
-		Engine: eng, Store: st, Stream: streams, Metrics: m, Logger: log,
+		Engine: eng, Store: st, Logger: log,
 		Address: cfg.Info.Address.ZH, PublicURL: cfg.Info.PublicURL, MaxBody: cfg.Limits.MaxBodyBytes,
 		TicketsPerKioskPerMinute:    cfg.Limits.TicketsPerKioskPerMinute,
 		BookingsPerAddressPerMinute: cfg.Limits.BookingsPerAddressPerMinute,

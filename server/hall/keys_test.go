@@ -98,7 +98,7 @@ func TestIdentityKeyMovesOutOfTheDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h.API)
+	srv := httptest.NewServer(h.Handler)
 	// The person already took two numbers, the service's limit.
 	if code, body := issue(t, srv.URL, sec.KioskToken, "c"); code != http.StatusConflict || !strings.Contains(body, "ELIMIT") {
 		t.Errorf("third ticket after the move: got %d %s, want 409 ELIMIT", code, body)
@@ -173,7 +173,7 @@ func TestIdentityKeyMovesOutOfTheDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	srv = httptest.NewServer(h.API)
+	srv = httptest.NewServer(h.Handler)
 	defer srv.Close()
 	if code, body := issue(t, srv.URL, sec.KioskToken, "d"); code != http.StatusConflict || !strings.Contains(body, "ELIMIT") {
 		t.Errorf("third ticket after a restart: got %d %s, want 409 ELIMIT", code, body)

@@ -17,7 +17,7 @@ func (h *Hall) httpServer(lim config.Limits, log *slog.Logger) *http.Server {
 		return r.URL.Path == "/api/v1/ws" || r.URL.Path == "/log.jsonl"
 	}
 	return &http.Server{
-		Handler: admit.WriteDeadline(h.API, lim.WriteTimeout, stream),
+		Handler: admit.WriteDeadline(h.Handler, lim.WriteTimeout, stream),
 		// Headers and body both: a request trickled in is cut. A websocket's
 		// upgrade clears the deadline; its stream keeps its own.
 		ReadHeaderTimeout: lim.ReadTimeout,
