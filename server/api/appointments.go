@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"hallq/server/config"
 	"hallq/server/engine"
 	"hallq/server/queue"
 	"hallq/server/wire"
@@ -121,7 +122,7 @@ type choiceBody struct {
 }
 
 func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
-	dev, err := s.device(r, KindKiosk)
+	dev, err := s.device(r, config.KindKiosk)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -16,43 +16,18 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"hallq/server/admit"
+	"hallq/server/config"
 	"hallq/server/queue"
 	"hallq/server/store"
 	"hallq/server/wire"
 )
 
-// Device is an enrolled kiosk or display. The server knows only the SHA-256 of its
-// bearer token.
-type Device struct {
-	ID          string
-	Kind        string // "kiosk" or "display"
-	Name        string
-	TokenSHA256 [32]byte
-	Services    []string // kiosk: services offered; empty means all
-	Window      string   // display in window mode
+// staffMember is a staff entry of the configuration and the digest of it
+// that its sessions record (staffVersion).
+type staffMember struct {
+	*config.Staff
+	version string
 }
-
-// Staff is a person who may sign in to windows.
-type Staff struct {
-	Username     string
-	Name         string
-	PasswordHash []byte // bcrypt
-	Windows      []string
-	Role         string // "staff" or "admin"
-
-	version string // staffVersion, set by New
-}
-
-// offers reports whether a kiosk offers a service.
-func (d *Device) offers(service string) bool {
-	return len(d.Services) == 0 || slices.Contains(d.Services, service)
-}
-
-// Device kinds.
-const (
-	KindKiosk   = "kiosk"
-	KindDisplay = "display"
-)
 
 const (
 	sessionCookie = "hallq_session"
@@ -72,7 +47,7 @@ type session struct {
 }
 
 // device returns the device of a request's bearer token, of the given kind.
-func (s *Server) device(r *http.Request, kind string) (*Device, error) {
+func (s *Server) device(r *http.Request, kind config.DeviceKind) (*config.Device, error) {
 	// The scheme is case-insensitive (RFC 9110, 11.1): "bearer" is "Bearer".
 	scheme, tok, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
 	tok = strings.TrimSpace(tok)
@@ -80,8 +55,8 @@ func (s *Server) device(r *http.Request, kind string) (*Device, error) {
 		return nil, queue.Errorf(queue.EUNAUTHORIZED, "a device bearer token is required (Authorization: Bearer …)")
 	}
 	sum := sha256.Sum256([]byte(tok))
-	for i := range s.devices {
-		d := &s.devices[i]
+	for i := range s.cfg.Devices {
+		d := &s.cfg.Devices[i]
 		if subtle.ConstantTimeCompare(sum[:], d.TokenSHA256[:]) == 1 {
 			// An enrolled device's connection is never dropped to make
 			// room for a flood's.
@@ -165,7 +140,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	st, known := s.staff[req.Username]
 	hash := dummyHash
 	if known {
-		hash = st.PasswordHash
+		hash = []byte(st.PasswordHash)
 	}
 	err := bcrypt.CompareHashAndPassword(hash, []byte(req.Password))
 	g.done()
@@ -207,7 +182,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secure(r),
 	})
 	s.log.Info("signed in", "username", st.Username, "window", window)
-	writeJSON(w, http.StatusOK, wire.Session{Username: st.Username, Name: st.Name, Window: window,
+	writeJSON(w, http.StatusOK, wire.Session{Username: st.Username, Name: st.Name.ZH, Window: window,
 		Windows: st.Windows, CSRFToken: sess.CSRF, ExpiresAt: sess.Expires})
 }
 
@@ -233,7 +208,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 // session returns the signed-in staff member of a request. For a state-changing
 // request (mutating), the CSRF token must be in X-CSRF-Token and a browser's
 // Origin, if sent, must be this server.
-func (s *Server) session(r *http.Request, mutating bool) (*session, *Staff, error) {
+func (s *Server) session(r *http.Request, mutating bool) (*session, *staffMember, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
 		return nil, nil, queue.Errorf(queue.EUNAUTHORIZED, "sign in first").Zh("请先登录")
@@ -291,7 +266,7 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, wire.Session{Username: st.Username, Name: st.Name, Window: sess.Window,
+	writeJSON(w, http.StatusOK, wire.Session{Username: st.Username, Name: st.Name.ZH, Window: sess.Window,
 		Windows: st.Windows, CSRFToken: sess.CSRF})
 }
 
@@ -301,5 +276,5 @@ func (s *Server) handleDeviceMe(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, wire.Device{ID: d.ID, Kind: d.Kind, Name: d.Name, Services: d.Services, Window: d.Window})
+	writeJSON(w, http.StatusOK, wire.Device{ID: d.ID, Kind: string(d.Kind), Name: d.Name, Services: d.Services, Window: d.Window})
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"hallq/server/config"
 	"hallq/server/queue"
 	"hallq/server/wire"
 )
@@ -21,7 +22,7 @@ func (s *Server) handleDeviceStatus(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if d.Kind != KindKiosk {
+	if d.Kind != config.KindKiosk {
 		s.writeError(w, r, queue.Errorf(queue.EFORBIDDEN, "device %s is a %s: only kiosks, which have a printer, report printer status", d.ID, d.Kind).
 			Zh("只有带打印机的取号机可以上报打印机状态"))
 		return

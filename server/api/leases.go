@@ -5,6 +5,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"hallq/server/config"
 	"hallq/server/engine"
 	"hallq/server/queue"
 	"hallq/server/wire"
@@ -21,7 +22,7 @@ func (s *Server) leaseJSON(r *http.Request, l engine.LeaseView) wire.Lease {
 }
 
 func (s *Server) handleGrantLease(w http.ResponseWriter, r *http.Request) {
-	dev, err := s.device(r, KindKiosk)
+	dev, err := s.device(r, config.KindKiosk)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -31,7 +32,7 @@ func (s *Server) handleGrantLease(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if !dev.offers(req.Service) {
+	if !dev.Offers(req.Service) {
 		s.writeError(w, r, queue.Errorf(queue.EFORBIDDEN, "kiosk %s does not offer service %s", dev.ID, echo(req.Service)))
 		return
 	}
@@ -83,7 +84,7 @@ func (s *Server) heldLeased(kiosk, service string) int {
 }
 
 func (s *Server) handleLeases(w http.ResponseWriter, r *http.Request) {
-	dev, err := s.device(r, KindKiosk)
+	dev, err := s.device(r, config.KindKiosk)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -96,7 +97,7 @@ func (s *Server) handleLeases(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleSyncOffline(w http.ResponseWriter, r *http.Request) {
-	dev, err := s.device(r, KindKiosk)
+	dev, err := s.device(r, config.KindKiosk)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -129,7 +130,7 @@ func (s *Server) handleSyncOffline(w http.ResponseWriter, r *http.Request) {
 // is withdrawn, and a key never seen is spent. The answer names the withdrawn
 // number, "" when there was none; sent again, it changes nothing.
 func (s *Server) handleWithdraw(w http.ResponseWriter, r *http.Request) {
-	dev, err := s.device(r, KindKiosk)
+	dev, err := s.device(r, config.KindKiosk)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"hallq/server/config"
 	"hallq/server/engine"
 	"hallq/server/queue"
 	"hallq/server/store"
@@ -28,38 +29,17 @@ type Card struct {
 
 // Options configure a Server.
 type Options struct {
+	// Config is the hall's configuration: its staff and devices, the
+	// publicity cards and notices, the address and public URL, and the limits
+	// (body size, kiosk and booking rates, failed sign-ins).
+	Config *config.Config
+	// Engine runs the hall; Store holds its log and private data.
 	Engine *engine.Engine
 	Store  *store.Store
+	// Logger receives the API's log; nil discards it.
 	Logger *slog.Logger
-
-	Staff   []Staff
-	Devices []Device
-	Notices []wire.Notice
-	Cards   map[string]Card // window ID -> card
-	// Address is the hall's postal address, shown on public pages.
-	Address string
-	// PublicURL is the base of the links printed in receipt QR codes; empty means
-	// the scheme and host of each request.
-	PublicURL string
 	// AllowedOrigins are other browser origins allowed to call the API.
 	AllowedOrigins []string
-	// MaxBody limits request bodies (default 64 KiB).
-	MaxBody int64
-	// TicketsPerKioskPerMinute bounds how fast one kiosk issues tickets (a
-	// burst of the same size is allowed); 0 means no limit.
-	TicketsPerKioskPerMinute int
-	// BookingsPerAddressPerMinute bounds how fast one client address may ask
-	// for bookings (a burst of the same size is allowed); 0 means no limit.
-	BookingsPerAddressPerMinute int
-	// DeviceStatusInterval is the least time between two recorded printer
-	// reports of one kiosk (default 30 s); see handleDeviceStatus.
-	DeviceStatusInterval time.Duration
-	// LoginAttemptsPerMinute bounds failed sign-ins per address and per
-	// account (default 10).
-	LoginAttemptsPerMinute int
-	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
-	// X-Forwarded-Proto are believed.
-	TrustedProxies []netip.Prefix
 	// KnownKey is the HMAC key of the cookie that marks a browser where a
 	// staff member signed in before (32 bytes; empty: a random key, so such
 	// browsers are known until the server restarts).
@@ -72,8 +52,8 @@ type Server struct {
 	store          *store.Store
 	hall           *queue.Hall
 	log            *slog.Logger
-	staff          map[string]*Staff
-	devices        []Device
+	cfg            *config.Config
+	staff          map[string]*staffMember
 	notices        []wire.Notice
 	cards          map[string]Card
 	address        string
@@ -91,17 +71,17 @@ type Server struct {
 // New returns the API server.
 func New(o Options) *Server {
 	s := &Server{
-		engine: o.Engine, store: o.Store, hall: o.Engine.Hall(), log: o.Logger,
-		staff: map[string]*Staff{}, devices: o.Devices, notices: o.Notices, cards: map[string]Card{},
-		address: o.Address, publicURL: strings.TrimRight(o.PublicURL, "/"), allowedOrigins: o.AllowedOrigins,
-		maxBody: o.MaxBody, trustedProxies: o.TrustedProxies,
-		kioskLimit: newDeviceLimiter(o.TicketsPerKioskPerMinute), bookLimit: newAddressLimiter(o.BookingsPerAddressPerMinute),
+		engine: o.Engine, store: o.Store, hall: o.Engine.Hall(), log: o.Logger, cfg: o.Config,
+		staff: map[string]*staffMember{}, cards: map[string]Card{},
+		address: o.Config.Info.Address.ZH, publicURL: strings.TrimRight(o.Config.Info.PublicURL, "/"), allowedOrigins: o.AllowedOrigins,
+		maxBody: o.Config.Limits.MaxBodyBytes, trustedProxies: o.Config.Server.TrustedProxies,
+		kioskLimit: newDeviceLimiter(o.Config.Limits.TicketsPerKioskPerMinute), bookLimit: newAddressLimiter(o.Config.Limits.BookingsPerAddressPerMinute),
 		mux: http.NewServeMux(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	interval := o.DeviceStatusInterval
+	interval := o.Config.Limits.DeviceStatusInterval
 	if interval <= 0 {
 		interval = 30 * time.Second
 	}
@@ -111,16 +91,24 @@ func New(o Options) *Server {
 	if s.maxBody <= 0 {
 		s.maxBody = 64 << 10
 	}
-	for id, c := range o.Cards {
-		if c.Photo != "" {
-			c.PhotoURL = "/api/v1/windows/" + url.PathEscape(id) + "/photo"
-		}
-		s.cards[id] = c
+	for _, n := range o.Config.Notices {
+		s.notices = append(s.notices, wire.Notice{ZH: n.ZH, EN: n.EN})
 	}
-	for i := range o.Staff {
-		st := o.Staff[i]
-		st.version = staffVersion(&st)
-		s.staff[st.Username] = &st
+	for id, c := range o.Config.Cards {
+		card := Card{Card: wire.Card{Name: c.Name.ZH, NameEN: c.Name.EN, Title: c.Title.ZH, TitleEN: c.Title.EN,
+			Unit: c.Unit.ZH, UnitEN: c.Unit.EN, Duties: c.Duties.ZH, DutiesEN: c.Duties.EN}, Photo: c.Photo}
+		if w, ok := s.hall.Window(id); ok {
+			card.Services = append(append(card.Services, w.Primary...), w.Secondary...)
+		}
+		if card.Photo != "" {
+			card.PhotoURL = "/api/v1/windows/" + url.PathEscape(id) + "/photo"
+		}
+		s.cards[id] = card
+	}
+	for i := range o.Config.Staff {
+		st := &staffMember{Staff: &o.Config.Staff[i]}
+		st.version = staffVersion(st)
+		s.staff[st.Username] = st
 	}
 	usernames := make([]string, 0, len(s.staff))
 	for u := range s.staff {
@@ -130,7 +118,7 @@ func New(o Options) *Server {
 		o.KnownKey = make([]byte, 32)
 		rand.Read(o.KnownKey)
 	}
-	s.login = newLoginGuard(o.LoginAttemptsPerMinute, usernames, o.KnownKey)
+	s.login = newLoginGuard(o.Config.Limits.LoginAttemptsPerMinute, usernames, o.KnownKey)
 	s.routes()
 	return s
 }

@@ -14,9 +14,9 @@ import (
 // password hash, the role and the windows. A session records it at sign-in; a
 // session whose staff entry has changed since (a new password, another window,
 // another role) has ended. The digest is of the bcrypt hash, not the password.
-func staffVersion(st *Staff) string {
+func staffVersion(st *staffMember) string {
 	h := sha256.New()
-	h.Write(st.PasswordHash)
+	h.Write([]byte(st.PasswordHash))
 	h.Write([]byte{0})
 	h.Write([]byte(st.Role))
 	for _, w := range st.Windows {
@@ -28,7 +28,7 @@ func staffVersion(st *Staff) string {
 
 // live reports whether a session still holds at now: not expired, its staff
 // entry still there and unchanged since sign-in, its window still theirs.
-func (s *Server) live(sess *session, now time.Time) (*Staff, bool) {
+func (s *Server) live(sess *session, now time.Time) (*staffMember, bool) {
 	if !now.Before(sess.Expires) {
 		return nil, false
 	}

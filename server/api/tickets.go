@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"hallq/server/config"
 	"hallq/server/engine"
 	"hallq/server/queue"
 	"hallq/server/wire"
@@ -34,7 +35,7 @@ func (s *Server) ticketJSON(r *http.Request, v engine.TicketView, withToken bool
 }
 
 func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
-	dev, err := s.device(r, KindKiosk)
+	dev, err := s.device(r, config.KindKiosk)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -48,7 +49,7 @@ func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, queue.Errorf(queue.EINVALID, "service: required").Zh("请选择业务"))
 		return
 	}
-	if !dev.offers(req.Service) {
+	if !dev.Offers(req.Service) {
 		s.writeError(w, r, queue.Errorf(queue.EFORBIDDEN, "kiosk %s does not offer service %s", dev.ID, echo(req.Service)))
 		return
 	}

@@ -18,7 +18,6 @@ import (
 	"hallq/server/store"
 	"hallq/server/stream"
 	"hallq/server/web"
-	"hallq/server/wire"
 )
 
 // Hall is a running hall: its store, engine, stream, API, pages and metrics,
@@ -139,12 +138,12 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		h.Close()
 		return nil, err
 	}
-	ao := apiOptions(cfg, h.Engine, st, log.With("component", "api"))
-	if ao.KnownKey, err = storeSecret(st, knownBrowserKey); err != nil {
+	known, err := storeSecret(st, knownBrowserKey)
+	if err != nil {
 		h.Close()
 		return nil, err
 	}
-	h.API = api.New(ao)
+	h.API = api.New(api.Options{Config: cfg, Engine: h.Engine, Store: st, KnownKey: known, Logger: log.With("component", "api")})
 	h.Metrics.Register(h.API.Collectors()...)
 	pages, err := web.New(web.Options{Config: cfg, Engine: h.Engine, Store: st, Logger: log.With("component", "web")})
 	if err != nil {
@@ -221,37 +220,4 @@ func (h *Hall) Close() error {
 		err = cerr
 	}
 	return err
-}
-
-func apiOptions(cfg *config.Config, eng *engine.Engine, st *store.Store, log *slog.Logger) api.Options {
-	o := api.Options{
-		Engine: eng, Store: st, Logger: log,
-		Address: cfg.Info.Address.ZH, PublicURL: cfg.Info.PublicURL, MaxBody: cfg.Limits.MaxBodyBytes,
-		TicketsPerKioskPerMinute:    cfg.Limits.TicketsPerKioskPerMinute,
-		BookingsPerAddressPerMinute: cfg.Limits.BookingsPerAddressPerMinute,
-		LoginAttemptsPerMinute:      cfg.Limits.LoginAttemptsPerMinute,
-		DeviceStatusInterval:        cfg.Limits.DeviceStatusInterval,
-		TrustedProxies:              cfg.Server.TrustedProxies,
-		Cards:                       map[string]api.Card{},
-	}
-	for _, s := range cfg.Staff {
-		o.Staff = append(o.Staff, api.Staff{Username: s.Username, Name: s.Name.ZH, PasswordHash: []byte(s.PasswordHash),
-			Windows: s.Windows, Role: string(s.Role)})
-	}
-	for _, d := range cfg.Devices {
-		o.Devices = append(o.Devices, api.Device{ID: d.ID, Kind: string(d.Kind), Name: d.Name, TokenSHA256: d.TokenSHA256,
-			Services: d.Services, Window: d.Window})
-	}
-	for _, n := range cfg.Notices {
-		o.Notices = append(o.Notices, wire.Notice{ZH: n.ZH, EN: n.EN})
-	}
-	for id, c := range cfg.Cards {
-		card := api.Card{Card: wire.Card{Name: c.Name.ZH, NameEN: c.Name.EN, Title: c.Title.ZH, TitleEN: c.Title.EN,
-			Unit: c.Unit.ZH, UnitEN: c.Unit.EN, Duties: c.Duties.ZH, DutiesEN: c.Duties.EN}, Photo: c.Photo}
-		if w, ok := cfg.Hall.Window(id); ok {
-			card.Services = append(append(card.Services, w.Primary...), w.Secondary...)
-		}
-		o.Cards[id] = card
-	}
-	return o
 }
