@@ -33,13 +33,16 @@
 //
 // # The local replica
 //
-// The display keeps the public events it receives in a bbolt file in -data (the
-// server's own store format), with the hall description. It folds them into
+// The display keeps the public events it receives, exactly as published, in a
+// bbolt file of its own in -data (replica.db: events, snapshots, and a display
+// bucket with the head, the hall description, the window and its card's
+// portrait; a replica of the older layout is upgraded when it opens). It folds them into
 // the queue state with the server's own rules (queue.State.Apply) and draws
 // every screen from that state, so that after a restart or a network loss it
 // shows the last known state at once, marked as such, then catches up from
-// its last event: no gap, no duplicate. Every event's place in the hash chain
-// is checked before it is folded or stored; a break, a server whose head hash
+// its last event: no gap, no duplicate. Every event is parsed once (by the
+// client, with package eventlog) and its place in the hash chain checked once
+// (eventlog.Verifier) before it is folded or stored; a break, a server whose head hash
 // differs from the copy's, or a server whose log is shorter than the copy
 // raises an alarm on the screen that stays until restart. A replica that no
 // longer verifies at start is moved aside and fetched again.

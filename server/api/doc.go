@@ -1,6 +1,8 @@
 // Package api serves hallq's HTTP JSON API under /api/v1: ticket issue for kiosks,
 // window actions for signed-in staff, the public board, ticket status and event
-// log, health and Prometheus metrics.
+// log. It takes the hall's config.Config as package web does. The hall
+// (server/hall) mounts it beside the websocket stream, the web pages, /healthz
+// and /metrics.
 //
 // Every error is a JSON body {"error":{"code":"…","message":"…"}} whose code is
 // one of the queue package's codes; writeError is the one place that maps codes
