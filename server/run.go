@@ -29,6 +29,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	logJSON := fs.Bool("log-json", false, "write logs as JSON lines instead of text")
 	tlsCert := fs.String("tls-cert", "", "PEM certificate (chain) to serve HTTPS with; overrides [server] tls_cert")
 	tlsKey := fs.String("tls-key", "", "PEM private key of -tls-cert; overrides [server] tls_key")
+	verifyLog := fs.Bool("verify-log", false, "recompute the whole hash chain at start (slow on a long log); by default only what was not verified before")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -63,7 +64,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Warn("configuration", "warning", w)
 	}
 
-	h, err := hall.Open(cfg, *dataDir, log, hall.Options{})
+	h, err := hall.Open(cfg, *dataDir, log, hall.Options{VerifyLog: *verifyLog})
 	if err != nil {
 		return err
 	}

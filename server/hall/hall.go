@@ -55,6 +55,9 @@ type Options struct {
 	// addresses without recent failed sign-ins forgotten (default a minute);
 	// sessions are also swept at start.
 	SessionSweep time.Duration
+	// VerifyLog recomputes the whole hash chain at start, as hallq-verify
+	// does; otherwise only what the store does not remember as verified.
+	VerifyLog bool
 }
 
 // Open opens the hall's store (hallq.db in dataDir) and starts its engine.
@@ -67,7 +70,7 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		heartbeat = opts.Heartbeat
 	}
 	dbPath := filepath.Join(dataDir, "hallq.db")
-	st, err := store.Open(dbPath, store.Options{NoSync: opts.NoSync, Journal: true})
+	st, err := store.Open(dbPath, store.Options{NoSync: opts.NoSync, Journal: true, VerifyAll: opts.VerifyLog})
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +88,7 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		if err := store.Compact(dbPath); err != nil {
 			return nil, err
 		}
-		if st, err = store.Open(dbPath, store.Options{NoSync: opts.NoSync, Journal: true}); err != nil {
+		if st, err = store.Open(dbPath, store.Options{NoSync: opts.NoSync, Journal: true, VerifyAll: opts.VerifyLog}); err != nil {
 			return nil, err
 		}
 	}

@@ -35,8 +35,11 @@
 // one before. BucketMeta holds the head (last seq and hash), written in the
 // same transaction as the events and checked against the last event when
 // the store opens, and the last journal frame the file holds.
-// BucketSnapshots holds projection snapshots written by Tx.PutSnapshot; the
-// chain after the latest snapshot is verified at every Open. The other
+// BucketSnapshots holds projection snapshots written by Tx.PutSnapshot.
+// BucketMeta also remembers the verified head: the chain up to it was
+// verified by a store or made by one from a Chain, so Open recomputes only
+// the chain after it (journaled events are verified as they are replayed);
+// Options.VerifyAll and Store.Verify recompute the whole chain. The other
 // buckets are private: their keys and values belong to the caller and never
 // enter the chain.
 //

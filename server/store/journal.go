@@ -420,6 +420,9 @@ func applyFrames(btx *bolt.Tx, frames []*frame) error {
 		if err := meta.Put(metaHead, v); err != nil {
 			return fmt.Errorf("write head %d: %w", tx.seq, err)
 		}
+		if err := meta.Put(metaVerified, seqKey(tx.seq)); err != nil {
+			return fmt.Errorf("write head %d: %w", tx.seq, err)
+		}
 	}
 	return meta.Put(metaJournal, binary.BigEndian.AppendUint64(nil, frames[len(frames)-1].lsn))
 }

@@ -48,6 +48,12 @@ var buckets = []Bucket{
 // by the raw hash (32 bytes). Only the store writes it.
 var metaHead = []byte("head")
 
+// metaVerified is the key in BucketMeta of the verified head: the seq (8
+// bytes BE) up to which the chain in the file is known good, because this
+// store verified it (at Open, or replaying the journal) or wrote it from a
+// Chain. Only the store writes it, with the head.
+var metaVerified = []byte("verified")
+
 // ErrNotFound is returned, wrapped, when an event or another record does not
 // exist.
 var ErrNotFound = errors.New("store: not found")
@@ -79,6 +85,9 @@ type Options struct {
 	Journal bool
 	// JournalSize is the journal file's size; 0 means DefaultJournalSize.
 	JournalSize int64
+	// VerifyAll makes Open recompute the whole chain, as hallq-verify does,
+	// instead of only the events after the verified head it remembers.
+	VerifyAll bool
 
 	applyDelay time.Duration // tests hold the journal's applier back
 }
@@ -137,7 +146,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	s := &Store{db: db}
-	if err := s.init(); err != nil {
+	if err := s.init(opts.VerifyAll); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -159,8 +168,10 @@ func Open(path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// init creates the buckets, loads the head and verifies the tail.
-func (s *Store) init() error {
+// init creates the buckets, loads the head and verifies the chain after the
+// verified head (the latest snapshot, if the file remembers none), or all of
+// it with all.
+func (s *Store) init(all bool) error {
 	err := s.db.Update(func(btx *bolt.Tx) error {
 		for _, b := range buckets {
 			if _, err := btx.CreateBucketIfNotExists(b); err != nil {
@@ -172,7 +183,8 @@ func (s *Store) init() error {
 	if err != nil {
 		return err
 	}
-	return s.db.View(func(btx *bolt.Tx) error {
+	var verified uint64
+	err = s.db.View(func(btx *bolt.Tx) error {
 		h, err := readHead(btx)
 		if err != nil {
 			return err
@@ -188,14 +200,36 @@ func (s *Store) init() error {
 			}
 			from = snap + 1
 		}
+		if v := btx.Bucket(BucketMeta).Get(metaVerified); len(v) == 8 {
+			if seq := binary.BigEndian.Uint64(v); seq <= h.seq {
+				from = max(from, seq+1)
+			}
+		}
+		if all {
+			from = 1
+		}
 		if h.seq >= from {
 			if err := verify(btx, from, h.seq); err != nil {
 				return err
 			}
 		}
 		s.head.Store(h)
+		if v := btx.Bucket(BucketMeta).Get(metaVerified); len(v) == 8 {
+			verified = binary.BigEndian.Uint64(v)
+		} else {
+			verified = ^uint64(0) // none: write it
+		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	if h := s.head.Load(); h.seq != verified {
+		return s.db.Update(func(btx *bolt.Tx) error {
+			return btx.Bucket(BucketMeta).Put(metaVerified, seqKey(h.seq))
+		})
+	}
+	return nil
 }
 
 // readHead reads the head stored in BucketMeta.
@@ -291,6 +325,9 @@ func (s *Store) update(fn func(tx *Tx) error) error {
 		binary.BigEndian.PutUint64(v, tx.seq)
 		copy(v[8:], tx.raw[:])
 		if err := btx.Bucket(BucketMeta).Put(metaHead, v); err != nil {
+			return fmt.Errorf("store: write head %d: %w", tx.seq, err)
+		}
+		if err := btx.Bucket(BucketMeta).Put(metaVerified, seqKey(tx.seq)); err != nil {
 			return fmt.Errorf("store: write head %d: %w", tx.seq, err)
 		}
 		return nil

@@ -62,6 +62,15 @@ type Options struct {
 	Checkpoint int    // a checkpoint every this many events; 0 for none
 	Key        ed25519.PrivateKey
 	Start      time.Time // the first day's opening; zero for 2026-03-02 08:00 UTC
+	// EventsPerDay, when positive, makes each service day about this many
+	// events, its acts closer together; zero makes days of about 9 hours at
+	// one act every 1-20 s (some 3,000 events).
+	EventsPerDay int
+	// Emit, when set, receives each event as it is made, with the state after
+	// it (valid only during the call), and the log's Raws stay empty: a
+	// long log streams to a store instead of filling memory. An error stops
+	// Generate.
+	Emit func(rec eventlog.Record, st *queue.State) error
 }
 
 // Log is a generated log.
@@ -98,7 +107,12 @@ func Generate(opt Options) (*Log, error) {
 	if err := g.append(queue.Event{Time: g.now, Type: queue.TypeHallConfigured, Data: g.log.Hall}); err != nil {
 		return nil, err
 	}
-	for len(g.log.Raws) < opt.Events {
+	g.tickMax = 20 * time.Second
+	if opt.EventsPerDay > 0 {
+		// An act makes about 0.8 events; the day keeps its 9 hours.
+		g.tickMax = max(2*9*time.Hour*8/10/time.Duration(opt.EventsPerDay), 2*time.Millisecond)
+	}
+	for g.n < opt.Events {
 		if err := g.day(); err != nil {
 			return nil, err
 		}
@@ -115,8 +129,12 @@ type gen struct {
 	now   time.Time
 	log   *Log
 	since int // events since the last checkpoint
+	n     int // events made
+	// tickMax is the longest time between two acts.
+	tickMax time.Duration
 	// granted holds when each lease was granted.
 	granted map[string]time.Time
+	err     error // of the first event that could not be appended
 }
 
 // append encodes ev as the next event, applies it and, when due, signs a
@@ -137,7 +155,14 @@ func (g *gen) append(ev queue.Event) error {
 	if err := g.st.Apply(ev); err != nil {
 		return fmt.Errorf("generated event %d: %w", rec.Seq, err)
 	}
-	g.log.Raws = append(g.log.Raws, rec.Raw)
+	g.n++
+	if g.opt.Emit != nil {
+		if err := g.opt.Emit(rec, g.st); err != nil {
+			return err
+		}
+	} else {
+		g.log.Raws = append(g.log.Raws, rec.Raw)
+	}
 	g.since++
 	seal := ev.Type == queue.TypeDaySealed
 	if g.opt.Key != nil && (seal || g.opt.Checkpoint > 0 && g.since >= g.opt.Checkpoint) {
@@ -157,18 +182,23 @@ func (g *gen) append(ev queue.Event) error {
 }
 
 func (g *gen) do(evs []queue.Event, err error) bool {
-	if err != nil {
+	if err != nil || g.err != nil {
 		return false
 	}
 	for _, ev := range evs {
 		if err := g.append(ev); err != nil {
-			panic(err)
+			g.err = err
+			return false
 		}
 	}
 	return true
 }
 
-func (g *gen) tick() { g.now = g.now.Add(time.Duration(1+g.rng.IntN(20)) * time.Second) }
+// tick moves the clock to the next act: tickMax/20 to tickMax later.
+func (g *gen) tick() {
+	step := max((g.tickMax / 20).Round(time.Millisecond), time.Millisecond) // event times are to the millisecond
+	g.now = g.now.Add(step * time.Duration(1+g.rng.IntN(20)))
+}
 
 func (g *gen) last() uint64 { s, _ := g.chain.Head(); return s }
 
@@ -181,7 +211,7 @@ func (g *gen) day() error {
 		g.do(g.st.OpenWindow(g.h, g.now, w, "staff"+w))
 	}
 	end := g.now.Add(9 * time.Hour)
-	for g.now.Before(end) && len(g.log.Raws) < g.opt.Events+50 {
+	for g.now.Before(end) && g.n < g.opt.Events+50 && g.err == nil {
 		g.tick()
 		w := windows[g.rng.IntN(len(windows))]
 		staff := "staff" + w
@@ -276,5 +306,5 @@ func (g *gen) day() error {
 	// The next day starts the next morning.
 	d := g.now.Add(24 * time.Hour)
 	g.now = time.Date(d.Year(), d.Month(), d.Day(), 8, 0, 0, 0, time.UTC)
-	return nil
+	return g.err
 }
