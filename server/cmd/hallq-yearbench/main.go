@@ -43,6 +43,7 @@ func main() {
 	server := flag.String("server", "bin/hallq-server", "the hall server binary")
 	dir := flag.String("dir", "", "where to build the halls (kept); empty uses a temporary directory, removed at the end")
 	reuse := flag.Bool("reuse", false, "measure the halls already built in -dir instead of building them")
+	buildOnly := flag.Bool("build-only", false, "build the halls in -dir and stop")
 	flag.Parse()
 	log.SetFlags(0)
 	root := *dir
@@ -59,6 +60,9 @@ func main() {
 			dir  string
 			days int
 		}{{fresh, 1}, {history, *days}} {
+			if _, err := os.Stat(filepath.Join(h.dir, "hallq.toml")); err == nil {
+				continue // built by an earlier run
+			}
 			start := time.Now()
 			n, err := build(h.dir, h.days, *perDay)
 			if err != nil {
@@ -66,6 +70,9 @@ func main() {
 			}
 			fmt.Printf("built %s: %d days, %d events in %s\n", h.dir, h.days, n, time.Since(start).Round(time.Millisecond))
 		}
+	}
+	if *buildOnly {
+		return
 	}
 	freshRSS, err := measure(*server, fresh, false)
 	if err != nil {
