@@ -49,12 +49,15 @@ type Auditor struct {
 	unverif  error
 	remember map[uint64][]queue.CheckpointData
 	hashes   [][32]byte
+	// closings holds the hash of every appointment.applications_closed
+	// event by seq: the seed of the draw that follows it.
+	closings map[uint64]string
 }
 
 // New returns an Auditor for a log read from its start (or, with a
 // description in opt.Hall, from any event on).
 func New(opt Options) (*Auditor, error) {
-	a := &Auditor{opt: opt, st: queue.NewState(), remember: map[uint64][]queue.CheckpointData{}}
+	a := &Auditor{opt: opt, st: queue.NewState(), remember: map[uint64][]queue.CheckpointData{}, closings: map[uint64]string{}}
 	if opt.Hall != nil {
 		if err := a.configure(opt.Hall); err != nil {
 			return nil, err
@@ -209,6 +212,10 @@ func (a *Auditor) replay(rec eventlog.Record, ev queue.Event) error {
 		a.rep.Days = append(a.rep.Days, a.day)
 	case *queue.DaySealedData:
 		a.closeDay(true)
+	case *queue.ApptDrawClosedData:
+		a.closings[ev.Seq] = rec.Hash
+	case *queue.ApptDrawnData:
+		a.checkSeed(ev.Seq, d)
 	}
 	if a.hall == nil {
 		switch ev.Type {
@@ -219,7 +226,11 @@ func (a *Auditor) replay(rec eventlog.Record, ev queue.Event) error {
 		}
 	} else if err := s.Check(a.hall, ev); err != nil {
 		w, staff := a.actor(ev)
-		a.find(ev.Seq, KindRule, w, staff, fmt.Sprintf("event %d: %v", ev.Seq, err), ruleZH(ev, err))
+		kind := KindRule
+		if ev.Type == queue.TypeApptDrawn {
+			kind = KindDraw
+		}
+		a.find(ev.Seq, kind, w, staff, fmt.Sprintf("event %d: %v", ev.Seq, err), ruleZH(ev, err))
 	}
 	a.tally(ev)
 	if err := s.Apply(ev); err != nil {
@@ -230,6 +241,20 @@ func (a *Auditor) replay(rec eventlog.Record, ev queue.Event) error {
 		s.Seq = ev.Seq
 	}
 	return nil
+}
+
+// checkSeed verifies that a draw is seeded by the hash of the event that
+// closed its applications, as published: a seed nobody knew before then.
+func (a *Auditor) checkSeed(seq uint64, d *queue.ApptDrawnData) {
+	want, ok := a.closings[d.SeedSeq]
+	switch {
+	case !ok:
+		a.find(seq, KindDraw, "", "", fmt.Sprintf("event %d: the draw of %s on %s names event %d as its seed, which did not close any applications", seq, d.Service, d.Day, d.SeedSeq),
+			fmt.Sprintf("第%d条事件：%s %s的抽签以第%d条事件为种子，但该事件不是申请截止事件", seq, d.Service, d.Day, d.SeedSeq))
+	case d.Seed != want:
+		a.find(seq, KindDraw, "", "", fmt.Sprintf("event %d: the draw of %s on %s used seed %s, but the hash of event %d, which closed its applications, is %s", seq, d.Service, d.Day, short(d.Seed), d.SeedSeq, short(want)),
+			fmt.Sprintf("第%d条事件：%s %s的抽签种子%s不是申请截止事件（第%d条）的哈希%s", seq, d.Service, d.Day, short(d.Seed), d.SeedSeq, short(want)))
+	}
 }
 
 // actor returns the window and the staff member an event is about.
@@ -273,6 +298,8 @@ func ruleZH(ev queue.Event, err error) string {
 		return fmt.Sprintf("第%d条事件：号码%s的发放或排队位置不符合公布的规则", ev.Seq, d.Number)
 	case *queue.TicketReinstatedData:
 		return fmt.Sprintf("第%d条事件：%s号恢复排队的位置不符合公布的规则", ev.Seq, d.Number)
+	case *queue.ApptDrawnData:
+		return fmt.Sprintf("第%d条事件：%s %s的抽签结果与按公开日志重新抽签的结果不符", ev.Seq, d.Service, d.Day)
 	}
 	return fmt.Sprintf("第%d条事件不符合公布的规则：%v", ev.Seq, err)
 }

@@ -14,6 +14,7 @@ const (
 	KindGap        = "gap"        // a number never issued, voided or leased
 	KindCheckpoint = "checkpoint" // a checkpoint that does not verify
 	KindFork       = "fork"       // two histories for the same seq
+	KindDraw       = "draw"       // a lottery draw that re-running it from the log does not give
 )
 
 // Finding is one violation, naming the event it is about.

@@ -28,6 +28,7 @@ type fileAppointments struct {
 	NoShowLimit       int      `toml:"no_show_limit"`
 	NoShowWindow      duration `toml:"no_show_window"`
 	Suspension        duration `toml:"suspension"`
+	LotteryWindow     duration `toml:"lottery_window"`
 }
 
 var weekdayNames = map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday,
@@ -43,7 +44,7 @@ func (p *parser) appointments(f string, raw *fileAppointments) *queue.Appointmen
 		DaysAhead: raw.DaysAhead, ReleaseAt: raw.ReleaseAt.d, WalkInShare: raw.WalkInShare, CancelBefore: raw.CancelBefore.d,
 		CheckInBefore: raw.CheckInBefore.d, CheckInAfter: raw.CheckInAfter.d, LateUntil: raw.LateUntil.d,
 		PerIdentityActive: raw.PerIdentityActive, PerIdentityDaily: raw.PerIdentityDaily, NoShowLimit: raw.NoShowLimit,
-		NoShowWindow: raw.NoShowWindow.d, Suspension: raw.Suspension.d}
+		NoShowWindow: raw.NoShowWindow.d, Suspension: raw.Suspension.d, LotteryWindow: raw.LotteryWindow.d}
 	for i, s := range raw.Hours {
 		open, close, err := parseInterval(s)
 		if err != nil {

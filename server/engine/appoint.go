@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"hallq/server/queue"
@@ -26,6 +27,9 @@ type SlotView struct {
 	Released  bool      `json:"released"`
 	// ReleaseAt is when the slot's places are released, while they are not.
 	ReleaseAt time.Time `json:"release_at,omitzero"`
+	// Applications counts the applications for the slot's places on a
+	// lottery day.
+	Applications int `json:"applications,omitempty"`
 }
 
 // SlotsView lists a service's slots of one day.
@@ -34,6 +38,11 @@ type SlotsView struct {
 	Date    string     `json:"date"`
 	Slots   []SlotView `json:"slots"`
 	Seq     uint64     `json:"seq"` // log position the counts are taken at
+	// Lottery is set when the day's places are drawn by lottery: "pending"
+	// before the release, then "open" while applications are taken until
+	// ApplyUntil, "closed" until the draw, "drawn" after it.
+	Lottery    string    `json:"lottery,omitempty"`
+	ApplyUntil time.Time `json:"apply_until,omitzero"`
 }
 
 // AppointmentView is what the booker may know of a booking: nothing personal
@@ -54,6 +63,10 @@ type AppointmentView struct {
 	CheckInUntil time.Time `json:"check_in_until"`
 	CancelUntil  time.Time `json:"cancel_until"`
 	Token        string    `json:"token,omitempty"`
+	// ApplyUntil is when applications close and the draw is made, for an
+	// application (status "applied"); an application drawn is "booked", one
+	// not drawn "not_drawn".
+	ApplyUntil time.Time `json:"apply_until,omitzero"`
 }
 
 // BookInput is an applicant's request for a place.
@@ -98,10 +111,16 @@ func (e *Engine) Slots(service, date string) (SlotsView, error) {
 	release := e.hall.ReleaseTime(svc.Appointments, date)
 	e.Read(func(s *queue.State, seq uint64, _ string) {
 		out.Seq = seq
+		if l := s.LotteryOf(service, date); l != nil {
+			out.Lottery, out.ApplyUntil = l.State(), l.ApplyUntil
+		} else if a := svc.Appointments; a.LotteryWindow > 0 && !s.Released(service, date) {
+			out.Lottery, out.ApplyUntil = "pending", release.Add(a.LotteryWindow).UTC()
+		}
 		for _, sp := range e.hall.SlotsOf(svc, date) {
 			v := SlotView{ID: sp.ID, Start: sp.Start, End: sp.End, Capacity: sp.Capacity, Remaining: sp.Capacity}
 			if sl, ok := s.Slots[sp.ID]; ok {
 				v.Capacity, v.Booked, v.Remaining, v.Released = sl.Capacity, sl.Taken, sl.Remaining(), true
+				v.Applications = sl.Applied
 			} else if s.Released(service, date) {
 				continue // the day was released without this slot
 			} else {
@@ -141,7 +160,7 @@ func (e *Engine) Book(ctx context.Context, in BookInput) (AppointmentView, error
 		svc, _ := e.hall.Service(in.Service)
 		req := queue.BookRequest{Service: in.Service, Slot: in.Slot, Booking: id,
 			SuspendedUntil: p.e.appt.suspendedUntil(svc, identity)}
-		req.Active, req.SameDay = p.bookingCounts(s, identity, in.Service, sl.Day)
+		req.Active, req.SameDay, req.SameSlot = p.bookingCounts(s, identity, in.Service, sl)
 		evs, err := s.Book(e.hall, now, req)
 		if err != nil {
 			return nil, nil, err
@@ -166,14 +185,22 @@ func (e *Engine) Book(ctx context.Context, in BookInput) (AppointmentView, error
 func (e *Engine) admit(service, slot string) (release func(), err error) {
 	now := e.opts.Now()
 	var remaining int
+	lottery := false
 	e.Read(func(s *queue.State, _ uint64, _ string) {
 		var sl *queue.Slot
 		if sl, err = s.SlotState(e.hall, now, service, slot); err == nil {
 			remaining = sl.Remaining()
+			l := s.LotteryOf(service, sl.Day)
+			lottery = l != nil && !l.Drawn
 		}
 	})
 	if err != nil {
 		return nil, err
+	}
+	if lottery {
+		// Applications are not bounded by places: every one goes to the
+		// writer, which checks the identity's limits.
+		return func() {}, nil
 	}
 	e.admitMu.Lock()
 	defer e.admitMu.Unlock()
@@ -264,6 +291,9 @@ func (e *Engine) appointmentView(id, masked string) (AppointmentView, error) {
 		}
 		if t, ok := s.Tickets[b.Ticket]; ok {
 			v.Number = t.Number
+		}
+		if l := s.LotteryOf(b.Service, b.Day); l != nil && b.Status == queue.BookingApplied {
+			v.ApplyUntil = l.ApplyUntil
 		}
 	})
 	if !found {
@@ -433,8 +463,9 @@ func (e *Engine) VerifyDocument(ctx context.Context, window, staff, docKind, doc
 	return r.result.(bool), nil
 }
 
-// Tick writes the appointment events that time made due: releases and missed
-// appointments. Misses count against the booker's identity, privately.
+// Tick writes the appointment events that time made due: releases, missed
+// appointments and the closing of lottery applications, then the draws of the
+// lotteries closed. Misses count against the booker's identity, privately.
 func (e *Engine) Tick(ctx context.Context) error {
 	_, err := e.do(ctx, func(p *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
 		evs := s.AppointmentsDue(e.hall, now)
@@ -445,7 +476,35 @@ func (e *Engine) Tick(ctx context.Context) error {
 		}
 		return nil, evs, nil
 	}, nil)
-	return err
+	if err != nil {
+		return err
+	}
+	return e.draw(ctx)
+}
+
+// draw draws every lottery whose applications are closed. The seed is the
+// hash of the closing event, read from the committed log: the closing and the
+// draw are two commits, so that the seed is fixed before anything is drawn.
+func (e *Engine) draw(ctx context.Context) error {
+	var due []*queue.Lottery
+	e.Read(func(s *queue.State, _ uint64, _ string) { due = s.LotteriesToDraw() })
+	for _, l := range due {
+		rec, err := e.store.Event(l.ClosedSeq)
+		if err != nil {
+			return fmt.Errorf("engine: seed of the draw of %s on %s: %w", l.Service, l.Day, err)
+		}
+		if _, err := e.do(ctx, func(_ *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
+			if cur := s.LotteryOf(l.Service, l.Day); cur == nil || cur.Drawn {
+				return nil, nil, nil // drawn meanwhile
+			}
+			evs, err := s.Draw(now, l.Service, l.Day, rec.Hash)
+			return nil, evs, err
+		}, nil); err != nil {
+			return err
+		}
+		e.log.Info("lottery drawn", "service", l.Service, "day", l.Day, "seed_seq", l.ClosedSeq, "seed", rec.Hash)
+	}
+	return nil
 }
 
 // appointmentClock runs Tick whenever the committed state has appointment
@@ -463,7 +522,9 @@ func (e *Engine) appointmentClock() {
 	for {
 		due := false
 		now := e.opts.Now()
-		e.Read(func(s *queue.State, _ uint64, _ string) { due = len(s.AppointmentsDue(e.hall, now)) > 0 })
+		e.Read(func(s *queue.State, _ uint64, _ string) {
+			due = len(s.AppointmentsDue(e.hall, now)) > 0 || len(s.LotteriesToDraw()) > 0
+		})
 		if due {
 			if err := e.Tick(context.Background()); err != nil && queue.ErrorCode(err) != queue.EUNAVAILABLE {
 				e.log.Error("appointment clock", "err", err)

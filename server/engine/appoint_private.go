@@ -88,20 +88,26 @@ func (p *prep) putMiss(h *queue.Hall, id string, slotStart time.Time) {
 	p.b.writes = append(p.b.writes, write{bucket: store.BucketNoShows, key: []byte(key), value: v})
 }
 
-// counts returns how many bookings of an identity for a service wait for their
-// check-in, and how many of those are on day.
-func (p *prep) bookingCounts(s *queue.State, identity, service, day string) (active, sameDay int) {
+// bookingCounts returns how many bookings and applications of an identity for
+// a service wait for their check-in or their draw, how many of those are on
+// the slot's day and how many for the slot itself.
+func (p *prep) bookingCounts(s *queue.State, identity, service string, slot *queue.Slot) (active, sameDay, sameSlot int) {
+	day := slot.Day
+	slotID := slot.ID
 	for _, id := range p.e.appt.byIdentity[identity] {
 		b, ok := s.Bookings[id]
-		if !ok || b.Service != service || b.Status != queue.BookingBooked {
+		if !ok || b.Service != service || b.Status != queue.BookingBooked && b.Status != queue.BookingApplied {
 			continue
 		}
 		active++
 		if b.Day == day {
 			sameDay++
 		}
+		if b.Slot == slotID {
+			sameSlot++
+		}
 	}
-	return active, sameDay
+	return active, sameDay, sameSlot
 }
 
 // suspendedUntil returns when an identity's suspension from booking a service

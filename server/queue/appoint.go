@@ -49,6 +49,10 @@ type Appointments struct {
 	NoShowLimit  int
 	NoShowWindow time.Duration
 	Suspension   time.Duration
+	// LotteryWindow, when set, puts the service in lottery mode: a day's
+	// places are not booked first come but drawn among the applications
+	// taken from its release time for LotteryWindow (see Lottery).
+	LotteryWindow time.Duration
 }
 
 // Defaults of the appointment rules, used where the configuration is silent.
@@ -198,6 +202,12 @@ func validateAppointments(h *Hall, s *Service, f string, prefixes map[string]str
 	if a.Suspension == 0 {
 		a.Suspension = DefaultSuspension
 	}
+	// Applications close, and the draw is made, before the day begins.
+	if most := time.Duration(a.DaysAhead)*24*time.Hour - a.ReleaseAt; a.LotteryWindow != 0 &&
+		(a.LotteryWindow < time.Minute || a.LotteryWindow > most) {
+		return Errorf(EINVALID, "%s.lottery_window: %s must be between 1m and %s, so that the draw is made before the day it draws for",
+			f, a.LotteryWindow, most)
+	}
 	// The walk-in share: on the busiest day of the template, places booked in
 	// advance leave at least that share of the daily numbers to walk-ins.
 	if s.DailyCap > 0 && a.WalkInShare > 0 {
@@ -249,6 +259,9 @@ type PublicAppointments struct {
 	NoShowLimit          int      `json:"no_show_limit"`
 	NoShowWindowDays     int      `json:"no_show_window_days"`
 	SuspensionDays       int      `json:"suspension_days"`
+	// LotteryMinutes is the lottery window; 0 when places are booked first
+	// come.
+	LotteryMinutes int `json:"lottery_minutes,omitempty"`
 }
 
 // Public returns the published form of the rules; nil for nil.
@@ -262,7 +275,8 @@ func (a *Appointments) Public() *PublicAppointments {
 		CheckInBeforeMinutes: int(a.CheckInBefore / time.Minute), CheckInAfterMinutes: int(a.CheckInAfter / time.Minute),
 		LateUntilMinutes: int(a.LateUntil / time.Minute), PerIdentityActive: a.PerIdentityActive,
 		PerIdentityDaily: a.PerIdentityDaily, NoShowLimit: a.NoShowLimit,
-		NoShowWindowDays: int(a.NoShowWindow / (24 * time.Hour)), SuspensionDays: int(a.Suspension / (24 * time.Hour))}
+		NoShowWindowDays: int(a.NoShowWindow / (24 * time.Hour)), SuspensionDays: int(a.Suspension / (24 * time.Hour)),
+		LotteryMinutes: int(a.LotteryWindow / time.Minute)}
 	for _, d := range a.Weekdays {
 		p.Weekdays = append(p.Weekdays, int(d))
 	}
@@ -287,7 +301,8 @@ func (p *PublicAppointments) Appointments() (*Appointments, error) {
 		CancelBefore: time.Duration(p.CancelBeforeMinutes) * time.Minute, CheckInBefore: time.Duration(p.CheckInBeforeMinutes) * time.Minute,
 		CheckInAfter: time.Duration(p.CheckInAfterMinutes) * time.Minute, LateUntil: time.Duration(p.LateUntilMinutes) * time.Minute,
 		PerIdentityActive: p.PerIdentityActive, PerIdentityDaily: p.PerIdentityDaily, NoShowLimit: p.NoShowLimit,
-		NoShowWindow: time.Duration(p.NoShowWindowDays) * 24 * time.Hour, Suspension: time.Duration(p.SuspensionDays) * 24 * time.Hour}
+		NoShowWindow: time.Duration(p.NoShowWindowDays) * 24 * time.Hour, Suspension: time.Duration(p.SuspensionDays) * 24 * time.Hour,
+		LotteryWindow: time.Duration(p.LotteryMinutes) * time.Minute}
 	for _, d := range p.Weekdays {
 		a.Weekdays = append(a.Weekdays, time.Weekday(d))
 	}

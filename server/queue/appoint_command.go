@@ -40,9 +40,14 @@ func (s *State) AppointmentsDue(h *Hall, now time.Time) []Event {
 			if len(slots) == 0 {
 				continue
 			}
-			evs = append(evs, Event{Time: now, Type: TypeApptReleased, Data: &ApptReleasedData{Service: svc.ID, Day: day, Slots: slots}})
+			d := &ApptReleasedData{Service: svc.ID, Day: day, Slots: slots}
+			if a.LotteryWindow > 0 {
+				d.ApplyUntil = h.ReleaseTime(a, day).Add(a.LotteryWindow).UTC()
+			}
+			evs = append(evs, Event{Time: now, Type: TypeApptReleased, Data: d})
 		}
 	}
+	evs = append(evs, s.lotteriesDue(now)...)
 	for _, id := range slices.Sorted(maps.Keys(s.Bookings)) {
 		b := s.Bookings[id]
 		if b.Status != BookingBooked {
@@ -73,6 +78,9 @@ type BookRequest struct {
 	// SuspendedUntil is the end of the identity's suspension for missed
 	// appointments, zero if none.
 	SuspendedUntil time.Time
+	// SameSlot is how many of the identity's applications or bookings wait
+	// in the slot asked for: an identity applies for a lottery place once.
+	SameSlot int
 }
 
 // appointments returns a service that takes appointments.
@@ -113,6 +121,12 @@ func (s *State) SlotState(h *Hall, now time.Time, service, slot string) (*Slot, 
 	if !now.Before(sl.Start) {
 		return nil, Errorf(ETOOLATE, "slot %s has started; it can no longer be booked", slot).Zh("该时段已开始，不能再预约")
 	}
+	if l := s.LotteryOf(svc.ID, sl.Day); l != nil && !l.Drawn {
+		if l.ClosedSeq != 0 || !now.Before(l.ApplyUntil) {
+			return nil, lotteryPending(h, l)
+		}
+		return sl, nil // applications are taken whatever the places
+	}
 	if sl.Remaining() == 0 {
 		return nil, Errorf(EFULL, "slot %s has no place left", slot).Zh("该时段已约满")
 	}
@@ -145,6 +159,9 @@ func (s *State) Book(h *Hall, now time.Time, r BookRequest) ([]Event, error) {
 	if r.Booking == "" || s.Bookings[r.Booking] != nil {
 		return nil, Errorf(ECONFLICT, "booking ID %q is empty or taken; please try again", r.Booking).Zh("预约失败，请重试")
 	}
+	if evs, err := s.lotteryApply(h, now, r, sl); evs != nil || err != nil {
+		return evs, err
+	}
 	return []Event{{Time: now, Type: TypeApptBooked, Data: &ApptBookedData{Booking: r.Booking, Service: svc.ID, Slot: sl.ID}}}, nil
 }
 
@@ -157,7 +174,8 @@ func (s *State) booking(id string) (*Booking, *Slot, error) {
 	return b, s.Slots[b.Slot], nil
 }
 
-var bookingStatusZH = map[string]string{BookingBooked: "已预约", BookingCancelled: "已取消", BookingCheckedIn: "已签到", BookingMissed: "已爽约"}
+var bookingStatusZH = map[string]string{BookingBooked: "已预约", BookingCancelled: "已取消", BookingCheckedIn: "已签到", BookingMissed: "已爽约",
+	BookingApplied: "已申请，待抽签", BookingNotDrawn: "未中签"}
 
 // CancelBooking returns the event that gives a booking's place back to its
 // slot, at once and publicly, before the cancellation deadline.
@@ -165,6 +183,13 @@ func (s *State) CancelBooking(h *Hall, now time.Time, id string) ([]Event, error
 	b, sl, err := s.booking(id)
 	if err != nil {
 		return nil, err
+	}
+	if b.Status == BookingApplied {
+		if l := s.LotteryOf(b.Service, b.Day); l != nil && l.ClosedSeq == 0 {
+			return []Event{{Time: now, Type: TypeApptCancelled, Data: &ApptCancelledData{Booking: b.ID, Slot: b.Slot, By: "applicant"}}}, nil
+		}
+		return nil, Errorf(ELOTTERY, "applications are closed and the draw is due; the application can no longer be withdrawn").
+			Zh("申请已截止，正在抽签，不能撤回")
 	}
 	if b.Status != BookingBooked {
 		return nil, Errorf(ECONFLICT, "the booking is %s and can no longer be cancelled", b.Status).Zh("该预约%s，不能取消", bookingStatusZH[b.Status])

@@ -34,6 +34,9 @@ type ApptReleasedData struct {
 	Service string     `json:"service"`
 	Day     string     `json:"day"`
 	Slots   []SlotSpec `json:"slots"`
+	// ApplyUntil is set for a day drawn by lottery: applications are taken
+	// until then, and the places drawn after (see Lottery).
+	ApplyUntil time.Time `json:"apply_until,omitzero"`
 }
 
 // ApptBookedData records that a booking took one place of a slot.
@@ -87,6 +90,9 @@ type Slot struct {
 	End      time.Time `json:"end"`
 	Capacity int       `json:"capacity"`
 	Taken    int       `json:"taken"` // booked, checked in or missed
+	// Applied counts the applications for the slot's places on a lottery
+	// day, withdrawn ones excepted.
+	Applied int `json:"applied,omitempty"`
 }
 
 // Remaining returns the places of the slot still free.
@@ -116,6 +122,9 @@ func (s *State) initAppointments() {
 	}
 	if s.Releases == nil {
 		s.Releases = map[string]bool{}
+	}
+	if s.Lotteries == nil {
+		s.Lotteries = map[string]*Lottery{}
 	}
 }
 
@@ -151,12 +160,21 @@ func (s *State) purgeAppointments(day string) {
 			releases[k] = true
 		}
 	}
-	s.Slots, s.Bookings, s.Releases = slots, bookings, releases
+	lotteries := make(map[string]*Lottery, len(s.Lotteries))
+	for k, l := range s.Lotteries {
+		if l.Day >= day {
+			lotteries[k] = l
+		}
+	}
+	s.Slots, s.Bookings, s.Releases, s.Lotteries = slots, bookings, releases, lotteries
 }
 
 // applyAppointment folds an appointment event; ok is false for other events.
 func (s *State) applyAppointment(ev Event) (ok bool, err error) {
 	s.initAppointments()
+	if ok, err := s.applyLottery(ev); ok {
+		return true, err
+	}
 	switch d := ev.Data.(type) {
 	case *ApptReleasedData:
 		k := releaseKey(d.Service, d.Day)
@@ -175,6 +193,9 @@ func (s *State) applyAppointment(ev Event) (ok bool, err error) {
 			s.Slots[sp.ID] = &Slot{ID: sp.ID, Service: d.Service, Day: d.Day, Start: sp.Start, End: sp.End, Capacity: sp.Capacity}
 		}
 		s.Releases[k] = true
+		if !d.ApplyUntil.IsZero() {
+			s.Lotteries[k] = &Lottery{Service: d.Service, Day: d.Day, ApplyUntil: d.ApplyUntil}
+		}
 	case *ApptBookedData:
 		sl, found := s.Slots[d.Slot]
 		if !found || sl.Service != d.Service {
@@ -190,6 +211,12 @@ func (s *State) applyAppointment(ev Event) (ok bool, err error) {
 		s.Bookings[d.Booking] = &Booking{ID: d.Booking, Service: d.Service, Slot: d.Slot, Day: sl.Day,
 			Status: BookingBooked, BookedAt: ev.Time}
 	case *ApptCancelledData:
+		if b, ok := s.Bookings[d.Booking]; ok && b.Slot == d.Slot && b.Status == BookingApplied {
+			// An application withdrawn before the draw.
+			b.Status = BookingCancelled
+			s.Slots[b.Slot].Applied--
+			return true, nil
+		}
 		b, sl, err := s.activeBooking(d.Booking, d.Slot)
 		if err != nil {
 			return true, err
@@ -273,5 +300,6 @@ func (s *State) cloneAppointments(c *State) {
 		c.Bookings[k] = &cp
 	}
 	c.Releases = maps.Clone(s.Releases)
+	s.cloneLotteries(c)
 	c.initAppointments()
 }

@@ -18,6 +18,10 @@ import (
 //     (CheckIssued), and a kiosk's ticket only a self-declared class;
 //   - a reinstated ticket is placed where the reinstatement rule puts it
 //     (CheckReinstated);
+//   - an application for a lottery place is taken before its day's
+//     applications close, they close no earlier than published, and the
+//     draw gives the places to the applications DrawWinners ranks first
+//     (CheckDraw);
 //   - a transfer and a staff cancel of a waiting ticket must name a published
 //     reason.
 //
@@ -29,6 +33,8 @@ func (s *State) Check(h *Hall, ev Event) error {
 			ev.Type, ev.Seq, ev.Time.Format(time.RFC3339Nano), s.Clock.Format(time.RFC3339Nano))
 	}
 	switch d := ev.Data.(type) {
+	case *ApptAppliedData, *ApptDrawClosedData, *ApptDrawnData:
+		return s.checkLottery(ev)
 	case *TicketCalledData:
 		return s.CheckCall(h, d, ev.Time)
 	case *TicketIssuedData:

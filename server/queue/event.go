@@ -237,6 +237,12 @@ func NewData(typ string) (any, error) {
 		return new(ApptMissedData), nil
 	case TypeApptVerified:
 		return new(ApptVerifiedData), nil
+	case TypeApptApplied:
+		return new(ApptAppliedData), nil
+	case TypeApptDrawClosed:
+		return new(ApptDrawClosedData), nil
+	case TypeApptDrawn:
+		return new(ApptDrawnData), nil
 	case TypeHallConfigured:
 		return new(PublicHall), nil
 	case TypeLogCheckpoint:

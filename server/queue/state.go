@@ -44,6 +44,8 @@ type State struct {
 	Slots    map[string]*Slot    `json:"slots"`
 	Bookings map[string]*Booking `json:"bookings"`
 	Releases map[string]bool     `json:"releases"`
+	// Lotteries are the days of services in lottery mode, by service|day.
+	Lotteries map[string]*Lottery `json:"lotteries,omitempty"`
 	// Contacts holds, per kiosk, the time of its last public contact with the
 	// server today: the latest lease.granted to it or ticket.issued online at
 	// it. A kiosk in contact was not offline, so its offline tickets are never
@@ -117,7 +119,7 @@ type WindowState struct {
 }
 
 // StateFormat is the Format of states built by this code.
-const StateFormat = 3
+const StateFormat = 4
 
 // Lease is a block of numbers granted to a kiosk for issuing while offline.
 type Lease struct {
