@@ -23,7 +23,7 @@ func statusOf(code wire.Code) int {
 		return http.StatusForbidden
 	case wire.ENOTFOUND:
 		return http.StatusNotFound
-	case wire.ECONFLICT, wire.ELIMIT, wire.EFULL, wire.ENOTRELEASED, wire.ETOOEARLY, wire.ETOOLATE, wire.ECHOOSE:
+	case wire.ECONFLICT, wire.ELIMIT, wire.EFULL, wire.ENOTRELEASED, wire.ETOOEARLY, wire.ETOOLATE, wire.ECHOOSE, wire.ELOTTERY:
 		return http.StatusConflict
 	case wire.EUNAVAILABLE:
 		return http.StatusServiceUnavailable

@@ -22,6 +22,7 @@ const (
 	ETOOEARLY    = queue.ETOOEARLY    // 409: before the check-in window
 	ETOOLATE     = queue.ETOOLATE     // 409: after the check-in window or the cancellation deadline
 	ECHOOSE      = queue.ECHOOSE      // 409: several bookings fit; the applicant must choose
+	ELOTTERY     = queue.ELOTTERY     // 409: the day's applications are closed and its places being drawn
 
 	ETOOLARGE Code = "ETOOLARGE" // 413: the request body is too large
 	EMETHOD   Code = "EMETHOD"   // 405: the method is not allowed
