@@ -67,6 +67,8 @@ type AppointmentView struct {
 	// application (status "applied"); an application drawn is "booked", one
 	// not drawn "not_drawn".
 	ApplyUntil time.Time `json:"apply_until,omitzero"`
+	// Drawn is set for a booking whose place was won in a lottery.
+	Drawn bool `json:"drawn,omitempty"`
 }
 
 // BookInput is an applicant's request for a place.
@@ -282,7 +284,7 @@ func (e *Engine) appointmentView(id, masked string) (AppointmentView, error) {
 		}
 		sl := s.Slots[b.Slot]
 		found = true
-		v = AppointmentView{Booking: id, Service: b.Service, Slot: b.Slot, Start: sl.Start, End: sl.End, Status: b.Status}
+		v = AppointmentView{Booking: id, Service: b.Service, Slot: b.Slot, Start: sl.Start, End: sl.End, Status: b.Status, Drawn: b.Drawn}
 		_, _, v.CheckInUntil = e.hall.CheckInWindow(b, sl)
 		v.CheckInFrom, _, _ = e.hall.CheckInWindow(b, sl)
 		v.CancelUntil = sl.Start

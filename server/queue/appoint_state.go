@@ -108,6 +108,7 @@ type Booking struct {
 	BookedAt time.Time `json:"booked_at"`
 	Ticket   string    `json:"ticket,omitempty"` // once checked in
 	Late     bool      `json:"late,omitempty"`
+	Drawn    bool      `json:"drawn,omitempty"` // the place was won in a lottery
 }
 
 // apptCounter is the key in State.Counters of a service's appointment numbers.

@@ -308,7 +308,7 @@ func (s *State) applyLottery(ev Event) (ok bool, err error) {
 			sl := s.Slots[ds.Slot]
 			for _, id := range ds.Winners {
 				b := s.Bookings[id]
-				b.Status = BookingBooked
+				b.Status, b.Drawn = BookingBooked, true
 				sl.Taken++
 			}
 		}
