@@ -81,6 +81,7 @@ func parse(data []byte, name, dir string) (*Config, error) {
 	p.decode(&md, f.Limits, "limits", "limits", &raw.limits)
 	p.decode(&md, f.Keys, "keys", "keys", &raw.keys)
 	p.decode(&md, f.Server, "server", "server", &raw.server)
+	p.decode(&md, f.Federation, "federation", "federation", &raw.federation)
 	raw.services = decodeAll[fileService](p, &md, f.Services, "services")
 	raw.windows = decodeAll[fileWindow](p, &md, f.Windows, "windows")
 	raw.staff = decodeAll[fileStaff](p, &md, f.Staff, "staff")
@@ -117,6 +118,7 @@ type rawConfig struct {
 	limits     fileLimits
 	keys       fileKeys
 	server     fileServer
+	federation fileFederation
 }
 
 // decode decodes one table written under the unindexed key prefix, known in
@@ -212,6 +214,10 @@ func (p *parser) build(raw *rawConfig) *Config {
 	cfg.Limits = p.limits(raw.limits)
 	cfg.Keys = p.keys(raw.keys)
 	cfg.Server = p.server(raw.server)
+	cfg.Federation = p.federation(raw.federation)
+	if cfg.Federation.Enabled() && !subjectToken.MatchString(h.ID) {
+		p.errorf("hall.id", "%q cannot name the hall's NATS subject: use letters, digits, - and _ to federate", h.ID)
+	}
 
 	if err := h.Validate(); err != nil {
 		field, msg, ok := strings.Cut(err.Error(), ": ")

@@ -44,6 +44,8 @@ type Config struct {
 	Keys Keys
 	// Server is how clients reach the server: TLS, and the proxies in front.
 	Server Server
+	// Federation is how the hall copies its log to the city; off by default.
+	Federation Federation
 	// Warnings are problems that do not stop the hall, such as the example
 	// credentials of hallq.example.toml still in use. The server logs them.
 	Warnings []string

@@ -200,6 +200,7 @@ var knownKeys = map[string][]string{
 	"notices":          tomlKeys(fileNotice{}),
 	"keys":             tomlKeys(fileKeys{}),
 	"server":           tomlKeys(fileServer{}),
+	"federation":       tomlKeys(fileFederation{}),
 	"limits":           tomlKeys(fileLimits{}),
 }
 

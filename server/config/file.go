@@ -25,6 +25,7 @@ type file struct {
 	Limits          toml.Primitive   `toml:"limits"`
 	Keys            toml.Primitive   `toml:"keys"`
 	Server          toml.Primitive   `toml:"server"`
+	Federation      toml.Primitive   `toml:"federation"`
 }
 
 type fileHall struct {

@@ -2,6 +2,7 @@ package hall
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -12,12 +13,14 @@ import (
 	"hallq/server/config"
 	"hallq/server/engine"
 	"hallq/server/eventlog"
+	"hallq/server/federation"
 	"hallq/server/hub"
 	"hallq/server/metrics"
 	"hallq/server/queue"
 	"hallq/server/store"
 	"hallq/server/stream"
 	"hallq/server/web"
+	"hallq/server/wire"
 )
 
 // Hall is a running hall: its store, engine, stream, API, pages and metrics,
@@ -35,6 +38,9 @@ type Hall struct {
 	Handler http.Handler
 	// HTTP serves Handler with the configured deadlines; Serve runs it.
 	HTTP *http.Server
+	// Federation copies the log to the city's JetStream; nil when the hall
+	// does not federate.
+	Federation *federation.Publisher
 
 	limits    config.Limits
 	tls       config.Server // TLSCert and TLSKey: serve HTTPS
@@ -112,6 +118,16 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		h.Close()
 		return nil, err
 	}
+	if f := cfg.Federation; f.Enabled() {
+		head, _ := st.Head()
+		h.Federation, err = federation.Start(federation.Options{URLs: f.URLs, Credentials: f.Credentials, Domain: f.Domain,
+			Prefix: f.Prefix, Hall: cfg.Hall.ID, Replicas: f.Replicas, PublicURL: cfg.Info.PublicURL,
+			Source: st, Head: head, Logger: log.With("component", "federation")})
+		if err != nil {
+			h.Close()
+			return nil, err
+		}
+	}
 	var services []string
 	for _, svc := range cfg.Hall.Services {
 		services = append(services, svc.ID)
@@ -135,6 +151,9 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 			}
 			h.Streams.Publish(hevs...)
 			h.Metrics.ObserveEvents(recs, evs)
+			if h.Federation != nil && len(recs) > 0 {
+				h.Federation.Notify(recs[len(recs)-1].Seq)
+			}
 		},
 	})
 	if err != nil {
@@ -153,7 +172,12 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		h.Close()
 		return nil, err
 	}
-	health := healthHandler(cfg.Hall.ID, h.Engine, st, log.With("component", "healthz"))
+	var fed func() *wire.Federation
+	if h.Federation != nil {
+		h.Metrics.Register(h.Federation.Collectors()...)
+		fed = h.federationHealth
+	}
+	health := healthHandler(cfg.Hall.ID, h.Engine, st, fed, log.With("component", "healthz"))
 	h.Handler = routes(h.API, h.Streams, pages, h.Metrics, health)
 	h.limits, h.log, h.tls = cfg.Limits, log, cfg.Server
 	if h.tls.TLSCert != "" {
@@ -215,6 +239,9 @@ func (h *Hall) Close() error {
 		h.stopSweep = nil
 	}
 	h.Hub.Close()
+	if h.Federation != nil {
+		h.Federation.Close()
+	}
 	var err error
 	if h.Engine != nil {
 		err = h.Engine.Close()
@@ -223,4 +250,18 @@ func (h *Hall) Close() error {
 		err = cerr
 	}
 	return err
+}
+
+// federationHealth is the federation's part of /healthz.
+func (h *Hall) federationHealth() *wire.Federation {
+	s := h.Federation.Status()
+	f := &wire.Federation{Connected: s.Connected, Stored: s.Stored, Lag: s.Lag, LagSecs: int(s.LagAge.Seconds())}
+	// The cause, with addresses, goes to the log; the public sees what kind.
+	switch {
+	case errors.Is(s.Err, federation.ErrDiverged):
+		f.Error = "the city's copy differs from this hall's log; copying stopped, see the server log"
+	case s.Err != nil:
+		f.Error = "copying interrupted; retrying, see the server log"
+	}
+	return f
 }

@@ -42,13 +42,18 @@ func routes(apiSrv *api.Server, streams, pages http.Handler, m *metrics.Metrics,
 
 // healthHandler answers /healthz: 200 with the hall, the head of its log and
 // the uptime, or 503 when the store cannot take commits (the detail goes to
-// the log, not to the public).
-func healthHandler(hallID string, eng *engine.Engine, st *store.Store, log *slog.Logger) http.Handler {
+// the log, not to the public). federation, when the hall federates, reports
+// the copy of its log to the city; a city link that is down is not the hall
+// failing, so it never turns the answer into a 503.
+func healthHandler(hallID string, eng *engine.Engine, st *store.Store, federation func() *wire.Federation, log *slog.Logger) http.Handler {
 	started := time.Now()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seq, hash := eng.Head()
 		status, body := http.StatusOK, wire.Health{Status: "ok", Hall: hallID, Seq: seq, Hash: hash,
 			UptimeSeconds: int(time.Since(started).Seconds())}
+		if federation != nil {
+			body.Federation = federation()
+		}
 		if err := st.Err(); err != nil {
 			log.Error("health check: the store is failing", "err", err)
 			status, body.Status = http.StatusServiceUnavailable, "failing"

@@ -41,4 +41,16 @@ type Health struct {
 	Seq           uint64 `json:"seq"`
 	Status        string `json:"status"` // ok or failing
 	UptimeSeconds int    `json:"uptime_seconds"`
+	// Federation is the copy of the log to the city, when the hall federates.
+	Federation *Federation `json:"federation,omitempty"`
+}
+
+// Federation is the state of a hall's copy of its log to the city's NATS
+// JetStream. The hall keeps working whatever it says.
+type Federation struct {
+	Connected bool   `json:"connected"`
+	Stored    uint64 `json:"stored_seq"`  // last event the city's stream confirmed
+	Lag       uint64 `json:"lag_events"`  // events committed, not yet confirmed
+	LagSecs   int    `json:"lag_seconds"` // how long the oldest of them has waited
+	Error     string `json:"error,omitempty"`
 }
