@@ -20,6 +20,7 @@ build:
 	go build -o bin/hallq-keygen ./server/cmd/keygen
 	go build -o bin/hallq-verify ./server/cmd/hallq-verify
 	go build -o bin/hallq-flood ./server/cmd/hallq-flood
+	go build -o bin/hallq-city ./server/cmd/hallq-city
 	go build -o bin/hallq-yearbench ./server/cmd/hallq-yearbench
 	go build -o bin/hallq-kiosk ./kiosk
 	go build -o bin/hallq-display ./display

@@ -368,3 +368,8 @@ func SignCheckpoint(key ed25519.PrivateKey, hall string, seq uint64, hash, at, c
 // Findings returns the findings made so far, for a verifier that follows a
 // live log and reports as it goes.
 func (a *Auditor) Findings() []Finding { return a.rep.Findings }
+
+// State returns the hall description in force (nil before one) and the state
+// replayed so far. They are the Auditor's own: read them only between calls
+// of Add, and change nothing.
+func (a *Auditor) State() (*queue.Hall, *queue.State) { return a.hall, a.st }
