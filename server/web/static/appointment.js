@@ -32,11 +32,11 @@
     $('a-doc').textContent = a.document || '–';
     $('a-checkin').textContent = H.clock(a.check_in_from, false) + '–' + H.clock(a.check_in_until, false);
     var st = $('a-state');
-    st.setAttribute('data-status', { booked: 'waiting', checked_in: 'called', cancelled: 'cancelled', missed: 'no_show' }[a.status] || a.status);
+    st.setAttribute('data-status', { booked: 'waiting', applied: 'waiting', checked_in: 'called', cancelled: 'cancelled', missed: 'no_show', not_drawn: 'cancelled' }[a.status] || a.status);
     var title = '', detail = '';
     switch (a.status) {
       case 'booked':
-        title = L('已预约', 'Booked');
+        title = a.drawn ? L('已中签，预约成功', 'Drawn: booked') : L('已预约', 'Booked');
         detail = L('请在 ' + H.clock(a.check_in_from, false) + ' 至 ' + H.clock(a.check_in_until, false) + ' 之间凭本人证件到取号机签到。',
           'Check in at a kiosk with your document between ' + H.clock(a.check_in_from, false) + ' and ' + H.clock(a.check_in_until, false) + '.');
         break;
@@ -48,6 +48,17 @@
         title = L('已取消', 'Cancelled');
         detail = L('名额已放回，可供他人预约。', 'The place went back to the public.');
         break;
+      case 'applied':
+        title = L('已申请，待抽签', 'Applied: waiting for the draw');
+        detail = L('本日名额抽签分配。申请于 ' + H.date(a.apply_until) + ' ' + H.clock(a.apply_until, false) + ' 截止，随即公开抽签，结果在此显示。',
+          'The places of this day are drawn by lottery. Applications close at ' + H.date(a.apply_until) + ' ' + H.clock(a.apply_until, false) +
+          '; the draw follows at once, in public, and its result shows here.');
+        break;
+      case 'not_drawn':
+        title = L('未中签', 'Not drawn');
+        detail = L('本次抽签未抽中。抽签结果可在公开日志中复核；剩余或退回的名额可在预约页先到先约。',
+          'This application was not drawn. Anyone can re-run the draw from the public log; places left over or given back can be booked on the booking page, first come.');
+        break;
       case 'missed':
         title = L('已爽约', 'Missed');
         detail = L('签到时间已过而未签到。', 'The check-in time passed without a check-in.');
@@ -57,7 +68,8 @@
     }
     $('a-title').textContent = title;
     $('a-detail').textContent = detail;
-    var canCancel = a.status === 'booked' && Date.parse(a.cancel_until) > now;
+    var canCancel = a.status === 'booked' && Date.parse(a.cancel_until) > now ||
+      a.status === 'applied' && Date.parse(a.apply_until) > now;
     $('a-cancel').hidden = !canCancel;
     if (!canCancel) $('a-cancel-confirm').hidden = true;
     $('a-meta').textContent = L('公开日志中的预约编号 ', 'Booking ID in the public log ') + a.booking;
@@ -68,7 +80,8 @@
   stream = new H.Stream(+box.getAttribute('data-head'), {
     onEvent: function (ev) {
       var d = ev.data || {};
-      if (appt && (d.booking === appt.booking || ev.type === 'day.opened')) fetchAppt().catch(function () {});
+      var drawn = ev.type === 'appointment.drawn' && appt && appt.status === 'applied' && d.service === appt.service;
+      if (appt && (d.booking === appt.booking || ev.type === 'day.opened' || drawn)) fetchAppt().catch(function () {});
     },
     onStatus: function (s) { H.showLive($('a-live'), $('a-live-text'), s); },
     resync: function () {

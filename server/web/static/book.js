@@ -9,6 +9,8 @@
   var slots = [];     // of the day shown, as the API gave them
   var slotsSeq = 0;   // log position the slots were counted at
   var slotsFor = '';  // service|date the slots are of; '' while they load
+  var lottery = '';   // the day's lottery state: '', pending, open, closed, drawn
+  var applyUntil = '';
   var chosen = null;  // slot ID
   var stream = null;
 
@@ -32,6 +34,8 @@
       if (want !== service + '|' + date) return;
       slots = r.slots || [];
       slotsSeq = r.seq;
+      lottery = r.lottery || '';
+      applyUntil = r.apply_until || '';
       slotsFor = want;
       renderSlots();
     }, function (err) { showError(err); throw err; });
@@ -52,7 +56,13 @@
     slots.forEach(function (s) {
       var started = Date.parse(s.start) <= now;
       var state, label;
-      if (!s.released) {
+      if (s.released && !started && lottery === 'open') {
+        state = 'open';
+        var n = s.applications || 0;
+        label = L(n + ' 人申请 · 名额 ' + s.capacity, n + ' applied for ' + s.capacity + ' places');
+      } else if (s.released && !started && lottery === 'closed') {
+        state = 'full'; label = L('抽签中', 'Being drawn');
+      } else if (!s.released) {
         state = 'unreleased';
         label = L(H.date(s.release_at) + ' ' + H.clock(s.release_at, false) + ' 放号', 'Released ' + H.date(s.release_at) + ' ' + H.clock(s.release_at, false));
       } else if (started) {
@@ -65,12 +75,30 @@
       var b = H.el('button', { type: 'button', class: 'slot', 'data-slot': s.id, 'data-state': state,
         'aria-pressed': chosen === s.id ? 'true' : 'false', disabled: state !== 'open' ? 'disabled' : null },
         H.el('span', { class: 'time' }, H.clock(s.start, false) + '–' + H.clock(s.end, false)),
-        H.el('span', { class: 'left', 'data-remaining': s.remaining }, label));
+        H.el('span', { class: 'left', 'data-remaining': s.remaining, 'data-applications': s.applications || 0 }, label));
       b.addEventListener('click', function () { choose(s.id); });
       list.appendChild(H.el('li', null, b));
     });
+    lotteryNote();
     var c = find(chosen);
-    if (chosen && (!c || c.remaining <= 0)) choose(null);
+    if (chosen && (!c || c.remaining <= 0 && lottery !== 'open')) choose(null);
+  }
+
+  // lotteryNote says how the day's places are given when they are drawn.
+  function lotteryNote() {
+    var n = $('b-lottery');
+    n.hidden = !lottery || !slotsFor;
+    n.setAttribute('data-lottery', lottery);
+    $('b-submit').textContent = lottery === 'open' ? L('提交抽签申请', 'Apply for the draw') : L('确认预约', 'Book this time');
+    if (n.hidden) return;
+    var until = H.date(applyUntil) + ' ' + H.clock(applyUntil, false);
+    n.textContent = {
+      pending: L('本日名额抽签分配：放号后接受申请，至 ' + until + ' 截止，随即公开抽签。', 'The places of this day are drawn by lottery: applications from the release until ' + until + ', then a public draw.'),
+      open: L('本日名额抽签分配，不论先后：请在 ' + until + ' 前提交申请，截止后以公开日志中截止事件的哈希为种子抽签，任何人都可复核。',
+        'The places of this day are drawn, not first come: apply before ' + until + '. The draw is seeded by the hash of the log event that closes the applications, so anyone can re-run it.'),
+      closed: L('申请已于 ' + until + ' 截止，正在抽签。', 'Applications closed at ' + until + '; the places are being drawn.'),
+      drawn: L('本日名额已公开抽签；剩余或退回的名额先到先约。', 'The places of this day were drawn in public; places left over or given back are booked first come.')
+    }[lottery] || '';
   }
 
   function find(id) {
@@ -122,7 +150,15 @@
         if ((s = find(d.slot))) { s.booked++; s.remaining = Math.max(0, s.capacity - s.booked); renderSlots(); }
         break;
       case 'appointment.cancelled':
+        if (lottery === 'open') { loadSlots().catch(function () {}); break; }
         if ((s = find(d.slot))) { s.booked = Math.max(0, s.booked - 1); s.remaining = s.capacity - s.booked; renderSlots(); }
+        break;
+      case 'appointment.applied':
+        if ((s = find(d.slot))) { s.applications = (s.applications || 0) + 1; renderSlots(); }
+        break;
+      case 'appointment.applications_closed':
+      case 'appointment.drawn':
+        if (d.service === service && d.day === date) loadSlots().catch(function () {});
         break;
       case 'appointment.released':
         if (d.service === service && d.day === date) loadSlots().catch(function () {});
@@ -157,6 +193,10 @@
       $('b-number').value = '';
       choose(null);
       $('b-code').textContent = a.code;
+      $('b-done-title').textContent = a.status === 'applied' ?
+        L('抽签申请已提交，' + H.date(a.apply_until) + ' ' + H.clock(a.apply_until, false) + ' 截止后公开抽签。申请码：', 'Application made; the draw follows the close at ' + H.date(a.apply_until) + ' ' + H.clock(a.apply_until, false) + '. Your code:') :
+        L('预约成功。您的预约码：', 'Booked. Your booking code:');
+      $('b-done').setAttribute('data-status', a.status);
       $('b-when').textContent = L(a.service_name_zh, a.service_name_en) + ' · ' + H.date(a.start) + ' ' + H.clock(a.start, false) + '–' + H.clock(a.end, false) +
         ' · ' + L('证件 ', 'document ') + a.document;
       $('b-link').href = '/a/' + encodeURIComponent(a.token);
