@@ -35,8 +35,10 @@ type rulesData struct {
 	Limited  []ruleLimit
 	// Retention is how long identity HMACs are kept.
 	Retention text
-	// Appointments are the services that take bookings, with their rules.
+	// Appointments are the services that take bookings, with their rules;
+	// Lottery is set when one of them draws its places.
 	Appointments []ruleAppointments
+	Lottery      bool
 	// SignIns is how many failed staff sign-ins an address, and an account,
 	// may make in a minute.
 	SignIns int
@@ -64,6 +66,9 @@ type ruleAppointments struct {
 	PerIdentityActive, PerIdentityDaily int
 	NoShowLimit                         int
 	NoShowWindow, Suspension            text
+	// Lottery is the application window of a service whose places are
+	// drawn; zero when they are booked first come.
+	Lottery text
 }
 
 type ruleService struct {
@@ -154,6 +159,7 @@ func rulesOf(cfg *config.Config) rulesData {
 		d.Services = append(d.Services, rs)
 		if a := svc.Appointments; a != nil {
 			d.Appointments = append(d.Appointments, appointmentRules(rs.Name, a))
+			d.Lottery = d.Lottery || a.LotteryWindow > 0
 		}
 	}
 	for i, p := range h.PriorityClasses {
@@ -175,6 +181,9 @@ func appointmentRules(name text, a *queue.Appointments) ruleAppointments {
 		LateUntil: duration(a.LateUntil), Late: a.LateUntil > a.CheckInAfter,
 		PerIdentityActive: a.PerIdentityActive, PerIdentityDaily: a.PerIdentityDaily, NoShowLimit: a.NoShowLimit,
 		NoShowWindow: duration(a.NoShowWindow), Suspension: duration(a.Suspension)}
+	if a.LotteryWindow > 0 {
+		ra.Lottery = duration(a.LotteryWindow)
+	}
 	hours := make([]string, len(a.Hours))
 	for i, hr := range a.Hours {
 		hours[i] = clock(hr.Open) + "–" + clock(hr.Close)
