@@ -371,11 +371,11 @@ func (e *Engine) CheckIn(ctx context.Context, in CheckInInput) (TicketView, erro
 			}
 			mine = []string{chosen}
 		}
-		today := s.BookingsOn(s.Day, mine)
+		today := s.BookingsOn(e.hall, s.Day, mine)
 		switch {
 		case len(today) == 0:
 			for _, id := range mine {
-				if b, ok := s.Bookings[id]; ok && b.Day == s.Day && b.Status == queue.BookingCheckedIn {
+				if b, ok := s.Bookings[id]; ok && b.Status == queue.BookingCheckedIn && e.hall.Day(s.Slots[b.Slot].Start) == s.Day {
 					num := s.Tickets[b.Ticket].Number
 					return nil, nil, queue.Errorf(queue.ECONFLICT, "this booking is already checked in as number %s", num).
 						Zh("该预约已签到，号码为%s", num)

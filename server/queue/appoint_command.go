@@ -229,8 +229,11 @@ func (s *State) CheckIn(h *Hall, now time.Time, id, kiosk string) ([]Event, stri
 	if b.Status != BookingBooked {
 		return nil, "", Errorf(ECONFLICT, "the booking is %s", b.Status).Zh("该预约%s", bookingStatusZH[b.Status])
 	}
-	if b.Day != s.Day {
-		return nil, "", Errorf(ETOOEARLY, "the booking is for %s, not today", b.Day).Zh("该预约为%s，不是今天", b.Day)
+	// A slot belongs to the service day in which it starts: one between
+	// midnight and the day's start is checked in, and numbered, in the day
+	// still running, though it is listed under its calendar date.
+	if day := h.Day(sl.Start); day != s.Day {
+		return nil, "", Errorf(ETOOEARLY, "the booking is for service day %s, not today", day).Zh("该预约属于%s的服务日，不是今天", day)
 	}
 	opens, onTime, closes := h.CheckInWindow(b, sl)
 	if now.Before(opens) {
@@ -280,12 +283,13 @@ func (s *State) VerifyDocument(h *Hall, now time.Time, window, staff string, mat
 		Window: window, Match: match, Staff: staff}}}, nil
 }
 
-// BookingsOn returns the bookings of a day waiting for check-in among ids, in
-// slot order, for an applicant with several to choose from.
-func (s *State) BookingsOn(day string, ids []string) []*Booking {
+// BookingsOn returns the bookings waiting for check-in among ids whose slots
+// start in the service day day (see CheckIn), in slot order, for an applicant
+// with several to choose from.
+func (s *State) BookingsOn(h *Hall, day string, ids []string) []*Booking {
 	var out []*Booking
 	for _, id := range ids {
-		if b, ok := s.Bookings[id]; ok && b.Day == day && b.Status == BookingBooked {
+		if b, ok := s.Bookings[id]; ok && b.Status == BookingBooked && h.Day(s.Slots[b.Slot].Start) == day {
 			out = append(out, b)
 		}
 	}
