@@ -20,6 +20,9 @@ import (
 
 // run starts the server and blocks until ctx ends, then shuts down gracefully.
 func run(ctx context.Context, args []string, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "backup" {
+		return runBackup(args[1:], os.Stdout, stderr)
+	}
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", ":8080", "listen address (host:port; \":8080\" listens on IPv4 and IPv6)")
@@ -69,6 +72,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer h.Close()
+	stopBackups, err := serveBackups(*dataDir, h.Store, log.With("component", "backup"))
+	if err != nil {
+		return err
+	}
+	defer stopBackups()
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
