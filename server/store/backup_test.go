@@ -26,7 +26,7 @@ func TestBackupWhileCommitting(t *testing.T) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		for {
+		for range 400 {
 			select {
 			case <-stop:
 				return
@@ -53,7 +53,7 @@ func TestBackupWhileCommitting(t *testing.T) {
 			}
 		}
 	})
-	for i := range 5 {
+	for i := range 3 {
 		before, _ := s.Head()
 		bdir := filepath.Join(t.TempDir(), "backup")
 		got, err := s.Backup(bdir)
