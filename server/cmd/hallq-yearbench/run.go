@@ -75,7 +75,7 @@ name = "取号机"
 token_sha256 = %q
 
 [limits]
-tickets_per_kiosk_per_minute = 1000000
+tickets_per_kiosk_per_minute = 10000
 
 [keys]
 identity = "identity.key"
