@@ -19,6 +19,9 @@ type bookRequest struct {
 	Slot     string `json:"slot"`
 	IDKind   string `json:"id_kind,omitempty"`
 	IDNumber string `json:"id_number"`
+	// IdempotencyKey makes a retry safe: the same document, service and key
+	// get the same booking back (200), never a second one.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
 }
 
 type checkInRequest struct {
@@ -84,12 +87,17 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, queue.Errorf(queue.EINVALID, "id_number: an identity document is required to book").Zh("预约须实名，请填写证件号码"))
 		return
 	}
-	v, err := s.engine.Book(r.Context(), engine.BookInput{Service: req.Service, Slot: req.Slot, DocKind: req.IDKind, DocNumber: req.IDNumber})
+	v, err := s.engine.Book(r.Context(), engine.BookInput{Service: req.Service, Slot: req.Slot, DocKind: req.IDKind, DocNumber: req.IDNumber,
+		IdempotencyKey: req.IdempotencyKey})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]appointmentJSON{"appointment": s.appointmentJSON(r, v, true)})
+	status := http.StatusCreated
+	if v.Again {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, map[string]appointmentJSON{"appointment": s.appointmentJSON(r, v, true)})
 }
 
 func (s *Server) handleAppointment(w http.ResponseWriter, r *http.Request) {

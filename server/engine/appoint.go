@@ -69,6 +69,9 @@ type AppointmentView struct {
 	ApplyUntil time.Time `json:"apply_until,omitzero"`
 	// Drawn is set for a booking whose place was won in a lottery.
 	Drawn bool `json:"drawn,omitempty"`
+	// Again is set when a request with an idempotency key found the booking
+	// it made before.
+	Again bool `json:"-"`
 }
 
 // BookInput is an applicant's request for a place.
@@ -77,6 +80,10 @@ type BookInput struct {
 	Slot      string
 	DocKind   string
 	DocNumber string // as typed; never stored
+	// IdempotencyKey, when given, makes a retry safe: the same document,
+	// service and key always name the same booking, so a client that lost
+	// the answer gets its booking back instead of a second one or a refusal.
+	IdempotencyKey string
 }
 
 // CheckInInput is a kiosk's check-in of a booking by its booker's document.
@@ -143,18 +150,40 @@ func (e *Engine) Book(ctx context.Context, in BookInput) (AppointmentView, error
 	if err != nil {
 		return AppointmentView{}, err
 	}
+	if len(in.IdempotencyKey) > MaxIdempotencyKey {
+		return AppointmentView{}, queue.Errorf(queue.EINVALID, "idempotency_key: at most %d characters", MaxIdempotencyKey)
+	}
+	identity := e.identityHash(norm)
+	var id string
+	if in.IdempotencyKey != "" {
+		// The ID is an HMAC of the identity, service and key under a server
+		// secret: as opaque in the log as a random one, and the same on a
+		// retry, even after a restart.
+		id = hex.EncodeToString(e.bookingMAC("idempotency", identity+"\x00"+in.Service+"\x00"+in.IdempotencyKey)[:8])
+		if v, done, err := e.bookedBefore(id, in.Slot); done {
+			return v, err
+		}
+	} else {
+		var raw [8]byte
+		if _, err := rand.Read(raw[:]); err != nil {
+			return AppointmentView{}, err
+		}
+		id = hex.EncodeToString(raw[:])
+	}
 	release, err := e.admit(in.Service, in.Slot)
 	if err != nil {
 		return AppointmentView{}, err
 	}
 	defer release()
-	identity := e.identityHash(norm)
-	var raw [8]byte
-	if _, err := rand.Read(raw[:]); err != nil {
-		return AppointmentView{}, err
-	}
-	id := hex.EncodeToString(raw[:])
+	var again bool
 	_, err = e.do(ctx, func(p *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
+		if b, ok := s.Bookings[id]; ok {
+			if b.Slot != in.Slot {
+				return nil, nil, errKeyReused(b.Slot)
+			}
+			again = true // answered before; the answer was lost
+			return nil, nil, nil
+		}
 		sl, err := s.SlotState(e.hall, now, in.Service, in.Slot)
 		if err != nil {
 			return nil, nil, err
@@ -174,7 +203,35 @@ func (e *Engine) Book(ctx context.Context, in BookInput) (AppointmentView, error
 		return AppointmentView{}, err
 	}
 	e.rememberBooking(id)
-	return e.appointmentView(id, maskDocument(norm))
+	v, err := e.appointmentView(id, maskDocument(norm))
+	v.Again = again
+	return v, err
+}
+
+// bookedBefore answers, from the committed state, a request whose booking ID
+// already names a booking: done is false when there is none.
+func (e *Engine) bookedBefore(id, slot string) (v AppointmentView, done bool, err error) {
+	var found string
+	e.Read(func(s *queue.State, _ uint64, _ string) {
+		if b, ok := s.Bookings[id]; ok {
+			found = b.Slot
+		}
+	})
+	switch {
+	case found == "":
+		return AppointmentView{}, false, nil
+	case found != slot:
+		return AppointmentView{}, true, errKeyReused(found)
+	}
+	e.rememberBooking(id)
+	v, err = e.appointmentView(id, "")
+	v.Again = true
+	return v, true, err
+}
+
+func errKeyReused(slot string) error {
+	return queue.Errorf(queue.ECONFLICT, "this idempotency_key was used for slot %s; use a new key for a new booking", slot).
+		Zh("该请求标识已用于另一个时段的预约，请重新提交")
 }
 
 // admit refuses at once a booking the committed state already decides (not

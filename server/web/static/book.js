@@ -12,6 +12,7 @@
   var lottery = '';   // the day's lottery state: '', pending, open, closed, drawn
   var applyUntil = '';
   var chosen = null;  // slot ID
+  var idemKey = '';   // of the booking being sent: a retry sends the same
   var stream = null;
 
   function option() { var s = $('b-service'); return s.options[s.selectedIndex]; }
@@ -107,6 +108,7 @@
   }
 
   function choose(id) {
+    if (id !== chosen) idemKey = '';
     chosen = id;
     var s = find(id);
     $('b-form').hidden = !s;
@@ -188,7 +190,15 @@
     if (!s) return;
     $('b-submit').disabled = true;
     $('b-error').hidden = true;
-    H.api('POST', '/api/v1/appointments', { service: service, slot: s.id, id_kind: $('b-kind').value, id_number: $('b-number').value }).then(function (r) {
+    var number = $('b-number').value;
+    if (!idemKey || idemKey.indexOf(number + '|') !== 0) {
+      var r = new Uint32Array(4);
+      window.crypto.getRandomValues(r);
+      idemKey = number + '|' + Array.prototype.join.call(r, '-');
+    }
+    H.api('POST', '/api/v1/appointments', { service: service, slot: s.id, id_kind: $('b-kind').value, id_number: number,
+      idempotency_key: idemKey.slice(idemKey.indexOf('|') + 1) }).then(function (r) {
+      idemKey = '';
       var a = r.appointment;
       $('b-number').value = '';
       choose(null);
