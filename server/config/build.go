@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // the hall's zone must load on machines without tzdata
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 	"golang.org/x/crypto/bcrypt"
@@ -244,6 +245,7 @@ func (p *parser) hall(raw fileHall, h *queue.Hall, info *HallInfo) {
 	h.ID, h.NameZH, h.NameEN = raw.ID, raw.NameZH, raw.NameEN
 	p.names("hall", raw.NameZH, raw.NameEN)
 	info.Address = Text{ZH: raw.Address, EN: raw.AddressEN}
+	p.supervision(raw, &info.Supervision)
 
 	info.TimeZone = cmp.Or(raw.TimeZone, DefaultTimeZone)
 	switch loc, err := time.LoadLocation(info.TimeZone); {
@@ -513,4 +515,33 @@ func (p *parser) limits(raw fileLimits) Limits {
 		DefaultBookingsPerAddressPerMinute, 1, 1000000)
 	l.FloodLimits = p.floodLimits(raw)
 	return l
+}
+
+// supervision reads the supervision office's contacts of the hall section.
+func (p *parser) supervision(raw fileHall, sv *Supervision) {
+	sv.Office = Text{ZH: strings.TrimSpace(raw.SupervisionOffice), EN: strings.TrimSpace(raw.SupervisionOfficeEN)}
+	sv.Address = Text{ZH: strings.TrimSpace(raw.SupervisionAddress), EN: strings.TrimSpace(raw.SupervisionAddrEN)}
+	sv.Phone, sv.Email = strings.TrimSpace(raw.SupervisionPhone), strings.TrimSpace(raw.SupervisionEmail)
+	for _, f := range []struct{ field, v string }{
+		{"hall.supervision_office", sv.Office.ZH}, {"hall.supervision_office_en", sv.Office.EN},
+		{"hall.supervision_address", sv.Address.ZH}, {"hall.supervision_address_en", sv.Address.EN},
+		{"hall.supervision_phone", sv.Phone}, {"hall.supervision_email", sv.Email},
+	} {
+		if utf8.RuneCountInString(f.v) > 120 || strings.ContainsAny(f.v, "\r\n\t") {
+			p.errorf(f.field, "at most 120 characters on one line")
+		}
+	}
+	if sv.Office.EN == "" {
+		sv.Office.EN = sv.Office.ZH
+	}
+	if sv.Address.EN == "" {
+		sv.Address.EN = sv.Address.ZH
+	}
+	if sv.Phone != "" && strings.Trim(sv.Phone, "0123456789+-() ") != "" {
+		p.errorf("hall.supervision_phone", "%q: digits, spaces, +, - and parentheses only, for example \"0571-12345678\"", sv.Phone)
+	}
+	if at := strings.IndexByte(sv.Email, '@'); sv.Email != "" &&
+		(at < 1 || at == len(sv.Email)-1 || strings.Count(sv.Email, "@") != 1 || strings.ContainsAny(sv.Email, " <>\"'")) {
+		p.errorf("hall.supervision_email", "%q is not an e-mail address like jiandu@example.gov.cn", sv.Email)
+	}
 }

@@ -61,6 +61,9 @@ type Text struct {
 // HallInfo is what the hall publishes about itself beyond what queue.Hall holds.
 type HallInfo struct {
 	Address Text
+	// Supervision is the office that supervises the hall and takes complaints,
+	// posted on the rules page, ticket pages, window cards and receipts.
+	Supervision Supervision
 	// TimeZone is the IANA name of the hall's time zone, as configured; the loaded
 	// zone is Hall.Location.
 	TimeZone string
@@ -70,6 +73,19 @@ type HallInfo struct {
 	PublicURL string
 	// IdentityRetention is how long identity HMACs are kept in the private store.
 	IdentityRetention time.Duration
+}
+
+// Supervision is the supervision office's public contacts; any may be empty.
+type Supervision struct {
+	Office  Text
+	Address Text
+	Phone   string
+	Email   string
+}
+
+// Any reports whether any contact is configured.
+func (s Supervision) Any() bool {
+	return s.Office.ZH != "" || s.Address.ZH != "" || s.Phone != "" || s.Email != ""
 }
 
 // Card is the staff publicity card shown above a window: who serves there, in what

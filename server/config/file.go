@@ -29,16 +29,23 @@ type file struct {
 }
 
 type fileHall struct {
-	ID                string   `toml:"id"`
-	NameZH            string   `toml:"name_zh"`
-	NameEN            string   `toml:"name_en"`
-	Address           string   `toml:"address"`
-	AddressEN         string   `toml:"address_en"`
-	TimeZone          string   `toml:"time_zone"`
-	DayStart          clock    `toml:"day_start"`
-	Hours             []string `toml:"hours"`
-	PublicURL         string   `toml:"public_url"`
-	IdentityRetention duration `toml:"identity_retention"`
+	ID        string `toml:"id"`
+	NameZH    string `toml:"name_zh"`
+	NameEN    string `toml:"name_en"`
+	Address   string `toml:"address"`
+	AddressEN string `toml:"address_en"`
+	// The supervision office that takes complaints about the hall.
+	SupervisionOffice   string   `toml:"supervision_office"`
+	SupervisionOfficeEN string   `toml:"supervision_office_en"`
+	SupervisionAddress  string   `toml:"supervision_address"`
+	SupervisionAddrEN   string   `toml:"supervision_address_en"`
+	SupervisionPhone    string   `toml:"supervision_phone"`
+	SupervisionEmail    string   `toml:"supervision_email"`
+	TimeZone            string   `toml:"time_zone"`
+	DayStart            clock    `toml:"day_start"`
+	Hours               []string `toml:"hours"`
+	PublicURL           string   `toml:"public_url"`
+	IdentityRetention   duration `toml:"identity_retention"`
 }
 
 type fileService struct {
