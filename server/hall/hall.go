@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"hallq/server/api"
@@ -47,6 +48,7 @@ type Hall struct {
 	log       *slog.Logger
 	stopSweep chan struct{} // closed by Close: the session sweeper stops
 	swept     chan struct{} // closed when the session sweeper has stopped
+	pages     *web.Server
 }
 
 // Options adjust a Hall for tests. The zero value is what the server runs.
@@ -107,6 +109,9 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		log.Info("journal replayed into the store after an unclean stop", "batches", batches, "events", events)
 	}
 	h := &Hall{Store: st, Hub: hub.New(hub.Options{QueueSize: cfg.Limits.WSQueue})}
+	// The pages keep the statistics as events are published; they exist only
+	// once the engine runs, and fold what came before from the store.
+	var pages atomic.Pointer[web.Server]
 	h.Streams, err = stream.New(h.Hub, stream.StoreSource(st), log.With("component", "stream"),
 		stream.Options{HeartbeatInterval: heartbeat,
 			MaxSubscribers: cfg.Limits.WSMaxSubscribers, MaxPerAddress: cfg.Limits.WSMaxPerAddress,
@@ -154,6 +159,9 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 			if h.Federation != nil && len(recs) > 0 {
 				h.Federation.Notify(recs[len(recs)-1].Seq)
 			}
+			if p := pages.Load(); p != nil {
+				p.Published(recs)
+			}
 		},
 	})
 	if err != nil {
@@ -167,7 +175,7 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 	}
 	h.API = api.New(api.Options{Config: cfg, Engine: h.Engine, Store: st, KnownKey: known, Logger: log.With("component", "api")})
 	h.Metrics.Register(h.API.Collectors()...)
-	pages, err := web.New(web.Options{Config: cfg, Engine: h.Engine, Store: st, Logger: log.With("component", "web")})
+	pg, err := web.New(web.Options{Config: cfg, Engine: h.Engine, Store: st, Logger: log.With("component", "web")})
 	if err != nil {
 		h.Close()
 		return nil, err
@@ -178,7 +186,10 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		fed = h.federationHealth
 	}
 	health := healthHandler(cfg.Hall.ID, h.Engine, st, fed, log.With("component", "healthz"))
-	h.Handler = routes(h.API, h.Streams, pages, h.Metrics, health)
+	h.Handler = routes(h.API, h.Streams, pg, h.Metrics, health)
+	h.pages = pg
+	pages.Store(pg)
+	pg.Published(nil) // the statistics start folding the log now
 	h.limits, h.log, h.tls = cfg.Limits, log, cfg.Server
 	if h.tls.TLSCert != "" {
 		// A wrong certificate or key stops the start, not the first client.
@@ -245,6 +256,9 @@ func (h *Hall) Close() error {
 	var err error
 	if h.Engine != nil {
 		err = h.Engine.Close()
+	}
+	if h.pages != nil {
+		h.pages.Close() // its statistics stop reading the store
 	}
 	if cerr := h.Store.Close(); err == nil {
 		err = cerr

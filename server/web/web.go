@@ -14,9 +14,11 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"hallq/server/config"
 	"hallq/server/engine"
+	"hallq/server/eventlog"
 	"hallq/server/store"
 )
 
@@ -49,6 +51,11 @@ type Server struct {
 	pages  map[string]*template.Template
 	mux    *http.ServeMux
 	audit  auditor
+	statsK statsKeeper
+	// now and head are the engine's clock and the seq of its head, which the
+	// statistics read.
+	now  func() time.Time
+	head func() uint64
 }
 
 // asset is an embedded static file with its content type and version.
@@ -73,6 +80,9 @@ func New(o Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.now = o.Engine.Now
+	s.head = func() uint64 { seq, _ := o.Engine.Head(); return seq }
+	s.statsK.feed, s.statsK.stop, s.statsK.done = make(chan []eventlog.Record, 64), make(chan struct{}), make(chan struct{})
 	if err := s.loadAssets(); err != nil {
 		return nil, err
 	}
@@ -94,6 +104,10 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /log.jsonl", s.handleLogJSONL)
 	s.mux.HandleFunc("GET /rules", s.handleRules)
 	s.mux.HandleFunc("GET /audit", s.handleAudit)
+	s.mux.HandleFunc("GET /stats", s.handleStats)
+	s.mux.HandleFunc("GET /stats.csv", s.handleStatsCSV)
+	s.mux.HandleFunc("GET /stats.xlsx", s.handleStatsXLSX)
+	s.mux.HandleFunc("GET /stats/year/{year}", s.handleYear)
 	s.mux.HandleFunc("GET /board", s.handleBoard)
 	s.mux.HandleFunc("GET /static/{name}", s.handleStatic)
 	s.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
@@ -190,6 +204,12 @@ func (s *Server) loadTemplates() error {
 		"asset":   s.assetURL,
 		"minutes": minutes,
 		"short":   func(h string) string { return h[:min(len(h), 8)] },
+		"isSecs": func(v any) bool {
+			_, ok := v.(secs)
+			return ok
+		},
+		"dur":     func(v int) string { return secs(v).String() },
+		"secsInt": func(v any) int { d, _ := v.(secs); return int(d) },
 		"reason": func(m map[string]text, code string) text {
 			if t, ok := m[code]; ok {
 				return t
@@ -227,6 +247,8 @@ type pageData struct {
 	Scripts []string // static scripts of the page, after common.js
 	Bare    bool     // no site header and footer (the hall board)
 	Body    any
+	// Supervision is the office that takes complaints, for the pages that post it.
+	Supervision supervision
 }
 
 type hallData struct {
@@ -248,6 +270,7 @@ func (s *Server) hallData() hallData {
 // becomes a 500 instead of half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, d pageData) {
 	d.Hall = s.hallData()
+	d.Supervision = s.supervision()
 	t, ok := s.pages[d.Page]
 	if !ok {
 		s.fail(w, r, fmt.Errorf("web: no page template %q", d.Page))

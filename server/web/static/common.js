@@ -279,5 +279,8 @@
     document.querySelectorAll('[data-lang-toggle]').forEach(function (b) {
       b.addEventListener('click', function () { H.setLang(lang === 'en' ? 'zh' : 'en'); });
     });
+    document.querySelectorAll('[data-print]').forEach(function (b) {
+      b.addEventListener('click', function () { window.print(); });
+    });
   });
 })();
