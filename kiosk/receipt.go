@@ -36,14 +36,14 @@ func (k *Kiosk) Print(ctx context.Context, is *Issued) error {
 		return errNoPrinter
 	}
 	k.mu.Lock()
-	var hallName string
+	var hallName, supervision string
 	if k.hall != nil {
-		hallName = k.hall.NameZH
+		hallName, supervision = k.hall.NameZH, k.hall.Supervision.Line()
 	}
 	k.mu.Unlock()
 	t := printer.Ticket{Hall: hallName, ServiceZH: is.ServiceZH, ServiceEN: is.ServiceEN, Number: is.Number,
 		Ahead: is.Ahead, ETA: is.ETA, IssuedAt: is.IssuedAt, StatusURL: is.StatusURL, LogSeq: is.LogSeq, LogHash: is.LogHash,
-		CheckpointSeq: is.CheckpointSeq, CheckpointHash: is.CheckpointHash}
+		CheckpointSeq: is.CheckpointSeq, CheckpointHash: is.CheckpointHash, Supervision: supervision}
 	if is.Offline {
 		t.PrivacyNote = offlineNote
 	}

@@ -41,6 +41,10 @@ type Ticket struct {
 	// PrivacyNote is one line on personal data; empty means
 	// DefaultPrivacyNote. It is cut to one line.
 	PrivacyNote string
+	// Supervision is one short line of the supervision office's contact,
+	// such as "监督电话 Complaints 0571-12345678"; empty prints nothing. It is
+	// cut to one line.
+	Supervision string
 }
 
 // DefaultPrivacyNote is the privacy line of a ticket that sets none.
@@ -135,6 +139,9 @@ func Receipt(t Ticket, p Profile) ([]byte, error) {
 		note = DefaultPrivacyNote
 	}
 	j.line(truncate(note, cols))
+	if sv := strings.TrimSpace(t.Supervision); sv != "" {
+		j.line(truncate(sv, cols))
+	}
 	j.line(strings.Repeat("-", cols))
 	hash := t.LogHash
 	if utf8.RuneCountInString(hash) > ShortHashLen {

@@ -50,6 +50,8 @@ type Hall struct {
 	// CheckpointKey is the Ed25519 public key (standard base64) that signs
 	// the log's checkpoints.
 	CheckpointKey string `json:"checkpoint_key,omitempty"`
+	// Supervision is the office taking complaints, when the hall names one.
+	Supervision *Supervision `json:"supervision,omitempty"`
 }
 
 // Service is a kind of business, as the hall describes it.
@@ -65,6 +67,31 @@ type Service struct {
 	AvgServiceSeconds int    `json:"avg_service_seconds"`
 	// Appointments are the service's published booking rules, if it takes bookings.
 	Appointments *queue.PublicAppointments `json:"appointments,omitempty"`
+}
+
+// Supervision is the office that supervises the hall and takes complaints
+// about it: posted on window cards and receipts. Any field may be empty.
+type Supervision struct {
+	Office    string `json:"office,omitempty"`
+	OfficeEN  string `json:"office_en,omitempty"`
+	Address   string `json:"address,omitempty"`
+	AddressEN string `json:"address_en,omitempty"`
+	Phone     string `json:"phone,omitempty"`
+	Email     string `json:"email,omitempty"`
+}
+
+// Line returns the supervision contact as one short line for a receipt or a
+// card: the phone, else the e-mail; empty without either.
+func (s *Supervision) Line() string {
+	switch {
+	case s == nil:
+		return ""
+	case s.Phone != "":
+		return "监督电话 Tel. " + s.Phone
+	case s.Email != "":
+		return "监督邮箱 " + s.Email
+	}
+	return ""
 }
 
 // HallWindow is a window, as the hall describes it.
