@@ -107,7 +107,9 @@ func dist(parts [][]uint32, n int, mx uint32, scratch *[]uint32) Dist {
 	}
 	r50, r90 := rank(50, n), rank(90, n)
 	d := Dist{N: n, Max: int(mx)}
-	if mx <= 2*86400 {
+	// Counting costs the range of the values, sorting n·log n: few values
+	// spread wide are sorted.
+	if mx <= 2*86400 && n*16 >= int(mx) {
 		counts := *scratch
 		if cap(counts) < int(mx)+1 {
 			counts = make([]uint32, int(mx)+1)
@@ -159,10 +161,13 @@ func (s *Stats) Report(p Period) *Report {
 			break
 		}
 		d := s.days[date]
-		var g group
-		g.add(&d.all)
+		if d.rowVer != d.ver || d.row.Key == "" {
+			var g group
+			g.add(&d.all)
+			d.row, d.rowVer = g.row(date, &scratch), d.ver
+		}
 		total.add(&d.all)
-		rep.Days = append(rep.Days, g.row(date, &scratch))
+		rep.Days = append(rep.Days, d.row)
 		for id, c := range d.services {
 			gg := services[id]
 			if gg == nil {

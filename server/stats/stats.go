@@ -75,6 +75,10 @@ type day struct {
 	hours    [24]cell
 	// Bookings made and missed on the day (by the local date of the event).
 	booked, bookingCancelled, missed int
+	// ver is the seq of the last event folded into the day; row is the day's
+	// total as Report last summarised it, at rowVer.
+	ver, rowVer uint64
+	row         Row
 }
 
 func (d *day) service(id string) *cell {
@@ -121,6 +125,7 @@ type Stats struct {
 	tickets map[string]*ticket
 	last    uint64
 	events  int
+	cur     uint64 // the seq of the event being folded
 }
 
 // New returns the statistics of an empty log.
@@ -169,6 +174,7 @@ func (s *Stats) Add(r eventlog.Record) error {
 		if err != nil {
 			return fmt.Errorf("stats: %w", err)
 		}
+		s.cur = r.Seq
 		s.apply(ev)
 	}
 	s.last = r.Seq
@@ -184,6 +190,7 @@ func (s *Stats) day(date string) *day {
 		i, _ := slices.BinarySearch(s.dates, date)
 		s.dates = slices.Insert(s.dates, i, date)
 	}
+	d.ver = s.cur
 	return d
 }
 

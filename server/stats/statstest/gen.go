@@ -86,7 +86,7 @@ func Log(year, n int, seed uint64, fn func(eventlog.Record) error) error {
 			svc := rng.IntN(len(Hall.Services))
 			s := Hall.Services[svc]
 			next[s.ID]++
-			at := open.Add(time.Duration(i) * 8 * time.Hour / time.Duration(tickets)).Add(time.Duration(rng.IntN(30000)) * time.Millisecond)
+			at := open.Add(time.Duration(i) * 9 * time.Hour / time.Duration(tickets)).Add(time.Duration(rng.IntN(30000)) * time.Millisecond)
 			t := queue.TicketIssuedData{Ticket: fmt.Sprintf("t%d-%d", d, i), Number: fmt.Sprintf("%s%03d", s.Prefix, next[s.ID]),
 				Service: s.ID, Day: day, IssuedAt: at}
 			if rng.IntN(10) == 0 {
@@ -123,7 +123,7 @@ func Log(year, n int, seed uint64, fn func(eventlog.Record) error) error {
 				return err
 			}
 			events++
-			end := call.Add(time.Duration(60+rng.IntN(600)) * time.Second)
+			end := call.Add(time.Duration(40+rng.IntN(160)) * time.Second)
 			if rng.IntN(8) == 0 {
 				if err := emit(queue.TypeTicketRecalled, call.Add(20*time.Second), queue.TicketRecalledData{Ticket: t.Ticket,
 					Number: t.Number, Window: win, Reason: queue.ReasonRecall}); err != nil {
