@@ -31,13 +31,13 @@ func (c *Choice) Error() string { return "kiosk: check-in: choose a booking: " +
 // Unwrap returns the server's refusal.
 func (c *Choice) Unwrap() error { return c.Err }
 
-// CheckIn checks in the booking of today of the applicant whose resident ID
-// number is idNumber (code names the booking once the applicant chose one)
+// CheckIn checks in the booking of today of the applicant whose identity
+// document is doc (code names the booking once the applicant chose one)
 // and returns the ticket it became, printed like any other. Check-in needs
 // the server: offline, or when the request gets no answer, it is refused
 // (*Refusal) and nothing is issued from the kiosk's lease. A *Choice lists
 // the bookings to choose from; a *Refusal carries the server's message.
-func (k *Kiosk) CheckIn(ctx context.Context, idNumber, code string) (*Issued, error) {
+func (k *Kiosk) CheckIn(ctx context.Context, doc Doc, code string) (*Issued, error) {
 	k.mu.Lock()
 	online, hall := k.online, k.hall
 	k.mu.Unlock()
@@ -48,7 +48,7 @@ func (k *Kiosk) CheckIn(ctx context.Context, idNumber, code string) (*Issued, er
 		return nil, &Refusal{Msg: txtCheckInOffline}
 	}
 	rctx, cancel := context.WithTimeout(ctx, k.opts.RequestTimeout)
-	tk, err := k.srv.CheckIn(rctx, wire.CheckInRequest{IDKind: "resident", IDNumber: idNumber, Code: code})
+	tk, err := k.srv.CheckIn(rctx, wire.CheckInRequest{IDKind: doc.Kind, IDNumber: doc.Number, Code: code})
 	cancel()
 	if err != nil {
 		if unreachable(err) {

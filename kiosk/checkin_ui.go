@@ -61,9 +61,9 @@ func (a *kioskApp) renderCheckInEntry() {
 
 // checkIn checks in the flow's booking and prints its ticket, off Fyne's
 // goroutine.
-func (a *kioskApp) checkIn(flow uint64, id, code string) {
+func (a *kioskApp) checkIn(flow uint64, doc Doc, code string) {
 	ctx := context.Background()
-	is, err := a.core.CheckIn(ctx, id, code)
+	is, err := a.core.CheckIn(ctx, doc, code)
 	if err != nil {
 		var c *Choice
 		if errors.As(err, &c) {

@@ -97,7 +97,7 @@ func TestIssueOnlineAndPrint(t *testing.T) {
 	k.waitReady(t)
 	ctx := context.Background()
 
-	is, err := k.Issue(ctx, "general", "")
+	is, err := k.Issue(ctx, "general", Doc{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,12 +125,12 @@ func TestIssueOnlineAndPrint(t *testing.T) {
 	}
 
 	// A real-name service needs the ID number; the server refuses without.
-	_, err = k.Issue(ctx, "social", "")
+	_, err = k.Issue(ctx, "social", Doc{})
 	var r *Refusal
 	if !errors.As(err, &r) || r.Msg.zh == "" || r.Msg.en == "" {
 		t.Fatalf("real-name without an ID: got %v, want a refusal in both languages", err)
 	}
-	is, err = k.Issue(ctx, "social", "11010519491231002X")
+	is, err = k.Issue(ctx, "social", Doc{Kind: "resident", Number: "11010519491231002X"})
 	if err != nil || is.Number != "B001" {
 		t.Fatalf("real-name with an ID: got %+v, %v", is, err)
 	}
@@ -159,7 +159,7 @@ func TestOfflineIssuingSyncsEachTicketOnce(t *testing.T) {
 	h.Stop()
 	waitFor(t, "the kiosk offline", func() bool { return !k1.Snapshot().Online })
 	for _, want := range []string{"A001", "A002", "A003"} {
-		is, err := k1.Issue(ctx, "general", "")
+		is, err := k1.Issue(ctx, "general", Doc{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +173,7 @@ func TestOfflineIssuingSyncsEachTicketOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := k1.Issue(ctx, "social", "11010519491231002X"); !isRefusal(err, txtRealNameOff) {
+	if _, err := k1.Issue(ctx, "social", Doc{Kind: "resident", Number: "11010519491231002X"}); !isRefusal(err, txtRealNameOff) {
 		t.Fatalf("real-name service offline: got %v, want the offline refusal", err)
 	}
 	s := k1.Snapshot()
@@ -200,7 +200,7 @@ func TestOfflineIssuingSyncsEachTicketOnce(t *testing.T) {
 	if s := k2.Snapshot(); !s.Ready || s.Online || s.Pending != 3 || len(s.Tiles) != 4 {
 		t.Fatalf("restarted offline: got %+v", s)
 	}
-	is, err := k2.Issue(ctx, "general", "")
+	is, err := k2.Issue(ctx, "general", Doc{})
 	if err != nil || is.Number != "A004" || !is.Offline {
 		t.Fatalf("after the restart: got %+v, %v; want A004 offline", is, err)
 	}
@@ -226,7 +226,7 @@ func TestOfflineIssuingSyncsEachTicketOnce(t *testing.T) {
 	}
 	// They entered the queue by their issue time: a number taken now waits
 	// behind all four.
-	online, err := k2.Issue(ctx, "general", "")
+	online, err := k2.Issue(ctx, "general", Doc{})
 	if err != nil || online.Offline || online.Ahead != 4 {
 		t.Fatalf("online ticket after the sync: got %+v, %v; want 4 ahead", online, err)
 	}
@@ -291,7 +291,7 @@ func TestUnansweredRequestIsReplaced(t *testing.T) {
 			k.waitReady(t)
 			ctx := context.Background()
 
-			is, err := k.Issue(ctx, "general", "")
+			is, err := k.Issue(ctx, "general", Doc{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -396,7 +396,7 @@ func TestUnansweredRequestIsWithdrawn(t *testing.T) {
 			k.waitReady(t)
 			ctx := context.Background()
 
-			if is, err := k.Issue(ctx, "social", "11010519491231002X"); !isRefusal(err, txtRealNameOff) {
+			if is, err := k.Issue(ctx, "social", Doc{Kind: "resident", Number: "11010519491231002X"}); !isRefusal(err, txtRealNameOff) {
 				t.Fatalf("real-name number whose answer is lost: got %+v, %v; want the offline refusal", is, err)
 			}
 			srv.mu.Lock()
@@ -466,11 +466,11 @@ func TestSpentLeaseIsSaid(t *testing.T) {
 	waitFor(t, "the kiosk offline", func() bool { return !k.Snapshot().Online })
 	ctx := context.Background()
 	for i := range 10 {
-		if _, err := k.Issue(ctx, "estate", ""); err != nil {
+		if _, err := k.Issue(ctx, "estate", Doc{}); err != nil {
 			t.Fatalf("leased number %d: %v", i+1, err)
 		}
 	}
-	if _, err := k.Issue(ctx, "estate", ""); !isRefusal(err, txtLeaseSpent) {
+	if _, err := k.Issue(ctx, "estate", Doc{}); !isRefusal(err, txtLeaseSpent) {
 		t.Fatalf("eleventh number: got %v, want the spent-lease refusal", err)
 	}
 	tile := k.Snapshot().Tiles[2]
@@ -542,7 +542,7 @@ func TestPrinterFaultsAreReported(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tp.vp.SetConditions(tt.cond)
-			is, err := k.Issue(ctx, "general", "")
+			is, err := k.Issue(ctx, "general", Doc{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -578,7 +578,7 @@ func TestNoPrinterIsAFault(t *testing.T) {
 	h := newTestHall(t)
 	k := startKiosk(t, h, nil, filepath.Join(t.TempDir(), "outbox.db"))
 	k.waitReady(t)
-	is, err := k.Issue(context.Background(), "estate", "")
+	is, err := k.Issue(context.Background(), "estate", Doc{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -614,7 +614,7 @@ func TestUnknownTokenIsSaid(t *testing.T) {
 		<-done
 	}()
 	waitFor(t, "the kiosk to say it is not enrolled", func() bool { return k.Snapshot().Unenrolled })
-	if _, err := k.Issue(ctx, "general", ""); !isRefusal(err, txtConnecting) {
+	if _, err := k.Issue(ctx, "general", Doc{}); !isRefusal(err, txtConnecting) {
 		t.Fatalf("issue without enrolment: got %v", err)
 	}
 }
@@ -642,13 +642,13 @@ func TestNewServiceDay(t *testing.T) {
 	ctx := context.Background()
 	h.Stop()
 	waitFor(t, "the kiosk offline", func() bool { return !k.Snapshot().Online })
-	late, err := k.Issue(ctx, "general", "")
+	late, err := k.Issue(ctx, "general", Doc{})
 	if err != nil || !late.Offline || late.Number != "A001" {
 		t.Fatalf("offline at 03:50: got %+v, %v", late, err)
 	}
 
 	h.setClock(start.Add(10 * time.Minute))
-	if _, err := k.Issue(ctx, "general", ""); !isRefusal(err, txtLeaseSpent) {
+	if _, err := k.Issue(ctx, "general", Doc{}); !isRefusal(err, txtLeaseSpent) {
 		t.Fatalf("offline at 04:10 with only yesterday's lease: got %v, want the spent-lease refusal", err)
 	}
 	h.Start()
@@ -671,7 +671,7 @@ func TestNewServiceDay(t *testing.T) {
 	if !sealed || !voided {
 		t.Fatalf("log: day sealed %v, yesterday's general lease voided %v", sealed, voided)
 	}
-	is, err := k.Issue(ctx, "general", "")
+	is, err := k.Issue(ctx, "general", Doc{})
 	if err != nil || is.Offline || is.Number != "A011" {
 		t.Fatalf("first online ticket of the new day: got %+v, %v; want A011 after the new lease", is, err)
 	}

@@ -1,10 +1,9 @@
 package main
 
 import (
-	"errors"
-	"time"
-
 	"fyne.io/fyne/v2"
+
+	"hallq/server/queue"
 )
 
 // screen is what the kiosk shows.
@@ -12,7 +11,7 @@ type screen int
 
 const (
 	screenHome    screen = iota // the services
-	screenID                    // the keypad for the resident ID number
+	screenID                    // the keypad for the identity document number
 	screenIssuing               // waiting for the number
 	screenTicket                // the ticket: number, QR code, printing
 	screenNotice                // why a number cannot be taken
@@ -43,7 +42,8 @@ type machine struct {
 	Screen screen
 	Tiles  []Tile // the home screen's tiles, refreshed by the app
 	Chosen Tile   // the service of the current flow
-	ID     string // the resident ID number typed so far
+	Kind   string // the kind of document (queue.Doc*) whose number is typed
+	ID     string // the document number typed so far
 	IDErr  msg    // why the typed number was refused
 	Notice msg    // what the notice screen says
 	Flow   uint64
@@ -65,7 +65,7 @@ func (m *machine) StartCheckIn() effect {
 		return effectNone
 	}
 	m.Flow++
-	m.Chosen, m.ID, m.IDErr, m.CheckIn, m.Code, m.Bookings = Tile{}, "", msg{}, true, "", nil
+	m.Chosen, m.Kind, m.ID, m.IDErr, m.CheckIn, m.Code, m.Bookings = Tile{}, queue.DocResident, "", msg{}, true, "", nil
 	m.Screen = screenID
 	return effectRender
 }
@@ -101,7 +101,7 @@ func (m *machine) Choose(key int) effect {
 			continue
 		}
 		m.Flow++
-		m.Chosen, m.ID, m.IDErr = t, "", msg{}
+		m.Chosen, m.Kind, m.ID, m.IDErr = t, queue.DocResident, "", msg{}
 		switch {
 		case !t.Available:
 			m.Screen, m.Notice = screenNotice, t.Reason
@@ -116,15 +116,44 @@ func (m *machine) Choose(key int) effect {
 	return effectNone
 }
 
-// Type adds a character to the ID number: a digit, or X as the last one.
+// SetKind chooses the kind of document whose number is typed; the number
+// typed so far stays, to be checked against the new kind.
+func (m *machine) SetKind(kind string) effect {
+	if m.Screen != screenID || m.Kind == kind {
+		return effectNone
+	}
+	m.Kind, m.IDErr = kind, msg{}
+	if n := maxLen(kind); len(m.ID) > n {
+		m.ID = m.ID[:n]
+	}
+	return effectRender
+}
+
+// NextKind chooses the kind of document step places after the current one
+// (in a circle), for a keyboard without a touch screen.
+func (m *machine) NextKind(step int) effect {
+	n := len(docKinds)
+	for i, k := range docKinds {
+		if k.Kind == m.Kind {
+			return m.SetKind(docKinds[((i+step)%n+n)%n].Kind)
+		}
+	}
+	return m.SetKind(docKinds[0].Kind)
+}
+
+// Type adds a character to the document number: a digit or a letter (upper
+// case), up to the longest number of the kind. Letters are taken whatever
+// the kind, so that a scanner typing a passport number into the resident ID
+// keypad gets a clear refusal on Enter rather than a number with the letters
+// dropped; the on-screen keypad of a resident ID offers digits and X only.
 func (m *machine) Type(c byte) effect {
-	if m.Screen != screenID || len(m.ID) >= ResidentIDLen {
+	if m.Screen != screenID || len(m.ID) >= maxLen(m.Kind) {
 		return effectNone
 	}
 	switch {
-	case c >= '0' && c <= '9':
-	case (c == 'X' || c == 'x') && len(m.ID) == ResidentIDLen-1:
-		c = 'X'
+	case c >= '0' && c <= '9', c >= 'A' && c <= 'Z':
+	case c >= 'a' && c <= 'z':
+		c -= 'a' - 'A'
 	default:
 		return effectNone
 	}
@@ -151,13 +180,14 @@ func (m *machine) Clear() effect {
 	return effectRender
 }
 
-// Confirm is Enter or the confirm button: it submits the ID number (checked
-// first: nothing invalid is sent), or leaves the ticket or notice screen.
-func (m *machine) Confirm(today time.Time) effect {
+// Confirm is Enter or the confirm button: it submits the document number
+// (checked first by the server's rule: nothing it would refuse is sent), or
+// leaves the ticket or notice screen.
+func (m *machine) Confirm() effect {
 	switch m.Screen {
 	case screenID:
-		if err := checkResidentID(m.ID, today); err != nil {
-			m.IDErr = idError(err)
+		if why, ok := checkDocument(m.Kind, m.ID); !ok {
+			m.IDErr = why
 			return effectRender
 		}
 		m.Screen = screenIssuing
@@ -166,19 +196,6 @@ func (m *machine) Confirm(today time.Time) effect {
 		return m.Home()
 	}
 	return effectNone
-}
-
-// idError names a refused ID number for the applicant.
-func idError(err error) msg {
-	switch {
-	case errors.Is(err, errIDLength):
-		return txtIDLength
-	case errors.Is(err, errIDChars):
-		return txtIDChars
-	case errors.Is(err, errIDBirth):
-		return txtIDBirth
-	}
-	return txtIDInvalid
 }
 
 // Home goes back to the home screen and forgets the ID number, except while
@@ -191,7 +208,7 @@ func (m *machine) Home() effect {
 		return effectNone
 	}
 	m.Flow++
-	m.Screen, m.ID, m.IDErr, m.Notice, m.PrintFailed = screenHome, "", msg{}, msg{}, false
+	m.Screen, m.Kind, m.ID, m.IDErr, m.Notice, m.PrintFailed = screenHome, "", "", msg{}, msg{}, false
 	m.CheckIn, m.Code, m.Bookings = false, "", nil
 	return effectRender
 }
@@ -211,7 +228,7 @@ func (m *machine) Issued(flow uint64) bool {
 	if flow != m.Flow || m.Screen != screenIssuing {
 		return false
 	}
-	m.Screen, m.ID, m.Printing, m.PrintFailed = screenTicket, "", true, false
+	m.Screen, m.Kind, m.ID, m.Printing, m.PrintFailed = screenTicket, "", "", true, false
 	m.Bookings = nil
 	return true
 }
@@ -221,7 +238,7 @@ func (m *machine) Refused(flow uint64, why msg) bool {
 	if flow != m.Flow || m.Screen != screenIssuing {
 		return false
 	}
-	m.Screen, m.ID, m.Notice, m.Bookings = screenNotice, "", why, nil
+	m.Screen, m.Kind, m.ID, m.Notice, m.Bookings = screenNotice, "", "", why, nil
 	return true
 }
 
@@ -234,19 +251,27 @@ func (m *machine) Printed(flow uint64, ok bool) bool {
 	return true
 }
 
-// Key handles a key of a physical keypad or keyboard: digit N takes service
-// N on the home screen and types on the ID keypad, X ends an ID number,
-// Backspace deletes, Enter confirms and Escape goes home.
-func (m *machine) Key(k fyne.KeyName, today time.Time) effect {
+// Key handles a key of a physical keypad or keyboard, or of a document
+// reader or scanner that types what it reads (a keyboard wedge): digit N
+// takes service N on the home screen, digits and letters type on the
+// document keypad, the down and up arrows choose the next and the previous
+// kind of document (Fyne keeps Tab to move the focus), Backspace deletes,
+// Enter confirms and Escape goes home.
+func (m *machine) Key(k fyne.KeyName) effect {
 	switch k {
 	case fyne.KeyEscape:
 		return m.Home()
 	case fyne.KeyReturn, fyne.KeyEnter:
-		return m.Confirm(today)
+		return m.Confirm()
 	case fyne.KeyBackspace, fyne.KeyDelete:
 		return m.Delete()
-	case fyne.KeyX:
-		return m.Type('X')
+	case fyne.KeyDown:
+		return m.NextKind(1)
+	case fyne.KeyUp:
+		return m.NextKind(-1)
+	}
+	if len(k) == 1 && k[0] >= 'A' && k[0] <= 'Z' {
+		return m.Type(k[0])
 	}
 	if len(k) == 1 && k[0] >= '0' && k[0] <= '9' {
 		switch m.Screen {

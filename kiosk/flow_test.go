@@ -2,9 +2,10 @@ package main
 
 import (
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2"
+
+	"hallq/server/queue"
 )
 
 // step is one input to the machine in a scripted flow.
@@ -17,7 +18,11 @@ type step struct {
 }
 
 func key(k fyne.KeyName) func(*machine) effect {
-	return func(m *machine) effect { return m.Key(k, today) }
+	return func(m *machine) effect { return m.Key(k) }
+}
+
+func setKind(kind string) func(*machine) effect {
+	return func(m *machine) effect { return m.SetKind(kind) }
 }
 
 func typeID(id string) []step {
@@ -27,8 +32,6 @@ func typeID(id string) []step {
 	}
 	return out
 }
-
-var today = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 
 func homeTiles() []Tile {
 	return []Tile{
@@ -102,12 +105,40 @@ func TestMachine(t *testing.T) {
 				{key(fyne.KeyReturn), effectIssue, screenIssuing, "110105194912310011"},
 			},
 		)},
-		{"X only as the last character", []step{
+		{"a passport number typed as a resident ID is refused, then taken as a passport", steps(
+			[]step{{key(fyne.Key2), effectRender, screenID, ""}},
+			typeID("E12345678"),
+			[]step{
+				{key(fyne.KeyReturn), effectRender, screenID, "E12345678"}, // refused on screen
+				{setKind(queue.DocPassport), effectRender, screenID, "E12345678"},
+				{key(fyne.KeyReturn), effectIssue, screenIssuing, "E12345678"},
+			},
+		)},
+		{"a resident ID number declared as a passport is refused", steps(
+			[]step{{key(fyne.Key2), effectRender, screenID, ""}, {setKind(queue.DocPassport), effectRender, screenID, ""}},
+			typeID("11010519491231002X"),
+			[]step{
+				{key(fyne.KeyReturn), effectRender, screenID, "11010519491231002X"},
+				{setKind(queue.DocResident), effectRender, screenID, "11010519491231002X"},
+				{key(fyne.KeyReturn), effectIssue, screenIssuing, "11010519491231002X"},
+			},
+		)},
+		{"arrow keys choose the kind", []step{
 			{key(fyne.Key2), effectRender, screenID, ""},
-			{key(fyne.KeyX), effectNone, screenID, ""},
-			{key(fyne.Key1), effectRender, screenID, "1"},
-			{func(m *machine) effect { return m.Clear() }, effectRender, screenID, ""},
+			{key(fyne.KeyUp), effectRender, screenID, ""}, // foreign_pr, the last
+			{key(fyne.KeyDown), effectRender, screenID, ""},
+			{key(fyne.KeyDown), effectRender, screenID, ""}, // passport
+			{typeID("E1234")[0].do, effectRender, screenID, "E"},
 		}},
+		{"a passport takes 20 characters, a resident ID 18", steps(
+			[]step{{key(fyne.Key2), effectRender, screenID, ""}, {setKind(queue.DocPassport), effectRender, screenID, ""}},
+			typeID("ABCDEFGHIJ1234567890"),
+			[]step{
+				{key(fyne.KeyA), effectNone, screenID, "ABCDEFGHIJ1234567890"}, // full
+				{setKind(queue.DocResident), effectRender, screenID, "ABCDEFGHIJ12345678"},
+				{func(m *machine) effect { return m.Clear() }, effectRender, screenID, ""},
+			},
+		)},
 		{"Escape on the keypad goes home and forgets", []step{
 			{key(fyne.Key2), effectRender, screenID, ""},
 			{key(fyne.Key4), effectRender, screenID, "4"},

@@ -39,7 +39,7 @@ var (
 	txtSwitch       = msg{"English", "中文"}
 	txtChoose       = msg{"请点选办理的业务，或按业务前的数字键", "Tap the service you need, or press its number key"}
 	txtWaiting      = msg{"等候 %d 人", "%d waiting"}
-	txtRealName     = msg{"须实名：身份证", "ID card required"}
+	txtRealName     = msg{"须实名：身份证件", "ID document required"}
 	txtOfflineLeft  = msg{"离线取号 · 备用号余 %d 个", "Offline · %d reserve numbers left"}
 	txtOffline      = msg{"网络中断：可继续取号，号码由本机备用号发放，联网后自动登记排队", "Offline: numbers come from this kiosk's reserve and join the queue when the link returns"}
 	txtOfflineSync  = msg{"有 %d 张离线小票待登记", "%d offline tickets waiting to be registered"}
@@ -47,21 +47,21 @@ var (
 	txtUnenrolled   = msg{"本机未获服务器认可（设备令牌无效），暂不能取号，请联系管理员", "The server does not accept this kiosk (device token). Please call the administrator"}
 	txtPrinterIssue = msg{"打印机故障（%s），小票可能无法打印，可扫描屏幕上的二维码；已通知工作人员", "Printer problem (%s): receipts may not print; scan the code on screen. Staff have been told"}
 
-	txtIDTitle   = msg{"请输入身份证号码", "Enter your resident ID number"}
-	txtIDHint    = msg{"18 位，末位可为 X。号码仅用于核对每人每日取号次数，不会显示或打印。", "18 characters, the last may be X. Used only to check the daily limit per person; never shown or printed."}
-	txtIDCount   = msg{"已输入 %d / 18 位", "%d of 18 entered"}
-	txtIDLength  = msg{"号码应为 18 位，请核对", "The number must have 18 characters"}
-	txtIDInvalid = msg{"号码有误（校验位不符），请核对后重新输入", "This number is not valid (check digit). Please check it"}
-	txtIDBirth   = msg{"号码中的出生日期有误，请核对", "The date of birth in this number is not valid"}
-	txtIDChars   = msg{"号码只能是数字，末位可为 X", "Only digits, and X as the last character"}
-	txtConfirm   = msg{"确认取号", "Take a number"}
-	txtCancel    = msg{"返回", "Back"}
-	txtClear     = msg{"清空", "Clear"}
-	txtDelete    = msg{"删除", "Delete"}
+	txtIDTitle      = msg{"请输入%[1]s", "Enter your %[2]s"}
+	txtIDHint       = msg{"号码仅用于核对每人每日取号次数，不会显示或打印。", "Used only to check the daily limit per person; never shown or printed."}
+	txtResidentHint = msg{"18位，末位可为X。", "18 characters, the last may be X. "}
+	txtDocHint      = msg{"5至20位字母或数字，可用扫描枪或读卡器录入。", "5 to 20 letters or digits; a scanner or card reader may type it. "}
+	txtIDCount      = msg{"已输入 %d / 18 位", "%d of 18 entered"}
+	txtDocCount     = msg{"已输入 %d 位", "%d entered"}
+	txtIDInvalid    = msg{"号码有误，请核对后重新输入", "This number is not valid. Please check it"}
+	txtConfirm      = msg{"确认取号", "Take a number"}
+	txtCancel       = msg{"返回", "Back"}
+	txtClear        = msg{"清空", "Clear"}
+	txtDelete       = msg{"删除", "Delete"}
 
 	txtCheckIn        = msg{"预约签到", "Check in"}
-	txtCheckInTitle   = msg{"预约签到：请输入身份证号码", "Check in: enter your resident ID number"}
-	txtCheckInHint    = msg{"请输入预约时使用的身份证号码（18 位，末位可为 X）。号码仅用于查找您今天的预约，不会显示或打印。", "The resident ID number you booked with (18 characters, the last may be X). Used only to find today's booking; never shown or printed."}
+	txtCheckInTitle   = msg{"预约签到：请输入%[1]s", "Check in: enter your %[2]s"}
+	txtCheckInHint    = msg{"请选择预约时使用的证件并输入其号码。号码仅用于查找您今天的预约，不会显示或打印。", "Choose the document you booked with and enter its number. Used only to find today's booking; never shown or printed."}
 	txtCheckInConfirm = msg{"签到", "Check in"}
 	txtCheckInOffline = msg{"预约签到需要连接服务器，网络中断，请稍后再试或咨询工作人员", "Check-in needs the server, which cannot be reached now. Please try again later or ask staff"}
 	txtCheckInRefused = msg{"未能签到", "Not checked in"}

@@ -1,50 +1,53 @@
 package main
 
 import (
+	"strings"
 	"testing"
-	"time"
+
+	"hallq/server/queue"
 )
 
-func TestCheckResidentID(t *testing.T) {
-	today := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+func TestCheckDocument(t *testing.T) {
 	tests := []struct {
-		name, id string
-		want     error
+		name, kind, id string
+		ok             bool
+		wantZH         string // part of the refusal
 	}{
-		{"valid, digit check", "110105194912310011", nil},
-		{"valid, X check", "11010519491231002X", nil},
-		{"valid, born 2000", "440308200001010012", nil},
-		{"valid, 1988", "320502198808081239", nil},
-		{"wrong check digit", "110105194912310012", errIDCheck},
-		{"one digit mistyped", "110105194912310111", errIDCheck},
-		{"two digits swapped", "110150194912310011", errIDCheck},
-		{"too short", "11010519491231002", errIDLength},
-		{"too long", "1101051949123100211", errIDLength},
-		{"letter inside", "1101051949123100X1", errIDChars},
-		{"lower-case x", "11010519491231002x", errIDChars},
-		{"February 30th", "110105194902300021", errIDBirth},
-		{"born tomorrow", "110105202611230021", errIDBirth},
+		{"resident, digit check", queue.DocResident, "110105194912310011", true, ""},
+		{"resident, X check", queue.DocResident, "11010519491231002X", true, ""},
+		{"resident, wrong check digit", queue.DocResident, "110105194912310012", false, "校验位"},
+		{"resident, too short", queue.DocResident, "11010519491231002", false, "18位"},
+		{"passport", queue.DocPassport, "E12345678", true, ""},
+		{"Hong Kong permit", queue.DocHKMacao, "H12345678", true, ""},
+		{"passport number as resident ID", queue.DocResident, "E12345678", false, "护照或通行证"},
+		{"resident ID as passport", queue.DocPassport, "110105194912310011", false, "这是居民身份证号码"},
+		{"passport too short", queue.DocPassport, "E123", false, "5至20位"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := checkResidentID(tt.id, today); got != tt.want {
-				t.Fatalf("checkResidentID(%q): got %v, want %v", tt.id, got, tt.want)
+			why, ok := checkDocument(tt.kind, tt.id)
+			if ok != tt.ok {
+				t.Fatalf("checkDocument(%s, %q): ok %v (%q), want %v", tt.kind, tt.id, ok, why, tt.ok)
+			}
+			if !ok && (why.en == "" || !strings.Contains(why.zh, tt.wantZH)) {
+				t.Errorf("refusal %q / %q, want Chinese and English saying %q", why.zh, why.en, tt.wantZH)
 			}
 		})
 	}
 }
 
 func TestMaskID(t *testing.T) {
-	tests := []struct{ id, want string }{
-		{"", ""},
-		{"1", "1"},
-		{"1101", "***1"},
-		{"1101051", "****** 1"},
-		{"11010519491231002X", "****** ******** ***X"},
+	tests := []struct{ kind, id, want string }{
+		{queue.DocResident, "", ""},
+		{queue.DocResident, "1", "1"},
+		{queue.DocResident, "1101", "***1"},
+		{queue.DocResident, "1101051", "****** 1"},
+		{queue.DocResident, "11010519491231002X", "****** ******** ***X"},
+		{queue.DocPassport, "E12345678", "**** **** 8"},
 	}
 	for _, tt := range tests {
-		if got := maskID(tt.id); got != tt.want {
-			t.Errorf("maskID(%q): got %q, want %q", tt.id, got, tt.want)
+		if got := maskID(tt.kind, tt.id); got != tt.want {
+			t.Errorf("maskID(%s, %q): got %q, want %q", tt.kind, tt.id, got, tt.want)
 		}
 	}
 }

@@ -60,8 +60,15 @@ func refusalMsg(err error) msg {
 	return txtFault
 }
 
-// Issue takes a number of service for an applicant (idNumber is the resident
-// ID number of a real-name service). Online the server issues it; when the
+// Doc is an applicant's identity document as typed: its kind (queue.Doc*)
+// and number. The kiosk keeps it only while the request is made.
+type Doc struct {
+	Kind   string
+	Number string
+}
+
+// Issue takes a number of service for an applicant (doc is the identity
+// document of a real-name service, zero for another). Online the server issues it; when the
 // server cannot be reached, a service that needs no identity is issued from
 // the kiosk's lease and recorded in the outbox before Issue returns. A
 // leased number printed because a request got no answer names that request,
@@ -69,7 +76,7 @@ func refusalMsg(err error) msg {
 // when nothing can be printed instead, the request is recorded in the outbox
 // before Issue returns, to be withdrawn on its own once the server answers.
 // A *Refusal says why no number was given.
-func (k *Kiosk) Issue(ctx context.Context, service, idNumber string) (*Issued, error) {
+func (k *Kiosk) Issue(ctx context.Context, service string, doc Doc) (*Issued, error) {
 	k.mu.Lock()
 	online, hall := k.online, k.hall
 	k.mu.Unlock()
@@ -94,8 +101,8 @@ func (k *Kiosk) Issue(ctx context.Context, service, idNumber string) (*Issued, e
 			cancel()
 		}
 		req := wire.IssueRequest{Service: service, IdempotencyKey: client.NewIdempotencyKey()}
-		if idNumber != "" {
-			req.IDNumber, req.IDKind = idNumber, "resident"
+		if doc.Number != "" {
+			req.IDNumber, req.IDKind = doc.Number, doc.Kind
 		}
 		rctx, cancel := context.WithTimeout(ctx, k.opts.RequestTimeout)
 		tk, err := k.srv.IssueTicket(rctx, req)

@@ -35,7 +35,7 @@ func TestOutboxSyncedBeforeOnlineIssue(t *testing.T) {
 
 	h.Stop()
 	k.contact(false, errors.New("the server went down"))
-	off, err := k.Issue(ctx, "general", "")
+	off, err := k.Issue(ctx, "general", Doc{})
 	if err != nil || !off.Offline {
 		t.Fatalf("offline ticket: %+v %v", off, err)
 	}
@@ -43,7 +43,7 @@ func TestOutboxSyncedBeforeOnlineIssue(t *testing.T) {
 	if !k.connect(ctx) {
 		t.Fatal("the kiosk does not reconnect")
 	}
-	on, err := k.Issue(ctx, "general", "")
+	on, err := k.Issue(ctx, "general", Doc{})
 	if err != nil || on.Offline {
 		t.Fatalf("online ticket: %+v %v", on, err)
 	}

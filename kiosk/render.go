@@ -26,6 +26,10 @@ func (a *kioskApp) render() {
 		a.show(a.home)
 		a.setTimer(0)
 	case screenID:
+		if a.m.IDErr != (msg{}) && a.m.IDErr != a.idErrLogged {
+			a.log.Debug("document number refused", "kind", a.m.Kind, "why", a.m.IDErr.en)
+		}
+		a.idErrLogged = a.m.IDErr
 		a.renderID()
 		a.show(a.idScreen)
 		a.setTimer(a.opts.IdleTimeout)
@@ -190,38 +194,6 @@ func sameObjects(a, b []fyne.CanvasObject) bool {
 		}
 	}
 	return true
-}
-
-func (a *kioskApp) renderID() {
-	l := a.lang
-	t := a.m.Chosen
-	setText(a.idTitle, txtIDTitle.in(l))
-	setText(a.idService, msg{t.NameZH, t.NameEN}.in(l)+" · "+msg{t.NameZH, t.NameEN}.in(l.other()))
-	if a.m.CheckIn {
-		setText(a.idTitle, txtCheckInTitle.in(l))
-		setText(a.idService, txtCheckIn.in(l)+" · "+txtCheckIn.in(l.other()))
-	}
-	shown := maskID(a.m.ID)
-	if shown == "" {
-		shown = " "
-	}
-	setText(a.idValue, shown)
-	setText(a.idCount, msgf(txtIDCount, len(a.m.ID)).in(l))
-	setPara(a.idErr, a.m.IDErr.in(l))
-	setPara(a.idHint, txtIDHint.in(l))
-	setText(a.idBackText, txtCancel.in(l))
-	setText(a.idClearT, txtClear.in(l))
-	setText(a.idDelText, txtDelete.in(l))
-	setText(a.idOKText, txtConfirm.in(l))
-	if a.m.CheckIn {
-		setText(a.idOKText, txtCheckInConfirm.in(l))
-		setPara(a.idHint, txtCheckInHint.in(l))
-	}
-	if len(a.m.ID) == ResidentIDLen {
-		a.idOK.SetFill(colGreen)
-	} else {
-		a.idOK.SetFill(colGrey)
-	}
 }
 
 func (a *kioskApp) renderTicket() {

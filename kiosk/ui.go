@@ -21,6 +21,9 @@ type uiOptions struct {
 	Fullscreen    bool
 	Size          fyne.Size // window size when not full screen
 	Theme         *kioskTheme
+	// MinTarget is the smallest width and height of a touch target, in
+	// Fyne's units (pixels at scale 1).
+	MinTarget float32
 }
 
 // kioskApp is the kiosk's Fyne app: it holds the widgets of every screen and
@@ -42,6 +45,7 @@ type kioskApp struct {
 	printErr    error       // why its receipt did not print
 	logged      screen      // the screen last logged
 	readyLogged bool        // "home screen ready" was logged
+	idErrLogged msg         // the refusal of a document number last logged
 	tkQRFor     string      // the URL the QR image shows
 	timer       *time.Timer // the current screen's timeout
 	shown       fyne.CanvasObject
@@ -71,15 +75,18 @@ type kioskApp struct {
 	chooseBack  *pad
 	chooseBackT *canvas.Text
 
-	// ID keypad
+	// document keypad
 	idScreen                       *fyne.Container
 	idTitle, idService, idValue    *canvas.Text
 	idCount                        *canvas.Text
 	idErr, idHint                  *widget.RichText
-	keys                           map[string]*pad
+	kindPads                       map[string]*pad // the document kinds, by queue.Doc*
+	kindTexts                      map[string]*canvas.Text
+	digitPad, letterPad            *fyne.Container // the keypads of a resident ID number and of other documents
+	keys, letterKeys               map[string]*pad
 	idOK, idBack, idClear          *pad
 	idOKText, idBackText, idClearT *canvas.Text
-	idDelText                      *canvas.Text
+	idDelText, letterDelText       *canvas.Text
 
 	// issuing
 	busy     *fyne.Container
@@ -140,7 +147,7 @@ func (a *kioskApp) loadUI(app fyne.App) {
 	app.Settings().SetTheme(a.opts.Theme)
 	a.win = app.NewWindow("hallq 取号机 kiosk")
 	a.win.SetPadded(false)
-	a.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) { a.apply(a.m.Key(ev.Name, a.snap.Now)) })
+	a.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) { a.apply(a.m.Key(ev.Name)) })
 
 	header := a.buildHeader()
 	a.buildHome()
@@ -213,48 +220,6 @@ func (a *kioskApp) newTile() *serviceTile {
 	return st
 }
 
-func (a *kioskApp) buildID() {
-	a.idTitle = text(56, colWhite, true)
-	a.idService = text(36, colMuted, false)
-	a.idValue = text(72, colWhite, true)
-	a.idValue.TextStyle.Monospace = false
-	a.idCount = text(32, colMuted, false)
-	a.idErr = para(sizeNameLarge, colorNameReason, true, fyne.TextAlignLeading)
-	a.idHint = para(sizeNameSmall, colorNameMuted, false, fyne.TextAlignLeading)
-	valueBg := canvas.NewRectangle(colPanel)
-	valueBg.CornerRadius = 12
-	valueBg.StrokeColor, valueBg.StrokeWidth = colWhite, 3
-	valueBox := container.NewStack(valueBg, container.New(layout.NewCustomPaddedLayout(20, 20, 28, 28), a.idValue))
-	left := container.NewVBox(fit(a.idTitle), fit(a.idService), layout.NewSpacer(), valueBox, a.idCount, a.idErr, layout.NewSpacer(), a.idHint)
-
-	a.keys = map[string]*pad{}
-	keyGrid := container.NewGridWithColumns(3)
-	for _, k := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0", keyDelete} {
-		label := text(72, colWhite, true)
-		label.Text = k
-		fill := color.Color(colBlue)
-		var tap func()
-		switch k {
-		case keyDelete:
-			a.idDelText = label
-			label.TextSize, fill = 44, colGrey
-			tap = func() { a.apply(a.m.Delete()) }
-		default:
-			c := k[0]
-			tap = func() { a.apply(a.m.Type(c)) }
-		}
-		a.keys[k] = newPad(fill, fyne.NewSize(220, 130), container.NewCenter(label), tap)
-		keyGrid.Add(a.keys[k])
-	}
-	a.idBackText, a.idClearT, a.idOKText = text(40, colWhite, true), text(40, colWhite, true), text(44, colWhite, true)
-	a.idBack = newPad(colGrey, fyne.NewSize(220, 120), container.NewCenter(a.idBackText), func() { a.apply(a.m.Home()) })
-	a.idClear = newPad(colGrey, fyne.NewSize(220, 120), container.NewCenter(a.idClearT), func() { a.apply(a.m.Clear()) })
-	a.idOK = newPad(colGreen, fyne.NewSize(220, 120), container.NewCenter(a.idOKText), func() { a.apply(a.m.Confirm(a.snap.Now)) })
-	actions := container.NewGridWithColumns(3, a.idBack, a.idClear, a.idOK)
-	right := container.NewBorder(nil, container.NewPadded(actions), nil, nil, keyGrid)
-	a.idScreen = container.NewGridWithColumns(2, container.NewPadded(left), right)
-}
-
 func (a *kioskApp) buildBusy() {
 	a.busyText = text(64, colWhite, true)
 	a.busyText.Alignment = fyne.TextAlignCenter
@@ -294,7 +259,7 @@ func (a *kioskApp) buildTicket() {
 	a.tkPrintBg.CornerRadius = 12
 	a.tkPrint = para(sizeNameLarge, "", true, fyne.TextAlignLeading)
 	a.tkDoneText = text(44, colWhite, true)
-	a.tkDone = newPad(colGreen, fyne.NewSize(280, 110), container.NewCenter(a.tkDoneText), func() { a.apply(a.m.Confirm(a.snap.Now)) })
+	a.tkDone = newPad(colGreen, fyne.NewSize(280, 110), container.NewCenter(a.tkDoneText), func() { a.apply(a.m.Confirm()) })
 	// Room for two lines, so a long message never spills out of its box.
 	room := canvas.NewRectangle(color.Transparent)
 	room.SetMinSize(fyne.NewSize(10, 150))
@@ -305,7 +270,7 @@ func (a *kioskApp) buildTicket() {
 	// while printing).
 	a.tkPad = newPad(color.Transparent, fyne.Size{}, body, func() {
 		if !a.m.PrintFailed {
-			a.apply(a.m.Confirm(a.snap.Now))
+			a.apply(a.m.Confirm())
 		}
 	})
 	a.ticket = container.NewStack(a.tkPad)
@@ -329,10 +294,14 @@ func (a *kioskApp) apply(e effect) {
 	case effectIssue:
 		a.render()
 		if a.m.CheckIn {
-			go a.checkIn(a.m.Flow, a.m.ID, a.m.Code)
+			go a.checkIn(a.m.Flow, Doc{a.m.Kind, a.m.ID}, a.m.Code)
 			return
 		}
-		go a.issue(a.m.Flow, a.m.Chosen.Service, a.m.ID)
+		var doc Doc
+		if a.m.Chosen.RealName {
+			doc = Doc{a.m.Kind, a.m.ID}
+		}
+		go a.issue(a.m.Flow, a.m.Chosen.Service, doc)
 		return
 	}
 	if a.m.Screen == screenHome {
@@ -343,9 +312,9 @@ func (a *kioskApp) apply(e effect) {
 }
 
 // issue takes a number and prints it, off Fyne's goroutine.
-func (a *kioskApp) issue(flow uint64, service, id string) {
+func (a *kioskApp) issue(flow uint64, service string, doc Doc) {
 	ctx := context.Background()
-	is, err := a.core.Issue(ctx, service, id)
+	is, err := a.core.Issue(ctx, service, doc)
 	if err != nil {
 		var r *Refusal
 		why := txtFault

@@ -158,3 +158,34 @@ func firstGeneration(n string) (string, bool) {
 }
 
 func atoi2(s string) int { return int(s[0]-'0')*10 + int(s[1]-'0') }
+
+// DocumentKinds are the document kinds NormalizeDocument accepts, in the order
+// forms offer them.
+var DocumentKinds = []string{DocResident, DocPassport, DocHKMacao, DocTaiwan, DocForeign}
+
+// CheckDeclared is NormalizeDocument for a form on which the applicant chose
+// the kind of their document (the kiosk): it also refuses a number that
+// cannot be of the kind chosen, which is almost always the wrong kind chosen,
+// with a message that says so. A resident ID card number has only digits
+// (and X last); a passport never has a resident ID number (the permits of
+// Hong Kong, Macao and Taiwan residents and the foreign permanent resident
+// card of 2023 may: rule 2). The canonical form returned is
+// NormalizeDocument's, so the identity is the same whatever the form.
+func CheckDeclared(kind, number string) (string, error) {
+	n := normalizeNumber(number)
+	switch kind {
+	case DocResident, "":
+		for i := 0; i < len(n); i++ {
+			if c := n[i]; c >= 'A' && c <= 'Z' && !(c == 'X' && i == len(n)-1) {
+				return "", Errorf(EINVALID, "a resident ID number has only digits (X may be last); for a passport or a permit, choose its kind").
+					Zh("居民身份证号码只有数字（末位可为X）；护照或通行证请先选择相应的证件类型")
+			}
+		}
+	case DocPassport:
+		if _, ok := firstGeneration(n); ok || residentShaped(n) {
+			return "", Errorf(EINVALID, "this is a resident ID number, not a passport number: choose the resident ID card").
+				Zh("这是居民身份证号码，不是护照号码，请选择“居民身份证”")
+		}
+	}
+	return NormalizeDocument(kind, number)
+}
