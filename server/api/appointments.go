@@ -164,7 +164,11 @@ func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, s.ticketJSON(r, v, true))
+	status, answer := http.StatusCreated, s.ticketJSON(r, v, true)
+	if v.Reprint {
+		status, answer.Ticket.Reprint = http.StatusOK, true
+	}
+	writeJSON(w, status, answer)
 }
 
 func (s *Server) handleVerifyDocument(w http.ResponseWriter, r *http.Request) {

@@ -401,7 +401,10 @@ func (e *Engine) CancelAppointment(ctx context.Context, token string) (Appointme
 // CheckIn turns the booking of the document's holder into a ticket. A booking
 // code alone checks nothing in: the document must be the booker's. With
 // several bookings today and no code, it refuses with a *ChoiceError listing
-// them.
+// them. A booking checked in already whose ticket still waits (or is being
+// called) gives that ticket again, marked Reprint, and nothing else: a kiosk
+// whose answer was lost, the network cut after the server committed, gets
+// the ticket to print when the applicant tries again.
 func (e *Engine) CheckIn(ctx context.Context, in CheckInInput) (TicketView, error) {
 	if in.Kiosk == "" {
 		return TicketView{}, queue.Errorf(queue.EUNAUTHORIZED, "kiosk not identified")
@@ -420,6 +423,7 @@ func (e *Engine) CheckIn(ctx context.Context, in CheckInInput) (TicketView, erro
 		}
 	}
 	var choices []string
+	var reprint bool
 	r, err := e.do(ctx, func(p *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
 		mine := p.e.appt.byIdentity[identity]
 		if chosen != "" {
@@ -433,9 +437,16 @@ func (e *Engine) CheckIn(ctx context.Context, in CheckInInput) (TicketView, erro
 		case len(today) == 0:
 			for _, id := range mine {
 				if b, ok := s.Bookings[id]; ok && b.Status == queue.BookingCheckedIn && e.hall.Day(s.Slots[b.Slot].Start) == s.Day {
-					num := s.Tickets[b.Ticket].Number
-					return nil, nil, queue.Errorf(queue.ECONFLICT, "this booking is already checked in as number %s", num).
-						Zh("该预约已签到，号码为%s", num)
+					t := s.Tickets[b.Ticket]
+					if t.Status == queue.StatusWaiting || t.Status == queue.StatusCalled {
+						// Checked in already, and the ticket still waits: its
+						// holder gets it again (a kiosk whose answer was lost
+						// prints it now). Nothing changes, nothing is logged.
+						reprint = true
+						return b.Ticket, nil, nil
+					}
+					return nil, nil, queue.Errorf(queue.ECONFLICT, "this booking was checked in as number %s, which is no longer waiting", t.Number).
+						Zh("该预约已签到，号码%s已不在等候中", t.Number)
 				}
 			}
 			return nil, nil, noBooking
@@ -469,6 +480,7 @@ func (e *Engine) CheckIn(ctx context.Context, in CheckInInput) (TicketView, erro
 	}
 	view := r.result.(TicketView)
 	view.Token = e.remember(view.ID)
+	view.Reprint = reprint
 	if len(r.recs) > 0 {
 		view.Hash = r.recs[len(r.recs)-1].Hash
 	}

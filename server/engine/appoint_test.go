@@ -204,8 +204,18 @@ func TestCheckIn(t *testing.T) {
 	if v.Number != "Y001" || v.Token == "" || v.Hash == "" {
 		t.Fatalf("ticket %+v", v)
 	}
-	if _, err := f.e.CheckIn(ctx, CheckInInput{Kiosk: "k1", DocNumber: alice, Code: a1.Code}); queue.ErrorCode(err) != queue.ECONFLICT {
-		t.Fatalf("second check-in: %v", err)
+	// Checked in again (the kiosk's answer was lost): the same ticket, to
+	// print again, and nothing new in the log.
+	seq, _ := f.e.Head()
+	again, err := f.e.CheckIn(ctx, CheckInInput{Kiosk: "k2", DocNumber: alice, Code: a1.Code})
+	if err != nil || !again.Reprint || again.ID != v.ID || again.Number != "Y001" || again.Token == "" {
+		t.Fatalf("second check-in: %+v, %v; want Y001 again, marked a reprint", again, err)
+	}
+	if got, _ := f.e.Head(); got != seq {
+		t.Fatalf("a reprint appended %d events", got-seq)
+	}
+	if v.Reprint {
+		t.Fatal("the first check-in is marked a reprint")
 	}
 	if got, _ := f.e.AppointmentByToken(a1.Token); got.Status != queue.BookingCheckedIn || got.Number != "Y001" {
 		t.Fatalf("booking after check-in: %+v", got)
@@ -223,6 +233,16 @@ func TestCheckIn(t *testing.T) {
 	}
 	if match, err := f.e.VerifyDocument(ctx, "3", "wang", "", alice); err != nil || !match {
 		t.Fatalf("alice's document: %v, %v", match, err)
+	}
+	// While called, still the same ticket; once served, a clear refusal.
+	if again, err := f.e.CheckIn(ctx, CheckInInput{Kiosk: "k1", DocNumber: alice, Code: a1.Code}); err != nil || !again.Reprint || again.Number != "Y001" {
+		t.Fatalf("check-in while called: %+v, %v", again, err)
+	}
+	if _, err := f.e.Act(ctx, ActInput{Window: "3", Staff: "wang", Action: ActComplete}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.e.CheckIn(ctx, CheckInInput{Kiosk: "k1", DocNumber: alice, Code: a1.Code}); queue.ErrorCode(err) != queue.ECONFLICT {
+		t.Fatalf("check-in of a served booking: %v, want ECONFLICT", err)
 	}
 	// Bob never came: missed at 10:45, and the penalty (one miss) suspends him.
 	f.advance(45 * time.Minute)

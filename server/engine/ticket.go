@@ -42,6 +42,9 @@ type TicketView struct {
 	Token       string    `json:"token,omitempty"`
 	Seq         uint64    `json:"seq"`  // log position of its ticket.issued event
 	Hash        string    `json:"hash"` // hash of that event
+	// Reprint marks a check-in answered with the ticket the booking was
+	// checked in as before.
+	Reprint bool `json:"reprint,omitempty"`
 }
 
 // idemRecord is what the private idempotency bucket keeps of an issued ticket,

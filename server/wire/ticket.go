@@ -43,6 +43,9 @@ type Ticket struct {
 	// signed when the answer was made; receipts print them.
 	CheckpointSeq  uint64 `json:"checkpoint_seq,omitempty"`
 	CheckpointHash string `json:"checkpoint_hash,omitempty"`
+	// Reprint marks the answer to a check-in of a booking checked in before
+	// (200, not 201): the ticket it became, to print again.
+	Reprint bool `json:"reprint,omitempty"`
 }
 
 // TicketAnswer is the answer about one ticket: issued, looked up, cancelled
