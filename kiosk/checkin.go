@@ -35,7 +35,10 @@ func (c *Choice) Unwrap() error { return c.Err }
 // document is doc (code names the booking once the applicant chose one)
 // and returns the ticket it became, printed like any other. Check-in needs
 // the server: offline, or when the request gets no answer, it is refused
-// (*Refusal) and nothing is issued from the kiosk's lease. A *Choice lists
+// (*Refusal) and nothing is issued from the kiosk's lease. A request that got
+// no answer may have checked the booking in: the applicant is asked to try
+// again, and the server then answers with the same ticket (Reprint), which
+// is printed like a new one. A *Choice lists
 // the bookings to choose from; a *Refusal carries the server's message.
 func (k *Kiosk) CheckIn(ctx context.Context, doc Doc, code string) (*Issued, error) {
 	k.mu.Lock()
@@ -54,7 +57,7 @@ func (k *Kiosk) CheckIn(ctx context.Context, doc Doc, code string) (*Issued, err
 		if unreachable(err) {
 			k.contact(false, err)
 			k.log.Warn("check-in unanswered", "err", err)
-			return nil, &Refusal{Msg: txtCheckInOffline, Err: err}
+			return nil, &Refusal{Msg: txtCheckInUnanswered, Err: err}
 		}
 		var e *client.Error
 		if errors.As(err, &e) && e.Code == wire.ECHOOSE && len(e.Bookings) > 0 {
@@ -72,12 +75,12 @@ func (k *Kiosk) CheckIn(ctx context.Context, doc Doc, code string) (*Issued, err
 	}
 	k.contact(true, nil)
 	poke(k.kick)
-	k.log.Info("appointment checked in", "number", tk.Number, "service", tk.Service, "late", tk.Late, "seq", tk.Seq)
+	k.log.Info("appointment checked in", "number", tk.Number, "service", tk.Service, "late", tk.Late, "reprint", tk.Reprint, "seq", tk.Seq)
 	k.mu.Lock()
 	loc := k.loc
 	k.mu.Unlock()
 	return &Issued{Number: tk.Number, Service: tk.Service, ServiceZH: tk.ServiceNameZH, ServiceEN: tk.ServiceNameEN,
 		Ahead: tk.Ahead, ETA: time.Duration(tk.ETASeconds) * time.Second, IssuedAt: tk.IssuedAt.In(loc),
 		StatusURL: tk.StatusURL, LogSeq: tk.Seq, LogHash: tk.Hash,
-		CheckpointSeq: tk.CheckpointSeq, CheckpointHash: tk.CheckpointHash}, nil
+		CheckpointSeq: tk.CheckpointSeq, CheckpointHash: tk.CheckpointHash, Reprint: tk.Reprint}, nil
 }

@@ -58,9 +58,19 @@ func (h *testHall) setClock(at time.Time) {
 
 func newTestHall(t *testing.T) *testHall {
 	t.Helper()
+	return newTestHallWith(t, nil)
+}
+
+// newTestHallWith is newTestHall with the demo hall's configuration changed
+// by change first.
+func newTestHallWith(t *testing.T, change func(*config.Config)) *testHall {
+	t.Helper()
 	cfg, secrets, err := config.Demo()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if change != nil {
+		change(cfg)
 	}
 	h := &testHall{t: t, secrets: secrets, port: halltest.NewPort(t), conns: map[net.Conn]struct{}{}}
 	h.shift.Store(int64(time.Until(clockStart)))

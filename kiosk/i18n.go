@@ -59,14 +59,16 @@ var (
 	txtClear        = msg{"清空", "Clear"}
 	txtDelete       = msg{"删除", "Delete"}
 
-	txtCheckIn        = msg{"预约签到", "Check in"}
-	txtCheckInTitle   = msg{"预约签到：请输入%[1]s", "Check in: enter your %[2]s"}
-	txtCheckInHint    = msg{"请选择预约时使用的证件并输入其号码。号码仅用于查找您今天的预约，不会显示或打印。", "Choose the document you booked with and enter its number. Used only to find today's booking; never shown or printed."}
-	txtCheckInConfirm = msg{"签到", "Check in"}
-	txtCheckInOffline = msg{"预约签到需要连接服务器，网络中断，请稍后再试或咨询工作人员", "Check-in needs the server, which cannot be reached now. Please try again later or ask staff"}
-	txtCheckInRefused = msg{"未能签到", "Not checked in"}
-	txtChooseBooking  = msg{"您今天有多个预约，请点选要签到的一个", "You have several bookings today: tap the one to check in"}
-	txtCheckingIn     = msg{"正在签到，请稍候…", "Checking you in…"}
+	txtCheckIn           = msg{"预约签到", "Check in"}
+	txtCheckInTitle      = msg{"预约签到：请输入%[1]s", "Check in: enter your %[2]s"}
+	txtCheckInHint       = msg{"请选择预约时使用的证件并输入其号码。号码仅用于查找您今天的预约，不会显示或打印。", "Choose the document you booked with and enter its number. Used only to find today's booking; never shown or printed."}
+	txtCheckInConfirm    = msg{"签到", "Check in"}
+	txtCheckInOffline    = msg{"预约签到需要连接服务器，网络中断，请稍后再试或咨询工作人员", "Check-in needs the server, which cannot be reached now. Please try again later or ask staff"}
+	txtCheckInUnanswered = msg{"未收到服务器答复，签到可能已完成。请稍后再签到一次：如已签到，将重新打印您的号码", "The server did not answer: you may be checked in already. Please check in again in a moment: if you are, your number is printed again"}
+	txtReprint           = msg{"您此前已签到，这是您的号码（补打）", "You had checked in already: this is your number, printed again"}
+	txtCheckInRefused    = msg{"未能签到", "Not checked in"}
+	txtChooseBooking     = msg{"您今天有多个预约，请点选要签到的一个", "You have several bookings today: tap the one to check in"}
+	txtCheckingIn        = msg{"正在签到，请稍候…", "Checking you in…"}
 
 	txtIssuing = msg{"正在取号，请稍候…", "Taking your number…"}
 

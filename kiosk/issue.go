@@ -49,6 +49,9 @@ type Issued struct {
 	// Offline: issued from a lease; Local is its record in the outbox.
 	Offline bool
 	Local   outbox.Ticket
+	// Reprint: a check-in of a booking checked in before (whose answer was
+	// lost, say) gave the ticket it became again.
+	Reprint bool
 }
 
 // refusalMsg is what an applicant reads of a server's refusal.

@@ -246,10 +246,14 @@ func (a *kioskApp) renderTicket() {
 	a.tkPrintBg.Refresh()
 	a.tkPrint.Refresh()
 	setText(a.tkDoneText, txtDone.in(l))
-	if is.Offline {
+	switch {
+	case is.Offline:
 		setPara(a.tkOffline, txtOfflineTk.in(l))
 		a.tkOffline.Show()
-	} else {
+	case is.Reprint:
+		setPara(a.tkOffline, txtReprint.in(l))
+		a.tkOffline.Show()
+	default:
 		a.tkOffline.Hide()
 	}
 }
