@@ -19,7 +19,7 @@ const (
 
 // Defaults of the configuration.
 const (
-	DefaultSpeakCmd  = "espeak-ng -v {voice}"
+	DefaultSpeakCmd  = device.DefaultSpeakCmd
 	DefaultChimeCmd  = "aplay -q"
 	DefaultScrollFPS = 30
 )

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"log/slog"
-	"os"
-	"os/exec"
-	"strings"
 	"sync"
 	"time"
+
+	"hallq/server/client/device"
 )
 
 // speaker plays the chime and speaks sentences, each call returning when the
@@ -111,9 +108,6 @@ type commandSpeaker struct {
 
 var _ speaker = (*commandSpeaker)(nil)
 
-// voices are the espeak-ng voices of the announcement languages, for {voice}.
-var voices = map[string]string{"zh": "cmn", "en": "en"}
-
 // Chime plays the chime.
 func (c *commandSpeaker) Chime(ctx context.Context) error {
 	if c.chime == "" {
@@ -127,8 +121,12 @@ func (c *commandSpeaker) Say(ctx context.Context, lang, text string) error {
 	if c.speak == "" {
 		return nil
 	}
-	cmd := strings.NewReplacer("{lang}", lang, "{voice}", voices[lang]).Replace(c.speak)
-	return c.run(ctx, cmd, []byte(text+"\n"), lang)
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	return device.Speak(ctx, c.speak, lang, text)
 }
 
 // run runs command through sh -c with stdin, and HALLQ_LANG set to lang.
@@ -138,30 +136,9 @@ func (c *commandSpeaker) run(ctx context.Context, command string, stdin []byte, 
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", command)
-	cmd.Stdin = bytes.NewReader(stdin)
-	cmd.Env = append(os.Environ(), "HALLQ_LANG="+lang)
-	cmd.WaitDelay = time.Second
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		msg := strings.TrimSpace(string(out))
-		if len(msg) > 200 {
-			msg = msg[:200] + "…"
-		}
-		return fmt.Errorf("%s: %w: %s", command, err, msg)
-	}
-	return nil
+	return device.RunCommand(ctx, command, stdin, lang)
 }
 
 // commandMissing returns the program a shell command starts if it is not
 // installed, for a warning at start; "" if it is (or cannot be told).
-func commandMissing(command string) string {
-	f := strings.Fields(command)
-	if len(f) == 0 || strings.ContainsAny(f[0], "=$|;&<>()`'\"") {
-		return ""
-	}
-	if _, err := exec.LookPath(f[0]); err != nil {
-		return f[0]
-	}
-	return ""
-}
+func commandMissing(command string) string { return device.CommandMissing(command) }

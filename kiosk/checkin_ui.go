@@ -13,11 +13,11 @@ import (
 // buildChoose builds the screen listing an applicant's bookings of today as
 // large buttons.
 func (a *kioskApp) buildChoose() {
-	a.chooseTitle = text(52, colWhite, true)
+	a.chooseTitle = a.text(52, colWhite, true)
 	a.chooseTitle.Alignment = fyne.TextAlignCenter
 	a.chooseList = container.NewVBox()
-	a.chooseBackT = text(44, colWhite, true)
-	a.chooseBack = newPad(colGrey, fyne.NewSize(320, 120), container.NewCenter(a.chooseBackT), func() { a.apply(a.m.Home()) })
+	a.chooseBackT = a.text(44, colWhite, true)
+	a.chooseBack = a.newPad(colGrey, fyne.NewSize(320, 120), container.NewCenter(a.chooseBackT), func() { a.apply(a.m.Home()) })
 	a.choose = container.NewBorder(container.NewPadded(fit(a.chooseTitle)), container.NewCenter(a.chooseBack), nil, nil,
 		container.NewVScroll(a.chooseList))
 }
@@ -31,15 +31,15 @@ func (a *kioskApp) renderChoose() {
 	a.choosePads = a.choosePads[:0]
 	objs := make([]fyne.CanvasObject, 0, len(a.m.Bookings))
 	for i, b := range a.m.Bookings {
-		key := text(72, colYellow, true)
+		key := a.text(72, colYellow, true)
 		key.Text = fmt.Sprint(i + 1)
-		name := text(56, colWhite, true)
+		name := a.text(56, colWhite, true)
 		name.Text = msg{b.NameZH, b.NameEN}.in(l) + "  " + clockText(b.Start)
-		name2 := text(30, colMuted, false)
+		name2 := a.text(30, colMuted, false)
 		name2.Text = msg{b.NameZH, b.NameEN}.in(l.other())
 		body := container.NewBorder(nil, nil, container.New(layout.NewCustomPaddedLayout(0, 0, 8, 36), key), nil,
 			container.NewVBox(fit(name), fit(name2)))
-		p := newPad(colBlue, fyne.NewSize(600, 150), body, func() { a.apply(a.m.Pick(i)) })
+		p := a.newPad(colBlue, fyne.NewSize(600, 150), body, func() { a.apply(a.m.Pick(i)) })
 		a.choosePads = append(a.choosePads, p)
 		objs = append(objs, container.NewPadded(p))
 	}

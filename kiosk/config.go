@@ -52,7 +52,13 @@ type Config struct {
 	IdleTimeout   time.Duration // how long the ID keypad and notices wait for the applicant
 	// RequestTimeout is how long an applicant waits for the server's answer.
 	RequestTimeout time.Duration
-	LogLevel       string
+	// ScreenDiagonal is the screen's diagonal in inches; with the size (the
+	// screen's resolution) it gives the pixels of MinTargetMM.
+	ScreenDiagonal float64
+	// SpeakCmd speaks the prompts of accessible mode (device.Speak); empty:
+	// silent.
+	SpeakCmd string
+	LogLevel string
 }
 
 // fileConfig is the TOML file; nil fields are not set by it.
@@ -73,10 +79,12 @@ type fileConfig struct {
 	TicketTimeout  *string          `toml:"ticket_timeout"`
 	IdleTimeout    *string          `toml:"idle_timeout"`
 	RequestTimeout *string          `toml:"request_timeout"`
+	ScreenDiagonal *float64         `toml:"screen_diagonal"`
+	SpeakCmd       *string          `toml:"speak_cmd"`
 	LogLevel       *string          `toml:"log_level"`
 }
 
-const fileKeys = "server, token, printer, baud, printer_tcp, printer_device, profile, [printer_profile], data, fullscreen, size, font, ticket_timeout, idle_timeout, request_timeout, log_level"
+const fileKeys = "server, token, printer, baud, printer_tcp, printer_device, profile, [printer_profile], data, fullscreen, size, font, ticket_timeout, idle_timeout, request_timeout, screen_diagonal, speak_cmd, log_level"
 
 // parseConfig reads the command line, the configuration file it names, and
 // HALLQ_TOKEN from getenv when no token is given otherwise.
@@ -106,6 +114,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	ticketTimeout := fs.String("ticket-timeout", DefaultTicketTimeout.String(), "how long the ticket screen stays after the receipt printed")
 	idleTimeout := fs.String("idle-timeout", DefaultIdleTimeout.String(), "how long the ID keypad and notices wait before going home")
 	requestTimeout := fs.String("request-timeout", DefaultRequestTimeout.String(), "how long an applicant waits for the server before the kiosk prints an offline number instead")
+	diagonal := fs.Float64("screen-diagonal", DefaultScreenDiagonal, "the screen's diagonal in inches; with -size (the screen's resolution) it sizes touch targets to at least 15 mm")
+	speak := fs.String("speak-cmd", device.DefaultSpeakCmd, "command speaking the prompts of accessible mode, read from stdin ({lang}: zh or en, {voice}: cmn or en); \"\" silences them")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -134,7 +144,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 			{"printer-tcp", tcp, fc.PrinterTCP}, {"printer-device", printerDevice, fc.PrinterDevice},
 			{"profile", profile, fc.Profile}, {"data", data, fc.Data}, {"size", size, fc.Size}, {"font", font, fc.Font},
 			{"ticket-timeout", ticketTimeout, fc.TicketTimeout}, {"idle-timeout", idleTimeout, fc.IdleTimeout},
-			{"request-timeout", requestTimeout, fc.RequestTimeout}, {"log-level", logLevel, fc.LogLevel},
+			{"request-timeout", requestTimeout, fc.RequestTimeout}, {"speak-cmd", speak, fc.SpeakCmd}, {"log-level", logLevel, fc.LogLevel},
 		} {
 			if kv.val != nil && !set[kv.flag] {
 				*kv.dst = *kv.val
@@ -142,6 +152,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		}
 		if fc.Baud != nil && !set["baud"] {
 			*baud = *fc.Baud
+		}
+		if fc.ScreenDiagonal != nil && !set["screen-diagonal"] {
+			*diagonal = *fc.ScreenDiagonal
 		}
 		if fc.Fullscreen != nil && !set["fullscreen"] {
 			*fullscreen = *fc.Fullscreen
@@ -158,6 +171,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		Server: strings.TrimRight(strings.TrimSpace(*server), "/"), Token: strings.TrimSpace(*token), CA: strings.TrimSpace(*ca),
 		Printer: strings.TrimSpace(*port), Baud: *baud, PrinterTCP: strings.TrimSpace(*tcp), PrinterDevice: strings.TrimSpace(*printerDevice),
 		Data: *data, Fullscreen: *fullscreen, Font: *font, LogLevel: *logLevel,
+		ScreenDiagonal: *diagonal, SpeakCmd: strings.TrimSpace(*speak),
+	}
+	if c.ScreenDiagonal < 3 || c.ScreenDiagonal > 120 {
+		return nil, fmt.Errorf("-screen-diagonal: %g: want the screen's diagonal in inches, such as 21.5", c.ScreenDiagonal)
 	}
 	if c.Data == "" {
 		c.Data = device.DataDir("kiosk", getenv)

@@ -59,6 +59,12 @@ var (
 	txtClear        = msg{"清空", "Clear"}
 	txtDelete       = msg{"删除", "Delete"}
 
+	txtAccess    = msg{"无障碍：大字 语音", "Accessible: large, spoken"}
+	txtAccessOff = msg{"退出无障碍模式", "Standard mode"}
+	txtAccessOn  = msg{"已进入无障碍模式：大字、高对比度，并有语音提示。", "Accessible mode: large type, high contrast and spoken prompts."}
+	txtKeyFor    = msg{"按 %d，%s。", "Press %d for %s."}
+	txtSayNumber = msg{"您的号码是 %s，%s。请取走小票，留意叫号。", "Your number is %s, %s. Please take your receipt and listen for your number."}
+
 	txtCheckIn           = msg{"预约签到", "Check in"}
 	txtCheckInTitle      = msg{"预约签到：请输入%[1]s", "Check in: enter your %[2]s"}
 	txtCheckInHint       = msg{"请选择预约时使用的证件并输入其号码。号码仅用于查找您今天的预约，不会显示或打印。", "Choose the document you booked with and enter its number. Used only to find today's booking; never shown or printed."}

@@ -17,10 +17,10 @@ import (
 // or scanner that types what it reads (a keyboard wedge) needs nothing more:
 // its keys reach the machine like a keyboard's.
 func (a *kioskApp) buildID() {
-	a.idTitle = text(56, colWhite, true)
-	a.idService = text(36, colMuted, false)
-	a.idValue = text(72, colWhite, true)
-	a.idCount = text(32, colMuted, false)
+	a.idTitle = a.text(56, colWhite, true)
+	a.idService = a.text(36, colMuted, false)
+	a.idValue = a.text(64, colWhite, true)
+	a.idCount = a.text(32, colMuted, false)
 	a.idErr = para(sizeNameLarge, colorNameReason, true, fyne.TextAlignLeading)
 	a.idHint = para(sizeNameSmall, colorNameMuted, false, fyne.TextAlignLeading)
 	valueBg := canvas.NewRectangle(colPanel)
@@ -31,11 +31,11 @@ func (a *kioskApp) buildID() {
 	a.kindPads, a.kindTexts = map[string]*pad{}, map[string]*canvas.Text{}
 	kinds := container.NewGridWithColumns(3)
 	for _, k := range docKinds {
-		label := text(34, colWhite, true)
+		label := a.text(32, colWhite, true)
 		label.Alignment = fyne.TextAlignCenter
 		kind := k.Kind
 		a.kindTexts[kind] = label
-		a.kindPads[kind] = newPad(colGrey, a.target(fyne.NewSize(200, 88)), container.NewCenter(label), func() { a.apply(a.m.SetKind(kind)) })
+		a.kindPads[kind] = a.newPad(colGrey, fyne.NewSize(200, 88), container.NewCenter(label), func() { a.apply(a.m.SetKind(kind)) })
 		kinds.Add(a.kindPads[kind])
 	}
 	left := container.NewVBox(fit(a.idTitle), fit(a.idService), kinds, valueBox, a.idCount, a.idErr, layout.NewSpacer(), a.idHint)
@@ -52,28 +52,29 @@ func (a *kioskApp) buildID() {
 	}
 	a.letterKeys = map[string]*pad{}
 	a.letterPad = container.NewGridWithColumns(6)
-	for _, k := range append(splitKeys("1234567890ABCDEFGHIJKLMNOPQRSTUVWXYZ"), keyDelete) {
-		p, label := a.newKey(k, 52)
-		if k == keyDelete {
-			a.letterDelText = label
-		}
+	for _, k := range splitKeys("1234567890ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+		p, _ := a.newKey(k, 44)
 		a.letterKeys[k] = p
 		a.letterPad.Add(p)
 	}
 	a.letterPad.Hide()
+	// The letter keypad's delete key is in the row of actions, so that its
+	// 36 keys make six rows.
+	a.letterDel, a.letterDelText = a.newKey(keyDelete, 36)
+	a.letterKeys[keyDelete] = a.letterDel
 
-	a.idBackText, a.idClearT, a.idOKText = text(40, colWhite, true), text(40, colWhite, true), text(44, colWhite, true)
-	a.idBack = newPad(colGrey, a.target(fyne.NewSize(220, 120)), container.NewCenter(a.idBackText), func() { a.apply(a.m.Home()) })
-	a.idClear = newPad(colGrey, a.target(fyne.NewSize(220, 120)), container.NewCenter(a.idClearT), func() { a.apply(a.m.Clear()) })
-	a.idOK = newPad(colGreen, a.target(fyne.NewSize(220, 120)), container.NewCenter(a.idOKText), func() { a.apply(a.m.Confirm()) })
-	actions := container.NewGridWithColumns(3, a.idBack, a.idClear, a.idOK)
+	a.idBackText, a.idClearT, a.idOKText = a.text(40, colWhite, true), a.text(36, colWhite, true), a.text(44, colWhite, true)
+	a.idBack = a.newPad(colGrey, fyne.NewSize(200, 120), container.NewCenter(a.idBackText), func() { a.apply(a.m.Home()) })
+	a.idClear = a.newPad(colGrey, fyne.NewSize(140, 120), container.NewCenter(a.idClearT), func() { a.apply(a.m.Clear()) })
+	a.idOK = a.newPad(colGreen, fyne.NewSize(200, 120), container.NewCenter(a.idOKText), func() { a.apply(a.m.Confirm()) })
+	actions := container.NewGridWithColumns(3, a.idBack, container.NewBorder(nil, nil, nil, a.letterDel, a.idClear), a.idOK)
 	right := container.NewBorder(nil, container.NewPadded(actions), nil, nil, container.NewStack(a.digitPad, a.letterPad))
 	a.idScreen = container.NewGridWithColumns(2, container.NewPadded(left), right)
 }
 
 // newKey returns a key of a keypad and its label.
 func (a *kioskApp) newKey(k string, size float32) (*pad, *canvas.Text) {
-	label := text(size, colWhite, true)
+	label := a.text(size, colWhite, true)
 	label.Text = k
 	fill := color.Color(colBlue)
 	var tap func()
@@ -84,7 +85,7 @@ func (a *kioskApp) newKey(k string, size float32) (*pad, *canvas.Text) {
 		c := k[0]
 		tap = func() { a.apply(a.m.Type(c)) }
 	}
-	return newPad(fill, a.target(fyne.NewSize(120, 96)), container.NewCenter(label), tap), label
+	return a.newPad(fill, fyne.NewSize(120, 96), container.NewCenter(label), tap), label
 }
 
 // splitKeys returns the characters of s, one key each.
@@ -131,12 +132,14 @@ func (a *kioskApp) renderID() {
 		setText(a.idCount, msgf(txtIDCount, len(a.m.ID)).in(l))
 		setPara(a.idHint, txtResidentHint.in(l)+hint.in(l))
 		a.letterPad.Hide()
+		a.letterDel.Hide()
 		a.digitPad.Show()
 	} else {
 		setText(a.idCount, msgf(txtDocCount, len(a.m.ID)).in(l))
 		setPara(a.idHint, txtDocHint.in(l)+hint.in(l))
 		a.digitPad.Hide()
 		a.letterPad.Show()
+		a.letterDel.Show()
 	}
 	setPara(a.idErr, a.m.IDErr.in(l))
 	setText(a.idBackText, txtCancel.in(l))

@@ -21,6 +21,7 @@ import (
 	"hallq/kiosk/outbox"
 	"hallq/printer"
 	"hallq/server/client"
+	"hallq/server/client/device"
 )
 
 func main() {
@@ -86,7 +87,13 @@ func run(args []string, getenv func(string) string, stderr io.Writer) error {
 	}
 	ui := newKioskApp(core, log.With("component", "ui"), uiOptions{
 		TicketTimeout: cfg.TicketTimeout, IdleTimeout: cfg.IdleTimeout, Fullscreen: cfg.Fullscreen,
-		Size: fyne.NewSize(float32(cfg.Width), float32(cfg.Height)), Theme: th})
+		Size: fyne.NewSize(float32(cfg.Width), float32(cfg.Height)), Theme: th,
+		MinTarget: minTargetPixels(cfg.Width, cfg.Height, cfg.ScreenDiagonal), SpeakCmd: cfg.SpeakCmd})
+	if cfg.SpeakCmd != "" {
+		if p := device.CommandMissing(cfg.SpeakCmd); p != "" {
+			log.Warn("the speak command's program is not installed: accessible mode will be silent", "program", p, "speak_cmd", cfg.SpeakCmd)
+		}
+	}
 	fa := app.NewWithID("org.hallq.kiosk")
 	ui.loadUI(fa)
 

@@ -25,6 +25,9 @@ func (a *kioskApp) render() {
 		a.renderHome()
 		a.show(a.home)
 		a.setTimer(0)
+		if a.access {
+			a.leaveAccessLater()
+		}
 	case screenID:
 		if a.m.IDErr != (msg{}) && a.m.IDErr != a.idErrLogged {
 			a.log.Debug("document number refused", "kind", a.m.Kind, "why", a.m.IDErr.en)
@@ -32,7 +35,7 @@ func (a *kioskApp) render() {
 		a.idErrLogged = a.m.IDErr
 		a.renderID()
 		a.show(a.idScreen)
-		a.setTimer(a.opts.IdleTimeout)
+		a.setTimer(a.idle())
 	case screenIssuing:
 		busy := txtIssuing
 		if a.m.CheckIn {
@@ -48,9 +51,9 @@ func (a *kioskApp) render() {
 		case a.m.Printing:
 			a.setTimer(0)
 		case a.m.PrintFailed:
-			a.setTimer(3 * a.opts.TicketTimeout)
+			a.setTimer(3 * a.ticketTime())
 		default:
-			a.setTimer(a.opts.TicketTimeout)
+			a.setTimer(a.ticketTime())
 		}
 	case screenNotice:
 		title := txtNotAvailable
@@ -61,13 +64,14 @@ func (a *kioskApp) render() {
 		setPara(a.noticeText, a.m.Notice.in(a.lang)+"\n"+a.m.Notice.in(a.lang.other()))
 		setText(a.noticeOKText, txtOK.in(a.lang))
 		a.show(a.notice)
-		a.setTimer(a.opts.IdleTimeout / 3)
+		a.setTimer(a.idle() / 3)
 	case screenChoose:
 		a.renderChoose()
 		a.show(a.choose)
-		a.setTimer(a.opts.IdleTimeout)
+		a.setTimer(a.idle())
 	}
 	a.relayout()
+	a.speakScreen()
 }
 
 // setTimer sends the current flow home after d (0: never).
@@ -134,6 +138,11 @@ func (a *kioskApp) renderHome() {
 		a.connecting.Hide()
 	}
 	setText(a.hint, txtChoose.in(l))
+	if a.access {
+		setText(a.accText, txtAccessOff.in(l))
+	} else {
+		setText(a.accText, txtAccess.in(l))
+	}
 	a.renderCheckInEntry()
 	for len(a.tiles) < len(s.Tiles) {
 		a.tiles = append(a.tiles, a.newTile())

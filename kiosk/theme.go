@@ -27,6 +27,7 @@ var (
 	colPaper    = color.NRGBA{0xff, 0xff, 0xff, 0xff} // behind the QR code
 	colPanel    = color.NRGBA{0x12, 0x24, 0x45, 0xff} // ID number box
 	colReasonOn = color.NRGBA{0xff, 0xd4, 0x3b, 0xff} // why a service is unavailable
+	colAccess   = color.NRGBA{0x5b, 0x21, 0xb6, 0xff} // the accessible mode button
 )
 
 // Theme names of the kiosk's own colours and sizes, for rich text.
@@ -45,12 +46,22 @@ const (
 // none takes a Japanese shape, whatever the system's locale.
 type kioskTheme struct {
 	regular, bold fyne.Resource // nil: Fyne's own fonts
+	// access: accessible mode, type AccessScale times larger, white on black.
+	access bool
 }
 
 var _ fyne.Theme = (*kioskTheme)(nil)
 
 // Color implements fyne.Theme.
 func (t *kioskTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	if t.access {
+		switch n {
+		case theme.ColorNameBackground:
+			return colBlack
+		case colorNameMuted, theme.ColorNameDisabled, theme.ColorNamePlaceHolder:
+			return colWhite
+		}
+	}
 	switch n {
 	case theme.ColorNameBackground:
 		return colNavy
@@ -90,6 +101,19 @@ func (t *kioskTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.Def
 
 // Size implements fyne.Theme.
 func (t *kioskTheme) Size(n fyne.ThemeSizeName) float32 {
+	k := float32(1)
+	if t.access {
+		k = AccessScale
+	}
+	switch n {
+	case theme.SizeNameText, sizeNameBody, sizeNameLarge, sizeNameSmall:
+		return k * t.textSize(n)
+	}
+	return t.textSize(n)
+}
+
+// textSize is Size in the standard mode.
+func (t *kioskTheme) textSize(n fyne.ThemeSizeName) float32 {
 	switch n {
 	case theme.SizeNameText:
 		return 30

@@ -22,8 +22,11 @@ type uiOptions struct {
 	Size          fyne.Size // window size when not full screen
 	Theme         *kioskTheme
 	// MinTarget is the smallest width and height of a touch target, in
-	// Fyne's units (pixels at scale 1).
+	// Fyne's units (pixels at scale 1): MinTargetMM on the configured screen.
 	MinTarget float32
+	// SpeakCmd speaks the prompts in accessible mode (device.Speak); empty:
+	// silent.
+	SpeakCmd string
 }
 
 // kioskApp is the kiosk's Fyne app: it holds the widgets of every screen and
@@ -37,8 +40,12 @@ type kioskApp struct {
 	// function that serialises with the test.
 	do func(func())
 
+	app         fyne.App
 	win         fyne.Window
 	lang        lang
+	access      bool   // accessible mode: larger type, higher contrast, longer timeouts, spoken prompts
+	voice       *voice // nil: no speak command
+	spoken      string // the prompt last spoken
 	m           machine
 	snap        Snapshot
 	issued      *Issued     // the number on the ticket screen
@@ -66,6 +73,8 @@ type kioskApp struct {
 	connecting *widget.RichText
 	ciPad      *pad // check in a booking
 	ciText     *canvas.Text
+	accPad     *pad // accessible mode on or off
+	accText    *canvas.Text
 
 	// bookings to choose from
 	choose      *fyne.Container
@@ -85,6 +94,7 @@ type kioskApp struct {
 	digitPad, letterPad            *fyne.Container // the keypads of a resident ID number and of other documents
 	keys, letterKeys               map[string]*pad
 	idOK, idBack, idClear          *pad
+	letterDel                      *pad // the letter keypad's delete key, among the actions
 	idOKText, idBackText, idClearT *canvas.Text
 	idDelText, letterDelText       *canvas.Text
 
@@ -144,22 +154,17 @@ func newKioskApp(core *Kiosk, log *slog.Logger, o uiOptions) *kioskApp {
 // loadUI builds the window and its screens in app, and shows the home
 // screen. The Kiosk's changes reach the screens through a.do.
 func (a *kioskApp) loadUI(app fyne.App) {
+	a.app = app
 	app.Settings().SetTheme(a.opts.Theme)
 	a.win = app.NewWindow("hallq 取号机 kiosk")
 	a.win.SetPadded(false)
 	a.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) { a.apply(a.m.Key(ev.Name)) })
-
-	header := a.buildHeader()
-	a.buildHome()
-	a.buildID()
-	a.buildBusy()
-	a.buildTicket()
-	a.buildNotice()
-	a.buildChoose()
-	a.content = container.NewStack(a.home, a.idScreen, a.busy, a.ticket, a.notice, a.choose)
-	bg := canvas.NewRectangle(colNavy)
-	a.root = container.NewStack(bg, container.NewBorder(header, nil, nil, nil,
-		container.New(layout.NewCustomPaddedLayout(8, 24, 32, 32), a.content)))
+	if a.opts.SpeakCmd != "" {
+		ctx, cancel := context.WithCancel(context.Background())
+		a.win.SetOnClosed(cancel)
+		a.voice = newVoice(ctx, a.opts.SpeakCmd, func(err error) { a.log.Warn("speak command failed", "err", err) })
+	}
+	a.build()
 	a.win.SetContent(a.root)
 	if a.opts.Fullscreen {
 		a.win.SetFullScreen(true)
@@ -171,15 +176,37 @@ func (a *kioskApp) loadUI(app fyne.App) {
 	a.render()
 }
 
+// build builds the screens in the current mode, anew.
+func (a *kioskApp) build() {
+	a.tiles, a.shown, a.tkQRFor = nil, nil, ""
+	header := a.buildHeader()
+	a.buildHome()
+	a.buildID()
+	a.buildBusy()
+	a.buildTicket()
+	a.buildNotice()
+	a.buildChoose()
+	a.content = container.NewStack(a.home, a.idScreen, a.busy, a.ticket, a.notice, a.choose)
+	a.show(a.home) // the others hidden, so that the window takes the size of the one shown
+	bg := canvas.NewRectangle(colNavy)
+	if a.access {
+		bg.FillColor = colBlack
+	}
+	a.root = container.NewStack(bg, container.NewBorder(header, nil, nil, nil,
+		container.New(layout.NewCustomPaddedLayout(8, 24, 32, 32), a.content)))
+}
+
 // buildHeader builds the hall's name, the clock, the language switch and the
 // banner that says when the kiosk is offline or its printer is in trouble.
 func (a *kioskApp) buildHeader() fyne.CanvasObject {
-	a.hallName = text(54, colWhite, true)
-	a.hallSub = text(26, colMuted, false)
-	a.clock = text(48, colWhite, true)
-	a.langText = text(34, colWhite, true)
+	// The same size in either mode: accessible mode gives the room to the
+	// screens below.
+	a.hallName = a.text(54/a.scale(), colWhite, true)
+	a.hallSub = a.text(26/a.scale(), colMuted, false)
+	a.clock = a.text(48/a.scale(), colWhite, true)
+	a.langText = a.text(34/a.scale(), colWhite, true)
 	a.langText.Alignment = fyne.TextAlignCenter
-	a.langPad = newPad(colGrey, fyne.NewSize(220, 96), container.NewCenter(a.langText), func() {
+	a.langPad = a.newPad(colGrey, fyne.NewSize(220, 96), container.NewCenter(a.langText), func() {
 		a.lang = a.lang.other()
 		a.render()
 	})
@@ -195,49 +222,67 @@ func (a *kioskApp) buildHeader() fyne.CanvasObject {
 
 func (a *kioskApp) buildHome() {
 	a.grid = container.NewGridWithColumns(2)
-	a.hint = text(32, colMuted, false)
+	a.hint = a.text(32, colMuted, false)
 	a.hint.Alignment = fyne.TextAlignCenter
 	a.connecting = para(sizeNameLarge, "", true, fyne.TextAlignCenter)
-	a.ciText = text(44, colWhite, true)
+	a.ciText = a.text(44, colWhite, true)
 	// Beside the hint, so that the home screen is no taller with it.
-	a.ciPad = newPad(colGreen, fyne.NewSize(520, 88), container.NewCenter(a.ciText),
+	a.ciPad = a.newPad(colGreen, fyne.NewSize(520, 88), container.NewCenter(a.ciText),
 		func() { a.apply(a.m.StartCheckIn()) })
 	a.ciPad.Hide()
-	a.home = container.NewBorder(nil, container.NewBorder(nil, nil, nil, container.NewPadded(a.ciPad), container.NewPadded(a.hint)), nil, nil,
+	a.accText = a.text(40, colWhite, true)
+	a.accPad = a.newPad(colAccess, fyne.NewSize(440, 88), container.NewCenter(a.accText), func() {
+		if a.m.Screen == screenHome {
+			a.setAccess(!a.access)
+		}
+	})
+	bar := container.NewBorder(nil, nil, nil, container.NewHBox(container.NewPadded(a.accPad), container.NewPadded(a.ciPad)),
+		container.NewPadded(fit(a.hint)))
+	a.home = container.NewBorder(nil, bar, nil, nil,
 		container.NewStack(container.NewVBox(layout.NewSpacer(), a.connecting, layout.NewSpacer()), a.grid))
 }
 
 // newTile returns the button of a service.
 func (a *kioskApp) newTile() *serviceTile {
 	st := &serviceTile{
-		key: text(96, colYellow, true), name: text(64, colWhite, true), name2: text(32, colMuted, false),
+		key: a.text(96, colYellow, true), name: a.text(64, colWhite, true), name2: a.text(32, colMuted, false),
 		status: para(sizeNameLarge, "", false, fyne.TextAlignLeading),
+	}
+	if a.access {
+		// Two rows of tiles must fit the screen with their larger names.
+		st.status.Segments[0].(*widget.TextSegment).Style.SizeName = sizeNameBody
 	}
 	names := container.NewVBox(fit(st.name), fit(st.name2))
 	top := container.NewBorder(nil, nil, container.New(layout.NewCustomPaddedLayout(0, 0, 4, 36), st.key), nil, names)
 	body := container.NewBorder(top, nil, nil, nil, st.status)
-	st.pad = newPad(colBlue, fyne.NewSize(300, 240), body, func() { a.apply(a.m.Choose(st.tile.Key)) })
+	st.pad = a.newPad(colBlue, fyne.NewSize(300, 240), body, func() { a.apply(a.m.Choose(st.tile.Key)) })
 	return st
 }
 
 func (a *kioskApp) buildBusy() {
-	a.busyText = text(64, colWhite, true)
+	a.busyText = a.text(64, colWhite, true)
 	a.busyText.Alignment = fyne.TextAlignCenter
 	a.busy = container.NewCenter(a.busyText)
 }
 
 func (a *kioskApp) buildTicket() {
-	a.tkLabel = text(36, colMuted, false)
-	a.tkNumber = text(220, colYellow, true)
-	a.tkService = text(52, colWhite, true)
-	a.tkService2 = text(28, colMuted, false)
-	a.tkAhead = text(48, colWhite, true)
-	a.tkWait = text(48, colWhite, false)
-	a.tkTime = text(26, colMuted, false)
+	a.tkLabel = a.text(36/a.scale(), colMuted, false)
+	// The number is the largest text of all in either mode; accessible mode
+	// gives some of its room to the larger lines around it.
+	numberSize := float32(220)
+	if a.access {
+		numberSize = 200
+	}
+	a.tkNumber = text(numberSize, colYellow, true)
+	a.tkService = a.text(52, colWhite, true)
+	a.tkService2 = a.text(28, colMuted, false)
+	a.tkAhead = a.text(48, colWhite, true)
+	a.tkWait = a.text(48, colWhite, false)
+	a.tkTime = a.text(26/a.scale(), colMuted, false)
 	for _, t := range []*canvas.Text{a.tkLabel, a.tkNumber, a.tkService, a.tkService2, a.tkAhead, a.tkWait, a.tkTime} {
 		t.Alignment = fyne.TextAlignCenter
 	}
-	dot := text(48, colMuted, false)
+	dot := a.text(48, colMuted, false)
 	dot.Text = "·"
 	queue := container.NewCenter(container.NewHBox(a.tkAhead, dot, a.tkWait))
 	a.tkOffline = para(sizeNameSmall, colorNameReason, true, fyne.TextAlignCenter)
@@ -251,15 +296,15 @@ func (a *kioskApp) buildTicket() {
 	paper := canvas.NewRectangle(colPaper)
 	paper.CornerRadius = 12
 	qr := container.NewStack(paper, container.New(layout.NewCustomPaddedLayout(36, 36, 36, 36), a.tkQR))
-	a.tkScan = text(34, colWhite, true)
+	a.tkScan = a.text(34, colWhite, true)
 	a.tkScan.Alignment = fyne.TextAlignCenter
 	right := container.NewVBox(layout.NewSpacer(), container.NewCenter(qr), a.tkScan, layout.NewSpacer())
 
 	a.tkPrintBg = canvas.NewRectangle(colGrey)
 	a.tkPrintBg.CornerRadius = 12
 	a.tkPrint = para(sizeNameLarge, "", true, fyne.TextAlignLeading)
-	a.tkDoneText = text(44, colWhite, true)
-	a.tkDone = newPad(colGreen, fyne.NewSize(280, 110), container.NewCenter(a.tkDoneText), func() { a.apply(a.m.Confirm()) })
+	a.tkDoneText = a.text(44, colWhite, true)
+	a.tkDone = a.newPad(colGreen, fyne.NewSize(280, 110), container.NewCenter(a.tkDoneText), func() { a.apply(a.m.Confirm()) })
 	// Room for two lines, so a long message never spills out of its box.
 	room := canvas.NewRectangle(color.Transparent)
 	room.SetMinSize(fyne.NewSize(10, 150))
@@ -268,7 +313,7 @@ func (a *kioskApp) buildTicket() {
 	body := container.NewBorder(nil, bottom, nil, nil, container.NewGridWithColumns(2, left, right))
 	// Tapping anywhere leaves once the receipt is out (Confirm ignores taps
 	// while printing).
-	a.tkPad = newPad(color.Transparent, fyne.Size{}, body, func() {
+	a.tkPad = a.newPad(color.Transparent, fyne.Size{}, body, func() {
 		if !a.m.PrintFailed {
 			a.apply(a.m.Confirm())
 		}
@@ -277,11 +322,11 @@ func (a *kioskApp) buildTicket() {
 }
 
 func (a *kioskApp) buildNotice() {
-	a.noticeTitle = text(64, colYellow, true)
+	a.noticeTitle = a.text(64, colYellow, true)
 	a.noticeTitle.Alignment = fyne.TextAlignCenter
 	a.noticeText = para(sizeNameLarge, "", true, fyne.TextAlignCenter)
-	a.noticeOKText = text(44, colWhite, true)
-	a.noticeOK = newPad(colBlue, fyne.NewSize(320, 120), container.NewCenter(a.noticeOKText), func() { a.apply(a.m.Home()) })
+	a.noticeOKText = a.text(44, colWhite, true)
+	a.noticeOK = a.newPad(colBlue, fyne.NewSize(320, 120), container.NewCenter(a.noticeOKText), func() { a.apply(a.m.Home()) })
 	a.notice = container.NewVBox(layout.NewSpacer(), a.noticeTitle, container.NewPadded(a.noticeText),
 		container.NewCenter(a.noticeOK), layout.NewSpacer())
 }
