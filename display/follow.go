@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"hallq/server/audit"
 	"hallq/server/client"
 	"hallq/server/eventlog"
 	"hallq/server/wire"
@@ -264,7 +265,8 @@ func (f *follower) describeOnce(ctx context.Context) error {
 		return err
 	}
 	if f.m.hallInfo() == nil {
-		f.log.Info("hall description fetched", "hall", h.ID, "name", h.NameZH, "services", len(h.Services), "windows", len(h.Windows))
+		f.log.Info("hall description fetched", "hall", h.ID, "name", h.NameZH, "services", len(h.Services), "windows", len(h.Windows),
+			"checkpoint_key", h.CheckpointKey, "fingerprint", audit.Fingerprint(h.CheckpointKey))
 	}
 	f.m.setHall(info)
 	if f.mode == ModeWindow && f.m.windowID() == "" {

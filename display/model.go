@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"hallq/server/audit"
 	"hallq/server/client"
 	"hallq/server/eventlog"
 	"hallq/server/queue"
@@ -17,6 +18,9 @@ type frame struct {
 	Loc     *time.Location // the hall's time zone, for the clock
 	Skew    time.Duration  // the server's clock minus this machine's
 	HasHall bool           // the hall description is known
+	// KeyFingerprint is the short form of the hall's checkpoint key
+	// (audit.Fingerprint), "" while unknown or when the hall publishes none.
+	KeyFingerprint string
 }
 
 // model is the display's view of the hall: the hall description, the state
@@ -158,6 +162,9 @@ func (m *model) frame(now time.Time) frame {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	f := frame{Status: m.status, Loc: m.hall.location(), Skew: m.skew, HasHall: m.hall != nil}
+	if m.hall != nil {
+		f.KeyFingerprint = audit.Fingerprint(m.hall.desc.CheckpointKey)
+	}
 	now = now.Add(m.skew)
 	f.Hall = hallView(m.hall, m.state, now)
 	if m.window != "" {

@@ -176,6 +176,10 @@ func (d *display) render(f frame, now time.Time) {
 		d.statusDot.FillColor = colWarn
 	}
 	d.logText.Text = fmt.Sprintf("公开日志 Public log  #%d  %s", st.Seq, shortHash(st.Hash))
+	if f.KeyFingerprint != "" {
+		// The public compares it with what /rules and hallq-verify show.
+		d.logText.Text += "  ·  签名公钥指纹 Key " + f.KeyFingerprint
+	}
 
 	showIf(st.Alarm != nil, d.alarmBg, d.alarmText, d.alarmEN)
 	if st.Alarm != nil {

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"hallq/server/audit"
 	"hallq/server/queue"
 )
 
@@ -126,6 +127,7 @@ func (s *Server) handleLog(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleRules(w http.ResponseWriter, r *http.Request) {
 	d := rulesOf(s.cfg)
 	d.CheckpointKey = s.engine.PublicKey()
+	d.CheckpointFingerprint = audit.Fingerprint(d.CheckpointKey)
 	s.render(w, r, http.StatusOK, pageData{Page: "rules", Title: text{"公开规则", "Published rules"}, Body: d})
 }
 

@@ -16,10 +16,12 @@ import (
 type rulesData struct {
 	// CheckpointKey is the public key that signs the log's checkpoints.
 	CheckpointKey string
-	Address       text
-	TimeZone      string
-	DayStart      string
-	Hours         text // opening hours, or "at all hours"
+	// CheckpointFingerprint is its short form (audit.Fingerprint).
+	CheckpointFingerprint string
+	Address               text
+	TimeZone              string
+	DayStart              string
+	Hours                 text // opening hours, or "at all hours"
 
 	Services []ruleService
 	Priority []rulePriority

@@ -21,6 +21,15 @@ func writeSummary(w io.Writer, rep *audit.Report, only string) {
 		}
 	}
 	p("签名检查点 Signed checkpoints: %d 有效 valid / %d; 规则变更 rule changes: %d", ok, len(rep.Checkpoints), len(rep.Rules))
+	var keys []string
+	for _, c := range rep.Checkpoints {
+		if c.OK && !slices.Contains(keys, c.Key) {
+			keys = append(keys, c.Key)
+		}
+	}
+	for _, k := range keys {
+		p("签名公钥 Checkpoint key %s — 指纹 fingerprint %s", k, audit.Fingerprint(k))
+	}
 	for _, d := range rep.Days {
 		if only != "" && d.Day != only {
 			continue
