@@ -87,6 +87,39 @@ type CallRow struct {
 	ServiceZH string
 	ServiceEN string
 	Recall    bool
+	// Manual marks a call that was not the rule's pick; Reason names its
+	// published reason.
+	Manual bool
+	Reason Reason
+}
+
+// Reason is a published reason's names, or its code twice for one the hall's
+// description does not list.
+type Reason struct{ ZH, EN string }
+
+// manualReason returns the names of a manual call's published reason.
+func (h *hallInfo) manualReason(code string) Reason {
+	if h != nil {
+		for _, r := range h.desc.ManualReasons {
+			if r.Code == code {
+				return Reason{r.NameZH, r.NameEN}
+			}
+		}
+	}
+	return Reason{code, code}
+}
+
+// manualTexts is how the screens mark a manual call, as the web board does:
+// "人工指定 · 预约" and "Manual call · Appointment".
+func manualTexts(r Reason) (zh, en string) {
+	zh, en = "人工指定", "Manual call"
+	if r.ZH != "" {
+		zh += " · " + r.ZH
+	}
+	if r.EN != "" {
+		en += " · " + r.EN
+	}
+	return zh, en
 }
 
 // ServiceRow is a service's queue as the hall board shows it.
@@ -151,14 +184,36 @@ func hallView(h *hallInfo, s *queue.State, now time.Time) HallView {
 func currentCalls(h *hallInfo, s *queue.State) []CallRow {
 	var out []CallRow
 	for _, c := range s.CurrentCalls() {
-		out = append(out, callRow(h, c))
+		r := callRow(h, c)
+		if r.Recall {
+			r.Manual, r.Reason = manualCall(h, s.Recent, c.Ticket)
+		}
+		out = append(out, r)
 	}
 	return out
 }
 
+// manualCall reports whether the last call of a ticket among calls, oldest
+// first, was a manual one, and its reason. A recall keeps the mark of the
+// call it repeats.
+func manualCall(h *hallInfo, calls []queue.Call, ticket string) (bool, Reason) {
+	for i := len(calls) - 1; i >= 0; i-- {
+		if c := calls[i]; c.Ticket == ticket && c.Reason != queue.ReasonRecall {
+			if c.Reason != queue.ReasonManual {
+				return false, Reason{}
+			}
+			return true, h.manualReason(c.ManualReason)
+		}
+	}
+	return false, Reason{}
+}
+
 func callRow(h *hallInfo, c queue.Call) CallRow {
 	r := CallRow{Seq: c.Seq, Time: c.Time, Ticket: c.Ticket, Number: c.Number, Window: c.Window,
-		Recall: c.Reason == queue.ReasonRecall}
+		Recall: c.Reason == queue.ReasonRecall, Manual: c.Reason == queue.ReasonManual}
+	if r.Manual {
+		r.Reason = h.manualReason(c.ManualReason)
+	}
 	r.WindowZH, r.WindowEN = h.windowNames(c.Window)
 	r.ServiceZH, r.ServiceEN = h.serviceNames(c.Service)
 	return r
@@ -172,9 +227,12 @@ type WindowView struct {
 	ServiceZH          string
 	ServiceEN          string
 	CallSeq            uint64 // event of the latest call of Current
-	Next               []string
-	Waiting            int
-	Card               *wire.Card
+	// Manual marks Current called out of the rule's order, for Reason.
+	Manual  bool
+	Reason  Reason
+	Next    []string
+	Waiting int
+	Card    *wire.Card
 	// Photo is the card's portrait when the display has it.
 	Photo *portrait
 	// CardServices are the names of the services the window handles.
@@ -195,8 +253,9 @@ func windowView(h *hallInfo, s *queue.State, id string, now time.Time) WindowVie
 		v.Current = t.Number
 		v.ServiceZH, v.ServiceEN = h.serviceNames(t.Service)
 		for i := len(s.Recent) - 1; i >= 0; i-- {
-			if s.Recent[i].Ticket == t.ID {
-				v.CallSeq = s.Recent[i].Seq
+			if c := s.Recent[i]; c.Ticket == t.ID {
+				v.CallSeq = c.Seq
+				v.Manual, v.Reason = manualCall(h, s.Recent[:i+1], t.ID)
 				break
 			}
 		}

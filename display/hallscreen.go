@@ -26,6 +26,8 @@ const (
 type callObjs struct {
 	bg             *canvas.Rectangle
 	number, window *canvas.Text
+	mark           *canvas.Rectangle // a manual call's bar
+	tag            *canvas.Text      // a manual call's reason
 }
 
 // serviceObjs draw one service's queue.
@@ -46,7 +48,9 @@ type hallScreen struct {
 	heroEN     *canvas.Text
 	heroIdle   *canvas.Text
 	heroIdleEN *canvas.Text
-	flash      bool // the newest call is drawn in its flash colours
+	heroTagBg  *canvas.Rectangle // the newest call is a manual one …
+	heroTag    *canvas.Text      // … for this published reason
+	flash      bool              // the newest call is drawn in its flash colours
 
 	servingBg    *canvas.Rectangle
 	servingTitle *canvas.Text
@@ -80,6 +84,8 @@ func newHallScreen(d *display, scroll bool) *hallScreen {
 		heroEN:     newText(colText, false),
 		heroIdle:   newText(colMuted, true),
 		heroIdleEN: newText(colMuted, false),
+		heroTagBg:  canvas.NewRectangle(colManual),
+		heroTag:    newText(colText, true),
 		servingBg:  canvas.NewRectangle(colPanel),
 
 		servingTitle: newText(colMuted, true),
@@ -98,7 +104,8 @@ func newHallScreen(d *display, scroll bool) *hallScreen {
 	h.noticeLabel.Text = "通知 Notice"
 	h.heroIdle.Text, h.heroIdleEN.Text = "请留意叫号", "Please wait for your number to be called"
 	for i := range h.serving {
-		h.serving[i] = callObjs{bg: canvas.NewRectangle(colBackground), number: newText(colNumber, true), window: newText(colWindow, true)}
+		h.serving[i] = callObjs{bg: canvas.NewRectangle(colBackground), number: newText(colNumber, true), window: newText(colWindow, true),
+			mark: canvas.NewRectangle(colManual), tag: newText(colManualText, false)}
 	}
 	for i := range h.services {
 		h.services[i] = serviceObjs{bg: canvas.NewRectangle(colPanel), name: newText(colText, true),
@@ -113,9 +120,9 @@ func newHallScreen(d *display, scroll bool) *hallScreen {
 // objects returns the board's objects, bottom first.
 func (h *hallScreen) objects() []fyne.CanvasObject {
 	objs := []fyne.CanvasObject{h.heroBg, h.heroLabel, h.heroNumber, h.heroWindow, h.heroEN, h.heroIdle, h.heroIdleEN,
-		h.servingBg, h.servingTitle}
+		h.heroTagBg, h.heroTag, h.servingBg, h.servingTitle}
 	for _, r := range h.serving {
-		objs = append(objs, r.bg, r.number, r.window)
+		objs = append(objs, r.bg, r.mark, r.number, r.window, r.tag)
 	}
 	objs = append(objs, h.waitTitle, h.waitTitleEN)
 	for _, s := range h.services {
@@ -137,7 +144,15 @@ func (h *hallScreen) layout(main box, W float32) {
 	hero := top.cols(0.012, 0.6).inset(gap / 2)
 	place(h.heroBg, hero)
 	in := hero.cols(0.03, 0.97)
-	fit(h.heroLabel, in.rows(0.04, 0.15), cjkGlyphs, 0.85, fyne.TextAlignLeading)
+	please := in.rows(0.04, 0.15)
+	if h.heroTagBg.Visible() {
+		// The mark of a manual call takes the right of the label's row.
+		tag := please.cols(0.42, 1)
+		place(h.heroTagBg, tag)
+		fit(h.heroTag, tag.cols(0.03, 0.97), cjkGlyphs, 0.7, fyne.TextAlignCenter)
+		please = please.cols(0, 0.4)
+	}
+	fit(h.heroLabel, please, cjkGlyphs, 0.85, fyne.TextAlignLeading)
 	fit(h.heroNumber, in.rows(0.15, 0.63), capsGlyphs, 0.88, fyne.TextAlignCenter)
 	fit(h.heroWindow, in.rows(0.63, 0.86), cjkGlyphs, 0.86, fyne.TextAlignCenter)
 	fit(h.heroEN, in.rows(0.87, 0.97), lineGlyphs, 0.8, fyne.TextAlignCenter)
@@ -150,8 +165,16 @@ func (h *hallScreen) layout(main box, W float32) {
 	rows := list.rows(0.14, 0.99)
 	for i, r := range h.serving {
 		row := rows.rows(float32(i)/servingRows, float32(i+1)/servingRows)
-		place(r.bg, row.cols(0.02, 0.98).inset(gap/4))
+		cell := row.cols(0.02, 0.98).inset(gap / 4)
+		place(r.bg, cell)
+		place(r.mark, box{cell.x, cell.y, 0.025 * cell.w, cell.h})
 		fit(r.number, row.cols(0.05, 0.5), capsGlyphs, 0.72, fyne.TextAlignLeading)
+		if r.tag.Visible() {
+			// A manual call's reason goes under the window's name.
+			fit(r.window, row.cols(0.5, 0.95).rows(0, 0.66), cjkGlyphs, 0.7, fyne.TextAlignTrailing)
+			fit(r.tag, row.cols(0.45, 0.95).rows(0.6, 0.95), cjkGlyphs, 0.8, fyne.TextAlignTrailing)
+			continue
+		}
 		fit(r.window, row.cols(0.5, 0.95), cjkGlyphs, 0.56, fyne.TextAlignTrailing)
 	}
 
@@ -268,16 +291,21 @@ func (d *display) renderHall(f frame, now time.Time) {
 		}
 		h.heroNumber.Text = c.Number
 		h.heroWindow.Text = "到 " + c.WindowZH
+		zh, en := manualTexts(c.Reason)
+		h.heroTag.Text = zh + "  " + en
 	}
+	showIf(hasCall && v.Current[0].Manual, h.heroTagBg, h.heroTag)
 	h.setFlash(hasCall && flashOn(now.Sub(d.newestAt)))
 
 	for i, r := range h.serving {
 		show := i < len(v.Current)
 		showIf(show, r.bg, r.number, r.window)
+		showIf(show && v.Current[i].Manual, r.mark, r.tag)
 		if !show {
 			continue
 		}
 		c := v.Current[i]
+		r.tag.Text, _ = manualTexts(c.Reason)
 		r.number.Text = c.Number
 		r.window.Text = c.WindowZH
 		r.bg.FillColor = colPanel
@@ -307,7 +335,11 @@ func (d *display) renderHall(f frame, now time.Time) {
 		show := i < len(v.Recent)
 		showIf(show, r)
 		if show {
-			r.Text = v.Recent[i].Number + " → " + v.Recent[i].WindowZH
+			c := v.Recent[i]
+			r.Text, r.Color = c.Number+" → "+c.WindowZH, colText
+			if c.Manual {
+				r.Text, r.Color = r.Text+" · 人工", colManualText
+			}
 		}
 	}
 	showIf(len(v.Recent) > 0, h.recentTitle)

@@ -23,6 +23,10 @@ var (
 	colWarn       = color.NRGBA{R: 0xff, G: 0xb0, B: 0x00, A: 0xff}
 	colAlarm      = color.NRGBA{R: 0xe0, G: 0x00, B: 0x00, A: 0xff}
 	colDark       = color.NRGBA{R: 0x00, G: 0x00, B: 0x00, A: 0xff}
+	// A manual call (not the rule's pick) is marked in purple, as on the
+	// web board: white on colManual, colManualText on the ground.
+	colManual     = color.NRGBA{R: 0x7a, G: 0x1f, B: 0xa2, A: 0xff}
+	colManualText = color.NRGBA{R: 0xe3, G: 0xa6, B: 0xf5, A: 0xff}
 )
 
 // boardTheme is Fyne's dark theme with the screens' colours and, when given,

@@ -32,6 +32,9 @@ type windowScreen struct {
 	state   *canvas.Text
 	stateEN *canvas.Text
 	next    *canvas.Text
+	// A number called out of the rule's order is marked with its reason.
+	manualBg *canvas.Rectangle
+	manual   *canvas.Text
 
 	cardBg      *canvas.Rectangle
 	cardTitleBg *canvas.Rectangle
@@ -63,6 +66,9 @@ func newWindowScreen() *windowScreen {
 		stateEN: newText(colWarn, false),
 		next:    newText(colText, false),
 
+		manualBg: canvas.NewRectangle(colManual),
+		manual:   newText(colText, true),
+
 		cardBg:      canvas.NewRectangle(colPanel),
 		cardTitleBg: canvas.NewRectangle(colHeader),
 		cardTitle:   newText(colText, true),
@@ -91,7 +97,7 @@ func newWindowScreen() *windowScreen {
 
 // objects returns the screen's objects, bottom first.
 func (w *windowScreen) objects() []fyne.CanvasObject {
-	objs := []fyne.CanvasObject{w.panel, w.label, w.number, w.service, w.state, w.stateEN, w.next,
+	objs := []fyne.CanvasObject{w.panel, w.label, w.manualBg, w.manual, w.number, w.service, w.state, w.stateEN, w.next,
 		w.cardBg, w.cardTitleBg, w.cardTitle, w.photo, w.name.label, w.name.value, w.nameEN, w.title.label, w.title.value,
 		w.unit.label, w.unit.value, w.dutyLabel}
 	for _, d := range w.duties {
@@ -106,7 +112,14 @@ func (w *windowScreen) layout(main box) {
 	left := main.cols(0.012, 0.6).rows(0.03, 0.97).inset(gap / 2)
 	place(w.panel, left)
 	in := left.cols(0.04, 0.96)
-	fit(w.label, in.rows(0.03, 0.13), cjkGlyphs, 0.75, fyne.TextAlignLeading)
+	label := in.rows(0.03, 0.13)
+	if w.manualBg.Visible() {
+		tag := label.cols(0.4, 1)
+		place(w.manualBg, tag)
+		fit(w.manual, tag.cols(0.03, 0.97), cjkGlyphs, 0.7, fyne.TextAlignCenter)
+		label = label.cols(0, 0.38)
+	}
+	fit(w.label, label, cjkGlyphs, 0.75, fyne.TextAlignLeading)
 	fit(w.number, in.rows(0.14, 0.68), capsGlyphs, 0.9, fyne.TextAlignCenter)
 	fit(w.service, in.rows(0.69, 0.81), cjkGlyphs, 0.75, fyne.TextAlignCenter)
 	fit(w.next, in.rows(0.85, 0.96), cjkGlyphs, 0.65, fyne.TextAlignCenter)
@@ -179,9 +192,12 @@ func (w *windowScreen) render(d *display, f frame, now time.Time) {
 	}
 	w.setFlash(serving && flashOn(now.Sub(w.callAt)))
 	showIf(serving, w.number, w.service)
+	showIf(serving && v.Manual, w.manualBg, w.manual)
+	zh, en := manualTexts(v.Reason)
+	w.manual.Text = zh + "  " + en
 	w.number.Text = v.Current
 	w.service.Text = strings.TrimSpace(v.ServiceZH + "  " + v.ServiceEN)
-	zh, en := windowStatusTexts(v.Status)
+	zh, en = windowStatusTexts(v.Status)
 	if !serving && zh == "" {
 		zh, en = "请稍候", "Please wait to be called"
 	}
