@@ -32,6 +32,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	logJSON := fs.Bool("log-json", false, "write logs as JSON lines instead of text")
 	tlsCert := fs.String("tls-cert", "", "PEM certificate (chain) to serve HTTPS with; overrides [server] tls_cert")
 	tlsKey := fs.String("tls-key", "", "PEM private key of -tls-cert; overrides [server] tls_key")
+	healthAddr := fs.String("health-addr", "", "also serve GET /healthz alone on this address (e.g. 127.0.0.1:8081), apart from the public port's admission, for monitoring")
 	verifyLog := fs.Bool("verify-log", false, "recompute the whole hash chain at start (slow on a long log); by default only what was not verified before")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -86,8 +87,20 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	log.Info("hallq server listening", "addr", ln.Addr().String(), "tls", cfg.Server.TLSCert != "", "hall", cfg.Hall.ID, "data", *dataDir,
 		"log_seq", seq, "log_hash", hash)
 
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 2)
 	go func() { serveErr <- h.Serve(ln) }()
+	if *healthAddr != "" {
+		hl, err := net.Listen("tcp", *healthAddr)
+		if err != nil {
+			return fmt.Errorf("-health-addr: %w", err)
+		}
+		log.Info("health check listening", "addr", hl.Addr().String())
+		go func() {
+			if err := h.ServeHealth(hl); !errors.Is(err, http.ErrServerClosed) {
+				serveErr <- fmt.Errorf("health listener: %w", err)
+			}
+		}()
+	}
 	select {
 	case err := <-serveErr:
 		return err

@@ -39,6 +39,10 @@ type Hall struct {
 	Handler http.Handler
 	// HTTP serves Handler with the configured deadlines; Serve runs it.
 	HTTP *http.Server
+	// Health serves /healthz alone; ServeHealth runs it on a listener of
+	// its own.
+	Health     http.Handler
+	healthHTTP *http.Server
 	// Federation copies the log to the city's JetStream; nil when the hall
 	// does not federate.
 	Federation *federation.Publisher
@@ -187,6 +191,7 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 	}
 	health := healthHandler(cfg.Hall.ID, h.Engine, st, fed, log.With("component", "healthz"))
 	h.Handler = routes(h.API, h.Streams, pg, h.Metrics, health)
+	h.Health = health
 	h.pages = pg
 	pages.Store(pg)
 	pg.Published(nil) // the statistics start folding the log now
@@ -199,6 +204,7 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		}
 	}
 	h.HTTP = h.httpServer(cfg.Limits, log.With("component", "http"))
+	h.healthHTTP = healthServer(health, log.With("component", "http-health"))
 	if err := h.sweepSessions(log, opts.SessionSweep); err != nil {
 		h.Close()
 		return nil, err

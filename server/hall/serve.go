@@ -45,9 +45,31 @@ func (h *Hall) Serve(ln net.Listener) error {
 	return h.HTTP.Serve(al)
 }
 
+// ServeHealth serves GET /healthz alone on ln, for monitoring (a load
+// balancer, systemd, Prometheus' blackbox probe): a listener of its own, with
+// no admission and no other route, so that a flood of the public port neither
+// queues the probe behind its connections nor refuses it. Bind ln to loopback
+// or the management network. It returns http.ErrServerClosed after Shutdown.
+func (h *Hall) ServeHealth(ln net.Listener) error { return h.healthHTTP.Serve(ln) }
+
+// healthServer is the http.Server of ServeHealth.
+func healthServer(health http.Handler, log *slog.Logger) *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", health)
+	return &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       5 * time.Second,
+		WriteTimeout:      5 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
 // Shutdown ends live streams (which http.Server.Shutdown does not wait for),
 // then stops serving once the requests under way are answered, or ctx ends.
 func (h *Hall) Shutdown(ctx context.Context) error {
 	h.Hub.Close()
+	h.healthHTTP.Shutdown(ctx)
 	return h.HTTP.Shutdown(ctx)
 }

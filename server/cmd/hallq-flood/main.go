@@ -64,6 +64,7 @@ func main() {
 	events := flag.Int("events", 50000, "prefill: events to add to the log")
 	duration := flag.Duration("duration", 60*time.Second, "how long to flood and measure")
 	service := flag.String("service", "general", "the service the kiosk issues")
+	healthURL := flag.String("health-url", "", "also measure /healthz here: the server's -health-addr (e.g. http://127.0.0.1:8081)")
 	flag.Parse()
 
 	data, err := os.ReadFile(*credPath)
@@ -105,13 +106,16 @@ func main() {
 		}
 	}
 	time.Sleep(2 * time.Second) // let the flood build up before measuring
-	health, issued := measure(ctx, *base, cred.KioskToken, *service)
+	health, issued, own := measure(ctx, *base, *healthURL, cred.KioskToken, *service)
 	wg.Wait()
 
 	fmt.Printf("flood: %s for %s; slow connections open at the end %d (opened %d, refused or cut %d); logins sent %d; ws replays finished %d (events %d)\n",
 		*mode, *duration, stats.slowOpen.Load(), stats.slowOpened.Load(), stats.slowCut.Load(), stats.logins.Load(),
 		stats.replays.Load(), stats.replayed.Load())
 	health.print("/healthz (from 127.0.0.1, every 20 ms)")
+	if *healthURL != "" {
+		own.print("/healthz on " + *healthURL + " (every 20 ms)")
+	}
 	issued.print("kiosk ticket issue (every 1.1 s)")
 }
 
@@ -244,10 +248,10 @@ func (l *latencies) print(what string) {
 		q(0.50).Round(100*time.Microsecond), q(0.99).Round(100*time.Microsecond), q(1).Round(100*time.Microsecond))
 }
 
-// measure polls /healthz and issues kiosk tickets from 127.0.0.1 until ctx
-// ends.
-func measure(ctx context.Context, base, token, service string) (health, issued latencies) {
-	health.codes, issued.codes = map[int]int{}, map[int]int{}
+// measure polls /healthz (and, given healthURL, the health listener's) and
+// issues kiosk tickets from 127.0.0.1 until ctx ends.
+func measure(ctx context.Context, base, healthURL, token, service string) (health, issued, own latencies) {
+	health.codes, issued.codes, own.codes = map[int]int{}, map[int]int{}, map[int]int{}
 	hc := &http.Client{Timeout: 10 * time.Second}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -290,8 +294,15 @@ func measure(ctx context.Context, base, token, service string) (health, issued l
 		r.Header.Set("Content-Type", "application/json")
 		return r
 	})
+	if healthURL != "" {
+		wg.Add(1)
+		go run(20*time.Millisecond, &own, func(int) *http.Request {
+			r, _ := http.NewRequest("GET", strings.TrimRight(healthURL, "/")+"/healthz", nil)
+			return r
+		})
+	}
 	wg.Wait()
-	return health, issued
+	return health, issued, own
 }
 
 // prefill signs in as each demo staff member at a window and pauses and
