@@ -40,6 +40,7 @@ const (
 type session struct {
 	Username string    `json:"username"`
 	Window   string    `json:"window"`
+	Desk     string    `json:"desk,omitempty"` // a reception desk, instead of a window
 	CSRF     string    `json:"csrf"`
 	Expires  time.Time `json:"expires"`
 	// Staff is the staff entry's version at sign-in (staffVersion).
@@ -87,6 +88,7 @@ type loginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
 	Window   string `json:"window,omitempty"`
+	Desk     string `json:"desk,omitempty"`
 }
 
 type loginResponse struct {
@@ -152,19 +154,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	slot.release() // a right password is no failure
 	g.attempts.WithLabelValues("signed_in").Inc()
-	window := req.Window
-	switch {
-	case window == "" && len(st.Windows) == 1:
-		window = st.Windows[0]
-	case window == "":
-		s.writeError(w, r, queue.Errorf(queue.EINVALID, "window: choose one of %v", st.Windows))
-		return
-	case !slices.Contains(st.Windows, window):
-		s.writeError(w, r, queue.Errorf(queue.EFORBIDDEN, "%s may not sign in to window %s (allowed: %v)", st.Username, clip(window, maxEcho), st.Windows))
+	window, desk, err := signInPlace(st, req)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	cookie := randomToken(32)
-	sess := session{Username: st.Username, Window: window, CSRF: randomToken(32), Expires: now.Add(sessionTTL).UTC(),
+	sess := session{Username: st.Username, Window: window, Desk: desk, CSRF: randomToken(32), Expires: now.Add(sessionTTL).UTC(),
 		Staff: st.version}
 	data, _ := json.Marshal(sess)
 	if err := s.store.Update(func(tx *store.Tx) error {
@@ -181,9 +177,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		Name: g.knownName(st.Username), Value: g.knownValue(st.Username), Path: "/api/v1/login", MaxAge: int(knownTTL / time.Second),
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secure(r),
 	})
-	s.log.Info("signed in", "username", st.Username, "window", window)
-	writeJSON(w, http.StatusOK, wire.Session{Username: st.Username, Name: st.Name.ZH, Window: window,
-		Windows: st.Windows, CSRFToken: sess.CSRF, ExpiresAt: sess.Expires})
+	s.log.Info("signed in", "username", st.Username, "window", window, "desk", desk)
+	writeJSON(w, http.StatusOK, wire.Session{Username: st.Username, Name: st.Name.ZH, Role: string(st.Role), Window: window,
+		Windows: st.Windows, Desk: desk, Desks: st.Desks, CSRFToken: sess.CSRF, ExpiresAt: sess.Expires})
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
@@ -266,8 +262,8 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, wire.Session{Username: st.Username, Name: st.Name.ZH, Window: sess.Window,
-		Windows: st.Windows, CSRFToken: sess.CSRF})
+	writeJSON(w, http.StatusOK, wire.Session{Username: st.Username, Name: st.Name.ZH, Role: string(st.Role), Window: sess.Window,
+		Windows: st.Windows, Desk: sess.Desk, Desks: st.Desks, CSRFToken: sess.CSRF})
 }
 
 func (s *Server) handleDeviceMe(w http.ResponseWriter, r *http.Request) {
@@ -277,4 +273,32 @@ func (s *Server) handleDeviceMe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, wire.Device{ID: d.ID, Kind: string(d.Kind), Name: d.Name, Services: d.Services, Window: d.Window})
+}
+
+// signInPlace returns where a staff member signs in: a window, or for
+// reception staff a desk, the one asked for or their only one.
+func signInPlace(st *staffMember, req loginRequest) (window, desk string, err error) {
+	place, places, what, whatZH := req.Window, st.Windows, "window", "窗口"
+	if st.Role == config.RoleReception {
+		if req.Window != "" {
+			return "", "", queue.Errorf(queue.EFORBIDDEN, "%s works at a reception desk and signs in to no window", st.Username).
+				Zh("导服台工作人员不能登录窗口")
+		}
+		place, places, what, whatZH = req.Desk, st.Desks, "desk", "导服台"
+	} else if req.Desk != "" {
+		return "", "", queue.Errorf(queue.EFORBIDDEN, "only reception staff sign in to a desk").Zh("只有导服台工作人员可以登录导服台")
+	}
+	switch {
+	case place == "" && len(places) == 1:
+		place = places[0]
+	case place == "":
+		return "", "", queue.Errorf(queue.EINVALID, "%s: choose one of %v", what, places).Zh("请选择%s", whatZH)
+	case !slices.Contains(places, place):
+		return "", "", queue.Errorf(queue.EFORBIDDEN, "%s may not sign in to %s %s (allowed: %v)", st.Username, what, clip(place, maxEcho), places).
+			Zh("您不能登录该%s", whatZH)
+	}
+	if st.Role == config.RoleReception {
+		return "", place, nil
+	}
+	return place, "", nil
 }

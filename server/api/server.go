@@ -38,6 +38,9 @@ type Options struct {
 	Store  *store.Store
 	// Logger receives the API's log; nil discards it.
 	Logger *slog.Logger
+	// DeskPrinters are the receipt printers of the reception desks that
+	// have one, by desk ID.
+	DeskPrinters map[string]DeskPrinter
 	// AllowedOrigins are other browser origins allowed to call the API.
 	AllowedOrigins []string
 	// KnownKey is the HMAC key of the cookie that marks a browser where a
@@ -54,6 +57,7 @@ type Server struct {
 	log            *slog.Logger
 	cfg            *config.Config
 	staff          map[string]*staffMember
+	desks          map[string]*Desk
 	notices        []wire.Notice
 	cards          map[string]Card
 	address        string
@@ -90,6 +94,10 @@ func New(o Options) *Server {
 	})
 	if s.maxBody <= 0 {
 		s.maxBody = 64 << 10
+	}
+	s.desks = map[string]*Desk{}
+	for _, d := range o.Config.Desks {
+		s.desks[d.ID] = &Desk{ID: d.ID, NameZH: d.Name.ZH, NameEN: d.Name.EN, Services: d.Services, Printer: o.DeskPrinters[d.ID]}
 	}
 	for _, n := range o.Config.Notices {
 		s.notices = append(s.notices, wire.Notice{ZH: n.ZH, EN: n.EN})
@@ -140,6 +148,9 @@ func (s *Server) routes() {
 	handle("GET /api/v1/appointments/{token}", s.handleAppointment)
 	handle("POST /api/v1/appointments/{token}/cancel", s.handleCancelAppointment)
 	handle("POST /api/v1/windows/{id}/verify-document", s.handleVerifyDocument)
+	handle("GET /api/v1/desk", s.handleDesk)
+	handle("POST /api/v1/desk/tickets", s.handleDeskIssue)
+	handle("POST /api/v1/desk/check-in", s.handleDeskCheckIn)
 	handle("POST /api/v1/leases", s.handleGrantLease)
 	handle("GET /api/v1/leases", s.handleLeases)
 	handle("POST /api/v1/windows/{id}/{action}", s.handleWindowAction)

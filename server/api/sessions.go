@@ -23,6 +23,10 @@ func staffVersion(st *staffMember) string {
 		h.Write([]byte{0})
 		h.Write([]byte(w))
 	}
+	for _, d := range st.Desks {
+		h.Write([]byte{1})
+		h.Write([]byte(d))
+	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 

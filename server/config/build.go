@@ -87,6 +87,7 @@ func parse(data []byte, name, dir string) (*Config, error) {
 	raw.windows = decodeAll[fileWindow](p, &md, f.Windows, "windows")
 	raw.staff = decodeAll[fileStaff](p, &md, f.Staff, "staff")
 	raw.devices = decodeAll[fileDevice](p, &md, f.Devices, "devices")
+	raw.desks = decodeAll[fileDesk](p, &md, f.Desks, "desks")
 	raw.priorities = decodeAll[filePriority](p, &md, f.PriorityClasses, "priority_classes")
 	raw.reasons = decodeAll[fileReason](p, &md, f.ManualReasons, "manual_reasons")
 	raw.notices = decodeAll[fileNotice](p, &md, f.Notices, "notices")
@@ -112,6 +113,7 @@ type rawConfig struct {
 	windows    []fileWindow
 	staff      []fileStaff
 	devices    []fileDevice
+	desks      []fileDesk
 	priorities []filePriority
 	reasons    []fileReason
 	rules      fileRules
@@ -185,7 +187,10 @@ func (p *parser) build(raw *rawConfig) *Config {
 	for i, c := range raw.priorities {
 		p.names(fmt.Sprintf("priority_classes[%d]", i), c.NameZH, c.NameEN)
 		h.PriorityClasses = append(h.PriorityClasses, queue.PriorityClass{ID: c.ID, NameZH: c.NameZH, NameEN: c.NameEN,
-			SelfDeclared: c.SelfDeclared})
+			SelfDeclared: c.SelfDeclared, MinAge: c.MinAge})
+		if c.MinAge < 0 || c.MinAge > 150 {
+			p.errorf(fmt.Sprintf("priority_classes[%d].min_age", i), "%d must be between 1 and 150 (or absent for no age rule)", c.MinAge)
+		}
 		if c.DescriptionZH != "" || c.DescriptionEN != "" {
 			cfg.PriorityDescriptions[c.ID] = Text{ZH: c.DescriptionZH, EN: c.DescriptionEN}
 		}
@@ -203,7 +208,12 @@ func (p *parser) build(raw *rawConfig) *Config {
 	}
 
 	h.Rules = p.rules(raw.rules)
-	cfg.Staff = p.staff(raw.staff, windows)
+	cfg.Desks = p.desks(raw.desks, services)
+	desks := map[string]bool{}
+	for _, d := range cfg.Desks {
+		desks[d.ID] = true
+	}
+	cfg.Staff = p.staff(raw.staff, windows, desks)
 	cfg.Devices = p.devices(raw.devices, windows, services)
 
 	for i, n := range raw.notices {
@@ -372,7 +382,7 @@ func (p *parser) intIn(field string, v *int, def, lo, hi int) int {
 	return *v
 }
 
-func (p *parser) staff(raw []fileStaff, windows map[string]bool) []Staff {
+func (p *parser) staff(raw []fileStaff, windows, desks map[string]bool) []Staff {
 	var out []Staff
 	seen := map[string]int{}
 	for i, s := range raw {
@@ -389,8 +399,25 @@ func (p *parser) staff(raw []fileStaff, windows map[string]bool) []Staff {
 		}
 		p.passwordHash(f+".password_hash", s.PasswordHash)
 		role := Role(cmp.Or(s.Role, string(RoleStaff)))
-		if role != RoleStaff && role != RoleAdmin {
-			p.errorf(f+".role", "%q must be %q or %q", s.Role, RoleStaff, RoleAdmin)
+		if role != RoleStaff && role != RoleAdmin && role != RoleReception {
+			p.errorf(f+".role", "%q must be %q, %q or %q", s.Role, RoleStaff, RoleAdmin, RoleReception)
+		}
+		if role == RoleReception {
+			if len(s.Windows) > 0 {
+				p.errorf(f+".windows", "reception staff call no numbers; list their desks instead")
+			}
+			if len(s.Desks) == 0 {
+				p.errorf(f+".desks", "list the reception desks %s may sign in to", cmp.Or(s.Username, "this person"))
+			}
+		} else if len(s.Desks) > 0 {
+			p.errorf(f+".desks", "only reception staff (role = %q) sign in to desks", RoleReception)
+		}
+		for j, d := range s.Desks {
+			if !desks[d] {
+				p.errorf(fmt.Sprintf("%s.desks[%d]", f, j), "unknown desk %q", d)
+			} else if slices.Index(s.Desks, d) < j {
+				p.errorf(fmt.Sprintf("%s.desks[%d]", f, j), "desk %q listed twice", d)
+			}
 		}
 		if role == RoleStaff && len(s.Windows) == 0 {
 			p.errorf(f+".windows", "list the windows %s may sign in to", cmp.Or(s.Username, "this person"))
@@ -404,7 +431,7 @@ func (p *parser) staff(raw []fileStaff, windows map[string]bool) []Staff {
 		}
 		out = append(out, Staff{
 			Username: s.Username, Name: Text{ZH: s.Name, EN: s.NameEN},
-			PasswordHash: s.PasswordHash, Windows: s.Windows, Role: role,
+			PasswordHash: s.PasswordHash, Windows: s.Windows, Desks: s.Desks, Role: role,
 		})
 	}
 	return out

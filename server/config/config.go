@@ -36,6 +36,8 @@ type Config struct {
 	Staff []Staff
 	// Devices are the kiosks and displays allowed to connect, in file order.
 	Devices []Device
+	// Desks are the reception desks, in file order.
+	Desks []Desk
 	// Notices are scrolled on the hall boards, in file order.
 	Notices []Text
 	// Limits are the server's resource limits.
@@ -118,7 +120,9 @@ type Staff struct {
 	PasswordHash string
 	// Windows are the window IDs this person may sign in to.
 	Windows []string
-	Role    Role
+	// Desks are the reception desk IDs a reception account may sign in to.
+	Desks []string
+	Role  Role
 }
 
 // MaySignIn reports whether s may sign in to the window.

@@ -189,7 +189,7 @@ func TestParseErrors(t *testing.T) {
 		{name: "staff unknown window", old: `windows = ["1"]`, new: `windows = ["9"]`, wantField: "staff[0].windows[0]", wantLine: 30, wantMsg: `unknown window "9"`},
 		{name: "staff window twice", old: `windows = ["1"]`, new: `windows = ["1", "1"]`, wantField: "staff[0].windows[1]", wantLine: 30, wantMsg: "listed twice"},
 		{name: "staff without windows", old: `windows = ["1"]`, new: `windows = []`, wantField: "staff[0].windows", wantLine: 30, wantMsg: "list the windows wang may sign in to"},
-		{name: "staff role", old: `windows = ["1"]`, new: "windows = [\"1\"]\nrole = \"boss\"", wantField: "staff[0].role", wantLine: 31, wantMsg: `"boss" must be "staff" or "admin"`},
+		{name: "staff role", old: `windows = ["1"]`, new: "windows = [\"1\"]\nrole = \"boss\"", wantField: "staff[0].role", wantLine: 31, wantMsg: `"boss" must be "staff", "admin" or "reception"`},
 		{name: "staff username", old: `username = "wang"`, new: `username = "wang fang"`, wantField: "staff[0].username", wantLine: 27, wantMsg: "must be 1-32 letters"},
 		{name: "plain password", old: `password_hash = "@HASH@"`, new: `password_hash = "hunter2"`, wantField: "staff[0].password_hash", wantLine: 29, wantMsg: "never write a password itself"},
 		{name: "no password", old: `password_hash = "@HASH@"`, new: ``, wantField: "staff[0].password_hash", wantLine: 26, wantMsg: "hashpw"},

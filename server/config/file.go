@@ -18,6 +18,7 @@ type file struct {
 	Windows         []toml.Primitive `toml:"windows"`
 	Staff           []toml.Primitive `toml:"staff"`
 	Devices         []toml.Primitive `toml:"devices"`
+	Desks           []toml.Primitive `toml:"desks"`
 	PriorityClasses []toml.Primitive `toml:"priority_classes"`
 	ManualReasons   []toml.Primitive `toml:"manual_reasons"`
 	Rules           toml.Primitive   `toml:"rules"`
@@ -91,6 +92,7 @@ type fileStaff struct {
 	NameEN       string   `toml:"name_en"`
 	PasswordHash string   `toml:"password_hash"`
 	Windows      []string `toml:"windows"`
+	Desks        []string `toml:"desks"`
 	Role         string   `toml:"role"`
 }
 
@@ -110,6 +112,7 @@ type filePriority struct {
 	DescriptionZH string `toml:"description_zh"`
 	DescriptionEN string `toml:"description_en"`
 	SelfDeclared  bool   `toml:"self_declared"`
+	MinAge        int    `toml:"min_age"`
 }
 
 type fileReason struct {

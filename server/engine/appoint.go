@@ -86,9 +86,11 @@ type BookInput struct {
 	IdempotencyKey string
 }
 
-// CheckInInput is a kiosk's check-in of a booking by its booker's document.
+// CheckInInput is a kiosk's check-in of a booking by its booker's document,
+// or a reception desk's on the booker's behalf.
 type CheckInInput struct {
 	Kiosk     string
+	Desk      string // or the reception desk (then Kiosk is empty)
 	DocKind   string
 	DocNumber string
 	Code      string // the booking chosen, when the document has several today
@@ -406,8 +408,8 @@ func (e *Engine) CancelAppointment(ctx context.Context, token string) (Appointme
 // whose answer was lost, the network cut after the server committed, gets
 // the ticket to print when the applicant tries again.
 func (e *Engine) CheckIn(ctx context.Context, in CheckInInput) (TicketView, error) {
-	if in.Kiosk == "" {
-		return TicketView{}, queue.Errorf(queue.EUNAUTHORIZED, "kiosk not identified")
+	if (in.Kiosk == "") == (in.Desk == "") {
+		return TicketView{}, queue.Errorf(queue.EUNAUTHORIZED, "kiosk or desk not identified")
 	}
 	norm, err := queue.NormalizeDocument(in.DocKind, in.DocNumber)
 	if err != nil {
@@ -456,6 +458,10 @@ func (e *Engine) CheckIn(ctx context.Context, in CheckInInput) (TicketView, erro
 			}
 			return nil, nil, queue.Errorf(queue.ECHOOSE, "this document has %d bookings today: choose one", len(today)).
 				Zh("该证件今日有%d个预约，请选择", len(today))
+		}
+		if in.Desk != "" {
+			evs, ticket, err := s.CheckInAtDesk(e.hall, now, today[0].ID, in.Desk)
+			return ticket, evs, err
 		}
 		evs, ticket, err := s.CheckIn(e.hall, now, today[0].ID, in.Kiosk)
 		return ticket, evs, err

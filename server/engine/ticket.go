@@ -8,9 +8,11 @@ import (
 	"hallq/server/queue"
 )
 
-// IssueInput is a kiosk's request for a number.
+// IssueInput is a kiosk's request for a number, or a reception desk's on an
+// applicant's behalf.
 type IssueInput struct {
 	Kiosk          string // device ID of the kiosk
+	Desk           string // or the reception desk (then Kiosk is empty)
 	Service        string
 	Priority       string
 	DocKind        string // identity document kind, default resident ID
@@ -87,6 +89,10 @@ var ErrKioskRate = &queue.Error{Code: "ERATE",
 	Message:   "this kiosk is issuing tickets faster than the hall allows; wait a moment",
 	MessageZH: "取号过于频繁，请稍候再试"}
 
+// DeskKeyPrefix starts the private idempotency keys of reception desks, so
+// that they never meet a kiosk's.
+const DeskKeyPrefix = "desk:"
+
 // MaxIdempotencyKey is the longest idempotency key accepted.
 const MaxIdempotencyKey = 128
 
@@ -94,23 +100,28 @@ const MaxIdempotencyKey = 128
 // and idempotency key. The identity document, if given, is validated and only its
 // HMAC is kept, privately, to enforce per-person limits.
 func (e *Engine) Issue(ctx context.Context, in IssueInput) (TicketView, error) {
-	if in.Kiosk == "" {
-		return TicketView{}, queue.Errorf(queue.EUNAUTHORIZED, "kiosk not identified")
+	if (in.Kiosk == "") == (in.Desk == "") {
+		return TicketView{}, queue.Errorf(queue.EUNAUTHORIZED, "kiosk or desk not identified")
 	}
 	if l := len(in.IdempotencyKey); l == 0 || l > MaxIdempotencyKey {
 		return TicketView{}, queue.Errorf(queue.EINVALID, "idempotency_key: 1 to %d characters required, so that a retry never issues a second ticket", MaxIdempotencyKey)
 	}
-	var identity string
+	var identity, birth string
 	if in.DocNumber != "" {
 		norm, err := queue.NormalizeDocument(in.DocKind, in.DocNumber)
 		if err != nil {
 			return TicketView{}, err
 		}
 		identity = e.identityHash(norm)
+		birth = queue.BirthDate(norm) // for the age rule only; kept nowhere
 	} else if in.DocKind != "" {
 		return TicketView{}, queue.Errorf(queue.EINVALID, "id_number: missing for document kind %q", in.DocKind)
 	}
 	idemKey := in.Kiosk + "\x00" + in.IdempotencyKey
+	if in.Desk != "" {
+		// Desk and device IDs may coincide; their keys must not.
+		idemKey = DeskKeyPrefix + in.Desk + "\x00" + in.IdempotencyKey
+	}
 	r, err := e.do(ctx, func(p *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
 		if rec, ok := p.idempotent(idemKey); ok {
 			if rec.Ticket == "" {
@@ -125,7 +136,8 @@ func (e *Engine) Issue(ctx context.Context, in IssueInput) (TicketView, error) {
 		if in.Admit != nil && !in.Admit() {
 			return nil, nil, ErrKioskRate
 		}
-		req := queue.IssueRequest{Service: in.Service, Priority: in.Priority, Kiosk: in.Kiosk, Identity: identity != ""}
+		req := queue.IssueRequest{Service: in.Service, Priority: in.Priority, Kiosk: in.Kiosk, Desk: in.Desk,
+			Identity: identity != "", BirthDate: birth}
 		var idKey string
 		if identity != "" {
 			idKey = identityRecordKey(s.Day, in.Service, identity)

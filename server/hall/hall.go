@@ -53,6 +53,8 @@ type Hall struct {
 	stopSweep chan struct{} // closed by Close: the session sweeper stops
 	swept     chan struct{} // closed when the session sweeper has stopped
 	pages     *web.Server
+	// deskPrinters are the reception desks' printers, closed by Close.
+	deskPrinters []*deskPrinter
 }
 
 // Options adjust a Hall for tests. The zero value is what the server runs.
@@ -177,7 +179,15 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		h.Close()
 		return nil, err
 	}
-	h.API = api.New(api.Options{Config: cfg, Engine: h.Engine, Store: st, KnownKey: known, Logger: log.With("component", "api")})
+	deskPrinters := map[string]api.DeskPrinter{}
+	for _, d := range cfg.Desks {
+		if dp := newDeskPrinter(d); dp != nil {
+			deskPrinters[d.ID] = dp
+			h.deskPrinters = append(h.deskPrinters, dp)
+		}
+	}
+	h.API = api.New(api.Options{Config: cfg, Engine: h.Engine, Store: st, KnownKey: known, DeskPrinters: deskPrinters,
+		Logger: log.With("component", "api")})
 	h.Metrics.Register(h.API.Collectors()...)
 	pg, err := web.New(web.Options{Config: cfg, Engine: h.Engine, Store: st, Logger: log.With("component", "web")})
 	if err != nil {
@@ -254,6 +264,9 @@ func (h *Hall) Close() error {
 		close(h.stopSweep)
 		<-h.swept
 		h.stopSweep = nil
+	}
+	for _, dp := range h.deskPrinters {
+		dp.Close()
 	}
 	h.Hub.Close()
 	if h.Federation != nil {

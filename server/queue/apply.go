@@ -116,7 +116,7 @@ func (s *State) apply(ev Event) error {
 		}
 		t := &Ticket{
 			ID: d.Ticket, Number: d.Number, Service: d.Service, Day: d.Day,
-			Priority: d.Priority, Kiosk: d.Kiosk, IssuedAt: d.IssuedAt, IssueSeq: ev.Seq,
+			Priority: d.Priority, Kiosk: d.Kiosk, Desk: d.Desk, IssuedAt: d.IssuedAt, IssueSeq: ev.Seq,
 			Status: StatusWaiting, OrderAt: d.IssuedAt, OrderSeq: ev.Seq, Appointment: d.Appointment,
 		}
 		if d.Appointment != "" {

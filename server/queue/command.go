@@ -65,6 +65,13 @@ type IssueRequest struct {
 	// the server, outside the log).
 	Identity      bool
 	IdentityCount int
+	// BirthDate is the date of birth ("YYYYMMDD") the identity document
+	// carries (BirthDate), or "". The age rule reads it to choose the class;
+	// it is recorded nowhere.
+	BirthDate string
+	// Desk is the reception desk issuing the ticket on an applicant's
+	// behalf; staff there assign any class. Kiosk is then empty.
+	Desk string
 }
 
 // Issued describes a ticket about to be issued, for the response to the kiosk.
@@ -111,11 +118,15 @@ func (s *State) Issue(h *Hall, now time.Time, r IssueRequest) ([]Event, Issued, 
 	if _, ok := h.PriorityRank(r.Priority); !ok {
 		return nil, Issued{}, Errorf(EINVALID, "unknown priority class %q", r.Priority).Zh("没有这个优先类别：%q", r.Priority)
 	}
+	if r.Kiosk != "" && r.Desk != "" {
+		return nil, Issued{}, Errorf(EINVALID, "a ticket is issued by a kiosk or a desk, not both")
+	}
 	if r.Kiosk != "" {
 		if err := h.KioskMayDeclare(r.Priority); err != nil {
 			return nil, Issued{}, err
 		}
 	}
+	priority := h.withAgeClass(r.Priority, r.BirthDate, s.Day)
 	avail := s.Availability(h, svc, now)
 	if avail == Closed {
 		return nil, Issued{}, Errorf(ECONFLICT, "the hall issues numbers only during opening hours (%s)", h.HoursText()).
@@ -136,9 +147,9 @@ func (s *State) Issue(h *Hall, now time.Time, r IssueRequest) ([]Event, Issued, 
 	number := FormatNumber(svc, next)
 	d := &TicketIssuedData{
 		Ticket: TicketID(s.Day, number), Number: number, Service: svc.ID, Day: s.Day,
-		Priority: r.Priority, Kiosk: r.Kiosk, IssuedAt: now,
+		Priority: priority, Kiosk: r.Kiosk, Desk: r.Desk, IssuedAt: now,
 	}
-	ahead := s.aheadOfNew(h, svc.ID, r.Priority, now)
+	ahead := s.aheadOfNew(h, svc.ID, priority, now)
 	return []Event{{Time: now, Type: TypeTicketIssued, Data: d}},
 		Issued{Ticket: d.Ticket, Number: number, Ahead: ahead, Wait: s.EstimateWait(h, svc.ID, ahead)}, nil
 }

@@ -25,6 +25,10 @@ func (d *TicketIssuedData) AppendJSON(b []byte) []byte {
 		b = append(b, `,"kiosk":`...)
 		b = AppendJSONString(b, d.Kiosk)
 	}
+	if d.Desk != "" {
+		b = append(b, `,"desk":`...)
+		b = AppendJSONString(b, d.Desk)
+	}
 	b = append(b, `,"issued_at":"`...)
 	b = d.IssuedAt.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, '"')

@@ -64,12 +64,16 @@ type DaySealedData struct {
 
 // TicketIssuedData records a new number. It carries nothing personal.
 type TicketIssuedData struct {
-	Ticket   string    `json:"ticket"`
-	Number   string    `json:"number"`
-	Service  string    `json:"service"`
-	Day      string    `json:"day"`
-	Priority string    `json:"priority,omitempty"`
-	Kiosk    string    `json:"kiosk,omitempty"`
+	Ticket   string `json:"ticket"`
+	Number   string `json:"number"`
+	Service  string `json:"service"`
+	Day      string `json:"day"`
+	Priority string `json:"priority,omitempty"`
+	Kiosk    string `json:"kiosk,omitempty"`
+	// Desk is the reception desk whose staff issued the ticket on the
+	// applicant's behalf (and may have assigned its class); empty for a
+	// kiosk's ticket. It names the desk, never the person.
+	Desk     string    `json:"desk,omitempty"`
 	IssuedAt time.Time `json:"issued_at"`
 	// Lease is set for a ticket a kiosk issued offline from a leased number.
 	// IssuedAt is then the ticket's place in the order, given by the published

@@ -75,6 +75,10 @@ type PriorityClass struct {
 	// kiosk (or on a kiosk's offline ticket). The others are assigned only by
 	// staff, who check the applicant's card; kiosks are refused them.
 	SelfDeclared bool `json:"self_declared"`
+	// MinAge, when positive, gives the class to every ticket issued with a
+	// resident ID number whose holder is at least that old on the service
+	// day (the age rule, see AgeClass). Zero means no age rule.
+	MinAge int `json:"min_age,omitempty"`
 }
 
 // Reason is a published reason code for calling a specific number out of order.
@@ -355,6 +359,9 @@ func (h *Hall) Validate() error {
 			if d.ID == c.ID {
 				return Errorf(EINVALID, "priority_classes[%d].id: %q is used twice", i, c.ID)
 			}
+		}
+		if c.MinAge < 0 || c.MinAge > 150 {
+			return Errorf(EINVALID, "priority_classes[%d].min_age: %d must be between 1 and 150 (0 for none)", i, c.MinAge)
 		}
 	}
 	for i, r := range h.ManualReasons {

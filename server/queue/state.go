@@ -83,6 +83,7 @@ type Ticket struct {
 	Day      string    `json:"day"`
 	Priority string    `json:"priority,omitempty"`
 	Kiosk    string    `json:"kiosk,omitempty"`
+	Desk     string    `json:"desk,omitempty"` // the reception desk that issued it
 	IssuedAt time.Time `json:"issued_at"`
 	IssueSeq uint64    `json:"issue_seq"`
 	Status   string    `json:"status"`

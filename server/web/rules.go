@@ -92,6 +92,8 @@ type rulePriority struct {
 	// SelfDeclared: applicants may declare the class at a kiosk; otherwise
 	// staff assign it.
 	SelfDeclared bool
+	// MinAge, when positive, gives the class by the age rule.
+	MinAge int
 }
 
 type ruleLimit struct {
@@ -166,7 +168,7 @@ func rulesOf(cfg *config.Config) rulesData {
 	}
 	for i, p := range h.PriorityClasses {
 		d.Priority = append(d.Priority, rulePriority{Rank: i + 1, Name: text{p.NameZH, p.NameEN},
-			Description: textOf(cfg.PriorityDescriptions[p.ID]), SelfDeclared: p.SelfDeclared})
+			Description: textOf(cfg.PriorityDescriptions[p.ID]), SelfDeclared: p.SelfDeclared, MinAge: p.MinAge})
 	}
 	for _, r := range h.ManualReasons {
 		d.Reasons = append(d.Reasons, option{ID: r.Code, Name: text{r.NameZH, r.NameEN}})

@@ -12,6 +12,9 @@ type LoginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
 	Window   string `json:"window,omitempty"`
+	// Desk is the reception desk a reception account signs in to, instead
+	// of a window.
+	Desk string `json:"desk,omitempty"`
 }
 
 // Session is a staff member signed in to a window: the answer to a sign-in,
@@ -19,8 +22,11 @@ type LoginRequest struct {
 type Session struct {
 	Username  string    `json:"username"`
 	Name      string    `json:"name"`
+	Role      string    `json:"role,omitempty"` // staff, admin or reception
 	Window    string    `json:"window"`
 	Windows   []string  `json:"windows"`
+	Desk      string    `json:"desk,omitempty"`  // reception: the desk signed in to
+	Desks     []string  `json:"desks,omitempty"` // reception: the desks allowed
 	CSRFToken string    `json:"csrf_token"`
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }

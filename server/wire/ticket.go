@@ -119,3 +119,44 @@ type WithdrawRequest struct {
 type Withdrawn struct {
 	Withdrawn string `json:"withdrawn"`
 }
+
+// DeskIssueRequest asks for a number on an applicant's behalf at a reception
+// desk (POST /api/v1/desk/tickets): like IssueRequest, but any priority class
+// may be assigned, since desk staff check the applicant's card. Print asks
+// for the receipt on the desk's printer.
+type DeskIssueRequest struct {
+	Service        string `json:"service"`
+	Priority       string `json:"priority,omitempty"`
+	IDNumber       string `json:"id_number,omitempty"`
+	IDKind         string `json:"id_kind,omitempty"`
+	IdempotencyKey string `json:"idempotency_key"`
+	Print          bool   `json:"print,omitempty"`
+}
+
+// DeskCheckInRequest checks in an applicant's booking at a reception desk
+// (POST /api/v1/desk/check-in), by the booker's document.
+type DeskCheckInRequest struct {
+	IDKind   string `json:"id_kind,omitempty"`
+	IDNumber string `json:"id_number"`
+	Code     string `json:"code,omitempty"`
+	Print    bool   `json:"print,omitempty"`
+}
+
+// DeskTicket is a reception desk's answer: the ticket (with its status link,
+// to show or print), whether the desk's printer printed it, and why not.
+type DeskTicket struct {
+	Ticket  Ticket       `json:"ticket"`
+	Printed bool         `json:"printed"`
+	Printer PrinterState `json:"printer,omitempty"` // the printer's state when it did not print
+	// PrintError says in words why the receipt did not print.
+	PrintError string `json:"print_error,omitempty"`
+}
+
+// Desk is a reception desk as its staff see it (GET /api/v1/desk).
+type Desk struct {
+	ID       string   `json:"id"`
+	NameZH   string   `json:"name_zh"`
+	NameEN   string   `json:"name_en"`
+	Services []string `json:"services,omitempty"` // the services it issues; empty for all
+	Printer  bool     `json:"printer"`            // it has a receipt printer
+}
