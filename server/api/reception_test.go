@@ -16,6 +16,8 @@ import (
 	"hallq/printer"
 	"hallq/printer/virtual"
 	"hallq/server/config"
+	"hallq/server/hall"
+	"hallq/server/keyfile"
 	"hallq/server/queue"
 )
 
@@ -109,6 +111,25 @@ func withReception(printerTCP string) func(*config.Config) {
 	}
 }
 
+// startClockedHall is startProbeHall on a clock that starts at 10:00 on
+// 10 June 2026 in Shanghai, a Wednesday, and runs from there: the tests do
+// not depend on the time of day they run at, and the service day is known.
+func startClockedHall(t *testing.T, adjust func(*config.Config)) *probeHall {
+	t.Helper()
+	t.Setenv(keyfile.CredentialsEnv, "")
+	cfg, sec, err := config.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	adjust(cfg)
+	start, real := time.Date(2026, 6, 10, 2, 0, 0, 0, time.UTC), time.Now()
+	p := &probeHall{t: t, cfg: cfg, sec: sec, dir: t.TempDir(), logs: &lockedBuffer{},
+		opts: hall.Options{NoSync: true, Now: func() time.Time { return start.Add(time.Since(real)) }}}
+	p.open()
+	t.Cleanup(p.close)
+	return p
+}
+
 // signIn signs in and returns the client and the headers of a mutating request.
 func (p *probeHall) signIn(body string) (*http.Client, http.Header, int, []byte) {
 	p.t.Helper()
@@ -156,7 +177,7 @@ type deskAnswer struct {
 
 func TestReceptionIssuesPriorityTicketCalledFirst(t *testing.T) {
 	prn := startDeskPrinter(t)
-	p := startProbeHall(t, withReception(prn.addr))
+	p := startClockedHall(t, withReception(prn.addr))
 	kiosk := bearer(p.sec.KioskToken)
 	kiosk.Set("Content-Type", "application/json")
 	// Two ordinary numbers wait for general affairs.
@@ -229,7 +250,7 @@ func TestReceptionIssuesPriorityTicketCalledFirst(t *testing.T) {
 }
 
 func TestReceptionRefusals(t *testing.T) {
-	p := startProbeHall(t, withReception(""))
+	p := startClockedHall(t, withReception(""))
 	issue := `{"service":"general","priority":"disabled","idempotency_key":"x"}`
 	c, h, code, body := p.signIn(fmt.Sprintf(`{"username":%q,"password":%q}`, receptionUser, receptionPassword))
 	if code != http.StatusOK {
@@ -302,5 +323,68 @@ func TestReceptionRefusals(t *testing.T) {
 	_, _, log := p.do(nil, "GET", "/api/v1/events?after=0&limit=1000", nil, "")
 	if strings.Contains(string(log), residentID(7)) || strings.Contains(string(log), "E12345678") || strings.Contains(p.logs.String(), residentID(7)) {
 		t.Error("a document number reached the public log or the server log")
+	}
+}
+
+// bornOn returns a resident ID number of someone born on birth ("YYYYMMDD").
+func bornOn(birth string) string {
+	first := "440301" + birth + "123"
+	c, _ := queue.ResidentCheckChar(first)
+	return first + string(c)
+}
+
+func TestAgeRuleAtKioskAndDesk(t *testing.T) {
+	p := startClockedHall(t, withReception("")) // service day 2026-06-10; elderly from 70
+	kiosk := bearer(p.sec.KioskToken)
+	kiosk.Set("Content-Type", "application/json")
+	c, h, code, body := p.signIn(fmt.Sprintf(`{"username":%q,"password":%q}`, receptionUser, receptionPassword))
+	if code != http.StatusOK {
+		t.Fatalf("sign-in: %d %s", code, body)
+	}
+	tests := []struct {
+		name, birth, asked, want string
+		desk                     bool
+	}{
+		{"elderly", "19400102", "", "elderly", false},
+		{"70 on the service day", "19560610", "", "elderly", false},
+		{"70 the day after", "19560611", "", "", false},
+		{"younger", "19900315", "", "", false},
+		{"younger, a self-declared class kept", "19900316", "pregnant", "pregnant", false},
+		{"elderly at the desk", "19400103", "", "elderly", true},
+		{"elderly at the desk, a later class asked for", "19400104", "disabled", "elderly", true},
+	}
+	var ids []string
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			id := bornOn(tc.birth)
+			ids = append(ids, id)
+			req := fmt.Sprintf(`{"service":"social","priority":%q,"id_number":%q,"idempotency_key":"age%d"}`, tc.asked, id, i)
+			var code int
+			var body []byte
+			if tc.desk {
+				code, _, body = p.do(c, "POST", "/api/v1/desk/tickets", h, req)
+			} else {
+				code, _, body = p.do(nil, "POST", "/api/v1/tickets", kiosk, req)
+			}
+			var a deskAnswer
+			if json.Unmarshal(body, &a); code != http.StatusCreated || a.Ticket.Priority != tc.want {
+				t.Fatalf("issue: %d %s, want class %q", code, body, tc.want)
+			}
+			ev, _ := p.ticketEvent(a.Ticket.ID)
+			if got, _ := ev["priority"].(string); got != tc.want {
+				t.Errorf("the event's class %q, want %q", got, tc.want)
+			}
+		})
+	}
+	// Only the class is kept: no number and no date of birth anywhere public
+	// or in the server's log.
+	_, _, log := p.do(nil, "GET", "/api/v1/events?after=0&limit=1000", nil, "")
+	_, _, board := p.do(nil, "GET", "/api/v1/board", nil, "")
+	for i, tc := range tests {
+		for where, text := range map[string]string{"public log": string(log), "board": string(board), "server log": p.logs.String()} {
+			if strings.Contains(text, ids[i]) || strings.Contains(text, tc.birth) {
+				t.Errorf("%s shows the document number or date of birth of %q", where, tc.name)
+			}
+		}
 	}
 }

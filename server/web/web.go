@@ -96,6 +96,7 @@ func New(o Options) (*Server, error) {
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /{$}", s.handleHome)
 	s.mux.HandleFunc("GET /counter", s.handleCounter)
+	s.mux.HandleFunc("GET /reception", s.handleReception)
 	s.mux.HandleFunc("GET /t/{token}", s.handleTicket)
 	s.mux.HandleFunc("GET /book", s.handleBook)
 	s.mux.HandleFunc("GET /a/{token}", s.handleAppointment)
