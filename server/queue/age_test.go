@@ -50,7 +50,7 @@ func TestBirthDateAndAge(t *testing.T) {
 
 func TestAgeRule(t *testing.T) {
 	w := newWorld(t) // service day 2026-11-23
-	w.h.PriorityClasses = []PriorityClass{{ID: "disabled"}, {ID: "elderly", SelfDeclared: true, MinAge: 70}, {ID: "pregnant", SelfDeclared: true}}
+	w.h.PriorityClasses = []PriorityClass{{ID: "disabled"}, {ID: "elderly", MinAge: 70}, {ID: "pregnant", SelfDeclared: true}}
 	if err := w.h.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +84,12 @@ func TestAgeRule(t *testing.T) {
 				t.Fatal(err)
 			}
 			d := w.commit(evs)[0].Data.(*TicketIssuedData)
+			if d.ByAge != (d.Priority != tc.asked) {
+				t.Errorf("by_age %v for class %q asked %q", d.ByAge, d.Priority, tc.asked)
+			}
+			if err := w.s.CheckIssued(w.h, evs[0].Time, d); err != nil {
+				t.Errorf("check: %v", err)
+			}
 			if d.Priority != tc.want {
 				t.Errorf("class %q, want %q", d.Priority, tc.want)
 			}

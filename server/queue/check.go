@@ -60,9 +60,14 @@ func (s *State) Check(h *Hall, ev Event) error {
 // it was issued, the event's time. A ticket issued offline must come from an
 // unused number of a lease of its kiosk, and be placed exactly where
 // PlaceOffline puts the time its kiosk claimed. A ticket from a kiosk carries no
-// priority class, or one that applicants declare themselves.
+// priority class, one that applicants declare themselves, or, issued online,
+// one the age rule gave it (ByAge, a class with a minimum age).
 func (s *State) CheckIssued(h *Hall, at time.Time, d *TicketIssuedData) error {
-	if d.Kiosk != "" && d.Priority != "" {
+	if d.ByAge {
+		if rank, ok := h.PriorityRank(d.Priority); !ok || d.Priority == "" || h.PriorityClasses[rank].MinAge == 0 || d.Lease != "" {
+			return fmt.Errorf("ticket %s has priority class %q by the age rule, which gives no such class", d.Number, d.Priority)
+		}
+	} else if d.Kiosk != "" && d.Priority != "" {
 		if rank, ok := h.PriorityRank(d.Priority); !ok || !h.PriorityClasses[rank].SelfDeclared {
 			return fmt.Errorf("ticket %s from kiosk %s has priority class %q, which a kiosk may not declare",
 				d.Number, d.Kiosk, d.Priority)

@@ -147,7 +147,7 @@ func (s *State) Issue(h *Hall, now time.Time, r IssueRequest) ([]Event, Issued, 
 	number := FormatNumber(svc, next)
 	d := &TicketIssuedData{
 		Ticket: TicketID(s.Day, number), Number: number, Service: svc.ID, Day: s.Day,
-		Priority: priority, Kiosk: r.Kiosk, Desk: r.Desk, IssuedAt: now,
+		Priority: priority, Kiosk: r.Kiosk, Desk: r.Desk, ByAge: priority != r.Priority, IssuedAt: now,
 	}
 	ahead := s.aheadOfNew(h, svc.ID, priority, now)
 	return []Event{{Time: now, Type: TypeTicketIssued, Data: d}},

@@ -29,6 +29,9 @@ func (d *TicketIssuedData) AppendJSON(b []byte) []byte {
 		b = append(b, `,"desk":`...)
 		b = AppendJSONString(b, d.Desk)
 	}
+	if d.ByAge {
+		b = append(b, `,"by_age":true`...)
+	}
 	b = append(b, `,"issued_at":"`...)
 	b = d.IssuedAt.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, '"')

@@ -26,7 +26,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		at := time.Date(2000+rng.IntN(100), time.Month(1+rng.IntN(12)), 1+rng.IntN(28),
 			rng.IntN(24), rng.IntN(60), rng.IntN(60), rng.IntN(3)*rng.IntN(1e9), zones[rng.IntN(len(zones))])
 		d := &TicketIssuedData{Ticket: str(), Number: str(), Service: str(), Day: str(),
-			Priority: str(), Kiosk: str(), Desk: str(), IssuedAt: at, Lease: str(), Appointment: str(), Clamped: str()}
+			Priority: str(), Kiosk: str(), Desk: str(), ByAge: len(str())%2 == 0, IssuedAt: at, Lease: str(), Appointment: str(), Clamped: str()}
 		if rng.IntN(2) == 0 {
 			d.ClaimedAt = at.Add(-time.Duration(rng.IntN(1e6)) * time.Millisecond)
 		}

@@ -73,7 +73,11 @@ type TicketIssuedData struct {
 	// Desk is the reception desk whose staff issued the ticket on the
 	// applicant's behalf (and may have assigned its class); empty for a
 	// kiosk's ticket. It names the desk, never the person.
-	Desk     string    `json:"desk,omitempty"`
+	Desk string `json:"desk,omitempty"`
+	// ByAge says the class was given by the published age rule: the
+	// resident ID shown makes its holder at least the class's minimum age
+	// on the service day. The date of birth is recorded nowhere.
+	ByAge    bool      `json:"by_age,omitempty"`
 	IssuedAt time.Time `json:"issued_at"`
 	// Lease is set for a ticket a kiosk issued offline from a leased number.
 	// IssuedAt is then the ticket's place in the order, given by the published
