@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -27,6 +29,11 @@ func TestWebReception(t *testing.T) {
 	cfg.Desks = append(cfg.Desks, config.Desk{ID: "R1", Name: config.Text{ZH: "一楼导服台", EN: "Ground-floor reception"}})
 	cfg.Staff = append(cfg.Staff, config.Staff{Username: "zhao", Name: config.Text{ZH: "赵敏"}, PasswordHash: string(hash),
 		Desks: []string{"R1"}, Role: config.RoleReception})
+	for i := range cfg.Hall.PriorityClasses {
+		if cfg.Hall.PriorityClasses[i].ID == "elderly" {
+			cfg.Hall.PriorityClasses[i].MinAge = 70
+		}
+	}
 	logs := &syncBuffer{}
 	h, err := hall.Open(cfg, t.TempDir(), slog.New(slog.NewTextHandler(logs, nil)), hall.Options{Now: newHallClock(cfg.Hall).Now})
 	if err != nil {
@@ -34,6 +41,19 @@ func TestWebReception(t *testing.T) {
 	}
 	srv := httptest.NewServer(h.Handler)
 	t.Cleanup(func() { srv.Close(); h.Close() })
+
+	// The published rules name the desk and the age rule.
+	resp, err := http.Get(srv.URL + "/rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"可到导服台（", ">一楼导服台<", "服务日当天年满 70 周岁者自动获得此类别"} {
+		if !strings.Contains(string(rules), want) {
+			t.Errorf("/rules does not say %q", want)
+		}
+	}
 
 	br := newBrowser(t)
 	tab := br.tab(1366, 900)

@@ -26,6 +26,8 @@ type rulesData struct {
 	Services []ruleService
 	Priority []rulePriority
 	Reasons  []option
+	// Desks are the reception desks, where staff take numbers for people.
+	Desks []text
 
 	ReinstateWithin text
 	ReinstateAfter  int
@@ -165,6 +167,9 @@ func rulesOf(cfg *config.Config) rulesData {
 			d.Appointments = append(d.Appointments, appointmentRules(rs.Name, a))
 			d.Lottery = d.Lottery || a.LotteryWindow > 0
 		}
+	}
+	for _, desk := range cfg.Desks {
+		d.Desks = append(d.Desks, textOf(desk.Name))
 	}
 	for i, p := range h.PriorityClasses {
 		d.Priority = append(d.Priority, rulePriority{Rank: i + 1, Name: text{p.NameZH, p.NameEN},
