@@ -16,14 +16,65 @@
       ticket = r.ticket;
       prefix = ticket.number.replace(/\d+$/, '');
       render();
-      if (before && before !== 'called' && ticket.status === 'called' && navigator.vibrate) {
-        try { navigator.vibrate([300, 150, 300]); } catch (e) { /* not allowed */ }
+      if (before && before !== 'called' && ticket.status === 'called') {
+        vibrate([300, 150, 300]);
+        if (alertAt !== null) notify(L('请到 ', 'Please go to ') + windowName(ticket) + ' ' + ticket.number, 'called');
       }
+      checkClose();
       $('t-error').hidden = true;
     }, function (err) {
       showError(err);
       throw err;
     });
+  }
+
+  // "Almost your turn": while the page is open, a notification (and a
+  // vibration where allowed) when the people ahead fall to the chosen level,
+  // and when the number is called. The choice stays on this device only.
+  var alertAt = null;   // the chosen level, or null when off
+  var alerted = false;  // the "close" notification was raised
+  var ALERT_KEY = 'hallq.alert.' + token;
+  try {
+    var saved = localStorage.getItem(ALERT_KEY);
+    if (saved !== null && saved !== '') alertAt = +saved;
+  } catch (e) { /* storage blocked: off */ }
+
+  function vibrate(pattern) {
+    if (navigator.vibrate) {
+      try { navigator.vibrate(pattern); } catch (e) { /* not allowed */ }
+    }
+  }
+
+  function notify(body, tag) {
+    if (!('Notification' in window) || Notification.permission !== 'granted') return;
+    try {
+      new Notification(ticket.number, { body: body, tag: tag + '-' + ticket.number, lang: H.lang() === 'en' ? 'en' : 'zh-CN' });
+    } catch (e) { /* phones without page notifications: the vibration remains */ }
+  }
+
+  function checkClose() {
+    if (alertAt === null || alerted || !ticket || ticket.status !== 'waiting' || ticket.ahead > alertAt) return;
+    alerted = true;
+    vibrate([200, 100, 200]);
+    notify(L('前面还有 ' + ticket.ahead + ' 人，请到窗口附近等候。', ticket.ahead + ' ahead of you: please wait near the windows.'), 'close');
+    renderAlert();
+  }
+
+  function renderAlert() {
+    var form = $('t-alert');
+    form.hidden = !ticket || ticket.status !== 'waiting' && ticket.status !== 'called';
+    var st = $('t-alert-state');
+    if (alertAt === null) {
+      st.textContent = '';
+      $('t-alert-on').textContent = L('开启提醒', 'Remind me');
+    } else {
+      if ($('t-alert-at').value !== String(alertAt)) $('t-alert-at').value = String(alertAt);
+      var denied = 'Notification' in window && Notification.permission === 'denied';
+      st.textContent = (alerted ? L('已提醒。', 'Reminded. ') : L('已开启：前面剩 ' + alertAt + ' 人时和叫号时提醒（请保持本页打开）。',
+        'On: when ' + alertAt + ' are ahead and when called (keep this page open).')) +
+        (denied ? L('浏览器不允许通知，只能振动提醒。', ' Notifications are blocked; vibration only.') : '');
+      $('t-alert-on').textContent = L('更改', 'Change');
+    }
   }
 
   function showError(err) {
@@ -45,6 +96,7 @@
   function render() {
     if (!ticket) return;
     var t = ticket;
+    renderAlert();
     $('t-number').textContent = t.number;
     $('t-service').textContent = L(t.service_name_zh, t.service_name_en);
     var state = $('t-state');
@@ -148,6 +200,15 @@
     H.onLang(function () {
       render();
       if (stream) H.showLive($('t-live'), $('t-live-text'), $('t-live').getAttribute('data-state'));
+    });
+
+    $('t-alert').addEventListener('submit', function (e) {
+      e.preventDefault();
+      alertAt = +$('t-alert-at').value;
+      alerted = false;
+      try { localStorage.setItem(ALERT_KEY, String(alertAt)); } catch (err) { /* this visit only */ }
+      var ask = 'Notification' in window && Notification.permission === 'default' ? Notification.requestPermission() : Promise.resolve();
+      Promise.resolve(ask).catch(function () {}).then(function () { renderAlert(); checkClose(); });
     });
 
     $('t-cancel-ask').addEventListener('click', function () { $('t-cancel-confirm').hidden = false; });
