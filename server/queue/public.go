@@ -179,3 +179,28 @@ func parseClock(s string) (time.Duration, error) {
 	}
 	return time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute, nil
 }
+
+// OpenHours is one opening interval as published: local times "HH:MM" in the
+// hall's time zone. Close may be past "24:00" for a hall open past midnight.
+type OpenHours struct {
+	Open  string `json:"open"`
+	Close string `json:"close"`
+}
+
+// OpeningHours returns the published opening hours as intervals; a hall open
+// all day has the one interval 00:00 to 24:00. It fails on hours that are not
+// "HH:MM-HH:MM, …".
+func (p *PublicHall) OpeningHours() ([]OpenHours, error) {
+	if p.Hours == "" || p.Hours == "00:00-24:00" {
+		return []OpenHours{{Open: "00:00", Close: "24:00"}}, nil
+	}
+	hours, err := parseHours(p.Hours)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]OpenHours, len(hours))
+	for i, hr := range hours {
+		out[i] = OpenHours{Open: clock(hr.Open), Close: clock(hr.Close)}
+	}
+	return out, nil
+}

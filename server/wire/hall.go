@@ -1,6 +1,10 @@
 package wire
 
-import "hallq/server/queue"
+import (
+	"slices"
+
+	"hallq/server/queue"
+)
 
 // HallBrief names a hall.
 type HallBrief struct {
@@ -40,6 +44,8 @@ type Hall struct {
 	TimeZone string `json:"time_zone"` // IANA name, such as Asia/Shanghai
 	DayStart string `json:"day_start"` // "04:00": when the service day starts
 	Hours    string `json:"hours"`     // opening hours, "08:30-12:00, 13:30-17:30"
+	// OpeningHours are the same hours as intervals, local times in TimeZone.
+	OpeningHours []queue.OpenHours `json:"opening_hours"`
 
 	Services        []Service             `json:"services"`
 	Windows         []HallWindow          `json:"windows"`
@@ -54,20 +60,9 @@ type Hall struct {
 	Supervision *Supervision `json:"supervision,omitempty"`
 }
 
-// Service is a kind of business, as the hall describes it.
-type Service struct {
-	ID                string `json:"id"`
-	NameZH            string `json:"name_zh"`
-	NameEN            string `json:"name_en"`
-	Prefix            string `json:"prefix"`
-	Digits            int    `json:"digits"`
-	DailyCap          int    `json:"daily_cap"`
-	PerIdentityDaily  int    `json:"per_identity_daily"`
-	RealName          bool   `json:"real_name"`
-	AvgServiceSeconds int    `json:"avg_service_seconds"`
-	// Appointments are the service's published booking rules, if it takes bookings.
-	Appointments *queue.PublicAppointments `json:"appointments,omitempty"`
-}
+// Service is a kind of business, as the hall describes it: the domain's
+// published form, one definition for the log and the API.
+type Service = queue.PublicService
 
 // Supervision is the office that supervises the hall and takes complaints
 // about it: posted on window cards and receipts. Any field may be empty.
@@ -148,11 +143,9 @@ func NewHall(p queue.PublicHall, address string, cards map[string]Card, notices 
 		Rules: Rules{ReinstateWithinSeconds: p.Rules.ReinstateWithinSecs, ReinstateAfter: p.Rules.ReinstateAfter,
 			MinSamples: p.Rules.MinSamples},
 		Notices: notices, CheckpointKey: p.CheckpointKey}
-	for _, s := range p.Services {
-		h.Services = append(h.Services, Service{ID: s.ID, NameZH: s.NameZH, NameEN: s.NameEN, Prefix: s.Prefix,
-			Digits: s.Digits, DailyCap: s.DailyCap, PerIdentityDaily: s.PerIdentityDaily, RealName: s.RealName,
-			AvgServiceSeconds: s.AvgServiceSecs, Appointments: s.Appointments})
-	}
+	// A published hall's hours always parse (queue.Hall.Public formats them).
+	h.OpeningHours, _ = p.OpeningHours()
+	h.Services = slices.Clone(p.Services)
 	for _, w := range p.Windows {
 		hw := HallWindow{ID: w.ID, NameZH: w.NameZH, NameEN: w.NameEN, Primary: w.Primary, Secondary: w.Secondary}
 		if c, ok := cards[w.ID]; ok {
@@ -172,11 +165,7 @@ func (h *Hall) Public() queue.PublicHall {
 		Rules: queue.PublicRules{ReinstateWithinSecs: h.Rules.ReinstateWithinSeconds, ReinstateAfter: h.Rules.ReinstateAfter,
 			MinSamples: h.Rules.MinSamples},
 		CheckpointKey: h.CheckpointKey}
-	for _, s := range h.Services {
-		p.Services = append(p.Services, queue.PublicService{ID: s.ID, NameZH: s.NameZH, NameEN: s.NameEN, Prefix: s.Prefix,
-			Digits: s.Digits, DailyCap: s.DailyCap, PerIdentityDaily: s.PerIdentityDaily, RealName: s.RealName,
-			AvgServiceSecs: s.AvgServiceSeconds, Appointments: s.Appointments})
-	}
+	p.Services = slices.Clone(h.Services)
 	for _, w := range h.Windows {
 		p.Windows = append(p.Windows, queue.PublicWindow{ID: w.ID, NameZH: w.NameZH, NameEN: w.NameEN,
 			Primary: w.Primary, Secondary: w.Secondary})
