@@ -15,8 +15,8 @@ func testHall() *wire.Hall {
 	return &wire.Hall{
 		ID: "test", NameZH: "测试大厅", NameEN: "Test hall", TimeZone: "Asia/Shanghai", DayStart: "04:00",
 		Services: []wire.Service{
-			{ID: "general", NameZH: "综合受理", NameEN: "General affairs", Prefix: "A", Digits: 3, AvgServiceSeconds: 300},
-			{ID: "estate", NameZH: "不动产登记", NameEN: "Real estate", Prefix: "C", Digits: 3, AvgServiceSeconds: 900},
+			{ID: "general", NameZH: "综合受理", NameEN: "General affairs", Prefix: "A", Digits: 3, AvgServiceSecs: 300},
+			{ID: "estate", NameZH: "不动产登记", NameEN: "Real estate", Prefix: "C", Digits: 3, AvgServiceSecs: 900},
 		},
 		Windows: []wire.HallWindow{
 			{ID: "1", NameZH: "1号窗口", NameEN: "Window 1", Primary: []string{"general"}},

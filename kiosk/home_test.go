@@ -22,7 +22,7 @@ func testHallInfo() *wire.Hall {
 	return &wire.Hall{ID: "demo", NameZH: "政务服务中心", NameEN: "Service Center", TimeZone: "Asia/Shanghai", DayStart: "04:00",
 		Hours: "08:30-12:00, 13:30-17:30",
 		Services: []wire.Service{
-			{ID: "general", NameZH: "综合受理", NameEN: "General affairs", Prefix: "A", AvgServiceSeconds: 300},
+			{ID: "general", NameZH: "综合受理", NameEN: "General affairs", Prefix: "A", AvgServiceSecs: 300},
 			{ID: "social", NameZH: "社保医保", NameEN: "Social insurance", Prefix: "B", RealName: true},
 			{ID: "estate", NameZH: "不动产登记", NameEN: "Real estate", Prefix: "C"},
 		}}

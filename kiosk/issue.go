@@ -208,7 +208,7 @@ func (k *Kiosk) issueOffline(svc wire.Service, replaces string) (*Issued, error)
 	}
 	is := &Issued{Number: tk.Number, Service: svc.ID, ServiceZH: svc.NameZH, ServiceEN: svc.NameEN,
 		Ahead: ahead, AheadEstimated: true,
-		ETA:      time.Duration(ahead*svc.AvgServiceSeconds/windows) * time.Second,
+		ETA:      time.Duration(ahead*svc.AvgServiceSecs/windows) * time.Second,
 		IssuedAt: tk.IssuedAt.In(loc), StatusURL: tk.StatusURL, Offline: true, Local: tk}
 	if board != nil {
 		is.LogSeq, is.LogHash = board.Seq, board.Hash

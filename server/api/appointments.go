@@ -35,24 +35,18 @@ type verifyRequest struct {
 	IDNumber string `json:"id_number"`
 }
 
-// appointmentJSON is a booking as the API returns it: nothing personal but the
-// document number masked.
-type appointmentJSON struct {
-	engine.AppointmentView
-	ServiceZH string `json:"service_name_zh"`
-	ServiceEN string `json:"service_name_en"`
-	StatusURL string `json:"status_url,omitempty"`
-}
-
-func (s *Server) appointmentJSON(r *http.Request, v engine.AppointmentView, withToken bool) appointmentJSON {
-	out := appointmentJSON{AppointmentView: v}
+// appointmentJSON returns a booking as the API publishes it; the token and
+// its link only when withToken (to the booker, as the booking is made).
+func (s *Server) appointmentJSON(r *http.Request, v engine.AppointmentView, withToken bool) wire.Appointment {
+	out := wire.Appointment{Booking: v.Booking, Code: v.Code, Service: v.Service, Slot: v.Slot, Start: v.Start, End: v.End,
+		Status: v.Status, Document: v.Document, Number: v.Number,
+		CheckInFrom: v.CheckInFrom, CheckInUntil: v.CheckInUntil, CancelUntil: v.CancelUntil,
+		ApplyUntil: v.ApplyUntil, Drawn: v.Drawn}
 	if svc, ok := s.hall.Service(v.Service); ok {
-		out.ServiceZH, out.ServiceEN = svc.NameZH, svc.NameEN
+		out.ServiceNameZH, out.ServiceNameEN = svc.NameZH, svc.NameEN
 	}
 	if withToken && v.Token != "" {
-		out.StatusURL = s.linkURL(r, "/a/"+v.Token)
-	} else {
-		out.Token = ""
+		out.Token, out.StatusURL = v.Token, s.linkURL(r, "/a/"+v.Token)
 	}
 	return out
 }
@@ -97,7 +91,7 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 	if v.Again {
 		status = http.StatusOK
 	}
-	writeJSON(w, status, map[string]appointmentJSON{"appointment": s.appointmentJSON(r, v, true)})
+	writeJSON(w, status, wire.AppointmentBody{Appointment: s.appointmentJSON(r, v, true)})
 }
 
 func (s *Server) handleAppointment(w http.ResponseWriter, r *http.Request) {
@@ -106,7 +100,7 @@ func (s *Server) handleAppointment(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]appointmentJSON{"appointment": s.appointmentJSON(r, v, false)})
+	writeJSON(w, http.StatusOK, wire.AppointmentBody{Appointment: s.appointmentJSON(r, v, false)})
 }
 
 func (s *Server) handleCancelAppointment(w http.ResponseWriter, r *http.Request) {
@@ -119,14 +113,7 @@ func (s *Server) handleCancelAppointment(w http.ResponseWriter, r *http.Request)
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]appointmentJSON{"appointment": s.appointmentJSON(r, v, false)})
-}
-
-// choiceBody is the refusal of a check-in whose document has several bookings
-// today: the error, and the bookings to choose from (codes, no links).
-type choiceBody struct {
-	Error    wire.ErrorDetail  `json:"error"`
-	Bookings []appointmentJSON `json:"bookings"`
+	writeJSON(w, http.StatusOK, wire.AppointmentBody{Appointment: s.appointmentJSON(r, v, false)})
 }
 
 func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
@@ -152,7 +139,7 @@ func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
 	v, err := s.engine.CheckIn(r.Context(), engine.CheckInInput{Kiosk: dev.ID, DocKind: req.IDKind, DocNumber: req.IDNumber, Code: req.Code})
 	var ce *engine.ChoiceError
 	if errors.As(err, &ce) {
-		body := choiceBody{Error: wire.ErrorDetail{Code: ce.Err.Code, Message: ce.Err.Message, MessageZH: ce.Err.MessageZH}}
+		body := wire.ChoiceBody{Error: wire.ErrorDetail{Code: ce.Err.Code, Message: ce.Err.Message, MessageZH: ce.Err.MessageZH}}
 		for _, b := range ce.Bookings {
 			b.Document = ""
 			body.Bookings = append(body.Bookings, s.appointmentJSON(r, b, false))

@@ -122,7 +122,7 @@ type Error struct {
 	MessageZH string
 	// Bookings are the bookings to choose from of a check-in refused with
 	// ECHOOSE.
-	Bookings []wire.Booking
+	Bookings []wire.Appointment
 }
 
 // Error implements error.

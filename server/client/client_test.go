@@ -58,7 +58,7 @@ func TestAPIOfTheDemoHall(t *testing.T) {
 	if w, ok := hall.Window("1"); !ok || w.Card == nil || w.Card.Name != "王芳" || w.NameZH != "1号窗口" {
 		t.Fatalf("window 1: got %+v", w)
 	}
-	if s, ok := hall.Service("general"); !ok || s.Prefix != "A" || s.AvgServiceSeconds != 300 {
+	if s, ok := hall.Service("general"); !ok || s.Prefix != "A" || s.AvgServiceSecs != 300 {
 		t.Fatalf("service general: got %+v", s)
 	}
 	if len(hall.ManualReasons) == 0 || hall.ManualReasons[0].Code == "" {

@@ -11,22 +11,45 @@ type CheckInRequest struct {
 	Code     string `json:"code,omitempty"`
 }
 
-// Booking is one of the bookings a check-in refused with ECHOOSE offers to
-// choose from: its code, service and slot, nothing personal.
-type Booking struct {
-	Code          string    `json:"code"`
-	Service       string    `json:"service"`
+// Appointment is a booking as the API returns it (POST /api/v1/appointments,
+// GET /api/v1/appointments/{token}, its cancel, and the choices of a refused
+// check-in): nothing personal but the document number masked.
+type Appointment struct {
+	Booking  string    `json:"booking"` // the opaque ID the public log names it by
+	Code     string    `json:"code"`    // booking code, shown and printed for the booker
+	Service  string    `json:"service"`
+	Slot     string    `json:"slot"`
+	Start    time.Time `json:"start"`
+	End      time.Time `json:"end"`
+	Status   string    `json:"status"`
+	Document string    `json:"document,omitempty"` // first 3 and last 2 characters
+	Number   string    `json:"number,omitempty"`   // the ticket, once checked in
+	// CheckInFrom and CheckInUntil bound the check-in; CancelUntil the
+	// cancellation.
+	CheckInFrom  time.Time `json:"check_in_from"`
+	CheckInUntil time.Time `json:"check_in_until"`
+	CancelUntil  time.Time `json:"cancel_until"`
+	// Token is the booker's secret link, returned only to the booker when the
+	// booking is made; StatusURL is its page.
+	Token string `json:"token,omitempty"`
+	// ApplyUntil ends the applications of a service whose places are drawn
+	// by lot; Drawn tells that the booking won its place in the draw.
+	ApplyUntil    time.Time `json:"apply_until,omitzero"`
+	Drawn         bool      `json:"drawn,omitempty"`
 	ServiceNameZH string    `json:"service_name_zh"`
 	ServiceNameEN string    `json:"service_name_en"`
-	Slot          string    `json:"slot"`
-	Start         time.Time `json:"start"`
-	End           time.Time `json:"end"`
-	Status        string    `json:"status"`
+	StatusURL     string    `json:"status_url,omitempty"`
+}
+
+// AppointmentBody wraps one booking in the API's answers.
+type AppointmentBody struct {
+	Appointment Appointment `json:"appointment"`
 }
 
 // ChoiceBody is the refusal of a check-in whose document has several
-// bookings today: the error (ECHOOSE) and the bookings to choose from.
+// bookings today: the error (ECHOOSE) and the bookings to choose from (no
+// document, no token, no link).
 type ChoiceBody struct {
-	Error    ErrorDetail `json:"error"`
-	Bookings []Booking   `json:"bookings"`
+	Error    ErrorDetail   `json:"error"`
+	Bookings []Appointment `json:"bookings"`
 }
