@@ -1,20 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"image"
 	"image/color"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -30,29 +27,11 @@ import (
 // as a kiosk and a member of staff would. Set HALLQ_SHOTS to a directory to
 // keep its screenshots.
 
-// syncBuffer is a bytes.Buffer safe for a process's output and the test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // proc is a child process whose output the test reads.
 type proc struct {
 	name string
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *halltest.SyncBuffer
 	done chan struct{}
 }
 
@@ -64,7 +43,7 @@ func startProc(t *testing.T, name string, env []string, bin string, args ...stri
 // startProcFiles starts a process that inherits files as descriptors 3 and on.
 func startProcFiles(t *testing.T, name string, env []string, files []*os.File, bin string, args ...string) *proc {
 	t.Helper()
-	p := &proc{name: name, cmd: exec.Command(bin, args...), out: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{name: name, cmd: exec.Command(bin, args...), out: &halltest.SyncBuffer{}, done: make(chan struct{})}
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	p.cmd.ExtraFiles = files
@@ -173,25 +152,6 @@ func buildBinaries(t *testing.T) (server, display string) {
 		}
 	}
 	return server, display
-}
-
-// screenshot captures the X display's screen.
-func screenshot(t *testing.T, xdisplay, path string) image.Image {
-	t.Helper()
-	cmd := exec.Command("import", "-display", xdisplay, "-window", "root", path)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("screenshot: %v\n%s", err, out)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", path, err)
-	}
-	return img
 }
 
 // changed returns the share of pixels that differ between two images within
@@ -404,8 +364,8 @@ func waitShot(t *testing.T, xdisplay, path, what string, cond func(image.Image) 
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		img := screenshot(t, xdisplay, path)
-		if cond(img) {
+		img := halltest.Screenshot(t, xdisplay, path) // nil while a frame is written
+		if img != nil && cond(img) {
 			return img
 		}
 		if time.Now().After(deadline) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"image"
-	"image/png"
 	"net/http"
 	"os"
 	"os/exec"
@@ -179,18 +178,8 @@ func screenshot(t *testing.T, display, dir, name string, want func(img image.Ima
 	path := filepath.Join(dir, name+".png")
 	var qr string
 	waitFor(t, "the screen "+name, func() bool {
-		cmd := exec.Command("import", "-window", "root", path)
-		cmd.Env = append(os.Environ(), "DISPLAY="+display)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("import: %v: %s", err, out)
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		img, err := png.Decode(f)
-		if err != nil {
+		img := halltest.Screenshot(t, display, path)
+		if img == nil {
 			return false // still being written
 		}
 		qr, _ = decodeQR(img)

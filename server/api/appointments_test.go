@@ -160,7 +160,7 @@ func TestAppointmentAPI(t *testing.T) {
 	if strings.Contains(string(events), alice) || strings.Contains(string(events), a.Appointment.Code) || strings.Contains(string(events), a.Appointment.Token) {
 		t.Fatalf("the log holds a document number, a booking code or a token")
 	}
-	if strings.Contains(p.logs.String(), alice) {
+	if strings.Contains(p.Logs.String(), alice) {
 		t.Fatalf("the server log holds a document number")
 	}
 }
@@ -185,7 +185,7 @@ func TestAppointmentCheckInAPI(t *testing.T) {
 	if code != http.StatusCreated {
 		t.Fatalf("book %s: %d %s", next.ID, code, body)
 	}
-	kiosk := bearer(p.sec.KioskToken)
+	kiosk := bearer(p.Secrets.KioskToken)
 	checkIn := func(h http.Header, body string) (int, []byte) {
 		code, _, data := p.do(nil, "POST", "/api/v1/appointments/check-in", h, body)
 		return code, data
@@ -198,7 +198,7 @@ func TestAppointmentCheckInAPI(t *testing.T) {
 		code   string
 	}{
 		{"no kiosk token", nil, fmt.Sprintf(`{"id_number":%q}`, alice), 401, "EUNAUTHORIZED"},
-		{"display token", bearer(p.sec.DisplayToken), fmt.Sprintf(`{"id_number":%q}`, alice), 403, "EFORBIDDEN"},
+		{"display token", bearer(p.Secrets.DisplayToken), fmt.Sprintf(`{"id_number":%q}`, alice), 403, "EFORBIDDEN"},
 		{"code alone", kiosk, fmt.Sprintf(`{"code":%q}`, a.Appointment.Code), 400, "EINVALID"},
 		{"code with another document", kiosk, fmt.Sprintf(`{"id_number":%q,"code":%q}`, bob, a.Appointment.Code), 404, "ENOTFOUND"},
 		{"another document", kiosk, fmt.Sprintf(`{"id_number":%q}`, bob), 404, "ENOTFOUND"},
@@ -228,7 +228,7 @@ func TestAppointmentCheckInAPI(t *testing.T) {
 	// At window 4, staff check the document: match or mismatch, in the log
 	// without the number.
 	var staff config.DemoLogin
-	for _, s := range p.sec.Staff {
+	for _, s := range p.Secrets.Staff {
 		if slices.Contains(s.Windows, "4") {
 			staff = s
 		}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"hallq/server/config"
-	"hallq/server/hall"
 )
 
 // BenchmarkLoginFlood measures what 10,000 sign-in attempts do to the hall:
@@ -27,8 +26,8 @@ func BenchmarkLoginFlood(b *testing.B) {
 		behindProxy(10)(c)
 		c.Limits.TicketsPerKioskPerMinute = 10000
 	})
-	p.opts = hall.Options{}
-	p.restart()
+	p.Options.Sync = true
+	p.Restart()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
 	kiosk := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
 	var key atomic.Int64
@@ -61,7 +60,7 @@ func BenchmarkLoginFlood(b *testing.B) {
 			for running() {
 				body := fmt.Sprintf(`{"service":"general","idempotency_key":"f%d"}`, key.Add(1))
 				req, _ := http.NewRequest("POST", p.URL+"/api/v1/tickets", strings.NewReader(body))
-				req.Header.Set("Authorization", "Bearer "+p.sec.KioskToken)
+				req.Header.Set("Authorization", "Bearer "+p.Secrets.KioskToken)
 				t0 := time.Now()
 				resp, err := kiosk.Do(req)
 				if err != nil || resp.StatusCode != http.StatusCreated {
@@ -91,7 +90,7 @@ func BenchmarkLoginFlood(b *testing.B) {
 		var attempts atomic.Int64
 		var codes sync.Map
 		var attackers sync.WaitGroup
-		users := []string{p.sec.Staff[0].Username, p.sec.Staff[1].Username, "admin", "root"}
+		users := []string{p.Secrets.Staff[0].Username, p.Secrets.Staff[1].Username, "admin", "root"}
 		start := time.Now()
 		for a := range 200 {
 			attackers.Go(func() {

@@ -95,7 +95,7 @@ func TestParallelGuessesCannotPassTheLimit(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p := startProbeHall(t, behindProxy(10))
-			got := p.guess(300, p.sec.Staff[0].Username, tt.addr)
+			got := p.guess(300, p.Secrets.Staff[0].Username, tt.addr)
 			checked := p.loginAttempts("wrong")
 			t.Logf("answers %v; passwords checked %d", got, checked)
 			if checked > 10 {
@@ -125,7 +125,7 @@ func TestPasswordChecksAreBounded(t *testing.T) {
 // they signed in before; a browser never used for it waits out the minute.
 func TestGuessesCannotKeepStaffOut(t *testing.T) {
 	p := startProbeHall(t, behindProxy(5))
-	login := p.sec.Staff[0]
+	login := p.Secrets.Staff[0]
 	counter, code, body := p.login(login.Username, login.Password, login.Windows[0])
 	if code != http.StatusOK {
 		t.Fatalf("first sign-in: %d %s", code, body)

@@ -1,79 +1,29 @@
 package api_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"hallq/server/config"
-	"hallq/server/hall"
-	"hallq/server/keyfile"
+	"hallq/server/hall/halltest"
 )
 
 // probeHall is the demo hall served over real HTTP from a real bbolt file, for
 // the tests that attack it.
 type probeHall struct {
-	t    testing.TB
-	cfg  *config.Config
-	sec  config.DemoSecrets
-	dir  string
-	h    *hall.Hall
-	srv  *httptest.Server
-	URL  string
-	logs *lockedBuffer
-	opts hall.Options
+	*halltest.Hall
+	t testing.TB
 }
 
 // startProbeHall starts the demo hall, changed by adjust (which may be nil).
 func startProbeHall(t testing.TB, adjust func(*config.Config)) *probeHall {
 	t.Helper()
-	t.Setenv(keyfile.CredentialsEnv, "")
-	cfg, sec, err := config.Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if adjust != nil {
-		adjust(cfg)
-	}
-	p := &probeHall{t: t, cfg: cfg, sec: sec, dir: t.TempDir(), logs: &lockedBuffer{}, opts: hall.Options{NoSync: true}}
-	p.open()
-	t.Cleanup(p.close)
-	return p
-}
-
-func (p *probeHall) open() {
-	p.t.Helper()
-	log := slog.New(slog.NewTextHandler(p.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h, err := hall.Open(p.cfg, p.dir, log, p.opts)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.h, p.srv = h, httptest.NewServer(h.Handler)
-	p.URL = p.srv.URL
-}
-
-func (p *probeHall) close() {
-	if p.h == nil {
-		return
-	}
-	p.srv.Close()
-	p.h.Close()
-	p.h = nil
-}
-
-// restart stops the hall and opens it again on the same data directory.
-func (p *probeHall) restart() {
-	p.t.Helper()
-	p.close()
-	p.open()
+	return &probeHall{Hall: halltest.Start(t, halltest.Options{Adjust: adjust}), t: t}
 }
 
 // do sends a request and returns the status, headers and body.
@@ -128,23 +78,6 @@ func errorCode(body []byte) string {
 
 func bearer(token string) http.Header {
 	return http.Header{"Authorization": {"Bearer " + token}}
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func mustURL(t testing.TB, s string) *url.URL {

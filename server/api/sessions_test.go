@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"hallq/server/config"
-	"hallq/server/hall"
 	"hallq/server/store"
 )
 
@@ -56,7 +55,7 @@ func TestSessionsEndWhenTheStaffEntryChanges(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := startProbeHall(t, nil)
-			login := p.sec.Staff[0]
+			login := p.Secrets.Staff[0]
 			if len(login.Windows) < 2 {
 				t.Fatalf("the demo's first staff member has windows %v; the test takes one away", login.Windows)
 			}
@@ -67,8 +66,8 @@ func TestSessionsEndWhenTheStaffEntryChanges(t *testing.T) {
 			if code, _, body := p.do(c, "GET", "/api/v1/me", nil, ""); code != http.StatusOK {
 				t.Fatalf("me: %d %s", code, body)
 			}
-			tt.change(p.cfg)
-			p.restart()
+			tt.change(p.Config)
+			p.Restart()
 			code, _, body = p.do(c, "GET", "/api/v1/me", nil, "")
 			want, wantStored := http.StatusOK, 1
 			if tt.ends {
@@ -77,7 +76,7 @@ func TestSessionsEndWhenTheStaffEntryChanges(t *testing.T) {
 			if code != want {
 				t.Errorf("me after the restart: got %d %s, want %d", code, body, want)
 			}
-			if n := sessionCount(t, p.h.Store); n != wantStored {
+			if n := sessionCount(t, p.Store); n != wantStored {
 				t.Errorf("the store holds %d sessions after the restart, want %d", n, wantStored)
 			}
 		})
@@ -89,8 +88,8 @@ func TestSessionsEndWhenTheStaffEntryChanges(t *testing.T) {
 // also while the hall runs.
 func TestEndedSessionsAreSwept(t *testing.T) {
 	p := startProbeHall(t, nil)
-	p.opts = hall.Options{NoSync: true, SessionSweep: 50 * time.Millisecond}
-	login := p.sec.Staff[0]
+	p.Options.SessionSweep = 50 * time.Millisecond
+	login := p.Secrets.Staff[0]
 	c, code, body := p.login(login.Username, login.Password, login.Windows[0])
 	if code != http.StatusOK {
 		t.Fatalf("login: %d %s", code, body)
@@ -118,8 +117,8 @@ func TestEndedSessionsAreSwept(t *testing.T) {
 		}
 	}
 	// At start: an expired session, one that is not JSON, one without a digest.
-	p.close()
-	st, err := store.Open(p.dir+"/hallq.db", store.Options{Journal: true, NoSync: true})
+	p.Close()
+	st, err := store.Open(p.Dir+"/hallq.db", store.Options{Journal: true, NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,8 +137,8 @@ func TestEndedSessionsAreSwept(t *testing.T) {
 		t.Fatalf("prepared %d sessions, want 3", n)
 	}
 	st.Close()
-	p.open()
-	if n := sessionCount(t, p.h.Store); n != 0 {
+	p.Open()
+	if n := sessionCount(t, p.Store); n != 0 {
 		t.Errorf("%d ended sessions left after the start, want 0", n)
 	}
 	if code, _, _ := p.do(c, "GET", "/api/v1/me", nil, ""); code != http.StatusUnauthorized {
@@ -150,9 +149,9 @@ func TestEndedSessionsAreSwept(t *testing.T) {
 	if _, code, body := p.login(login.Username, login.Password, login.Windows[0]); code != http.StatusOK {
 		t.Fatalf("login: %d %s", code, body)
 	}
-	expire(p.h.Store)
+	expire(p.Store)
 	deadline := time.Now().Add(30 * time.Second)
-	for sessionCount(t, p.h.Store) != 0 {
+	for sessionCount(t, p.Store) != 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("an expired session was not swept while the hall ran")
 		}

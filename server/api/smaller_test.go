@@ -18,12 +18,12 @@ import (
 func TestBearerSchemeInAnyCase(t *testing.T) {
 	p := startProbeHall(t, nil)
 	for _, scheme := range []string{"Bearer", "bearer", "BEARER", "beArer"} {
-		h := http.Header{"Authorization": {scheme + " " + p.sec.KioskToken}}
+		h := http.Header{"Authorization": {scheme + " " + p.Secrets.KioskToken}}
 		if code, _, body := p.do(nil, "GET", "/api/v1/devices/me", h, ""); code != http.StatusOK {
 			t.Errorf("%s: got %d %s, want 200", scheme, code, body)
 		}
 	}
-	for _, value := range []string{"Basic " + p.sec.KioskToken, p.sec.KioskToken, "Bearer", "Bearer ", "Bearerx " + p.sec.KioskToken} {
+	for _, value := range []string{"Basic " + p.Secrets.KioskToken, p.Secrets.KioskToken, "Bearer", "Bearer ", "Bearerx " + p.Secrets.KioskToken} {
 		h := http.Header{"Authorization": {value}}
 		if code, _, body := p.do(nil, "GET", "/api/v1/devices/me", h, ""); code != http.StatusUnauthorized || errorCode(body) != "EUNAUTHORIZED" {
 			t.Errorf("%q: got %d %s, want 401 EUNAUTHORIZED", value, code, body)
@@ -68,7 +68,7 @@ func TestLongInputsAreNotEchoed(t *testing.T) {
 	p := startProbeHall(t, nil)
 	long := strings.Repeat("A", 40<<10)
 	longZH := strings.Repeat("窗", 10<<10)
-	kiosk := bearer(p.sec.KioskToken)
+	kiosk := bearer(p.Secrets.KioskToken)
 	tests := []struct {
 		name         string
 		method, path string
@@ -84,7 +84,7 @@ func TestLongInputsAreNotEchoed(t *testing.T) {
 		{"unknown endpoint", "GET", "/api/v1/" + long, nil, ""},
 		{"bad after", "GET", "/api/v1/events?after=" + long, nil, ""},
 		{"foreign origin", "POST", "/api/v1/login", http.Header{"Origin": {"http://" + long}}, `{"username":"a","password":"b"}`},
-		{"login to a window", "POST", "/api/v1/login", nil, `{"username":"` + p.sec.Staff[0].Username + `","password":"` + p.sec.Staff[0].Password + `","window":"` + long + `"}`},
+		{"login to a window", "POST", "/api/v1/login", nil, `{"username":"` + p.Secrets.Staff[0].Username + `","password":"` + p.Secrets.Staff[0].Password + `","window":"` + long + `"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,7 +127,7 @@ func TestREADMEChainCheck(t *testing.T) {
 	script := string(m[1])
 
 	p := startProbeHall(t, nil)
-	kiosk := bearer(p.sec.KioskToken)
+	kiosk := bearer(p.Secrets.KioskToken)
 	details := []string{`<b>paper</b> & "cover" \ open`, "纸将尽 <&> \u2028 '\t'", `</script><script>alert(1)</script>`}
 	for i, detail := range details {
 		body, _ := json.Marshal(map[string]string{"printer": []string{"paper_near_end", "cover_open", "fault"}[i], "detail": detail})
@@ -138,7 +138,7 @@ func TestREADMEChainCheck(t *testing.T) {
 	if code, _, resp := p.do(nil, "POST", "/api/v1/tickets", kiosk, `{"service":"general","idempotency_key":"k1"}`); code != http.StatusCreated {
 		t.Fatalf("issue: %d %s", code, resp)
 	}
-	seq, hash := p.h.Engine.Head()
+	seq, hash := p.Engine.Head()
 	_, _, raw := p.do(nil, "GET", "/log.jsonl", nil, "")
 	if !bytes.Contains(raw, []byte(`\u003c`)) && !bytes.Contains(raw, []byte(`<`)) {
 		t.Fatalf("the log holds no '<':\n%s", raw)

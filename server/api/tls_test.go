@@ -182,7 +182,7 @@ func TestReverseProxy(t *testing.T) {
 			}}
 			front := httptest.NewTLSServer(proxy)
 			defer front.Close()
-			login := `{"username":"` + p.sec.Staff[0].Username + `","password":"` + p.sec.Staff[0].Password + `","window":"` + p.sec.Staff[0].Windows[0] + `"}`
+			login := `{"username":"` + p.Secrets.Staff[0].Username + `","password":"` + p.Secrets.Staff[0].Password + `","window":"` + p.Secrets.Staff[0].Windows[0] + `"}`
 			resp, err := front.Client().Post(front.URL+"/api/v1/login", "application/json", strings.NewReader(login))
 			if err != nil {
 				t.Fatal(err)
@@ -194,7 +194,7 @@ func TestReverseProxy(t *testing.T) {
 			}
 			// The receipt link follows the proxy's scheme when trusted.
 			req, _ := http.NewRequest("POST", front.URL+"/api/v1/tickets", strings.NewReader(`{"service":"general","idempotency_key":"p1"}`))
-			req.Header.Set("Authorization", "Bearer "+p.sec.KioskToken)
+			req.Header.Set("Authorization", "Bearer "+p.Secrets.KioskToken)
 			resp, err = front.Client().Do(req)
 			if err != nil {
 				t.Fatal(err)
@@ -212,7 +212,7 @@ func TestReverseProxy(t *testing.T) {
 	// Directly, a client's own X-Forwarded-Proto is not believed.
 	p := startProbeHall(t, nil)
 	h := http.Header{"X-Forwarded-Proto": {"https"}}
-	login := `{"username":"` + p.sec.Staff[0].Username + `","password":"` + p.sec.Staff[0].Password + `","window":"` + p.sec.Staff[0].Windows[0] + `"}`
+	login := `{"username":"` + p.Secrets.Staff[0].Username + `","password":"` + p.Secrets.Staff[0].Password + `","window":"` + p.Secrets.Staff[0].Windows[0] + `"}`
 	req, _ := http.NewRequest("POST", p.URL+"/api/v1/login", strings.NewReader(login))
 	req.Header = h
 	resp, err := http.DefaultClient.Do(req)

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 
 	"hallq/server/config"
 	"hallq/server/hall"
+	"hallq/server/hall/halltest"
 	"hallq/server/keyfile"
 	"hallq/server/store"
 )
@@ -57,7 +57,7 @@ func TestGolden(t *testing.T) {
 	if err := keyfile.Write(cfg.Keys.Checkpoint, bytes.Repeat([]byte("c"), 32)); err != nil {
 		t.Fatal(err)
 	}
-	clock := &fixedClock{t: time.Date(2026, 3, 2, 8, 20, 0, 0, cfg.Hall.Location)} // a Monday, before opening
+	clock := halltest.NewFixedClock(time.Date(2026, 3, 2, 8, 20, 0, 0, cfg.Hall.Location)) // a Monday, before opening
 	h, err := hall.Open(cfg, dir, nil, hall.Options{NoSync: true, Now: clock.Now, Heartbeat: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +76,7 @@ func TestGolden(t *testing.T) {
 	s.do("the hall", "GET", "/api/v1/hall", "", "")
 	s.do("the board before opening", "GET", "/api/v1/board", "", "")
 	s.do("a ticket before opening", "POST", "/api/v1/tickets", kiosk, `{"service":"general","idempotency_key":"k0"}`)
-	clock.set(8, 31)
+	clock.Set(time.Date(2026, 3, 2, 8, 31, 0, 0, cfg.Hall.Location))
 	s.do("a ticket", "POST", "/api/v1/tickets", kiosk, `{"service":"general","idempotency_key":"k1"}`)
 	s.do("the same request again", "POST", "/api/v1/tickets", kiosk, `{"service":"general","idempotency_key":"k1"}`)
 	s.do("a priority ticket", "POST", "/api/v1/tickets", kiosk, `{"service":"general","priority":"elderly","idempotency_key":"k2"}`)
@@ -94,14 +94,14 @@ func TestGolden(t *testing.T) {
 	s.do("withdraw it", "POST", "/api/v1/tickets/withdraw", kiosk, `{"idempotency_key":"k13"}`)
 	s.do("a lease", "POST", "/api/v1/leases", kiosk, `{"service":"general","count":2}`)
 	s.do("the kiosk's leases", "GET", "/api/v1/leases", kiosk, "")
-	clock.advance(time.Minute)
+	clock.Advance(time.Minute)
 	s.do("an offline ticket", "POST", "/api/v1/tickets/offline", kiosk,
 		`{"lease":"`+s.field("leases.0.id")+`","number":"`+s.field("leases.0.numbers.0.number")+`","issued_at":"2026-03-02T00:32:00Z"}`)
 	s.do("a printer out of paper", "POST", "/api/v1/devices/me/status", kiosk, `{"printer":"paper_out","detail":"roll empty"}`)
 	s.do("the kiosk", "GET", "/api/v1/devices/me", kiosk, "")
 	s.do("the display", "GET", "/api/v1/devices/me", display, "")
 
-	clock.advance(time.Minute)
+	clock.Advance(time.Minute)
 	s.do("a wrong password", "POST", "/api/v1/login", "", `{"username":"wang","password":"nope"}`)
 	s.do("sign in", "POST", "/api/v1/login", "", `{"username":"wang","password":"golden-password"}`)
 	s.do("who am I", "GET", "/api/v1/me", "", "")
@@ -111,20 +111,20 @@ func TestGolden(t *testing.T) {
 	s.do("another window", "POST", "/api/v1/windows/2/open", "", "")
 	s.do("an unknown action", "POST", "/api/v1/windows/1/dance", "", "")
 	s.do("open", "POST", "/api/v1/windows/1/open", "", "")
-	clock.advance(time.Minute)
+	clock.Advance(time.Minute)
 	s.do("call next", "POST", "/api/v1/windows/1/call-next", "", "")
 	s.do("the window", "GET", "/api/v1/windows/1", "", "")
 	s.do("the board while serving", "GET", "/api/v1/board", "", "")
-	clock.advance(30 * time.Second)
+	clock.Advance(30 * time.Second)
 	s.do("recall", "POST", "/api/v1/windows/1/recall", "", "")
-	clock.advance(3 * time.Minute)
+	clock.Advance(3 * time.Minute)
 	s.do("complete", "POST", "/api/v1/windows/1/complete", "", "")
 	s.do("call a number without a reason", "POST", "/api/v1/windows/1/call", "", `{"number":"A001"}`)
 	s.do("call a number", "POST", "/api/v1/windows/1/call", "", `{"number":"A001","reason":"appointment"}`)
-	clock.advance(2 * time.Minute)
+	clock.Advance(2 * time.Minute)
 	s.do("no-show", "POST", "/api/v1/windows/1/no-show", "", "")
 	s.do("reinstate", "POST", "/api/v1/windows/1/reinstate", "", `{"number":"A001"}`)
-	clock.advance(time.Minute)
+	clock.Advance(time.Minute)
 	s.do("call next again", "POST", "/api/v1/windows/1/call-next", "", "")
 	s.do("transfer without a reason", "POST", "/api/v1/windows/1/transfer", "", `{"service":"social"}`)
 	s.do("transfer", "POST", "/api/v1/windows/1/transfer", "", `{"service":"social","reason":"appointment"}`)
@@ -134,7 +134,7 @@ func TestGolden(t *testing.T) {
 	s.do("the other window", "GET", "/api/v1/windows/2", "", "")
 	s.do("an unknown window", "GET", "/api/v1/windows/9", "", "")
 
-	clock.advance(time.Minute)
+	clock.Advance(time.Minute)
 	s.do("the first ticket", "GET", "/api/v1/tickets/"+s.saved["a ticket"], "", "")
 	s.do("cancel the priority ticket", "POST", "/api/v1/tickets/"+s.saved["a priority ticket"]+"/cancel", "", "")
 	s.do("cancel it again", "POST", "/api/v1/tickets/"+s.saved["a priority ticket"]+"/cancel", "", "")
@@ -146,7 +146,7 @@ func TestGolden(t *testing.T) {
 	s.do("a bad after", "GET", "/api/v1/events?after=x", "", "")
 	s.do("an unknown endpoint", "GET", "/api/v1/nope", "", "")
 	s.do("a body too large", "POST", "/api/v1/tickets", kiosk, `{"service":"`+strings.Repeat("x", 70<<10)+`"}`)
-	clock.set(12, 30)
+	clock.Set(time.Date(2026, 3, 2, 12, 30, 0, 0, cfg.Hall.Location))
 	s.do("the board at lunch", "GET", "/api/v1/board", "", "")
 	s.do("a ticket at lunch", "POST", "/api/v1/tickets", kiosk, `{"service":"general","idempotency_key":"k14"}`)
 	s.do("resume", "POST", "/api/v1/windows/1/resume", "", "")
@@ -182,37 +182,11 @@ func seedSecrets(t *testing.T, path string) {
 	}
 }
 
-// fixedClock is the hall's clock in the golden test: it moves only when the
-// test moves it.
-type fixedClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fixedClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fixedClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// set moves the clock to a time of the same day.
-func (c *fixedClock) set(hour, min int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = time.Date(c.t.Year(), c.t.Month(), c.t.Day(), hour, min, 0, 0, c.t.Location())
-}
-
 // script runs requests against the hall and writes each with its answer.
 type script struct {
 	t     *testing.T
 	srv   *httptest.Server
-	clock *fixedClock
+	clock *halltest.Clock
 	staff *http.Client // with the staff session's cookie
 	csrf  string
 	out   bytes.Buffer

@@ -1,11 +1,12 @@
-// Package halltest holds what hallq's end-to-end tests share: an X server for
-// the Fyne apps, a relay that keeps the address of a server process while it
-// restarts, and a port that does the same for a server run in the test.
+// Package halltest holds what hallq's tests share: Start, a hall wired as the
+// server wires it and served over loopback; the test clock; an X server for
+// the Fyne apps and its screenshots; a relay that keeps the address of a
+// server process while it restarts, and a port that does the same for a
+// server run in the test; a buffer for a process's output.
 package halltest
 
 import (
 	"bufio"
-	"bytes"
 	"io"
 	"net"
 	"os"
@@ -29,7 +30,7 @@ func StartXvfb(t *testing.T) string {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	var out syncBuffer
+	var out SyncBuffer
 	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1920x1080x24", "-nolisten", "tcp")
 	cmd.Stdout, cmd.Stderr, cmd.ExtraFiles = &out, &out, []*os.File{w}
 	if err := cmd.Start(); err != nil {
@@ -68,24 +69,6 @@ func StartXvfb(t *testing.T) string {
 		t.Fatalf("Xvfb did not start:\n%s", out.String())
 	}
 	return ""
-}
-
-// syncBuffer is a bytes.Buffer safe for a process's output and a reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // Relay is the server's address as apps and a test's clients know it: a

@@ -18,7 +18,7 @@ type Port struct {
 }
 
 // NewPort listens on a loopback port until the test ends.
-func NewPort(t *testing.T) *Port {
+func NewPort(t testing.TB) *Port {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
