@@ -14,6 +14,7 @@ import (
 
 	"hallq/server/config"
 	"hallq/server/hall"
+	"hallq/server/hall/halltest"
 	"hallq/server/queue"
 	"hallq/server/wire"
 )
@@ -26,7 +27,7 @@ type fairHall struct {
 	secrets config.DemoSecrets
 	kiosk2  string // bearer token of kiosk-2
 	dir     string
-	clock   *hallClock
+	clock   *halltest.Clock
 	hall    *hall.Hall
 	srv     *httptest.Server
 }
@@ -40,7 +41,7 @@ func newFairHall(t *testing.T) *fairHall {
 	tok, _ := config.NewDeviceToken()
 	cfg.Devices = append(cfg.Devices, config.Device{ID: "kiosk-2", Kind: config.KindKiosk, Name: "kiosk 2",
 		TokenSHA256: sha256.Sum256([]byte(tok))})
-	f := &fairHall{t: t, cfg: cfg, secrets: secrets, kiosk2: tok, dir: t.TempDir(), clock: newHallClock(cfg.Hall)}
+	f := &fairHall{t: t, cfg: cfg, secrets: secrets, kiosk2: tok, dir: t.TempDir(), clock: halltest.NewClock(cfg.Hall, time.Time{})}
 	f.start()
 	t.Cleanup(f.stop)
 	return f
@@ -170,7 +171,7 @@ func errorCode(raw []byte) queue.Code {
 func TestBackdatedOfflineTicketCannotJump(t *testing.T) {
 	f := newFairHall(t)
 	k1, k2 := f.secrets.KioskToken, f.kiosk2
-	dayStart := f.clock.before(48 * time.Hour) // the service day's first instant, or the date's
+	dayStart := f.clock.Before(48 * time.Hour) // the service day's first instant, or the date's
 	l1 := f.lease(k1, "general", 5)            // A001-A005
 	l2 := f.lease(k2, "general", 2)            // A006-A007
 
@@ -289,7 +290,7 @@ func TestBackdatedOfflineTicketCannotJump(t *testing.T) {
 // staff signs in at a window of the fair hall.
 func (f *fairHall) staff(i int, window string) (*http.Client, string) {
 	f.t.Helper()
-	h := &testHall{t: f.t, srv: f.srv, secrets: f.secrets}
+	h := &testHall{t: f.t, Hall: &halltest.Hall{URL: f.srv.URL, Secrets: f.secrets}}
 	return h.staff(i, window)
 }
 

@@ -15,7 +15,7 @@ import (
 // issued for it, or spends the key if the request never arrived.
 func TestOfflineTicketReplacesUnansweredRequest(t *testing.T) {
 	h := newTestHall(t)
-	kiosk := map[string]string{"Authorization": "Bearer " + h.secrets.KioskToken}
+	kiosk := map[string]string{"Authorization": "Bearer " + h.Secrets.KioskToken}
 	var lease struct {
 		Lease struct {
 			ID      string `json:"id"`
@@ -25,16 +25,16 @@ func TestOfflineTicketReplacesUnansweredRequest(t *testing.T) {
 			} `json:"numbers"`
 		} `json:"lease"`
 	}
-	code, raw := do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/leases", kiosk, `{"service":"general","count":3}`, &lease)
+	code, raw := do(t, http.DefaultClient, "POST", h.URL+"/api/v1/leases", kiosk, `{"service":"general","count":3}`, &lease)
 	if code != http.StatusCreated || len(lease.Lease.Numbers) != 3 {
 		t.Fatalf("lease: %d %s", code, raw)
 	}
-	issuedAt := h.clock.before(time.Minute).UTC().Format(time.RFC3339Nano)
+	issuedAt := h.Clock.Before(time.Minute).UTC().Format(time.RFC3339Nano)
 	syncOffline := func(number, replaces string) (int, ticketResp, []byte) {
 		t.Helper()
 		var tr ticketResp
 		body := fmt.Sprintf(`{"lease":%q,"number":%q,"issued_at":%q,"replaces":%q}`, lease.Lease.ID, number, issuedAt, replaces)
-		code, raw := do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/tickets/offline", kiosk, body, nil)
+		code, raw := do(t, http.DefaultClient, "POST", h.URL+"/api/v1/tickets/offline", kiosk, body, nil)
 		json.Unmarshal(raw, &tr)
 		return code, tr, raw
 	}
@@ -55,11 +55,11 @@ func TestOfflineTicketReplacesUnansweredRequest(t *testing.T) {
 			t.Fatalf("sync A001 replacing lost-1, round %d: got %d %s, want %d", round, code, raw, want)
 		}
 		var st ticketResp
-		do(t, http.DefaultClient, "GET", h.srv.URL+"/api/v1/tickets/"+lost.Ticket.Token, nil, "", &st)
+		do(t, http.DefaultClient, "GET", h.URL+"/api/v1/tickets/"+lost.Ticket.Token, nil, "", &st)
 		if st.Ticket.Number != "A004" || st.Ticket.Status != "cancelled" {
 			t.Fatalf("round %d: the replaced ticket: got %+v, want A004 cancelled", round, st.Ticket)
 		}
-		got := cancellations(t, h.srv.URL)
+		got := cancellations(t, h.URL)
 		if len(got) != 1 || got[0] != (cancelled{Number: "A004", By: "kiosk", ReplacedBy: "A001"}) {
 			t.Fatalf("round %d: ticket.cancelled events: got %+v, want one of A004 by kiosk, replaced by A001", round, got)
 		}
@@ -71,17 +71,17 @@ func TestOfflineTicketReplacesUnansweredRequest(t *testing.T) {
 		t.Fatalf("sync A002 replacing lost-2: %d %s", code, raw)
 	}
 	var refusal apiError
-	code, raw = do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/tickets", kiosk, `{"service":"general","idempotency_key":"lost-2"}`, &refusal)
+	code, raw = do(t, http.DefaultClient, "POST", h.URL+"/api/v1/tickets", kiosk, `{"service":"general","idempotency_key":"lost-2"}`, &refusal)
 	if code != http.StatusConflict || refusal.Error.Code != "ECONFLICT" {
 		t.Fatalf("late request of a replaced key: got %d %s, want 409 ECONFLICT", code, raw)
 	}
-	if got := cancellations(t, h.srv.URL); len(got) != 1 {
+	if got := cancellations(t, h.URL); len(got) != 1 {
 		t.Fatalf("ticket.cancelled events after a spent key: got %+v, want still one", got)
 	}
 
 	// A key longer than any idempotency key is refused, and the number not
 	// recorded.
-	code, raw = do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/tickets/offline", kiosk,
+	code, raw = do(t, http.DefaultClient, "POST", h.URL+"/api/v1/tickets/offline", kiosk,
 		fmt.Sprintf(`{"lease":%q,"number":"A003","issued_at":%q,"replaces":%q}`, lease.Lease.ID, issuedAt, strings.Repeat("k", 129)), &refusal)
 	if code != http.StatusBadRequest || refusal.Error.Code != "EINVALID" || !strings.Contains(refusal.Error.Message, "replaces") {
 		t.Fatalf("sync with a 129-character replaces: got %d %s, want 400 EINVALID naming replaces", code, raw)
@@ -89,7 +89,7 @@ func TestOfflineTicketReplacesUnansweredRequest(t *testing.T) {
 
 	// The log holds each ticket once; A001 and A002 wait, A004 does not.
 	issued := map[string]int{}
-	for _, raw := range fetchLog(t, h.srv.URL) {
+	for _, raw := range fetchLog(t, h.URL) {
 		var ev struct {
 			Type string `json:"type"`
 			Data struct {
@@ -110,7 +110,7 @@ func TestOfflineTicketReplacesUnansweredRequest(t *testing.T) {
 			Waiting int    `json:"waiting"`
 		} `json:"services"`
 	}
-	do(t, http.DefaultClient, "GET", h.srv.URL+"/api/v1/board", nil, "", &board)
+	do(t, http.DefaultClient, "GET", h.URL+"/api/v1/board", nil, "", &board)
 	waiting := -1
 	for _, s := range board.Services {
 		if s.ID == "general" {

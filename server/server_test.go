@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -16,115 +14,21 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"hallq/server/config"
 	"hallq/server/eventlog"
-	"hallq/server/hall"
-	"hallq/server/queue"
+	"hallq/server/hall/halltest"
 	"hallq/server/store"
 )
 
 // testHall is the demo hall served over loopback by the real wiring.
 type testHall struct {
-	t       *testing.T
-	srv     *httptest.Server
-	hall    *hall.Hall
-	secrets config.DemoSecrets
-	logs    *syncBuffer
-	clock   *hallClock
+	*halltest.Hall
+	t *testing.T
 }
 
-// hallClock is a test hall's clock: the machine's, except that it stops
-// rather than run into another service day or date of the hall. A test that
-// ran as the demo hall's day turns (04:00 in Shanghai) would see its waiting
-// tickets expire and the numbers start again; none may depend on the time of
-// day it runs at. It stays the machine's clock otherwise, because the web
-// pages compare the hall's times with the browser's.
-type hallClock struct {
-	hall *queue.Hall
-	day  string // the service day and date the clock keeps to
-
-	mu   sync.Mutex
-	last time.Time
-}
-
-func newHallClock(h *queue.Hall) *hallClock {
-	now := time.Now()
-	return &hallClock{hall: h, day: dayAndDate(h, now), last: now}
-}
-
-// dayAndDate names the service day and the calendar date of t at the hall.
-func dayAndDate(h *queue.Hall, t time.Time) string {
-	return h.Day(t) + " " + t.In(h.Location).Format(time.DateOnly)
-}
-
-// Now is the hall's time: the machine's, or the last reading of the day once
-// the machine's clock has left it.
-func (c *hallClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if now := time.Now(); now.After(c.last) && dayAndDate(c.hall, now) == c.day {
-		c.last = now
-	}
-	return c.last
-}
-
-// before returns the time d before now, or the start of the clock's day if
-// that is later: when a kiosk may have issued a ticket offline d ago.
-func (c *hallClock) before(d time.Duration) time.Time {
-	now := c.Now()
-	local := now.In(c.hall.Location)
-	start := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, c.hall.Location) // the date's start
-	if dayStart := start.Add(c.hall.DayStart); !now.Before(dayStart) {
-		start = dayStart // the service day started later in the date
-	}
-	if t := now.Add(-d); t.After(start) {
-		return t
-	}
-	return start
-}
-
-// date is the hall's date, as YYYY-MM-DD.
-func (c *hallClock) date() string { return c.Now().In(c.hall.Location).Format(time.DateOnly) }
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
+// newTestHall starts the demo hall, its commits synced as the server's are.
 func newTestHall(t *testing.T) *testHall {
 	t.Helper()
-	cfg, secrets, err := config.Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	clock := newHallClock(cfg.Hall)
-	h, err := hall.Open(cfg, t.TempDir(), log, hall.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h.Handler)
-	t.Cleanup(func() {
-		h.Hub.Close()
-		srv.Close()
-		if err := h.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return &testHall{t: t, srv: srv, hall: h, secrets: secrets, logs: logs, clock: clock}
+	return &testHall{Hall: halltest.Start(t, halltest.Options{Sync: true}), t: t}
 }
 
 type apiError struct {
@@ -188,8 +92,8 @@ type ticketResp struct {
 func (h *testHall) issue(body string) (int, ticketResp, []byte) {
 	h.t.Helper()
 	var tr ticketResp
-	code, raw := do(h.t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/tickets",
-		map[string]string{"Authorization": "Bearer " + h.secrets.KioskToken}, body, nil)
+	code, raw := do(h.t, http.DefaultClient, "POST", h.URL+"/api/v1/tickets",
+		map[string]string{"Authorization": "Bearer " + h.Secrets.KioskToken}, body, nil)
 	if code == http.StatusCreated {
 		json.Unmarshal(raw, &tr)
 	}
@@ -201,12 +105,12 @@ func (h *testHall) staff(i int, window string) (*http.Client, string) {
 	h.t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
-	login := h.secrets.Staff[i]
+	login := h.Secrets.Staff[i]
 	var resp struct {
 		CSRF   string `json:"csrf_token"`
 		Window string `json:"window"`
 	}
-	code, raw := do(h.t, c, "POST", h.srv.URL+"/api/v1/login", nil,
+	code, raw := do(h.t, c, "POST", h.URL+"/api/v1/login", nil,
 		fmt.Sprintf(`{"username":%q,"password":%q,"window":%q}`, login.Username, login.Password, window), &resp)
 	if code != http.StatusOK || resp.CSRF == "" || resp.Window != window {
 		h.t.Fatalf("login: %d %s", code, raw)
@@ -216,7 +120,7 @@ func (h *testHall) staff(i int, window string) (*http.Client, string) {
 
 func (h *testHall) act(c *http.Client, csrf, window, action, body string) (int, []byte) {
 	h.t.Helper()
-	return do(h.t, c, "POST", h.srv.URL+"/api/v1/windows/"+window+"/"+action, map[string]string{"X-CSRF-Token": csrf}, body, nil)
+	return do(h.t, c, "POST", h.URL+"/api/v1/windows/"+window+"/"+action, map[string]string{"X-CSRF-Token": csrf}, body, nil)
 }
 
 func TestConcurrentIssueOverHTTP(t *testing.T) {
@@ -247,7 +151,7 @@ func TestConcurrentIssueOverHTTP(t *testing.T) {
 		if twin := results[(i+n)%(2*n)]; twin.tr.Ticket.ID != r.tr.Ticket.ID || twin.tr.Ticket.Hash != r.tr.Ticket.Hash {
 			t.Fatalf("key %d: retry returned %s, first %s", i%n, twin.tr.Ticket.Number, r.tr.Ticket.Number)
 		}
-		if !strings.HasPrefix(r.tr.Ticket.StatusURL, h.srv.URL+"/t/") || r.tr.Ticket.Token == "" {
+		if !strings.HasPrefix(r.tr.Ticket.StatusURL, h.URL+"/t/") || r.tr.Ticket.Token == "" {
 			t.Fatalf("status url %q", r.tr.Ticket.StatusURL)
 		}
 	}
@@ -255,7 +159,7 @@ func TestConcurrentIssueOverHTTP(t *testing.T) {
 		t.Fatalf("got %d distinct numbers for %d keys", len(numbers), n)
 	}
 	// The public log holds exactly n tickets, chained.
-	raws := fetchLog(t, h.srv.URL)
+	raws := fetchLog(t, h.URL)
 	if _, err := eventlog.Verify(eventlog.GenesisHash, raws); err != nil {
 		t.Fatal(err)
 	}
@@ -345,11 +249,11 @@ func TestStaffWindowFlow(t *testing.T) {
 	}
 	// b's holder sees it completed at window 1.
 	var tr ticketResp
-	if code, raw := do(t, http.DefaultClient, "GET", h.srv.URL+"/api/v1/tickets/"+b.Ticket.Token, nil, "", &tr); code != 200 || tr.Ticket.Status != "completed" || tr.Ticket.Token != "" {
+	if code, raw := do(t, http.DefaultClient, "GET", h.URL+"/api/v1/tickets/"+b.Ticket.Token, nil, "", &tr); code != 200 || tr.Ticket.Status != "completed" || tr.Ticket.Token != "" {
 		t.Fatalf("ticket status: %d %s", code, raw)
 	}
 	// Signing out ends the session.
-	if code, raw := do(t, wang, "POST", h.srv.URL+"/api/v1/logout", map[string]string{"X-CSRF-Token": csrf}, "", nil); code != 200 {
+	if code, raw := do(t, wang, "POST", h.URL+"/api/v1/logout", map[string]string{"X-CSRF-Token": csrf}, "", nil); code != 200 {
 		t.Fatalf("logout: %d %s", code, raw)
 	}
 	if code, _ := h.act(wang, csrf, "1", "open", ""); code != 401 {
@@ -359,7 +263,7 @@ func TestStaffWindowFlow(t *testing.T) {
 
 func TestLoginRefusals(t *testing.T) {
 	h := newTestHall(t)
-	wang := h.secrets.Staff[0]
+	wang := h.Secrets.Staff[0]
 	tests := []struct {
 		name, body string
 		status     int
@@ -372,14 +276,14 @@ func TestLoginRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, raw := do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/login", nil, tt.body, nil)
+			code, raw := do(t, http.DefaultClient, "POST", h.URL+"/api/v1/login", nil, tt.body, nil)
 			if code != tt.status || !bytes.Contains(raw, []byte(`"code"`)) {
 				t.Fatalf("got %d %s, want %d with an error code", code, raw, tt.status)
 			}
 		})
 	}
 	// Cross-site sign-in is refused.
-	code, _ := do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/login", map[string]string{"Origin": "http://evil.example"},
+	code, _ := do(t, http.DefaultClient, "POST", h.URL+"/api/v1/login", map[string]string{"Origin": "http://evil.example"},
 		fmt.Sprintf(`{"username":%q,"password":%q,"window":"1"}`, wang.Username, wang.Password), nil)
 	if code != 403 {
 		t.Fatalf("cross-site login: got %d, want 403", code)
@@ -388,7 +292,7 @@ func TestLoginRefusals(t *testing.T) {
 
 func TestIssueRefusals(t *testing.T) {
 	h := newTestHall(t)
-	kiosk := map[string]string{"Authorization": "Bearer " + h.secrets.KioskToken}
+	kiosk := map[string]string{"Authorization": "Bearer " + h.Secrets.KioskToken}
 	tests := []struct {
 		name    string
 		headers map[string]string
@@ -398,7 +302,7 @@ func TestIssueRefusals(t *testing.T) {
 	}{
 		{"no token", nil, `{"service":"general","idempotency_key":"1"}`, 401, "EUNAUTHORIZED"},
 		{"bad token", map[string]string{"Authorization": "Bearer nope"}, `{"service":"general","idempotency_key":"1"}`, 401, "EUNAUTHORIZED"},
-		{"display token", map[string]string{"Authorization": "Bearer " + h.secrets.DisplayToken}, `{"service":"general","idempotency_key":"1"}`, 403, "EFORBIDDEN"},
+		{"display token", map[string]string{"Authorization": "Bearer " + h.Secrets.DisplayToken}, `{"service":"general","idempotency_key":"1"}`, 403, "EFORBIDDEN"},
 		{"no body", kiosk, ``, 400, "EINVALID"},
 		{"bad json", kiosk, `{"service":`, 400, "EINVALID"},
 		{"unknown field", kiosk, `{"service":"general","idempotency_key":"1","vip":true}`, 400, "EINVALID"},
@@ -409,22 +313,22 @@ func TestIssueRefusals(t *testing.T) {
 		{"bad check digit", kiosk, `{"service":"social","id_number":"110105194912310021","idempotency_key":"1"}`, 400, "EINVALID"},
 		{"huge body", kiosk, `{"service":"general","idempotency_key":"` + strings.Repeat("x", 70000) + `"}`, 413, "ETOOLARGE"},
 	}
-	before, _ := h.hall.Engine.Head() // the rules the hall published at start
+	before, _ := h.Engine.Head() // the rules the hall published at start
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var e apiError
-			code, raw := do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/tickets", tt.headers, tt.body, &e)
+			code, raw := do(t, http.DefaultClient, "POST", h.URL+"/api/v1/tickets", tt.headers, tt.body, &e)
 			if code != tt.status || e.Error.Code != tt.code || e.Error.Message == "" {
 				t.Fatalf("got %d %s, want %d %s", code, raw, tt.status, tt.code)
 			}
 		})
 	}
-	if seq, _ := h.hall.Engine.Head(); seq != before {
+	if seq, _ := h.Engine.Head(); seq != before {
 		t.Fatalf("refused requests changed the log: head %d, was %d", seq, before)
 	}
 	for _, path := range []string{"/api/v1/nope", "/api/v1/tickets/not-a-token", "/api/v1/events?after=x", "/api/v1/events?limit=5000"} {
 		var e apiError
-		code, raw := do(t, http.DefaultClient, "GET", h.srv.URL+path, nil, "", &e)
+		code, raw := do(t, http.DefaultClient, "GET", h.URL+path, nil, "", &e)
 		if code < 400 || code >= 500 || e.Error.Code == "" {
 			t.Errorf("GET %s: got %d %s, want a 4xx JSON error", path, code, raw)
 		}
@@ -447,10 +351,10 @@ func TestNoIdentityInPublicData(t *testing.T) {
 	var bodies [][]byte
 	bodies = append(bodies, raw)
 	for _, path := range []string{"/api/v1/board", "/api/v1/hall", "/api/v1/events?limit=1000", "/api/v1/tickets/" + tr.Ticket.Token, "/metrics", "/healthz", "/api/v1/windows/1"} {
-		_, body := do(t, http.DefaultClient, "GET", h.srv.URL+path, nil, "", nil)
+		_, body := do(t, http.DefaultClient, "GET", h.URL+path, nil, "", nil)
 		bodies = append(bodies, body)
 	}
-	bodies = append(bodies, []byte(h.logs.String()))
+	bodies = append(bodies, []byte(h.Logs.String()))
 	for _, b := range bodies {
 		for _, bad := range []string{id, "19491231", "resident:", "110105"} {
 			if bytes.Contains(b, []byte(bad)) {
@@ -459,7 +363,7 @@ func TestNoIdentityInPublicData(t *testing.T) {
 		}
 	}
 	// Nor the identity hash: the private bucket's keys never leave the server.
-	err := h.hall.Store.View(func(tx *store.Tx) error {
+	err := h.Store.View(func(tx *store.Tx) error {
 		return tx.ForEach(store.BucketIdentities, nil, func(k, _ []byte) error {
 			hash := k[bytes.LastIndexByte(k, '|')+1:]
 			for _, b := range bodies {
@@ -480,8 +384,8 @@ func TestStreamResumeThroughServer(t *testing.T) {
 	for i := range 20 {
 		h.issue(fmt.Sprintf(`{"service":"general","idempotency_key":"%d"}`, i))
 	}
-	head, _ := h.hall.Engine.Head()
-	wsURL := "ws" + strings.TrimPrefix(h.srv.URL, "http") + "/api/v1/ws?after="
+	head, _ := h.Engine.Head()
+	wsURL := "ws" + strings.TrimPrefix(h.URL, "http") + "/api/v1/ws?after="
 	for _, after := range []uint64{0, 1, 7, head - 1, head} {
 		t.Run(fmt.Sprint("after=", after), func(t *testing.T) {
 			conn, _, err := websocket.DefaultDialer.Dial(fmt.Sprint(wsURL, after), nil)
@@ -532,7 +436,7 @@ func TestHealthAndMetrics(t *testing.T) {
 	// the answer a moment.
 	var body []byte
 	for deadline := time.Now().Add(60 * time.Second); ; {
-		_, body = do(t, http.DefaultClient, "GET", h.srv.URL+"/metrics", nil, "", nil)
+		_, body = do(t, http.DefaultClient, "GET", h.URL+"/metrics", nil, "", nil)
 		if bytes.Contains(body, []byte(`hallq_tickets_issued_total{service="general"} `)) &&
 			!bytes.Contains(body, []byte(`hallq_tickets_issued_total{service="general"} 0`)) || time.Now().After(deadline) {
 			break
@@ -552,15 +456,15 @@ func TestHealthAndMetrics(t *testing.T) {
 		Status string `json:"status"`
 		Seq    uint64 `json:"seq"`
 	}
-	code, _ := do(t, http.DefaultClient, "GET", h.srv.URL+"/healthz", nil, "", &health)
-	if head, _ := h.hall.Engine.Head(); code != 200 || health.Status != "ok" || health.Seq != head {
+	code, _ := do(t, http.DefaultClient, "GET", h.URL+"/healthz", nil, "", &health)
+	if head, _ := h.Engine.Head(); code != 200 || health.Status != "ok" || health.Seq != head {
 		t.Fatalf("healthz: %+v", health)
 	}
 }
 
 func TestOfflineLeaseAndSync(t *testing.T) {
 	h := newTestHall(t)
-	kiosk := map[string]string{"Authorization": "Bearer " + h.secrets.KioskToken}
+	kiosk := map[string]string{"Authorization": "Bearer " + h.Secrets.KioskToken}
 	var lease struct {
 		Lease struct {
 			ID      string `json:"id"`
@@ -569,11 +473,11 @@ func TestOfflineLeaseAndSync(t *testing.T) {
 			} `json:"numbers"`
 		} `json:"lease"`
 	}
-	code, raw := do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/leases", kiosk, `{"service":"general","count":5}`, &lease)
+	code, raw := do(t, http.DefaultClient, "POST", h.URL+"/api/v1/leases", kiosk, `{"service":"general","count":5}`, &lease)
 	if code != http.StatusCreated || len(lease.Lease.Numbers) != 5 {
 		t.Fatalf("lease: %d %s", code, raw)
 	}
-	if code, raw := do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/leases", kiosk, `{"service":"social"}`, nil); code != 400 {
+	if code, raw := do(t, http.DefaultClient, "POST", h.URL+"/api/v1/leases", kiosk, `{"service":"social"}`, nil); code != 400 {
 		t.Fatalf("lease of a real-name service: got %d %s, want 400", code, raw)
 	}
 	// An online ticket after the lease gets the next number.
@@ -582,12 +486,12 @@ func TestOfflineLeaseAndSync(t *testing.T) {
 		t.Fatalf("online number: got %s, want A006", online.Ticket.Number)
 	}
 	// Three tickets issued offline, synced three times each.
-	issuedAt := h.clock.before(2 * time.Minute).UTC().Format(time.RFC3339Nano)
+	issuedAt := h.Clock.Before(2 * time.Minute).UTC().Format(time.RFC3339Nano)
 	for round := range 3 {
 		for _, n := range lease.Lease.Numbers[:3] {
 			var tr ticketResp
 			body := fmt.Sprintf(`{"lease":%q,"number":%q,"issued_at":%q}`, lease.Lease.ID, n.Number, issuedAt)
-			code, raw := do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/tickets/offline", kiosk, body, &tr)
+			code, raw := do(t, http.DefaultClient, "POST", h.URL+"/api/v1/tickets/offline", kiosk, body, &tr)
 			want := http.StatusCreated
 			if round > 0 {
 				want = http.StatusOK
@@ -599,7 +503,7 @@ func TestOfflineLeaseAndSync(t *testing.T) {
 	}
 	// Each is in the log exactly once, and ahead of the online ticket issued after them.
 	count := map[string]int{}
-	for _, raw := range fetchLog(t, h.srv.URL) {
+	for _, raw := range fetchLog(t, h.URL) {
 		var ev struct {
 			Type string `json:"type"`
 			Data struct {
@@ -621,7 +525,7 @@ func TestOfflineLeaseAndSync(t *testing.T) {
 	// then, so its offline tickets are placed after A006, not by their
 	// claimed time. A ticket taken now waits behind all four.
 	var tr ticketResp
-	do(t, http.DefaultClient, "GET", h.srv.URL+"/api/v1/tickets/"+online.Ticket.Token, nil, "", &tr)
+	do(t, http.DefaultClient, "GET", h.URL+"/api/v1/tickets/"+online.Ticket.Token, nil, "", &tr)
 	if tr.Ticket.Ahead != 0 {
 		t.Errorf("online ticket issued before the offline ones were synced: ahead %d, want 0", tr.Ticket.Ahead)
 	}
@@ -633,7 +537,7 @@ func TestOfflineLeaseAndSync(t *testing.T) {
 			Numbers []struct{ Number string } `json:"numbers"`
 		} `json:"leases"`
 	}
-	do(t, http.DefaultClient, "GET", h.srv.URL+"/api/v1/leases", kiosk, "", &leases)
+	do(t, http.DefaultClient, "GET", h.URL+"/api/v1/leases", kiosk, "", &leases)
 	if len(leases.Leases) != 1 || len(leases.Leases[0].Numbers) != 2 {
 		t.Fatalf("unused leased numbers: %+v", leases)
 	}

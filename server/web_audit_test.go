@@ -15,7 +15,7 @@ func TestWebAudit(t *testing.T) {
 		h.issue(fmt.Sprintf(`{"service":"general","idempotency_key":"k%d"}`, i))
 	}
 	wang, csrf := h.staff(0, "1")
-	user := h.secrets.Staff[0].Username
+	user := h.Secrets.Staff[0].Username
 	for _, step := range []struct{ action, body string }{
 		{"open", ""}, {"call-next", ""}, {"complete", ""},
 		{"call", `{"number":"A004","reason":"returned"}`}, {"complete", ""},
@@ -42,9 +42,9 @@ func TestWebAudit(t *testing.T) {
 	br := newBrowser(t)
 	tab := br.tab(1366, 900)
 	// Linked from the home page and the log page.
-	must(t, tab, chromedp.Navigate(h.srv.URL+"/"))
+	must(t, tab, chromedp.Navigate(h.URL+"/"))
 	waitFor(t, tab, pageWait, `document.querySelector('a[href="/audit"]') !== null`, "the home page's link")
-	must(t, tab, chromedp.Navigate(h.srv.URL+"/log"))
+	must(t, tab, chromedp.Navigate(h.URL+"/log"))
 	waitFor(t, tab, pageWait, `document.querySelector('#l-audit') !== null`, "the log page's link")
 	must(t, tab, chromedp.Click(chromedp.CSS("#l-audit")))
 	waitFor(t, tab, pageWait, `document.querySelector('#a-status') !== null`, "the audit page")
@@ -78,13 +78,13 @@ func TestWebAudit(t *testing.T) {
 	}
 	// Any day by its date; a day without a record is a 404.
 	day := eval[string](t, tab, `document.querySelector('#a-day').value`)
-	resp, err := http.Get(h.srv.URL + "/audit?day=" + day)
+	resp, err := http.Get(h.URL + "/audit?day=" + day)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("the day %s: %v %v", day, err, resp)
 	}
 	resp.Body.Close()
 	for q, want := range map[string]int{"?day=1999-01-01": 404, "?day=yesterday": 400} {
-		resp, err := http.Get(h.srv.URL + "/audit" + q)
+		resp, err := http.Get(h.URL + "/audit" + q)
 		if err != nil || resp.StatusCode != want {
 			t.Errorf("%s: got %v %v, want %d", q, resp.StatusCode, err, want)
 		}

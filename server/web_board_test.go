@@ -24,7 +24,7 @@ type liveHall struct {
 	cfg   *config.Config
 	dir   string
 	port  *halltest.Port
-	clock *hallClock
+	clock *halltest.Clock
 	hall  *hall.Hall
 	stop  func()
 }
@@ -35,7 +35,7 @@ func newLiveHall(t *testing.T) (*liveHall, config.DemoSecrets) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &liveHall{t: t, cfg: cfg, dir: t.TempDir(), port: halltest.NewPort(t), clock: newHallClock(cfg.Hall)}
+	l := &liveHall{t: t, cfg: cfg, dir: t.TempDir(), port: halltest.NewPort(t), clock: halltest.NewClock(cfg.Hall, time.Time{})}
 	l.start()
 	t.Cleanup(func() { l.stop() })
 	return l, secrets

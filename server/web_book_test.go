@@ -31,7 +31,7 @@ func TestWebBookingLive(t *testing.T) {
 	picked := `document.getElementById('b-slots').getAttribute('data-for') === document.getElementById('b-service').value + '|' +
 		document.querySelector('.days:not([hidden]) .day:nth-child(2)').getAttribute('data-date')`
 	firstOpen := `document.querySelector('#b-slots .slot[data-state="open"]')`
-	must(t, one, chromedp.Navigate(h.srv.URL+"/book"))
+	must(t, one, chromedp.Navigate(h.URL+"/book"))
 	waitFor(t, one, pageWait, `document.querySelectorAll('.days:not([hidden]) .day').length > 1`, `document.body.innerText`)
 	must(t, one, chromedp.Evaluate[chromedp.Void](pickDay))
 	waitFor(t, one, pageWait, picked+` && `+firstOpen, `document.getElementById('b-slots').innerText`)
@@ -42,7 +42,7 @@ func TestWebBookingLive(t *testing.T) {
 	if got := eval[string](t, one, left(slot)); got != "4" {
 		t.Fatalf("places of %s: %s, want 4", slot, got)
 	}
-	must(t, two, chromedp.Navigate(h.srv.URL+"/book"))
+	must(t, two, chromedp.Navigate(h.URL+"/book"))
 	waitFor(t, two, pageWait, `document.querySelectorAll('.days:not([hidden]) .day').length > 1`, `document.body.innerText`)
 	must(t, two, chromedp.Evaluate[chromedp.Void](pickDay))
 	waitFor(t, two, pageWait, picked+` && `+left(slot)+` === "4" && document.getElementById('b-live').getAttribute('data-state') === 'live'`,
@@ -66,7 +66,7 @@ func TestWebBookingLive(t *testing.T) {
 	waitFor(t, two, pageWait, left(slot)+` === "3"`, `document.getElementById('b-slots').innerText`)
 
 	link := eval[string](t, one, `document.getElementById('b-link').getAttribute('href')`)
-	must(t, one, chromedp.Navigate(h.srv.URL+link))
+	must(t, one, chromedp.Navigate(h.URL+link))
 	waitFor(t, one, pageWait, textOf("a-code")+` === `+jsString(code), `document.body.innerText`)
 	doc := eval[string](t, one, textOf("a-doc"))
 	if want := id[:3] + strings.Repeat("*", 13) + id[16:]; doc != want {

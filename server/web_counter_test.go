@@ -73,8 +73,8 @@ func TestWebCounterLifecycle(t *testing.T) {
 	}
 
 	staff := br.tab(1366, 900)
-	wang := h.secrets.Staff[0] // may sign in to windows 1 and 3
-	signIn(t, staff, h.srv.URL, wang.Username, wang.Password, "1")
+	wang := h.Secrets.Staff[0] // may sign in to windows 1 and 3
+	signIn(t, staff, h.URL, wang.Username, wang.Password, "1")
 	if got := eval[string](t, staff, textOf("d-window")); got != "1号窗口" {
 		t.Fatalf("counter is bound to %q, want 1号窗口", got)
 	}
@@ -170,7 +170,7 @@ func TestWebCounterLifecycle(t *testing.T) {
 	// Shortcuts do nothing while typing in a field. A shortcut sends its
 	// request from the key's handler, which has run when the key event
 	// returns: the page's requests are counted from before the key.
-	head, _ := h.hall.Engine.Head()
+	head, _ := h.Engine.Head()
 	must(t, staff, chromedp.Evaluate[chromedp.Void](`(function () {
 		var send = window.fetch;
 		window.__hallqPosts = [];
@@ -183,7 +183,7 @@ func TestWebCounterLifecycle(t *testing.T) {
 	if posts := eval[[]string](t, staff, `window.__hallqPosts`); len(posts) != 0 {
 		t.Fatalf("typing P in a field acted on the window: the page sent %q", posts)
 	}
-	if now, _ := h.hall.Engine.Head(); now != head {
+	if now, _ := h.Engine.Head(); now != head {
 		t.Fatalf("typing P in a field acted on the window: log head %d -> %d", head, now)
 	}
 	if got := eval[string](t, staff, `document.getElementById('f-reinstate-number').value`); got != "p" {
@@ -201,17 +201,17 @@ func TestWebCounterOtherWindow(t *testing.T) {
 	h := newTestHall(t)
 	h.issue(`{"service":"general","idempotency_key":"a"}`)
 	br := newBrowser(t)
-	wang := h.secrets.Staff[0]
+	wang := h.Secrets.Staff[0]
 
 	first := br.tab(1366, 900)
-	signIn(t, first, h.srv.URL, wang.Username, wang.Password, "1")
+	signIn(t, first, h.URL, wang.Username, wang.Password, "1")
 	must(t, first, chromedp.KeyEvent("o"))
 	deskMessage(t, first, "ok", "窗口已开启")
 
 	// The same browser signs in again, to window 3, from another tab: the
 	// session cookie the first tab relied on is replaced.
 	second := br.tab(1366, 900)
-	must(t, second, chromedp.Navigate(h.srv.URL+"/rules"))
+	must(t, second, chromedp.Navigate(h.URL+"/rules"))
 	login := `fetch('/api/v1/login', {method: 'POST', headers: {'Content-Type': 'application/json'},
 		body: JSON.stringify({username: ` + jsString(wang.Username) + `, password: ` + jsString(wang.Password) + `, window: '3'})})
 		.then(function (r) { return r.status; })`
@@ -219,17 +219,17 @@ func TestWebCounterOtherWindow(t *testing.T) {
 		t.Fatalf("sign-in from the second tab: status %d", status)
 	}
 
-	head, _ := h.hall.Engine.Head()
+	head, _ := h.Engine.Head()
 	must(t, first, chromedp.KeyEvent("n"))
 	deskMessage(t, first, "error", "本页的登录已被替换：您现在登录的是3号窗口，操作未执行")
-	if now, _ := h.hall.Engine.Head(); now != head {
+	if now, _ := h.Engine.Head(); now != head {
 		t.Fatalf("a refused action changed the log: head %d -> %d", head, now)
 	}
 	waitFor(t, first, pageWait, textOf("d-window")+` === '3号窗口'`, textOf("d-window"))
 
 	// A staff member may not sign in to a window that is not theirs.
 	third := br.tab(1366, 900)
-	must(t, third, chromedp.Navigate(h.srv.URL+"/counter"))
+	must(t, third, chromedp.Navigate(h.URL+"/counter"))
 	waitFor(t, third, pageWait, textOf("d-window")+` === '3号窗口'`, `document.body.innerText`)
 	must(t, third, chromedp.Click(chromedp.CSS("#d-logout")))
 	waitFor(t, third, pageWait, `!document.getElementById('login').hidden && `+textOf("login-msg")+`.indexOf('已退出登录') >= 0`, textOf("login-msg"))

@@ -17,7 +17,7 @@ func TestWebLanguage(t *testing.T) {
 	tab := br.tab(360, 740)
 	visible := func() string { return eval[string](t, tab, `document.body.innerText`) }
 
-	must(t, tab, chromedp.Navigate(h.srv.URL+"/"))
+	must(t, tab, chromedp.Navigate(h.URL+"/"))
 	if got := eval[string](t, tab, `document.documentElement.lang`); got != "zh-CN" {
 		t.Fatalf("first visit: lang %q, want zh-CN", got)
 	}
@@ -35,7 +35,7 @@ func TestWebLanguage(t *testing.T) {
 		{"/board", `document.querySelectorAll('#b-services li').length === 4`, "Real estate registration", "不动产登记"},
 	}
 	for _, s := range steps {
-		must(t, tab, chromedp.Navigate(h.srv.URL+s.path))
+		must(t, tab, chromedp.Navigate(h.URL+s.path))
 		waitFor(t, tab, pageWait, s.ready, `document.body.innerText`)
 		if got := eval[string](t, tab, `document.documentElement.lang`); got != "en" {
 			t.Errorf("%s: lang %q, want en", s.path, got)
@@ -45,7 +45,7 @@ func TestWebLanguage(t *testing.T) {
 		}
 	}
 	// Options of selects follow the language too.
-	must(t, tab, chromedp.Navigate(h.srv.URL+"/counter"))
+	must(t, tab, chromedp.Navigate(h.URL+"/counter"))
 	waitFor(t, tab, pageWait, `!document.getElementById('login').hidden`, `document.body.innerText`)
 	if got := eval[string](t, tab, `document.querySelector('#login-window option[value="2"]').textContent`); got != "Window 2" {
 		t.Errorf("window option in English: %q", got)
@@ -54,7 +54,7 @@ func TestWebLanguage(t *testing.T) {
 	if got := eval[string](t, tab, `document.querySelector('#login-window option[value="2"]').textContent`); got != "2号窗口" {
 		t.Errorf("window option back in Chinese: %q", got)
 	}
-	must(t, tab, chromedp.Navigate(h.srv.URL+"/t/"+tk.Ticket.Token))
+	must(t, tab, chromedp.Navigate(h.URL+"/t/"+tk.Ticket.Token))
 	waitFor(t, tab, pageWait, `document.getElementById('t-state').dataset.status === 'waiting'`, `document.body.innerText`)
 	if text := visible(); !strings.Contains(text, "排队中") || !strings.Contains(text, "不动产登记") {
 		t.Errorf("back in Chinese the ticket page shows %q", text)

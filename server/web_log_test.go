@@ -30,11 +30,11 @@ func TestWebLogVerify(t *testing.T) {
 			t.Fatalf("%s: %d %s", step.action, code, raw)
 		}
 	}
-	head, headHash := h.hall.Engine.Head()
+	head, headHash := h.Engine.Head()
 
 	br := newBrowser(t)
 	tab := br.tab(1366, 900)
-	must(t, tab, chromedp.Navigate(h.srv.URL+"/log"))
+	must(t, tab, chromedp.Navigate(h.URL+"/log"))
 	rows := `document.querySelectorAll('#l-rows tr')`
 	waitFor(t, tab, pageWait, fmt.Sprintf(`%s.length === %d`, rows, head), rows+`.length`)
 	if got := eval[string](t, tab, rows+`[0].dataset.seq`); got != fmt.Sprint(head) {
@@ -77,7 +77,7 @@ func TestWebLogVerify(t *testing.T) {
 		t.Fatalf("calls only: got %q", got)
 	}
 	must(t, tab, chromedp.Click(chromedp.CSS("#l-calls")))
-	today := h.clock.date() // the date of every event, whatever the browser's clock says
+	today := h.Clock.Date() // the date of every event, whatever the browser's clock says
 	must(t, tab, chromedp.SetValue(chromedp.CSS("#l-date"), today))
 	waitFor(t, tab, pageWait, fmt.Sprintf(`%s.length === %d`, rows, head), rows+`.length`)
 	must(t, tab, chromedp.SetValue(chromedp.CSS("#l-date"), "2020-01-01"))
@@ -101,18 +101,18 @@ func TestWebLogVerify(t *testing.T) {
 
 	// A new event arrives live and extends what is verified.
 	h.issue(`{"service":"general","idempotency_key":"live"}`)
-	head, headHash = h.hall.Engine.Head()
+	head, headHash = h.Engine.Head()
 	waitFor(t, tab, pageWait, fmt.Sprintf(`%s[0] && %s[0].dataset.seq === '%d'`, rows, rows, head), rows+`[0].dataset.seq`)
 	verify(headHash)
 
 	// A kiosk withdraws the ticket of a request it never got an answer to:
 	// the log says so in words.
 	_, lost, _ := h.issue(`{"service":"general","idempotency_key":"lost"}`)
-	kiosk := map[string]string{"Authorization": "Bearer " + h.secrets.KioskToken}
-	if code, raw := do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/tickets/withdraw", kiosk, `{"idempotency_key":"lost"}`, nil); code != http.StatusOK {
+	kiosk := map[string]string{"Authorization": "Bearer " + h.Secrets.KioskToken}
+	if code, raw := do(t, http.DefaultClient, "POST", h.URL+"/api/v1/tickets/withdraw", kiosk, `{"idempotency_key":"lost"}`, nil); code != http.StatusOK {
 		t.Fatalf("withdraw: %d %s", code, raw)
 	}
-	head, headHash = h.hall.Engine.Head()
+	head, headHash = h.Engine.Head()
 	waitFor(t, tab, pageWait, fmt.Sprintf(`%s[0] && %s[0].dataset.seq === '%d'`, rows, rows, head), rows+`[0].dataset.seq`)
 	if txt := eval[string](t, tab, rows+`[0].innerText`); !strings.Contains(txt, "取号机未收到应答，未打印此号") || !strings.Contains(txt, lost.Ticket.Number) {
 		t.Fatalf("the kiosk's withdrawal reads %q", txt)
@@ -143,7 +143,7 @@ func TestWebLogVerify(t *testing.T) {
 	}
 
 	// Files: the download verifies; tampered copies fail at the right record.
-	resp, err := http.Get(h.srv.URL + "/log.jsonl?download=1")
+	resp, err := http.Get(h.URL + "/log.jsonl?download=1")
 	if err != nil {
 		t.Fatal(err)
 	}

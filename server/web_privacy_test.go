@@ -35,10 +35,10 @@ func TestWebNoPersonalData(t *testing.T) {
 	}
 	h.issue(`{"service":"general","idempotency_key":"p3"}`)
 	// A booking by the same document, and one by the passport.
-	tomorrow := h.clock.Now().In(h.clock.hall.Location).AddDate(0, 0, 1).Format(time.DateOnly)
+	tomorrow := h.Clock.Now().In(h.Config.Hall.Location).AddDate(0, 0, 1).Format(time.DateOnly)
 	var slots struct{ Slots []struct{ ID string } }
 	waitUntil(t, func() bool {
-		code, _ := do(t, http.DefaultClient, "GET", h.srv.URL+"/api/v1/appointments/slots?service=exit-entry&date="+tomorrow, nil, "", &slots)
+		code, _ := do(t, http.DefaultClient, "GET", h.URL+"/api/v1/appointments/slots?service=exit-entry&date="+tomorrow, nil, "", &slots)
 		return code == 200 && len(slots.Slots) > 0
 	})
 	var booked struct {
@@ -46,7 +46,7 @@ func TestWebNoPersonalData(t *testing.T) {
 	}
 	for _, body := range []string{`"id_number":"` + id + `"`, `"id_kind":"passport","id_number":"E1234 5678"`} {
 		waitUntil(t, func() bool {
-			code, _ := do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/appointments", nil,
+			code, _ := do(t, http.DefaultClient, "POST", h.URL+"/api/v1/appointments", nil,
 				`{"service":"exit-entry","slot":"`+slots.Slots[len(slots.Slots)-1].ID+`",`+body+`}`, &booked)
 			return code == http.StatusCreated
 		})
@@ -60,7 +60,7 @@ func TestWebNoPersonalData(t *testing.T) {
 
 	// What may look like a hash: the log's own hashes.
 	chain := map[string]bool{eventlog.GenesisHash: true}
-	recs, err := h.hall.Store.EventsAfter(0, 0)
+	recs, err := h.Store.EventsAfter(0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestWebNoPersonalData(t *testing.T) {
 		chain[r.Hash], chain[r.PrevHash] = true, true
 	}
 	var identities [][]byte
-	err = h.hall.Store.View(func(tx *store.Tx) error {
+	err = h.Store.View(func(tx *store.Tx) error {
 		err := tx.ForEach(store.BucketIdentities, nil, func(k, _ []byte) error {
 			identities = append(identities, bytes.Clone(k[bytes.LastIndexByte(k, '|')+1:]))
 			return nil
@@ -129,7 +129,7 @@ func TestWebNoPersonalData(t *testing.T) {
 		tab := br.tab(size.w, size.h)
 		for _, lang := range []string{"zh", "en"} {
 			for _, p := range pages {
-				must(t, tab, chromedp.Navigate(h.srv.URL+p.path))
+				must(t, tab, chromedp.Navigate(h.URL+p.path))
 				if lang == "en" {
 					must(t, tab, chromedp.Evaluate[chromedp.Void](`hallq.setLang('en')`))
 				}
@@ -152,7 +152,7 @@ func TestWebNoPersonalData(t *testing.T) {
 	// The JSON Lines download, and the API the pages read.
 	for _, path := range []string{"/log.jsonl", "/api/v1/board", "/api/v1/hall", "/api/v1/windows/2", "/api/v1/tickets/" + social.Ticket.Token,
 		"/api/v1/appointments/" + booked.Appointment.Token, "/api/v1/appointments/slots?service=exit-entry&date=" + tomorrow, "/metrics"} {
-		resp, err := http.Get(h.srv.URL + path)
+		resp, err := http.Get(h.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}

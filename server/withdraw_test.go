@@ -13,13 +13,13 @@ import (
 // for it stops waiting, publicly; a key the server never saw is spent.
 func TestWithdrawUnansweredRequest(t *testing.T) {
 	h := newTestHall(t)
-	kiosk := map[string]string{"Authorization": "Bearer " + h.secrets.KioskToken}
+	kiosk := map[string]string{"Authorization": "Bearer " + h.Secrets.KioskToken}
 	withdraw := func(body string) (int, string, []byte) {
 		t.Helper()
 		var out struct {
 			Withdrawn *string `json:"withdrawn"`
 		}
-		code, raw := do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/tickets/withdraw", kiosk, body, nil)
+		code, raw := do(t, http.DefaultClient, "POST", h.URL+"/api/v1/tickets/withdraw", kiosk, body, nil)
 		if code == http.StatusOK {
 			if err := json.Unmarshal(raw, &out); err != nil || out.Withdrawn == nil {
 				t.Fatalf("withdraw %s: 200 %s, want {\"withdrawn\": …}", body, raw)
@@ -31,7 +31,7 @@ func TestWithdrawUnansweredRequest(t *testing.T) {
 	status := func(token string) string {
 		t.Helper()
 		var st ticketResp
-		if code, raw := do(t, http.DefaultClient, "GET", h.srv.URL+"/api/v1/tickets/"+token, nil, "", &st); code != http.StatusOK {
+		if code, raw := do(t, http.DefaultClient, "GET", h.URL+"/api/v1/tickets/"+token, nil, "", &st); code != http.StatusOK {
 			t.Fatalf("ticket status: %d %s", code, raw)
 		}
 		return st.Ticket.Status
@@ -51,7 +51,7 @@ func TestWithdrawUnansweredRequest(t *testing.T) {
 		if got := status(lost.Ticket.Token); got != "cancelled" {
 			t.Fatalf("round %d: B001 is %s, want cancelled", round, got)
 		}
-		if got := cancellations(t, h.srv.URL); len(got) != 1 || got[0] != (cancelled{Number: "B001", By: "kiosk"}) {
+		if got := cancellations(t, h.URL); len(got) != 1 || got[0] != (cancelled{Number: "B001", By: "kiosk"}) {
 			t.Fatalf("round %d: ticket.cancelled events: got %+v, want one of B001 by kiosk, replaced by nothing", round, got)
 		}
 	}
@@ -62,7 +62,7 @@ func TestWithdrawUnansweredRequest(t *testing.T) {
 		t.Fatalf("withdraw lost-2: got %d %s, want 200 withdrawn nothing", code, raw)
 	}
 	var refusal apiError
-	code, raw = do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/tickets", kiosk, `{"service":"general","idempotency_key":"lost-2"}`, &refusal)
+	code, raw = do(t, http.DefaultClient, "POST", h.URL+"/api/v1/tickets", kiosk, `{"service":"general","idempotency_key":"lost-2"}`, &refusal)
 	if code != http.StatusConflict || refusal.Error.Code != "ECONFLICT" {
 		t.Fatalf("late request of a withdrawn key: got %d %s, want 409 ECONFLICT", code, raw)
 	}
@@ -85,7 +85,7 @@ func TestWithdrawUnansweredRequest(t *testing.T) {
 		t.Fatalf("%s after the withdrawal: %s, want called", served.Ticket.Number, got)
 	}
 
-	before := len(fetchLog(t, h.srv.URL))
+	before := len(fetchLog(t, h.URL))
 	tests := []struct {
 		name    string
 		headers map[string]string
@@ -94,7 +94,7 @@ func TestWithdrawUnansweredRequest(t *testing.T) {
 		code    string
 	}{
 		{"no token", nil, `{"idempotency_key":"x"}`, 401, "EUNAUTHORIZED"},
-		{"display token", map[string]string{"Authorization": "Bearer " + h.secrets.DisplayToken}, `{"idempotency_key":"x"}`, 403, "EFORBIDDEN"},
+		{"display token", map[string]string{"Authorization": "Bearer " + h.Secrets.DisplayToken}, `{"idempotency_key":"x"}`, 403, "EFORBIDDEN"},
 		{"no body", kiosk, ``, 400, "EINVALID"},
 		{"unknown field", kiosk, `{"idempotency_key":"x","number":"A001"}`, 400, "EINVALID"},
 		{"no key", kiosk, `{}`, 400, "EINVALID"},
@@ -104,13 +104,13 @@ func TestWithdrawUnansweredRequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var e apiError
-			code, raw := do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/tickets/withdraw", tt.headers, tt.body, &e)
+			code, raw := do(t, http.DefaultClient, "POST", h.URL+"/api/v1/tickets/withdraw", tt.headers, tt.body, &e)
 			if code != tt.status || e.Error.Code != tt.code || e.Error.Message == "" {
 				t.Fatalf("got %d %s, want %d %s", code, raw, tt.status, tt.code)
 			}
 		})
 	}
-	if after := len(fetchLog(t, h.srv.URL)); after != before {
+	if after := len(fetchLog(t, h.URL)); after != before {
 		t.Fatalf("refused withdrawals changed the log: %d events, want %d", after, before)
 	}
 	// A refused withdrawal spends nothing: a request with that key issues.

@@ -75,3 +75,31 @@ func (c *Clock) dayOf(t time.Time) string {
 	}
 	return c.hall.Day(t) + " " + t.In(c.hall.Location).Format(time.DateOnly)
 }
+
+// Before returns the time d before now, or the start of the clock's service
+// day if that is later (the start of the date, if the day started the day
+// before): when a kiosk may have issued a ticket offline d ago.
+func (c *Clock) Before(d time.Duration) time.Time {
+	now := c.Now()
+	if c.hall == nil {
+		return now.Add(-d)
+	}
+	local := now.In(c.hall.Location)
+	start := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, c.hall.Location) // the date's start
+	if dayStart := start.Add(c.hall.DayStart); !now.Before(dayStart) {
+		start = dayStart // the service day started later in the date
+	}
+	if t := now.Add(-d); t.After(start) {
+		return t
+	}
+	return start
+}
+
+// Date is the clock's date at the hall (the machine's zone without a hall),
+// as YYYY-MM-DD.
+func (c *Clock) Date() string {
+	if c.hall == nil {
+		return c.Now().Format(time.DateOnly)
+	}
+	return c.Now().In(c.hall.Location).Format(time.DateOnly)
+}
