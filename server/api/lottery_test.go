@@ -6,26 +6,16 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"hallq/server/audit"
 	"hallq/server/config"
 	"hallq/server/eventlog"
-	"hallq/server/keyfile"
+	"hallq/server/hall/halltest"
 	"hallq/server/queue"
 	"hallq/server/wire"
 )
-
-// testClock is a clock the test moves.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *testClock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
 
 type lotteryDay struct {
 	Lottery    string    `json:"lottery"`
@@ -42,25 +32,18 @@ type lotteryDay struct {
 // lotteryHall is the demo hall whose exit-entry service draws its places:
 // applications for day D+7 from 08:00 to 09:00 on day D, 2 places a slot, on
 // the test's clock, which starts at 07:00 on Monday 2026-11-23 in Shanghai.
-func lotteryHall(t *testing.T) (*probeHall, *testClock) {
+func lotteryHall(t *testing.T) (*probeHall, *halltest.Clock) {
 	t.Helper()
-	t.Setenv(keyfile.CredentialsEnv, "")
-	cfg, sec, err := config.Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range cfg.Hall.Services {
-		if a := cfg.Hall.Services[i].Appointments; a != nil {
-			a.Capacity, a.LotteryWindow = 2, time.Hour
-		}
-	}
 	loc, _ := time.LoadLocation("Asia/Shanghai")
-	clock := &testClock{now: time.Date(2026, 11, 23, 7, 0, 0, 0, loc)}
-	p := &probeHall{t: t, cfg: cfg, sec: sec, dir: t.TempDir(), logs: &lockedBuffer{}}
-	p.opts.NoSync, p.opts.Now = true, clock.Now
-	p.open()
-	t.Cleanup(p.close)
-	return p, clock
+	clock := halltest.NewFixedClock(time.Date(2026, 11, 23, 7, 0, 0, 0, loc))
+	h := halltest.Start(t, halltest.Options{Clock: clock, Adjust: func(cfg *config.Config) {
+		for i := range cfg.Hall.Services {
+			if a := cfg.Hall.Services[i].Appointments; a != nil {
+				a.Capacity, a.LotteryWindow = 2, time.Hour
+			}
+		}
+	}})
+	return &probeHall{Hall: h, t: t}, clock
 }
 
 // lotteryDay waits until the day's lottery is in state want and returns it.
