@@ -38,7 +38,7 @@ func statsShots(t *testing.T, _ context.Context, name string, png []byte) {
 // get fetches a path of the test hall.
 func (h *testHall) get(path string) (int, http.Header, []byte) {
 	h.t.Helper()
-	resp, err := http.Get(h.srv.URL + path)
+	resp, err := http.Get(h.URL + path)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func statsDay(t *testing.T, h *testHall) {
 	g1 := issue(`{"service":"general","idempotency_key":"g1"}`)
 	issue(`{"service":"general","idempotency_key":"g2"}`)
 	issue(`{"service":"general","idempotency_key":"g3"}`)
-	if code, raw := do(t, http.DefaultClient, "POST", h.srv.URL+"/api/v1/tickets/"+g1.Ticket.Token+"/cancel", nil, "", nil); code != http.StatusOK {
+	if code, raw := do(t, http.DefaultClient, "POST", h.URL+"/api/v1/tickets/"+g1.Ticket.Token+"/cancel", nil, "", nil); code != http.StatusOK {
 		t.Fatalf("applicant cancel: %d %s", code, raw)
 	}
 	time.Sleep(1100 * time.Millisecond) // a wait of at least a second
@@ -130,7 +130,7 @@ func TestStatsPageEqualsTally(t *testing.T) {
 	h := newTestHall(t)
 	statsDay(t, h)
 	_, _, jsonl := h.get("/log.jsonl")
-	date := h.clock.date()
+	date := h.Clock.Date()
 	br := newBrowser(t)
 	for _, size := range []struct{ w, h int64 }{{360, 740}, {1920, 1080}} {
 		tab := br.tab(size.w, size.h)
@@ -139,7 +139,7 @@ func TestStatsPageEqualsTally(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			must(t, tab, chromedp.Navigate(h.srv.URL+"/stats?p="+p))
+			must(t, tab, chromedp.Navigate(h.URL+"/stats?p="+p))
 			waitFor(t, tab, pageWait, `document.querySelectorAll('#t-summary tbody tr').length === 1`, `document.body.innerText`)
 			for _, tc := range []struct{ table, prefix string }{{"t-summary", ""}, {"t-services", "service:"}, {"t-windows", "window:"}} {
 				got := eval[map[string][]float64](t, tab, pageFigures(tc.table))
@@ -198,7 +198,7 @@ func TestStatsPageEqualsTally(t *testing.T) {
 		t.Fatal(err)
 	}
 	tab := br.tab(1366, 768)
-	must(t, tab, chromedp.Navigate(h.srv.URL+"/stats/year/"+year))
+	must(t, tab, chromedp.Navigate(h.URL+"/stats/year/"+year))
 	waitFor(t, tab, pageWait, `document.querySelectorAll('#r-services tbody tr').length > 0`, `document.body.innerText`)
 	for key, row := range eval[map[string][]float64](t, tab, pageFigures("r-services")) {
 		if fmt.Sprint(pageCells(row)) != fmt.Sprint(tallyCells(tally["service:"+key])) {
@@ -233,7 +233,7 @@ func TestStatsPageEqualsTally(t *testing.T) {
 
 	// No identity in any byte of the pages and exports.
 	var identities [][]byte
-	h.hall.Store.View(func(tx *store.Tx) error {
+	h.Store.View(func(tx *store.Tx) error {
 		return tx.ForEach(store.BucketIdentities, nil, func(k, _ []byte) error {
 			identities = append(identities, bytes.Clone(k[bytes.LastIndexByte(k, '|')+1:]))
 			return nil

@@ -14,7 +14,7 @@ import (
 // restart; the key cannot move the booking to another slot.
 func TestBookingRetryIsIdempotent(t *testing.T) {
 	p := startBookingHall(t, 1000)
-	tomorrow := time.Now().In(p.cfg.Hall.Location).AddDate(0, 0, 1).Format(time.DateOnly)
+	tomorrow := time.Now().In(p.Config.Hall.Location).AddDate(0, 0, 1).Format(time.DateOnly)
 	slots := p.slots(tomorrow)
 	slot := slots[30].ID
 	send := func(slot, doc, key string) (int, apptJSON, []byte) {
@@ -36,7 +36,7 @@ func TestBookingRetryIsIdempotent(t *testing.T) {
 	// gets her booking, with the same code and link.
 	for _, restart := range []bool{false, true} {
 		if restart {
-			p.restart()
+			p.Restart()
 		}
 		code, again, body := send(slot, alice, "k-1")
 		if code != http.StatusOK || again.Appointment.Booking != first.Appointment.Booking || again.Appointment.Code != first.Appointment.Code ||
