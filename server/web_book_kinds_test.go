@@ -16,7 +16,7 @@ func TestWebBookingEveryDocument(t *testing.T) {
 	h := newTestHall(t)
 	b := newBrowser(t)
 	tab := b.tab(360, 740)
-	must(t, tab, chromedp.Navigate(h.srv.URL+"/book"))
+	must(t, tab, chromedp.Navigate(h.URL+"/book"))
 	waitFor(t, tab, pageWait, `document.querySelectorAll('.days:not([hidden]) .day').length > 1`, `document.body.innerText`)
 	kinds := eval[string](t, tab, `Array.from(document.querySelectorAll('#b-kind option')).map(o => o.value).join(',')`)
 	if want := strings.Join(queue.DocumentKinds, ","); kinds != want {
@@ -35,7 +35,7 @@ func TestWebBookingEveryDocument(t *testing.T) {
 	)
 	waitFor(t, tab, pageWait, `!document.getElementById('b-done').hidden`, `document.getElementById('b-error').innerText`)
 	link := eval[string](t, tab, `document.getElementById('b-link').getAttribute('href')`)
-	must(t, tab, chromedp.Navigate(h.srv.URL+link))
+	must(t, tab, chromedp.Navigate(h.URL+link))
 	waitFor(t, tab, pageWait, textOf("a-doc")+` !== ''`, `document.body.innerText`)
 	if doc := eval[string](t, tab, textOf("a-doc")); doc != "E12****78" {
 		t.Fatalf("document shown %q, want E12****78", doc)
