@@ -8,12 +8,14 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"golang.org/x/crypto/bcrypt"
 
 	"hallq/server/config"
 	"hallq/server/hall"
+	"hallq/server/hall/halltest"
 )
 
 // TestWebReception: a reception staff member signs in on /reception, takes a
@@ -34,8 +36,8 @@ func TestWebReception(t *testing.T) {
 			cfg.Hall.PriorityClasses[i].MinAge = 70
 		}
 	}
-	logs := &syncBuffer{}
-	h, err := hall.Open(cfg, t.TempDir(), slog.New(slog.NewTextHandler(logs, nil)), hall.Options{Now: newHallClock(cfg.Hall).Now})
+	logs := &halltest.SyncBuffer{}
+	h, err := hall.Open(cfg, t.TempDir(), slog.New(slog.NewTextHandler(logs, nil)), hall.Options{Now: halltest.NewClock(cfg.Hall, time.Time{}).Now})
 	if err != nil {
 		t.Fatal(err)
 	}

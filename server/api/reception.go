@@ -118,7 +118,7 @@ func (s *Server) handleDeskCheckIn(w http.ResponseWriter, r *http.Request) {
 	v, err := s.engine.CheckIn(r.Context(), engine.CheckInInput{Desk: d.ID, DocKind: req.IDKind, DocNumber: req.IDNumber, Code: req.Code})
 	var ce *engine.ChoiceError
 	if errors.As(err, &ce) {
-		body := choiceBody{Error: wire.ErrorDetail{Code: ce.Err.Code, Message: ce.Err.Message, MessageZH: ce.Err.MessageZH}}
+		body := wire.ChoiceBody{Error: wire.ErrorDetail{Code: ce.Err.Code, Message: ce.Err.Message, MessageZH: ce.Err.MessageZH}}
 		for _, b := range ce.Bookings {
 			b.Document = ""
 			body.Bookings = append(body.Bookings, s.appointmentJSON(r, b, false))

@@ -16,8 +16,7 @@ import (
 	"hallq/printer"
 	"hallq/printer/virtual"
 	"hallq/server/config"
-	"hallq/server/hall"
-	"hallq/server/keyfile"
+	"hallq/server/hall/halltest"
 	"hallq/server/queue"
 )
 
@@ -116,18 +115,8 @@ func withReception(printerTCP string) func(*config.Config) {
 // not depend on the time of day they run at, and the service day is known.
 func startClockedHall(t *testing.T, adjust func(*config.Config)) *probeHall {
 	t.Helper()
-	t.Setenv(keyfile.CredentialsEnv, "")
-	cfg, sec, err := config.Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
-	adjust(cfg)
-	start, real := time.Date(2026, 6, 10, 2, 0, 0, 0, time.UTC), time.Now()
-	p := &probeHall{t: t, cfg: cfg, sec: sec, dir: t.TempDir(), logs: &lockedBuffer{},
-		opts: hall.Options{NoSync: true, Now: func() time.Time { return start.Add(time.Since(real)) }}}
-	p.open()
-	t.Cleanup(p.close)
-	return p
+	return &probeHall{Hall: halltest.Start(t, halltest.Options{Adjust: adjust,
+		Clock: halltest.NewClock(nil, time.Date(2026, 6, 10, 2, 0, 0, 0, time.UTC))}), t: t}
 }
 
 // signIn signs in and returns the client and the headers of a mutating request.
@@ -178,7 +167,7 @@ type deskAnswer struct {
 func TestReceptionIssuesPriorityTicketCalledFirst(t *testing.T) {
 	prn := startDeskPrinter(t)
 	p := startClockedHall(t, withReception(prn.addr))
-	kiosk := bearer(p.sec.KioskToken)
+	kiosk := bearer(p.Secrets.KioskToken)
 	kiosk.Set("Content-Type", "application/json")
 	// Two ordinary numbers wait for general affairs.
 	for i := range 2 {
@@ -221,7 +210,7 @@ func TestReceptionIssuesPriorityTicketCalledFirst(t *testing.T) {
 
 	// Window 1 calls: the desk's priority ticket first, by the rule.
 	var wang config.DemoLogin
-	for _, s := range p.sec.Staff {
+	for _, s := range p.Secrets.Staff {
 		if len(s.Windows) > 0 && s.Windows[0] == "1" {
 			wang = s
 		}
@@ -257,7 +246,7 @@ func TestReceptionRefusals(t *testing.T) {
 		t.Fatalf("sign-in: %d %s", code, body)
 	}
 	var wang config.DemoLogin
-	for _, s := range p.sec.Staff {
+	for _, s := range p.Secrets.Staff {
 		if len(s.Windows) > 0 && s.Windows[0] == "1" {
 			wang = s
 		}
@@ -271,8 +260,8 @@ func TestReceptionRefusals(t *testing.T) {
 		want   int
 	}{
 		{"nobody", nil, plain, http.StatusUnauthorized},
-		{"the kiosk's token", nil, bearer(p.sec.KioskToken), http.StatusUnauthorized},
-		{"the display's token", nil, bearer(p.sec.DisplayToken), http.StatusUnauthorized},
+		{"the kiosk's token", nil, bearer(p.Secrets.KioskToken), http.StatusUnauthorized},
+		{"the display's token", nil, bearer(p.Secrets.DisplayToken), http.StatusUnauthorized},
 		{"window staff", wc, wh, http.StatusForbidden},
 		{"reception without the CSRF token", c, plain, http.StatusForbidden},
 		{"reception with a wrong CSRF token", c, http.Header{"X-CSRF-Token": {"nope"}}, http.StatusForbidden},
@@ -321,7 +310,7 @@ func TestReceptionRefusals(t *testing.T) {
 		}
 	}
 	_, _, log := p.do(nil, "GET", "/api/v1/events?after=0&limit=1000", nil, "")
-	if strings.Contains(string(log), residentID(7)) || strings.Contains(string(log), "E12345678") || strings.Contains(p.logs.String(), residentID(7)) {
+	if strings.Contains(string(log), residentID(7)) || strings.Contains(string(log), "E12345678") || strings.Contains(p.Logs.String(), residentID(7)) {
 		t.Error("a document number reached the public log or the server log")
 	}
 }
@@ -335,7 +324,7 @@ func bornOn(birth string) string {
 
 func TestAgeRuleAtKioskAndDesk(t *testing.T) {
 	p := startClockedHall(t, withReception("")) // service day 2026-06-10; elderly from 70
-	kiosk := bearer(p.sec.KioskToken)
+	kiosk := bearer(p.Secrets.KioskToken)
 	kiosk.Set("Content-Type", "application/json")
 	c, h, code, body := p.signIn(fmt.Sprintf(`{"username":%q,"password":%q}`, receptionUser, receptionPassword))
 	if code != http.StatusOK {
@@ -381,7 +370,7 @@ func TestAgeRuleAtKioskAndDesk(t *testing.T) {
 	_, _, log := p.do(nil, "GET", "/api/v1/events?after=0&limit=1000", nil, "")
 	_, _, board := p.do(nil, "GET", "/api/v1/board", nil, "")
 	for i, tc := range tests {
-		for where, text := range map[string]string{"public log": string(log), "board": string(board), "server log": p.logs.String()} {
+		for where, text := range map[string]string{"public log": string(log), "board": string(board), "server log": p.Logs.String()} {
 			if strings.Contains(text, ids[i]) || strings.Contains(text, tc.birth) {
 				t.Errorf("%s shows the document number or date of birth of %q", where, tc.name)
 			}
