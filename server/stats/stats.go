@@ -123,6 +123,9 @@ type Stats struct {
 	days    map[string]*day
 	dates   []string // sorted
 	tickets map[string]*ticket
+	// applied are the lottery applications not yet drawn: withdrawing one
+	// is not a cancelled booking, and a drawn one becomes a booking.
+	applied map[string]string // application → slot
 	last    uint64
 	events  int
 	cur     uint64 // the seq of the event being folded
@@ -134,7 +137,7 @@ func New() *Stats {
 	if err != nil {
 		loc = time.FixedZone("CST", 8*3600)
 	}
-	return &Stats{loc: loc, days: map[string]*day{}, tickets: map[string]*ticket{}}
+	return &Stats{loc: loc, days: map[string]*day{}, tickets: map[string]*ticket{}, applied: map[string]string{}}
 }
 
 // Last returns the sequence number of the last event folded.
@@ -157,7 +160,7 @@ var folded = map[string]bool{
 	queue.TypeTicketNoShow: true, queue.TypeTicketReinstated: true, queue.TypeTicketCompleted: true,
 	queue.TypeTicketTransferred: true, queue.TypeTicketCancelled: true, queue.TypeDaySealed: true,
 	queue.TypeHallConfigured: true, queue.TypeApptBooked: true, queue.TypeApptCancelled: true,
-	queue.TypeApptMissed: true,
+	queue.TypeApptMissed: true, queue.TypeApptApplied: true, queue.TypeApptDrawn: true,
 }
 
 // Add folds the next event of the log. Events must come in order without
@@ -330,7 +333,26 @@ func (s *Stats) apply(ev queue.Event) {
 		}
 	case *queue.ApptBookedData:
 		s.day(ev.Time.In(s.loc).Format(time.DateOnly)).booked++
+	case *queue.ApptAppliedData:
+		s.applied[d.Booking] = d.Slot
+	case *queue.ApptDrawnData:
+		// The winners are booked when the draw is written; the others were
+		// never booked.
+		drawn := map[string]bool{}
+		for _, sl := range d.Slots {
+			s.day(ev.Time.In(s.loc).Format(time.DateOnly)).booked += len(sl.Winners)
+			drawn[sl.Slot] = true
+		}
+		for id, slot := range s.applied {
+			if drawn[slot] {
+				delete(s.applied, id)
+			}
+		}
 	case *queue.ApptCancelledData:
+		if _, ok := s.applied[d.Booking]; ok {
+			delete(s.applied, d.Booking)
+			break
+		}
 		s.day(ev.Time.In(s.loc).Format(time.DateOnly)).bookingCancelled++
 	case *queue.ApptMissedData:
 		s.day(ev.Time.In(s.loc).Format(time.DateOnly)).missed++

@@ -261,3 +261,36 @@ func BenchmarkYear(b *testing.B) {
 	})
 	runtime.KeepAlive(s)
 }
+
+// TestLotteryBookings counts a draw's winners as bookings made when the draw
+// is written, and a withdrawn application as no cancelled booking.
+func TestLotteryBookings(t *testing.T) {
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	at := time.Date(2026, 11, 23, 8, 0, 0, 0, loc)
+	chain, _ := eventlog.NewChain(0, eventlog.GenesisHash)
+	s := stats.New()
+	add := func(typ string, data any) {
+		b, _ := json.Marshal(data)
+		r, err := chain.Next(typ, at, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Add(r); err != nil {
+			t.Fatal(err)
+		}
+		at = at.Add(time.Minute)
+	}
+	slot := "exit-entry-20261130-0830"
+	for _, id := range []string{"a", "b", "c"} {
+		add(queue.TypeApptApplied, queue.ApptAppliedData{Booking: id, Service: "exit-entry", Slot: slot})
+	}
+	add(queue.TypeApptCancelled, queue.ApptCancelledData{Booking: "c", Slot: slot, By: "applicant"}) // withdrawn
+	add(queue.TypeApptDrawClosed, queue.ApptDrawClosedData{Service: "exit-entry", Day: "2026-11-30", Applications: 2})
+	add(queue.TypeApptDrawn, queue.ApptDrawnData{Service: "exit-entry", Day: "2026-11-30", Slots: []queue.DrawnSlot{{Slot: slot, Places: 1, Applications: 2, Winners: []string{"a"}}}})
+	add(queue.TypeApptBooked, queue.ApptBookedData{Booking: "d", Service: "exit-entry", Slot: slot})
+	add(queue.TypeApptCancelled, queue.ApptCancelledData{Booking: "a", Slot: slot, By: "applicant"}) // a won, then cancelled
+	rep := s.Report("2026-11-23")
+	if rep.Booked != 2 || rep.BookingsCancelled != 1 {
+		t.Errorf("booked %d, cancelled %d; want 2 (a drawn, d first come) and 1 (a; c was an application withdrawn)", rep.Booked, rep.BookingsCancelled)
+	}
+}
