@@ -323,14 +323,13 @@
       $('login-msg').hidden = true;
       return startDesk({ username: r.username, name: r.name, window: r.window, windows: r.windows, csrf_token: r.csrf_token });
     }, function (err) {
-      var zh = err.messageZH, en = err.message;
-      if (!zh) {
-        var m = en.match(/allowed: \[(.*)\]|choose one of \[(.*)\]/);
-        var list = m ? (m[1] || m[2] || '').split(' ').map(windowName).join('、') : '';
-        if (err.code === 'EFORBIDDEN' && m) zh = '您不能登录这个窗口。您可以登录：' + list + '。';
-        else if (err.code === 'EINVALID' && m) zh = '您可以登录多个窗口，请选择一个：' + list + '。';
-        else zh = refusal('login', err).zh;
-      }
+      var zh = err.messageZH, en = err.message || '';
+      // The windows the staff member may sign in to, named as on the screens.
+      var m = en.match(/window .*allowed: \[(.*)\]|window: choose one of \[(.*)\]/);
+      var list = m ? (m[1] || m[2] || '').split(' ').map(windowName).join('、') : '';
+      if (err.code === 'EFORBIDDEN' && m) zh = '您不能登录这个窗口。您可以登录：' + list + '。';
+      else if (err.code === 'EINVALID' && m) zh = '您可以登录多个窗口，请选择一个：' + list + '。';
+      else if (!zh) zh = refusal('login', err).zh;
       showLogin(zh, en);
     }).then(function () { $('login-submit').disabled = false; });
   });
