@@ -276,6 +276,19 @@ func TestReceptionRefusals(t *testing.T) {
 			}
 		})
 	}
+	// The desk's description is for reception staff too.
+	for _, tc := range tests[:4] {
+		if code, _, body := p.do(tc.client, "GET", "/api/v1/desk", tc.header, ""); code != tc.want {
+			t.Errorf("GET /api/v1/desk as %s: %d %s, want %d", tc.name, code, body, tc.want)
+		}
+	}
+	// Reception staff call no number at a window, not even with a valid
+	// session and CSRF token.
+	for _, action := range []string{"call", "recall", "verify-document"} {
+		if code, _, body := p.do(c, "POST", "/api/v1/windows/1/"+action, h, `{}`); code != http.StatusForbidden {
+			t.Errorf("reception POST /api/v1/windows/1/%s: %d %s, want 403", action, code, body)
+		}
+	}
 	// Reception signs in to no window, and window staff to no desk.
 	if _, _, code, body := p.signIn(fmt.Sprintf(`{"username":%q,"password":%q,"window":"1"}`, receptionUser, receptionPassword)); code != http.StatusForbidden {
 		t.Errorf("reception at window 1: %d %s", code, body)
