@@ -45,32 +45,32 @@ type SlotsView struct {
 }
 
 // AppointmentView is what the booker may know of a booking: nothing personal
-// but the document number masked.
+// but the document number masked. The API publishes it as wire.Appointment.
 type AppointmentView struct {
-	Booking  string    `json:"booking"` // the opaque ID the public log names it by
-	Code     string    `json:"code"`    // booking code, shown and printed for the booker
-	Service  string    `json:"service"`
-	Slot     string    `json:"slot"`
-	Start    time.Time `json:"start"`
-	End      time.Time `json:"end"`
-	Status   string    `json:"status"`
-	Document string    `json:"document,omitempty"` // first 3 and last 2 characters
-	Number   string    `json:"number,omitempty"`   // the ticket, once checked in
+	Booking  string // the opaque ID the public log names it by
+	Code     string // booking code, shown and printed for the booker
+	Service  string
+	Slot     string
+	Start    time.Time
+	End      time.Time
+	Status   string
+	Document string // first 3 and last 2 characters
+	Number   string // the ticket, once checked in
 	// CheckInFrom and CheckInUntil bound the check-in; CancelUntil the
 	// cancellation.
-	CheckInFrom  time.Time `json:"check_in_from"`
-	CheckInUntil time.Time `json:"check_in_until"`
-	CancelUntil  time.Time `json:"cancel_until"`
-	Token        string    `json:"token,omitempty"`
+	CheckInFrom  time.Time
+	CheckInUntil time.Time
+	CancelUntil  time.Time
+	Token        string
 	// ApplyUntil is when applications close and the draw is made, for an
 	// application (status "applied"); an application drawn is "booked", one
 	// not drawn "not_drawn".
-	ApplyUntil time.Time `json:"apply_until,omitzero"`
+	ApplyUntil time.Time
 	// Drawn is set for a booking whose place was won in a lottery.
-	Drawn bool `json:"drawn,omitempty"`
+	Drawn bool
 	// Again is set when a request with an idempotency key found the booking
 	// it made before.
-	Again bool `json:"-"`
+	Again bool
 }
 
 // BookInput is an applicant's request for a place.
