@@ -108,15 +108,18 @@ func TestParallelGuessesCannotPassTheLimit(t *testing.T) {
 	}
 }
 
-// TestPasswordChecksAreBounded: guesses of unknown usernames from many
-// addresses pass every failure limit, but only a few passwords are checked
-// at once; the others are answered 503 with Retry-After, promptly.
+// TestPasswordChecksAreBounded: guesses of an unknown username from many
+// addresses pass every per-address limit, but only a few passwords are
+// checked at once; the others are answered 503 with Retry-After, promptly.
 func TestPasswordChecksAreBounded(t *testing.T) {
 	p := startProbeHall(t, behindProxy(10))
 	got := p.guess(300, "nobody", func(i int) string { return fmt.Sprintf("10.2.%d.%d", i/250, i%250+1) })
 	t.Logf("answers %v", got)
-	if got[503] == 0 || got[401]+got[503] != 300 {
-		t.Errorf("answers %v: want 401s and some 503s", got)
+	// A username that is no account has a failure limit of its own, so a
+	// slow machine that finishes checks before the last guesses arrive
+	// also answers some 429s.
+	if got[503] == 0 || got[401]+got[429]+got[503] != 300 {
+		t.Errorf("answers %v: want 401s, some 503s and nothing but 429 besides", got)
 	}
 }
 
