@@ -15,34 +15,11 @@ import (
 	"hallq/server/store"
 )
 
-// SlotView is a slot as the booking page shows it.
-type SlotView struct {
-	ID        string    `json:"id"`
-	Start     time.Time `json:"start"`
-	End       time.Time `json:"end"`
-	Capacity  int       `json:"capacity"`
-	Booked    int       `json:"booked"`
-	Remaining int       `json:"remaining"`
-	Released  bool      `json:"released"`
-	// ReleaseAt is when the slot's places are released, while they are not.
-	ReleaseAt time.Time `json:"release_at,omitzero"`
-	// Applications counts the applications for the slot's places on a
-	// lottery day.
-	Applications int `json:"applications,omitempty"`
-}
+// SlotView is a slot as the booking page shows it (queue.DaySlots).
+type SlotView = queue.SlotView
 
 // SlotsView lists a service's slots of one day.
-type SlotsView struct {
-	Service string     `json:"service"`
-	Date    string     `json:"date"`
-	Slots   []SlotView `json:"slots"`
-	Seq     uint64     `json:"seq"` // log position the counts are taken at
-	// Lottery is set when the day's places are drawn by lottery: "pending"
-	// before the release, then "open" while applications are taken until
-	// ApplyUntil, "closed" until the draw, "drawn" after it.
-	Lottery    string    `json:"lottery,omitempty"`
-	ApplyUntil time.Time `json:"apply_until,omitzero"`
-}
+type SlotsView = queue.SlotsView
 
 // AppointmentView is what the booker may know of a booking: nothing personal
 // but the document number masked. The API publishes it as wire.Appointment.
@@ -95,27 +72,10 @@ func (e *Engine) Slots(service, date string) (SlotsView, error) {
 	if _, err := time.Parse(time.DateOnly, date); err != nil {
 		return SlotsView{}, queue.Errorf(queue.EINVALID, "date: %q is not YYYY-MM-DD", date).Zh("日期格式应为YYYY-MM-DD")
 	}
-	out := SlotsView{Service: service, Date: date, Slots: []SlotView{}}
-	release := e.hall.ReleaseTime(svc.Appointments, date)
+	var out SlotsView
 	e.Read(func(s *queue.State, seq uint64, _ string) {
+		out = e.hall.DaySlots(s, svc, date)
 		out.Seq = seq
-		if l := s.LotteryOf(service, date); l != nil {
-			out.Lottery, out.ApplyUntil = l.State(), l.ApplyUntil
-		} else if a := svc.Appointments; a.LotteryWindow > 0 && !s.Released(service, date) {
-			out.Lottery, out.ApplyUntil = "pending", release.Add(a.LotteryWindow).UTC()
-		}
-		for _, sp := range e.hall.SlotsOf(svc, date) {
-			v := SlotView{ID: sp.ID, Start: sp.Start, End: sp.End, Capacity: sp.Capacity, Remaining: sp.Capacity}
-			if sl, ok := s.Slots[sp.ID]; ok {
-				v.Capacity, v.Booked, v.Remaining, v.Released = sl.Capacity, sl.Taken, sl.Remaining(), true
-				v.Applications = sl.Applied
-			} else if s.Released(service, date) {
-				continue // the day was released without this slot
-			} else {
-				v.ReleaseAt = release
-			}
-			out.Slots = append(out.Slots, v)
-		}
 	})
 	return out, nil
 }
