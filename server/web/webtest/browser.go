@@ -1,4 +1,8 @@
-package main
+// Package webtest runs hallq's web pages in headless Chromium for their
+// tests: a browser whose tabs record the pages' uncaught exceptions and
+// Content-Security-Policy violations, and the waits and evaluations the
+// tests make in them. Every wait is on a condition, bounded by PageWait.
+package webtest
 
 import (
 	"context"
@@ -18,15 +22,15 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// pageWait bounds every wait for a page or the browser: it only ends a test
+// PageWait bounds every wait for a page or the browser: it only ends a test
 // that would otherwise hang and is no measure of speed (a loaded machine runs
 // Chromium slowly).
-const pageWait = 60 * time.Second
+const PageWait = 60 * time.Second
 
-// browser is a headless Chromium for the web page tests. Each tab records the
+// Browser is a headless Chromium for the web page tests. Each tab records the
 // page's uncaught exceptions and Content-Security-Policy violations, which
 // every test checks at its end.
-type browser struct {
+type Browser struct {
 	t   *testing.T
 	ctx context.Context
 
@@ -34,8 +38,8 @@ type browser struct {
 	problems []string
 }
 
-// chromiumPath returns the Chromium binary, or skips the test.
-func chromiumPath(t *testing.T) string {
+// ChromiumPath returns the Chromium binary, or skips the test.
+func ChromiumPath(t *testing.T) string {
 	t.Helper()
 	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -46,9 +50,11 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-func newBrowser(t *testing.T) *browser {
+// NewBrowser starts a headless Chromium that runs until the test ends, or
+// skips the test if Chromium is not installed.
+func NewBrowser(t *testing.T) *Browser {
 	t.Helper()
-	path := chromiumPath(t)
+	path := ChromiumPath(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox,
@@ -70,7 +76,7 @@ func newBrowser(t *testing.T) *browser {
 		cancel()
 		cancelAlloc()
 	})
-	return &browser{t: t, ctx: ctx}
+	return &Browser{t: t, ctx: ctx}
 }
 
 // watchScript records Content-Security-Policy violations of the page.
@@ -79,9 +85,9 @@ document.addEventListener('securitypolicyviolation', function (e) {
   window.__hallqProblems.push('CSP ' + e.violatedDirective + ' ' + e.blockedURI);
 });`
 
-// tab opens a new tab of the given viewport size. Its uncaught exceptions are
+// Tab opens a new tab of the given viewport size. Its uncaught exceptions are
 // recorded for check.
-func (b *browser) tab(width, height int64) context.Context {
+func (b *Browser) Tab(width, height int64) context.Context {
 	b.t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithListener(func(ev any) {
 		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
@@ -115,12 +121,12 @@ func (b *browser) tab(width, height int64) context.Context {
 	return ctx
 }
 
-// check fails the test if a page threw an exception or broke its
+// Check fails the test if a page threw an exception or broke its
 // Content-Security-Policy.
-func (b *browser) check(tabs ...context.Context) {
+func (b *Browser) Check(tabs ...context.Context) {
 	b.t.Helper()
 	for _, ctx := range tabs {
-		rctx, cancel := context.WithTimeout(ctx, pageWait)
+		rctx, cancel := context.WithTimeout(ctx, PageWait)
 		csp, err := chromedp.Run(rctx, chromedp.Evaluate[[]string](`window.__hallqProblems || []`))
 		cancel()
 		if err == nil {
@@ -137,26 +143,26 @@ func (b *browser) check(tabs ...context.Context) {
 	b.problems = nil
 }
 
-// runTab runs actions in a tab with a deadline, so that a broken page fails the
+// RunTab runs actions in a tab with a deadline, so that a broken page fails the
 // test instead of hanging it.
-func runTab(ctx context.Context, actions ...chromedp.Action[chromedp.Void]) error {
-	ctx, cancel := context.WithTimeout(ctx, pageWait)
+func RunTab(ctx context.Context, actions ...chromedp.Action[chromedp.Void]) error {
+	ctx, cancel := context.WithTimeout(ctx, PageWait)
 	defer cancel()
 	return chromedp.Do(ctx, actions...)
 }
 
-// must runs actions in a tab and fails the test on an error.
-func must(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+// Must runs actions in a tab and fails the test on an error.
+func Must(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := runTab(ctx, actions...); err != nil {
+	if err := RunTab(ctx, actions...); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// eval evaluates a JavaScript expression in a tab.
-func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+// Eval evaluates a JavaScript expression in a tab.
+func Eval[T any](t *testing.T, ctx context.Context, expr string) T {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, pageWait)
+	ctx, cancel := context.WithTimeout(ctx, PageWait)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
@@ -165,9 +171,9 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 	return v
 }
 
-// waitFor polls a JavaScript condition until it holds, and fails the test with
+// WaitFor polls a JavaScript condition until it holds, and fails the test with
 // what describe shows of the page when it does not hold within timeout.
-func waitFor(t *testing.T, ctx context.Context, timeout time.Duration, cond, describe string) {
+func WaitFor(t *testing.T, ctx context.Context, timeout time.Duration, cond, describe string) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -183,25 +189,26 @@ func waitFor(t *testing.T, ctx context.Context, timeout time.Duration, cond, des
 	}
 }
 
-// textOf is a JavaScript expression for the text of the element with the id.
-func textOf(id string) string {
-	return `(document.getElementById(` + jsString(id) + `) || {}).textContent`
+// TextOf is a JavaScript expression for the text of the element with the id.
+func TextOf(id string) string {
+	return `(document.getElementById(` + JSString(id) + `) || {}).textContent`
 }
 
-func jsString(s string) string {
+// JSString is s as a JavaScript string literal.
+func JSString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
 
-// screenshot saves the tab's page as a PNG when HALLQ_SCREENSHOTS names a
+// Screenshot saves the tab's page as a PNG when HALLQ_SCREENSHOTS names a
 // directory, for people to look at the pages.
-func screenshot(t *testing.T, ctx context.Context, name string) {
+func Screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	dir := os.Getenv("HALLQ_SCREENSHOTS")
 	if dir == "" {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, pageWait)
+	ctx, cancel := context.WithTimeout(ctx, PageWait)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

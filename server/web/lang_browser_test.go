@@ -1,4 +1,4 @@
-package main
+package web_test
 
 import (
 	"strings"
@@ -12,7 +12,7 @@ import (
 // write, and that switching back gives Chinese again.
 func TestWebLanguage(t *testing.T) {
 	h := newTestHall(t)
-	_, tk, _ := h.issue(`{"service":"estate","idempotency_key":"l"}`)
+	_, tk, _ := h.Issue(`{"service":"estate","idempotency_key":"l"}`)
 	br := newBrowser(t)
 	tab := br.tab(360, 740)
 	visible := func() string { return eval[string](t, tab, `document.body.innerText`) }
