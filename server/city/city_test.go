@@ -57,9 +57,19 @@ type testHall struct {
 	node  string // the NATS node the relay leads to
 	kiosk string
 	n     int
+	once  sync.Once
 }
 
+// close stops the hall's server, once.
+func (h *testHall) close() { h.once.Do(func() { h.Close() }) }
+
 func startHall(t *testing.T, id string, node int) *testHall {
+	t.Helper()
+	return startHallWith(t, id, node, nil)
+}
+
+// startHallWith starts a hall whose configuration adjust changes first.
+func startHallWith(t *testing.T, id string, node int, adjust func(*config.Config)) *testHall {
 	t.Helper()
 	cfg, _, err := config.Demo()
 	if err != nil {
@@ -70,6 +80,9 @@ func startHall(t *testing.T, id string, node int) *testHall {
 	th := &testHall{relay: halltest.NewRelay(t), node: strings.TrimPrefix(cluster.URL(node), "nats://")}
 	th.relay.To(th.node)
 	cfg.Federation = config.Federation{URLs: []string{"nats://" + th.relay.Addr()}, Prefix: prefix, Replicas: 3}
+	if adjust != nil {
+		adjust(cfg)
+	}
 	for _, d := range cfg.Devices {
 		if d.Kind == config.KindKiosk {
 			th.kiosk = d.ID
@@ -78,7 +91,7 @@ func startHall(t *testing.T, id string, node int) *testHall {
 	if th.Hall, err = hall.Open(cfg, t.TempDir(), nil, hall.Options{NoSync: true}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { th.Close() })
+	t.Cleanup(th.close)
 	return th
 }
 

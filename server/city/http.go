@@ -30,7 +30,9 @@ var page = template.Must(template.New("city.html").Funcs(template.FuncMap{
 }).ParseFS(files, "templates/city.html"))
 
 // Handler serves the portal: / (the page), /api/v1/city (its data as JSON),
-// /api/v1/halls/{id} (one hall) and /healthz.
+// /api/v1/halls/{id} (one hall), /api/v1/halls/{id}/slots (its appointment
+// slots), POST /api/v1/halls/{id}/appointments (a booking, forwarded to the
+// hall) and /healthz.
 func (p *Portal) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -57,6 +59,8 @@ func (p *Portal) Handler() http.Handler {
 		writeJSON(w, http.StatusNotFound, map[string]string{"code": "ENOTFOUND",
 			"message": "no such hall in the city", "message_zh": "本市没有这个大厅"})
 	})
+	mux.HandleFunc("GET /api/v1/halls/{id}/slots", p.handleSlots)
+	mux.HandleFunc("POST /api/v1/halls/{id}/appointments", p.handleBook)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		status, code := "ok", http.StatusOK
 		if !p.nc.IsConnected() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/time/rate"
 
 	"hallq/server/audit"
 	"hallq/server/eventlog"
@@ -35,6 +37,14 @@ type Options struct {
 	OnEvent func(hall string, rec eventlog.Record)
 	// Now is the clock of the page data (default time.Now).
 	Now func() time.Time
+	// BookTimeout is how long a booking forwarded to a hall waits for its
+	// answer (default 5 s); BookPerMinute how many bookings one address may
+	// send a minute (default 10; negative: no limit).
+	BookTimeout   time.Duration
+	BookPerMinute int
+	// TrustedProxies are the load balancers whose X-Forwarded-For names the
+	// applicant's address.
+	TrustedProxies []netip.Prefix
 }
 
 // Portal follows every hall's stream and keeps each hall's verified state.
@@ -48,6 +58,8 @@ type Portal struct {
 
 	mu    sync.RWMutex
 	halls map[string]*follower // by stream name
+
+	bookLimit *addressLimiter
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -69,6 +81,12 @@ func Start(opt Options) (*Portal, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.BookTimeout <= 0 {
+		opt.BookTimeout = 5 * time.Second
+	}
+	if opt.BookPerMinute == 0 {
+		opt.BookPerMinute = 10
+	}
 	nopts := []nats.Option{nats.Name("hallq city portal"), nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1),
 		nats.ReconnectWait(250 * time.Millisecond)}
 	if opt.Credentials != "" {
@@ -88,7 +106,8 @@ func Start(opt Options) (*Portal, error) {
 		nc.Close()
 		return nil, fmt.Errorf("city: %w", err)
 	}
-	p := &Portal{opt: opt, log: opt.Logger, nc: nc, js: js, halls: map[string]*follower{}}
+	p := &Portal{opt: opt, log: opt.Logger, nc: nc, js: js, halls: map[string]*follower{},
+		bookLimit: &addressLimiter{perMinute: opt.BookPerMinute, buckets: map[string]*rate.Limiter{}}}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.wg.Go(p.discover)
 	return p, nil

@@ -201,6 +201,13 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 	}
 	health := healthHandler(cfg.Hall.ID, h.Engine, st, fed, log.With("component", "healthz"))
 	h.Handler = routes(h.API, h.Streams, pg, h.Metrics, health)
+	if h.Federation != nil {
+		// The city's bookings take the applicant's path through the API.
+		if err := h.Federation.ServeBookings(h.Handler, 0); err != nil {
+			h.Close()
+			return nil, err
+		}
+	}
 	h.Health = health
 	h.pages = pg
 	pages.Store(pg)

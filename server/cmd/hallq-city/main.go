@@ -1,6 +1,7 @@
 // Command hallq-city is the city portal: it reads every hall's public log
 // from the city's NATS JetStream (and nothing else), verifies each hall's
-// chain, and serves the city's public pages and JSON API. Run as many as the
+// chain, and serves the city's public pages and JSON API. Bookings it
+// forwards to the hall that owns the slot, by NATS request and reply. Run as many as the
 // audience needs behind a load balancer; they share nothing but JetStream.
 //
 //	hallq-city -nats nats://n1:4222,nats://n2:4222,nats://n3:4222 -addr :8090
@@ -14,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -42,6 +44,9 @@ func run(ctx context.Context, args []string) error {
 	domain := fs.String("domain", "", "JetStream domain of the city cluster (empty: the one the portal connects to)")
 	addr := fs.String("addr", ":8090", "listen address of the pages and API")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	bookTimeout := fs.Duration("book-timeout", 5*time.Second, "how long a booking forwarded to a hall waits for its answer")
+	bookPerMinute := fs.Int("book-per-minute", 10, "bookings one client address may send a minute (negative: no limit)")
+	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDR prefixes of the load balancers whose X-Forwarded-For names the client")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -49,9 +54,25 @@ func run(ctx context.Context, args []string) error {
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("-log-level: %w", err)
 	}
+	var trusted []netip.Prefix
+	for _, s := range strings.Split(*proxies, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		pr, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return fmt.Errorf("-trusted-proxies: %q is neither an address nor a prefix", s)
+			}
+			pr = netip.PrefixFrom(a, a.BitLen())
+		}
+		trusted = append(trusted, pr)
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	p, err := city.Start(city.Options{URLs: strings.Split(*urls, ","), Credentials: *creds, Domain: *domain,
-		Prefix: *prefix, Logger: log.With("component", "city")})
+		Prefix: *prefix, Logger: log.With("component", "city"),
+		BookTimeout: *bookTimeout, BookPerMinute: *bookPerMinute, TrustedProxies: trusted})
 	if err != nil {
 		return err
 	}
