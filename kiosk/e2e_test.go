@@ -325,8 +325,8 @@ func TestKioskUnderX(t *testing.T) {
 		if !strings.Contains(strings.Join(job.Page.Text(), "\n"), "Offline") {
 			t.Fatalf("offline receipt %d does not say it was issued offline: %q", i+1, job.Page.Text())
 		}
-		// Escape is ignored until the kiosk has the printer's word that
-		// the receipt is out.
+		// The ticket stays on screen until the kiosk has the printer's word
+		// that the receipt is out; an Escape pressed before that is kept.
 		kiosk.waitLine(t, printedRE, i+2)
 		if i == 2 {
 			screenshot(t, display, dir, "offline-ticket", func(_ image.Image, qr string) bool { return qr == n.StatusURL })

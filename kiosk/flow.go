@@ -52,6 +52,9 @@ type machine struct {
 	// PrintFailed: the receipt did not print; the QR code must stay until
 	// the applicant leaves.
 	PrintFailed bool
+	// LeavePrinted: the applicant asked to leave while the receipt was
+	// printing; the flow goes home as soon as it is out.
+	LeavePrinted bool
 	// CheckIn: the flow checks in a booking (with ID, and Code once the
 	// applicant chose among Bookings) instead of taking a number of Chosen.
 	CheckIn  bool
@@ -199,8 +202,19 @@ func (m *machine) Confirm() effect {
 }
 
 // Home goes back to the home screen and forgets the ID number, except while
-// a number is being taken or printed: the applicant must see it.
+// a number is being taken or printed: the applicant must see it. Asked while
+// the receipt prints, it goes home once the receipt is out (see Printed).
 func (m *machine) Home() effect {
+	if m.Screen == screenTicket && m.Printing {
+		m.LeavePrinted = true
+		return effectNone
+	}
+	return m.home()
+}
+
+// home goes back to the home screen unless a number is being taken or
+// printed.
+func (m *machine) home() effect {
 	if m.Screen == screenIssuing || m.Screen == screenTicket && m.Printing {
 		return effectNone
 	}
@@ -209,7 +223,7 @@ func (m *machine) Home() effect {
 	}
 	m.Flow++
 	m.Screen, m.Kind, m.ID, m.IDErr, m.Notice, m.PrintFailed = screenHome, "", "", msg{}, msg{}, false
-	m.CheckIn, m.Code, m.Bookings = false, "", nil
+	m.CheckIn, m.Code, m.Bookings, m.LeavePrinted = false, "", nil, false
 	return effectRender
 }
 
@@ -219,7 +233,7 @@ func (m *machine) Timeout(flow uint64) effect {
 	if flow != m.Flow {
 		return effectNone
 	}
-	return m.Home()
+	return m.home()
 }
 
 // Issued moves the flow to the ticket screen, printing; false if the
@@ -229,7 +243,7 @@ func (m *machine) Issued(flow uint64) bool {
 		return false
 	}
 	m.Screen, m.Kind, m.ID, m.Printing, m.PrintFailed = screenTicket, "", "", true, false
-	m.Bookings = nil
+	m.Bookings, m.LeavePrinted = nil, false
 	return true
 }
 
@@ -242,12 +256,15 @@ func (m *machine) Refused(flow uint64, why msg) bool {
 	return true
 }
 
-// Printed ends the printing of the flow's receipt.
+// Printed ends the printing of the flow's receipt. If the applicant asked
+// to leave meanwhile, LeavePrinted stays set only when the receipt came out:
+// a receipt that failed keeps its QR code on screen until asked again.
 func (m *machine) Printed(flow uint64, ok bool) bool {
 	if flow != m.Flow || m.Screen != screenTicket {
 		return false
 	}
 	m.Printing, m.PrintFailed = false, !ok
+	m.LeavePrinted = m.LeavePrinted && ok
 	return true
 }
 

@@ -206,3 +206,31 @@ func TestMachineIgnoresStaleAnswers(t *testing.T) {
 		t.Fatalf("after a failed print and the timeout: %+v", m)
 	}
 }
+
+// An applicant who presses Escape or taps while the receipt prints goes home
+// once it is out; a receipt that failed keeps its QR code on screen.
+func TestLeaveWhilePrinting(t *testing.T) {
+	for _, ok := range []bool{true, false} {
+		m := &machine{Tiles: homeTiles()}
+		m.Choose(1)
+		if !m.Issued(m.Flow) {
+			t.Fatal("the number was not taken")
+		}
+		if m.Key(fyne.KeyEscape) != effectNone || m.Screen != screenTicket {
+			t.Fatalf("Escape while printing left the ticket: screen %d", m.Screen)
+		}
+		m.Printed(m.Flow, ok)
+		if m.LeavePrinted != ok {
+			t.Fatalf("printed %v: leave %v, want %v", ok, m.LeavePrinted, ok)
+		}
+		if !ok {
+			if m.Screen != screenTicket || !m.PrintFailed {
+				t.Fatalf("a failed receipt left the screen: %+v", m)
+			}
+			continue
+		}
+		if m.Home() != effectRender || m.Screen != screenHome || m.LeavePrinted {
+			t.Fatalf("after the receipt: %+v", m)
+		}
+	}
+}

@@ -311,8 +311,8 @@ func (a *kioskApp) buildTicket() {
 	status := container.NewStack(room, a.tkPrintBg, container.New(layout.NewCustomPaddedLayout(12, 12, 24, 24), a.tkPrint))
 	bottom := container.NewBorder(nil, nil, nil, container.NewCenter(a.tkDone), status)
 	body := container.NewBorder(nil, bottom, nil, nil, container.NewGridWithColumns(2, left, right))
-	// Tapping anywhere leaves once the receipt is out (Confirm ignores taps
-	// while printing).
+	// Tapping anywhere leaves; a tap while the receipt prints leaves once it
+	// is out.
 	a.tkPad = a.newPad(color.Transparent, fyne.Size{}, body, func() {
 		if !a.m.PrintFailed {
 			a.apply(a.m.Confirm())
@@ -391,6 +391,10 @@ func (a *kioskApp) printIssued(ctx context.Context, flow uint64, is *Issued) {
 	a.do(func() {
 		if a.m.Printed(flow, perr == nil) {
 			a.printErr = perr
+			if a.m.LeavePrinted {
+				a.apply(a.m.Home())
+				return
+			}
 			a.render()
 		}
 	})
