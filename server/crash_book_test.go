@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"hallq/server/hall/halltest"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -26,7 +27,7 @@ func bookUntilDead(c *child, slots []string, round int, onAck func()) []string {
 	for g := range 16 {
 		wg.Go(func() {
 			for i := 0; ; i++ {
-				id := residentID(round*100000 + g*5000 + i)
+				id := halltest.ResidentID(round*100000 + g*5000 + i)
 				body := fmt.Sprintf(`{"service":"permit","slot":%q,"id_number":%q}`, slots[(g+i)%len(slots)], id)
 				resp, err := client.Post(c.base+"/api/v1/appointments", "application/json", strings.NewReader(body))
 				if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"hallq/server/hall/halltest"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -120,7 +121,7 @@ func TestCrashLosesNoAcknowledgedCheckIn(t *testing.T) {
 		// 150 bookings of the slot, each acknowledged before the burst.
 		var docs []string
 		for i := range 150 {
-			doc := residentID(round*500 + i) // 1,000 distinct numbers: no document books twice
+			doc := halltest.ResidentID(round*500 + i) // 1,000 distinct numbers: no document books twice
 			body := fmt.Sprintf(`{"service":"permit","slot":%q,"id_number":%q}`, slot, doc)
 			var out struct {
 				Appointment struct{ Booking string } `json:"appointment"`

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"testing"
 
 	"hallq/server/hall/halltest"
-	"hallq/server/web/webtest"
 	"hallq/server/wire"
 )
 
@@ -39,30 +37,4 @@ func (h *testHall) staff(i int, window string) (*http.Client, string) { return h
 
 func (h *testHall) act(c *http.Client, csrf, window, action, body string) (int, []byte) {
 	return h.Act(c, csrf, window, action, body)
-}
-
-// The page tests still here call the browser helpers of server/web/webtest
-// by the short names they were written with, until they move to server/web.
-
-const pageWait = webtest.PageWait
-
-type browser struct{ *webtest.Browser }
-
-func newBrowser(t *testing.T) *browser { return &browser{webtest.NewBrowser(t)} }
-
-func (b *browser) tab(width, height int64) context.Context { return b.Tab(width, height) }
-
-func (b *browser) check(tabs ...context.Context) { b.Check(tabs...) }
-
-var (
-	must       = webtest.Must
-	waitFor    = webtest.WaitFor
-	textOf     = webtest.TextOf
-	jsString   = webtest.JSString
-	screenshot = webtest.Screenshot
-)
-
-func eval[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	return webtest.Eval[T](t, ctx, expr)
 }

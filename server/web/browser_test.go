@@ -30,6 +30,7 @@ var (
 	jsString   = webtest.JSString
 	screenshot = webtest.Screenshot
 	do         = halltest.Do
+	residentID = halltest.ResidentID
 )
 
 func eval[T any](t *testing.T, ctx context.Context, expr string) T {
@@ -39,8 +40,14 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 
 type ticketResp = wire.TicketAnswer
 
-// newTestHall starts the demo hall, its commits synced as the server's are.
-func newTestHall(t *testing.T) *halltest.Hall {
+// testHall is the demo hall served over loopback by the real wiring, its
+// commits synced as the server's are.
+type testHall struct {
+	*halltest.Hall
+	t *testing.T
+}
+
+func newTestHall(t *testing.T) *testHall {
 	t.Helper()
-	return halltest.Start(t, halltest.Options{Sync: true})
+	return &testHall{Hall: halltest.Start(t, halltest.Options{Sync: true}), t: t}
 }

@@ -1,23 +1,11 @@
-package main
+package web_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 )
-
-// residentID returns the n-th valid resident ID number of a test series.
-func residentID(n int) string {
-	body := fmt.Sprintf("51010719920305%03d", n%1000)
-	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
-	for i := range 17 {
-		sum += int(body[i]-'0') * weights[i]
-	}
-	return body + string("10X98765432"[sum%11])
-}
 
 // TestWebBookingLive books on a phone, watches the place count drop on a second
 // phone, cancels on the booking's page and watches it rise again.

@@ -1,4 +1,4 @@
-package main
+package web_test
 
 import (
 	"bytes"
@@ -19,14 +19,14 @@ import (
 func TestWebLogVerify(t *testing.T) {
 	h := newTestHall(t)
 	for i, svc := range []string{"general", "estate", "general", "general", "estate"} {
-		h.issue(fmt.Sprintf(`{"service":%q,"idempotency_key":"k%d"}`, svc, i))
+		h.Issue(fmt.Sprintf(`{"service":%q,"idempotency_key":"k%d"}`, svc, i))
 	}
-	wang, csrf := h.staff(0, "1")
+	wang, csrf := h.Staff(0, "1")
 	for _, step := range []struct{ action, body string }{
 		{"open", ""}, {"call-next", ""}, {"complete", ""},
 		{"call", `{"number":"A003","reason":"returned"}`}, {"no-show", ""},
 	} {
-		if code, raw := h.act(wang, csrf, "1", step.action, step.body); code != 200 {
+		if code, raw := h.Act(wang, csrf, "1", step.action, step.body); code != 200 {
 			t.Fatalf("%s: %d %s", step.action, code, raw)
 		}
 	}
@@ -100,14 +100,14 @@ func TestWebLogVerify(t *testing.T) {
 	verify(headHash)
 
 	// A new event arrives live and extends what is verified.
-	h.issue(`{"service":"general","idempotency_key":"live"}`)
+	h.Issue(`{"service":"general","idempotency_key":"live"}`)
 	head, headHash = h.Engine.Head()
 	waitFor(t, tab, pageWait, fmt.Sprintf(`%s[0] && %s[0].dataset.seq === '%d'`, rows, rows, head), rows+`[0].dataset.seq`)
 	verify(headHash)
 
 	// A kiosk withdraws the ticket of a request it never got an answer to:
 	// the log says so in words.
-	_, lost, _ := h.issue(`{"service":"general","idempotency_key":"lost"}`)
+	_, lost, _ := h.Issue(`{"service":"general","idempotency_key":"lost"}`)
 	kiosk := map[string]string{"Authorization": "Bearer " + h.Secrets.KioskToken}
 	if code, raw := do(t, http.DefaultClient, "POST", h.URL+"/api/v1/tickets/withdraw", kiosk, `{"idempotency_key":"lost"}`, nil); code != http.StatusOK {
 		t.Fatalf("withdraw: %d %s", code, raw)

@@ -1,4 +1,4 @@
-package main
+package web_test
 
 import (
 	"context"
@@ -33,11 +33,11 @@ const recordNotes = `window.__notes = [];
 func TestWebTicketAlert(t *testing.T) {
 	h := newTestHall(t)
 	for i := range 2 {
-		if code, _, raw := h.issue(fmt.Sprintf(`{"service":"general","idempotency_key":"ahead-%d"}`, i)); code != 201 {
+		if code, _, raw := h.Issue(fmt.Sprintf(`{"service":"general","idempotency_key":"ahead-%d"}`, i)); code != 201 {
 			t.Fatalf("issue: %d %s", code, raw)
 		}
 	}
-	_, mine, _ := h.issue(`{"service":"general","idempotency_key":"mine"}`)
+	_, mine, _ := h.Issue(`{"service":"general","idempotency_key":"mine"}`)
 	br := newBrowser(t)
 	phone := br.tab(360, 740)
 	must(t, phone,
@@ -61,16 +61,16 @@ func TestWebTicketAlert(t *testing.T) {
 		t.Fatalf("%d notifications with 2 ahead", n)
 	}
 
-	c, csrf := h.staff(0, "1")
-	if code, raw := h.act(c, csrf, "1", "open", ""); code != 200 {
+	c, csrf := h.Staff(0, "1")
+	if code, raw := h.Act(c, csrf, "1", "open", ""); code != 200 {
 		t.Fatalf("open: %d %s", code, raw)
 	}
 	call := func() {
 		t.Helper()
-		if code, raw := h.act(c, csrf, "1", "call-next", ""); code != 200 {
+		if code, raw := h.Act(c, csrf, "1", "call-next", ""); code != 200 {
 			t.Fatalf("call next: %d %s", code, raw)
 		}
-		if code, raw := h.act(c, csrf, "1", "complete", ""); code != 200 {
+		if code, raw := h.Act(c, csrf, "1", "complete", ""); code != 200 {
 			t.Fatalf("complete: %d %s", code, raw)
 		}
 	}
@@ -82,7 +82,7 @@ func TestWebTicketAlert(t *testing.T) {
 	}
 	call() // nobody ahead: no second "close" notification
 	waitFor(t, phone, pageWait, `document.getElementById('t-ahead').textContent === '0 人'`, textOf("t-ahead"))
-	if code, raw := h.act(c, csrf, "1", "call-next", ""); code != 200 {
+	if code, raw := h.Act(c, csrf, "1", "call-next", ""); code != 200 {
 		t.Fatalf("call next: %d %s", code, raw)
 	}
 	waitFor(t, phone, pageWait, `window.__notes.length === 2`, `JSON.stringify(window.__notes)`)

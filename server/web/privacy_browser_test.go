@@ -1,4 +1,4 @@
-package main
+package web_test
 
 import (
 	"bytes"
@@ -26,14 +26,14 @@ var hex64 = regexp.MustCompile(`[0-9a-fA-F]{64}`)
 func TestWebNoPersonalData(t *testing.T) {
 	h := newTestHall(t)
 	const id = "11010519491231002X"
-	code, social, raw := h.issue(`{"service":"social","id_number":"` + id + `","idempotency_key":"p1"}`)
+	code, social, raw := h.Issue(`{"service":"social","id_number":"` + id + `","idempotency_key":"p1"}`)
 	if code != http.StatusCreated {
 		t.Fatalf("issue: %d %s", code, raw)
 	}
-	if code, _, raw := h.issue(`{"service":"exit-entry","id_kind":"passport","id_number":"E1234 5678","idempotency_key":"p2"}`); code != http.StatusCreated {
+	if code, _, raw := h.Issue(`{"service":"exit-entry","id_kind":"passport","id_number":"E1234 5678","idempotency_key":"p2"}`); code != http.StatusCreated {
 		t.Fatalf("issue with a passport: %d %s", code, raw)
 	}
-	h.issue(`{"service":"general","idempotency_key":"p3"}`)
+	h.Issue(`{"service":"general","idempotency_key":"p3"}`)
 	// A booking by the same document, and one by the passport.
 	tomorrow := h.Clock.Now().In(h.Config.Hall.Location).AddDate(0, 0, 1).Format(time.DateOnly)
 	var slots struct{ Slots []struct{ ID string } }
@@ -51,9 +51,9 @@ func TestWebNoPersonalData(t *testing.T) {
 			return code == http.StatusCreated
 		})
 	}
-	li, csrf := h.staff(1, "2")
+	li, csrf := h.Staff(1, "2")
 	for _, a := range []string{"open", "call-next"} {
-		if code, raw := h.act(li, csrf, "2", a, ""); code != 200 {
+		if code, raw := h.Act(li, csrf, "2", a, ""); code != 200 {
 			t.Fatalf("%s: %d %s", a, code, raw)
 		}
 	}

@@ -1,4 +1,4 @@
-package main
+package web_test
 
 import (
 	"bytes"
@@ -53,7 +53,7 @@ func (h *testHall) get(path string) (int, http.Header, []byte) {
 func statsDay(t *testing.T, h *testHall) {
 	const id = "11010519491231002X"
 	issue := func(body string) ticketResp {
-		code, tr, raw := h.issue(body)
+		code, tr, raw := h.Issue(body)
 		if code != http.StatusCreated {
 			t.Fatalf("issue %s: %d %s", body, code, raw)
 		}
@@ -69,8 +69,8 @@ func statsDay(t *testing.T, h *testHall) {
 		t.Fatalf("applicant cancel: %d %s", code, raw)
 	}
 	time.Sleep(1100 * time.Millisecond) // a wait of at least a second
-	wang, wcsrf := h.staff(0, "1")
-	li, lcsrf := h.staff(1, "2")
+	wang, wcsrf := h.Staff(0, "1")
+	li, lcsrf := h.Staff(1, "2")
 	steps := []struct {
 		c          *http.Client
 		csrf, win  string
@@ -89,7 +89,7 @@ func statsDay(t *testing.T, h *testHall) {
 		{wang, wcsrf, "1", "complete", 0},
 	}
 	for _, s := range steps {
-		if code, raw := h.act(s.c, s.csrf, s.win, s.action, ""); code != http.StatusOK {
+		if code, raw := h.Act(s.c, s.csrf, s.win, s.action, ""); code != http.StatusOK {
 			t.Fatalf("window %s %s: %d %s", s.win, s.action, code, raw)
 		}
 		time.Sleep(s.sleepAfter)

@@ -1,4 +1,4 @@
-package main
+package web_test
 
 import (
 	"fmt"
@@ -12,9 +12,9 @@ import (
 func TestWebAudit(t *testing.T) {
 	h := newTestHall(t)
 	for i := range 6 {
-		h.issue(fmt.Sprintf(`{"service":"general","idempotency_key":"k%d"}`, i))
+		h.Issue(fmt.Sprintf(`{"service":"general","idempotency_key":"k%d"}`, i))
 	}
-	wang, csrf := h.staff(0, "1")
+	wang, csrf := h.Staff(0, "1")
 	user := h.Secrets.Staff[0].Username
 	for _, step := range []struct{ action, body string }{
 		{"open", ""}, {"call-next", ""}, {"complete", ""},
@@ -22,7 +22,7 @@ func TestWebAudit(t *testing.T) {
 		{"call-next", ""}, {"transfer", `{"service":"estate","reason":"supervisor"}`},
 		{"cancel", `{"number":"A006","reason":"accessibility"}`},
 	} {
-		if code, raw := h.act(wang, csrf, "1", step.action, step.body); code != 200 {
+		if code, raw := h.Act(wang, csrf, "1", step.action, step.body); code != 200 {
 			t.Fatalf("%s: %d %s", step.action, code, raw)
 		}
 	}
@@ -30,7 +30,7 @@ func TestWebAudit(t *testing.T) {
 	for _, step := range []struct{ action, body string }{
 		{"cancel", `{"number":"A005"}`}, {"call-next", ""}, {"transfer", `{"service":"estate"}`},
 	} {
-		code, raw := h.act(wang, csrf, "1", step.action, step.body)
+		code, raw := h.Act(wang, csrf, "1", step.action, step.body)
 		if step.action == "call-next" {
 			continue
 		}

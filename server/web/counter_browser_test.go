@@ -1,4 +1,4 @@
-package main
+package web_test
 
 import (
 	"context"
@@ -46,8 +46,8 @@ func deskMessage(t *testing.T, tab context.Context, kind, want string) {
 
 func TestWebCounterLifecycle(t *testing.T) {
 	h := newTestHall(t)
-	_, a, _ := h.issue(`{"service":"general","idempotency_key":"a"}`)
-	_, b, _ := h.issue(`{"service":"general","idempotency_key":"b"}`)
+	_, a, _ := h.Issue(`{"service":"general","idempotency_key":"a"}`)
+	_, b, _ := h.Issue(`{"service":"general","idempotency_key":"b"}`)
 	br := newBrowser(t)
 
 	// The applicant follows ticket a on a phone; the page is never reloaded.
@@ -199,7 +199,7 @@ func TestWebCounterLifecycle(t *testing.T) {
 // to another window in another tab, the page refuses, says so and follows.
 func TestWebCounterOtherWindow(t *testing.T) {
 	h := newTestHall(t)
-	h.issue(`{"service":"general","idempotency_key":"a"}`)
+	h.Issue(`{"service":"general","idempotency_key":"a"}`)
 	br := newBrowser(t)
 	wang := h.Secrets.Staff[0]
 
