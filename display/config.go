@@ -51,6 +51,9 @@ type Config struct {
 	Height     int
 	Font       string // a font file to draw with instead of the system's Chinese font
 	LogLevel   string
+	// About shows the about screen (hall, server, checkpoint key, where to
+	// verify) when the display starts, until it is closed or times out.
+	About bool
 }
 
 // fileConfig is the TOML file; nil fields are not set by it.
@@ -68,6 +71,7 @@ type fileConfig struct {
 	Size       *string `toml:"size"`
 	Font       *string `toml:"font"`
 	LogLevel   *string `toml:"log_level"`
+	About      *bool   `toml:"about"`
 }
 
 // parseConfig reads the command line, the configuration file it names, and
@@ -79,7 +83,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		fmt.Fprintf(stderr, "usage: display -server URL -token T -mode hall|window [-window ID] [flags]\n\n")
 		fs.PrintDefaults()
 		fmt.Fprintf(stderr, "\nThe same keys (server, token, ca, mode, window, speak_cmd, chime_cmd, scroll_fps, data,\n"+
-			"fullscreen, size, font, log_level) may be given in a TOML file with -config; flags win.\n"+
+			"fullscreen, size, font, log_level, about) may be given in a TOML file with -config; flags win.\n"+
 			"The token may also come from the environment variable HALLQ_TOKEN.\n")
 	}
 	cfgPath := fs.String("config", "", "TOML configuration file with the same keys as the flags")
@@ -96,6 +100,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	size := fs.String("size", device.DefaultSize, "window size when not full screen")
 	font := fs.String("font", "", "font file (.ttf, .otf or .ttc) to draw with; default: the system's Noto Sans CJK SC")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	about := fs.Bool("about", false, "show the about screen (hall, server, checkpoint key, where to verify) at start; F1 or I, a tap on the status line or SIGUSR1 show it any time")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -110,7 +115,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 			return nil, fmt.Errorf("config %s: %w", *cfgPath, err)
 		}
 		if keys := md.Undecoded(); len(keys) > 0 {
-			return nil, fmt.Errorf("config %s: unknown key %q (known: server, token, ca, mode, window, speak_cmd, chime_cmd, scroll_fps, data, fullscreen, size, font, log_level)", *cfgPath, keys[0].String())
+			return nil, fmt.Errorf("config %s: unknown key %q (known: server, token, ca, mode, window, speak_cmd, chime_cmd, scroll_fps, data, fullscreen, size, font, log_level, about)", *cfgPath, keys[0].String())
 		}
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -133,12 +138,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		if fc.ScrollFPS != nil && !set["scroll-fps"] {
 			*scrollFPS = *fc.ScrollFPS
 		}
+		if fc.About != nil && !set["about"] {
+			*about = *fc.About
+		}
 	}
 
 	c := &Config{
 		Server: strings.TrimRight(strings.TrimSpace(*server), "/"), Token: strings.TrimSpace(*token), CA: strings.TrimSpace(*ca),
 		Mode: *mode, Window: strings.TrimSpace(*window), SpeakCmd: strings.TrimSpace(*speak), ChimeCmd: strings.TrimSpace(*chime),
-		ScrollFPS: *scrollFPS, Data: *data, Fullscreen: *fullscreen, Font: *font, LogLevel: *logLevel,
+		ScrollFPS: *scrollFPS, Data: *data, Fullscreen: *fullscreen, Font: *font, LogLevel: *logLevel, About: *about,
 	}
 	if c.Data == "" {
 		c.Data = device.DataDir("display", getenv)

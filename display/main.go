@@ -81,7 +81,11 @@ func run(args []string) error {
 	a := app.NewWithID("org.hallq.display")
 	a.Settings().SetTheme(loadTheme(cfg, log))
 	d := newDisplay(cfg)
+	d.log = log.With("component", "screen")
 	d.loadUI(a)
+	if cfg.About {
+		d.openAbout("-about at start")
+	}
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
@@ -96,6 +100,20 @@ func run(args []string) error {
 	}
 	wg.Go(func() { f.follow(ctx) })
 	wg.Go(func() { f.describe(ctx) })
+	// SIGUSR1 opens the about screen, for a technician logged in remotely.
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer signal.Stop(usr1)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-usr1:
+				fyne.Do(func() { d.openAbout("SIGUSR1") })
+			}
+		}
+	}()
 	// The renderer is not waited for: once the app has quit, a repaint it
 	// hands to fyne.Do is never taken.
 	go r.run(ctx)

@@ -21,6 +21,7 @@ type frame struct {
 	// KeyFingerprint is the short form of the hall's checkpoint key
 	// (audit.Fingerprint), "" while unknown or when the hall publishes none.
 	KeyFingerprint string
+	About          aboutView
 }
 
 // model is the display's view of the hall: the hall description, the state
@@ -164,7 +165,9 @@ func (m *model) frame(now time.Time) frame {
 	f := frame{Status: m.status, Loc: m.hall.location(), Skew: m.skew, HasHall: m.hall != nil}
 	if m.hall != nil {
 		f.KeyFingerprint = audit.Fingerprint(m.hall.desc.CheckpointKey)
+		f.About = aboutView{HallID: m.hall.desc.ID, NameZH: m.hall.desc.NameZH, NameEN: m.hall.desc.NameEN, Key: m.hall.desc.CheckpointKey}
 	}
+	f.About.Checkpoint, f.About.CheckpointHash, f.About.CheckpointAt = m.state.Checkpoint, m.state.CheckpointHash, m.state.CheckpointAt
 	now = now.Add(m.skew)
 	f.Hall = hallView(m.hall, m.state, now)
 	if m.window != "" {

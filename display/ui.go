@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"image/color"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -22,6 +23,9 @@ type display struct {
 	fullscreen bool
 	width      int
 	height     int
+	server     string // the URL followed, for the about screen
+	log        *slog.Logger
+	now        func() time.Time
 
 	win  fyne.Window
 	root *fyne.Container
@@ -45,6 +49,11 @@ type display struct {
 	hall   *hallScreen   // hall mode
 	window *windowScreen // window mode
 
+	about      *aboutScreen
+	statusTap  *tapZone  // a tap on the status line opens the about screen
+	aboutUntil time.Time // when the about screen closes by itself; zero: it is closed
+	last       frame     // the frame drawn last, to redraw on a key or a tap
+
 	// What the last frame showed.
 	content   string // everything drawn but the clock and the flash, to tell when to lay out again
 	painted   painted
@@ -54,7 +63,8 @@ type display struct {
 
 // newDisplay returns the app of a configuration; loadUI builds its screen.
 func newDisplay(cfg *Config) *display {
-	return &display{mode: cfg.Mode, scroll: cfg.ScrollFPS > 0, fullscreen: cfg.Fullscreen, width: cfg.Width, height: cfg.Height}
+	return &display{mode: cfg.Mode, scroll: cfg.ScrollFPS > 0, fullscreen: cfg.Fullscreen, width: cfg.Width, height: cfg.Height,
+		server: cfg.Server, now: time.Now}
 }
 
 // layoutFunc is a fyne.Layout that lays out the screen's objects itself.
@@ -94,7 +104,12 @@ func (d *display) loadUI(app fyne.App) {
 		objs = append(objs, d.hall.objects()...)
 	}
 	objs = append(objs, d.statusBg, d.statusDot, d.linkText, d.logText, d.staleBg, d.staleText, d.alarmBg, d.alarmText, d.alarmEN)
+	d.statusTap = newTapZone(func() { d.toggleAbout("tap on the status line") })
+	d.about = newAboutScreen(func() { d.closeAbout("tap") })
+	objs = append(objs, d.statusTap)
+	objs = append(objs, d.about.objects()...)
 	d.root = container.New(layoutFunc(d.layout), objs...)
+	d.win.Canvas().SetOnTypedKey(d.typedKey)
 	d.render(frame{Status: Status{Link: client.StreamConnecting}, Loc: time.Local}, time.Now())
 	d.win.SetContent(d.root)
 	d.win.SetPadded(false)
@@ -127,6 +142,8 @@ func (d *display) layout(size fyne.Size) {
 	place(d.statusDot, box{status.x + 0.012*W, status.y + (status.h-dot)/2, dot, dot})
 	fit(d.linkText, status.cols(0.012, 0.55).shift(dot+0.008*W), cjkGlyphs, 0.62, fyne.TextAlignLeading)
 	fit(d.logText, status.cols(0.55, 0.988), lineGlyphs, 0.6, fyne.TextAlignTrailing)
+	place(d.statusTap, status)
+	d.about.layout(box{0, head.h, W, status.y - head.h}, full)
 
 	// A stale copy or an alarm takes a band at the top; the screen below
 	// shrinks rather than hide anything.
@@ -158,6 +175,7 @@ func (b box) shift(dx float32) box { return box{b.x + dx, b.y, b.w - dx, b.h} }
 
 // render shows a frame at time now.
 func (d *display) render(f frame, now time.Time) {
+	d.last = f
 	st := f.Status
 
 	clock, date := clockTexts(now.Add(f.Skew), f.Loc)
@@ -197,6 +215,7 @@ func (d *display) render(f frame, now time.Time) {
 	if d.window != nil {
 		d.window.render(d, f, now)
 	}
+	d.renderAbout(f, now)
 
 	content := d.contentKey()
 	if content != d.content {
