@@ -139,18 +139,24 @@ func clearOfDayTurn(t *testing.T, loc *time.Location, dayStart time.Duration) {
 	}
 }
 
-// buildBinaries builds the server and the display.
+// buildBinaries builds the server and the display, once for all the tests of
+// the run (binDir is removed by TestMain).
 func buildBinaries(t *testing.T) (server, display string) {
 	t.Helper()
-	dir := t.TempDir()
+	binMu.Lock()
+	defer binMu.Unlock()
+	server, display = filepath.Join(binDir, "hallq-server"), filepath.Join(binDir, "hallq-display")
+	if binBuilt {
+		return server, display
+	}
 	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	server, display = filepath.Join(dir, "hallq-server"), filepath.Join(dir, "hallq-display")
 	for _, b := range []struct{ out, pkg string }{{server, "hallq/server"}, {display, "hallq/display"}} {
 		cmd := exec.Command(goBin, "build", "-o", b.out, b.pkg)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("go build %s: %v\n%s", b.pkg, err, out)
 		}
 	}
+	binBuilt = true
 	return server, display
 }
 
