@@ -109,7 +109,7 @@ func (e *Engine) Book(ctx context.Context, in BookInput) (AppointmentView, error
 		}
 		id = hex.EncodeToString(raw[:])
 	}
-	release, err := e.admit(in.Service, in.Slot)
+	release, err := e.admit(in.Service, in.Slot, identity, id)
 	if err != nil {
 		return AppointmentView{}, err
 	}
@@ -171,49 +171,6 @@ func (e *Engine) bookedBefore(id, slot string) (v AppointmentView, done bool, er
 func errKeyReused(slot string) error {
 	return queue.Errorf(queue.ECONFLICT, "this idempotency_key was used for slot %s; use a new key for a new booking", slot).
 		Zh("该请求标识已用于另一个时段的预约，请重新提交")
-}
-
-// admit refuses at once a booking the committed state already decides (not
-// released, started, full), and a booking of a slot whose remaining places are
-// all being asked for by requests already on their way to the writer: in a
-// release stampede, only as many requests as there are places wait for the
-// writer, and the rest are refused without waiting. The writer decides: a
-// request admitted here may still be refused there, and its place then goes
-// to the next request. release must be called once the request is answered.
-func (e *Engine) admit(service, slot string) (release func(), err error) {
-	now := e.opts.Now()
-	var remaining int
-	lottery := false
-	e.Read(func(s *queue.State, _ uint64, _ string) {
-		var sl *queue.Slot
-		if sl, err = s.SlotState(e.hall, now, service, slot); err == nil {
-			remaining = sl.Remaining()
-			l := s.LotteryOf(service, sl.Day)
-			lottery = l != nil && !l.Drawn
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	if lottery {
-		// Applications are not bounded by places: every one goes to the
-		// writer, which checks the identity's limits.
-		return func() {}, nil
-	}
-	e.admitMu.Lock()
-	defer e.admitMu.Unlock()
-	if e.inflight[slot] >= remaining {
-		return nil, queue.Errorf(queue.EFULL, "slot %s has no place left: every remaining place is being booked", slot).
-			Zh("该时段已约满（剩余名额均在办理中）")
-	}
-	e.inflight[slot]++
-	return func() {
-		e.admitMu.Lock()
-		if e.inflight[slot]--; e.inflight[slot] <= 0 {
-			delete(e.inflight, slot)
-		}
-		e.admitMu.Unlock()
-	}, nil
 }
 
 // bookingMAC returns an HMAC of a booking ID for one purpose, with the status

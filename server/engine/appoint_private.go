@@ -66,6 +66,7 @@ func (a *apptPrivate) add(id string, rec bookerRecord) {
 // putBooker records a new booking's booker.
 func (p *prep) putBooker(id string, rec bookerRecord) {
 	p.e.appt.add(id, rec)
+	p.b.apptOps = append(p.b.apptOps, apptOp{id: id, identity: rec.Identity})
 	v, _ := json.Marshal(rec)
 	p.b.writes = append(p.b.writes, write{bucket: store.BucketBookings, key: []byte(id), value: v})
 }
@@ -84,6 +85,7 @@ func (p *prep) putMiss(h *queue.Hall, id string, slotStart time.Time) {
 	key := rec.Service + "|" + rec.Identity
 	times := append(slices.Clone(p.e.appt.misses[key]), slotStart.Unix())
 	p.e.appt.misses[key] = times
+	p.b.apptOps = append(p.b.apptOps, apptOp{missKey: key, misses: times})
 	v, _ := json.Marshal(times)
 	p.b.writes = append(p.b.writes, write{bucket: store.BucketNoShows, key: []byte(key), value: v})
 }
@@ -92,18 +94,22 @@ func (p *prep) putMiss(h *queue.Hall, id string, slotStart time.Time) {
 // a service wait for their check-in or their draw, how many of those are on
 // the slot's day and how many for the slot itself.
 func (p *prep) bookingCounts(s *queue.State, identity, service string, slot *queue.Slot) (active, sameDay, sameSlot int) {
-	day := slot.Day
-	slotID := slot.ID
-	for _, id := range p.e.appt.byIdentity[identity] {
+	return countBookings(s, p.e.appt.byIdentity[identity], service, slot)
+}
+
+// countBookings is bookingCounts over the booking IDs of one identity; IDs the
+// state does not hold are not counted.
+func countBookings(s *queue.State, ids []string, service string, slot *queue.Slot) (active, sameDay, sameSlot int) {
+	for _, id := range ids {
 		b, ok := s.Bookings[id]
 		if !ok || b.Service != service || b.Status != queue.BookingBooked && b.Status != queue.BookingApplied {
 			continue
 		}
 		active++
-		if b.Day == day {
+		if b.Day == slot.Day {
 			sameDay++
 		}
-		if b.Slot == slotID {
+		if b.Slot == slot.ID {
 			sameSlot++
 		}
 	}
@@ -114,11 +120,16 @@ func (p *prep) bookingCounts(s *queue.State, identity, service string, slot *que
 // ends: Suspension after the latest miss that completed NoShowLimit misses
 // within NoShowWindow; zero if none.
 func (a *apptPrivate) suspendedUntil(svc *queue.Service, identity string) time.Time {
+	return suspensionEnd(svc, a.misses[svc.ID+"|"+identity])
+}
+
+// suspensionEnd is suspendedUntil over an identity's missed slot starts.
+func suspensionEnd(svc *queue.Service, misses []int64) time.Time {
 	ap := svc.Appointments
 	if ap == nil || ap.NoShowLimit == 0 {
 		return time.Time{}
 	}
-	times := slices.Sorted(slices.Values(a.misses[svc.ID+"|"+identity]))
+	times := slices.Sorted(slices.Values(misses))
 	var until time.Time
 	for i := ap.NoShowLimit - 1; i < len(times); i++ {
 		if time.Duration(times[i]-times[i-ap.NoShowLimit+1])*time.Second <= ap.NoShowWindow {
@@ -160,6 +171,8 @@ func (e *Engine) pruneAppointments(b *batch, now time.Time) {
 			e.appt.misses[key] = times
 		}
 	}
+	idx := indexOf(e.appt)
+	b.apptOps = append(b.apptOps, apptOp{reset: &idx})
 }
 
 // maskDocument shows the first 3 and the last 2 characters of a normalised

@@ -124,10 +124,10 @@ type Engine struct {
 	bookingsMu   sync.Mutex
 	bookingLinks map[string]string
 
-	// admitMu guards inflight: slot ID -> booking requests admitted to the
-	// writer and not yet answered (see admit).
-	admitMu  sync.Mutex
-	inflight map[string]int
+	// apptIdx is the committed index of bookers, guarded by mu; gates holds
+	// a *slotGate per slot booked since start (see admit).
+	apptIdx apptIndex
+	gates   sync.Map
 }
 
 // Open loads the projection from st (latest snapshot plus the events after it),
@@ -185,7 +185,7 @@ func Open(st *store.Store, hall *queue.Hall, opts Options) (*Engine, error) {
 	for id := range state.Tickets {
 		e.remember(id)
 	}
-	e.bookingLinks, e.inflight = map[string]string{}, map[string]int{}
+	e.bookingLinks = map[string]string{}
 	for id := range state.Bookings {
 		e.rememberBooking(id)
 	}

@@ -33,7 +33,8 @@ type batch struct {
 	recs        []eventlog.Record
 	evs         []queue.Event
 	writes      []write
-	snapshot    []byte // state at snapshotSeq, when a snapshot is due
+	apptOps     []apptOp // changes of the committed bookers' index
+	snapshot    []byte   // state at snapshotSeq, when a snapshot is due
 	snapshotSeq uint64
 	fault       error // the batch could not be prepared; refuse it
 	refused     bool  // not committed: answer every request with an error
@@ -46,6 +47,7 @@ type rollback struct {
 	state        *queue.State
 	chain        eventlog.Chain
 	recs, writes int
+	apptOps      int
 	idem         map[string]idemRecord
 	identities   map[string]int
 	spent        map[string]int
@@ -91,7 +93,13 @@ func (e *Engine) restart() error {
 		return fmt.Errorf("engine: %w", err)
 	}
 	e.chain = chain
-	return e.loadPrivate()
+	if err := e.loadPrivate(); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	e.apptIdx = indexOf(e.appt)
+	e.mu.Unlock()
+	return nil
 }
 
 // sequencer is the goroutine that prepares batches. It owns the working state,
@@ -222,7 +230,7 @@ func (e *Engine) run(b *batch, r *request) {
 	// refused request changes nothing, so the roll is undone if it fails.
 	var undo *rollback
 	if roll := e.working.RollDay(e.hall, now); roll != nil {
-		undo = &rollback{state: e.working.BeforeRoll(), chain: *e.chain, recs: len(b.recs), writes: len(b.writes),
+		undo = &rollback{state: e.working.BeforeRoll(), chain: *e.chain, recs: len(b.recs), writes: len(b.writes), apptOps: len(b.apptOps),
 			idem: e.idem, identities: e.identities, spent: e.spent, idemSeq: e.idemSeq, appt: e.appt}
 		if _, err := e.emit(b, roll); err != nil {
 			b.fault = err
@@ -244,6 +252,7 @@ func (e *Engine) run(b *batch, r *request) {
 			e.working, *e.chain = undo.state, undo.chain
 			e.idem, e.identities, e.spent, e.idemSeq, e.appt = undo.idem, undo.identities, undo.spent, undo.idemSeq, undo.appt
 			b.recs, b.evs, b.writes = b.recs[:undo.recs], b.evs[:undo.recs], b.writes[:undo.writes]
+			b.apptOps = b.apptOps[:undo.apptOps]
 		}
 		return
 	}
@@ -407,8 +416,14 @@ func (e *Engine) publish(b *batch) {
 	// after its own events: a later request of the batch may have opened the
 	// next day.
 	e.mu.Lock()
+	for _, op := range b.apptOps {
+		e.apptIdx.apply(op)
+	}
 	applied := 0
 	apply := func(upto int) {
+		if applied < upto {
+			defer e.refreshGates()
+		}
 		for ; applied < upto; applied++ {
 			ev := b.evs[applied]
 			if err := e.committed.Apply(ev); err != nil {
