@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -22,12 +21,6 @@ type bookRequest struct {
 	// IdempotencyKey makes a retry safe: the same document, service and key
 	// get the same booking back (200), never a second one.
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
-}
-
-type checkInRequest struct {
-	IDKind   string `json:"id_kind,omitempty"`
-	IDNumber string `json:"id_number"`
-	Code     string `json:"code,omitempty"`
 }
 
 type verifyRequest struct {
@@ -122,33 +115,13 @@ func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	var req checkInRequest
+	var req wire.CheckInRequest
 	if err := s.decode(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if !s.kioskLimit.allow(dev.ID) {
-		s.writeError(w, r, &queue.Error{Code: wire.ERATE,
-			Message: "this kiosk is issuing tickets faster than the hall allows; wait a moment", MessageZH: "取号过于频繁，请稍候再试"})
-		return
-	}
-	if req.IDNumber == "" {
-		s.writeError(w, r, queue.Errorf(queue.EINVALID, "id_number: the booker's document is required to check in").Zh("签到须提供预约时使用的证件号码"))
-		return
-	}
-	v, err := s.engine.CheckIn(r.Context(), engine.CheckInInput{Kiosk: dev.ID, DocKind: req.IDKind, DocNumber: req.IDNumber, Code: req.Code})
-	var ce *engine.ChoiceError
-	if errors.As(err, &ce) {
-		body := wire.ChoiceBody{Error: wire.ErrorDetail{Code: ce.Err.Code, Message: ce.Err.Message, MessageZH: ce.Err.MessageZH}}
-		for _, b := range ce.Bookings {
-			b.Document = ""
-			body.Bookings = append(body.Bookings, s.appointmentJSON(r, b, false))
-		}
-		writeJSON(w, statusOf(ce.Err.Code), body)
-		return
-	}
-	if err != nil {
-		s.writeError(w, r, err)
+	v, ok := s.checkIn(w, r, kioskIssuer(dev), req)
+	if !ok {
 		return
 	}
 	status, answer := http.StatusCreated, s.ticketJSON(r, v, true)

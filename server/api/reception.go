@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"slices"
 	"time"
@@ -71,28 +70,15 @@ func (s *Server) handleDeskIssue(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if req.Service == "" {
-		s.writeError(w, r, queue.Errorf(queue.EINVALID, "service: required").Zh("请选择业务"))
-		return
-	}
-	if len(d.Services) > 0 && !slices.Contains(d.Services, req.Service) {
-		s.writeError(w, r, queue.Errorf(queue.EFORBIDDEN, "desk %s does not issue service %s", d.ID, echo(req.Service)).Zh("本导服台不办理该业务"))
-		return
-	}
-	v, err := s.engine.Issue(r.Context(), engine.IssueInput{
-		Desk: d.ID, Service: req.Service, Priority: req.Priority,
-		DocKind: req.IDKind, DocNumber: req.IDNumber, IdempotencyKey: req.IdempotencyKey,
-		// A desk issues no faster than a kiosk may.
-		Admit: func() bool { return s.kioskLimit.allow(engine.DeskKeyPrefix + d.ID) },
-	})
-	if err != nil {
-		if queue.ErrorCode(err) == wire.ERATE {
-			w.Header().Set("Retry-After", s.kioskLimit.retryAfter())
-		}
+	if err := s.deskPhone(req.Phone); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.answerDesk(w, r, d, v, req.Print)
+	v, ok := s.issue(w, r, deskIssuer(d), req.IssueRequest)
+	if !ok {
+		return
+	}
+	s.answerDesk(w, r, d, v, req.Print, req.Phone)
 }
 
 func (s *Server) handleDeskCheckIn(w http.ResponseWriter, r *http.Request) {
@@ -106,39 +92,25 @@ func (s *Server) handleDeskCheckIn(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if req.IDNumber == "" {
-		s.writeError(w, r, queue.Errorf(queue.EINVALID, "id_number: the booker's document is required to check in").Zh("签到须提供预约时使用的证件号码"))
-		return
-	}
-	if !s.kioskLimit.allow(engine.DeskKeyPrefix + d.ID) {
-		w.Header().Set("Retry-After", s.kioskLimit.retryAfter())
-		s.writeError(w, r, engine.ErrKioskRate)
-		return
-	}
-	v, err := s.engine.CheckIn(r.Context(), engine.CheckInInput{Desk: d.ID, DocKind: req.IDKind, DocNumber: req.IDNumber, Code: req.Code})
-	var ce *engine.ChoiceError
-	if errors.As(err, &ce) {
-		body := wire.ChoiceBody{Error: wire.ErrorDetail{Code: ce.Err.Code, Message: ce.Err.Message, MessageZH: ce.Err.MessageZH}}
-		for _, b := range ce.Bookings {
-			b.Document = ""
-			body.Bookings = append(body.Bookings, s.appointmentJSON(r, b, false))
-		}
-		writeJSON(w, statusOf(ce.Err.Code), body)
-		return
-	}
-	if err != nil {
+	if err := s.deskPhone(req.Phone); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.answerDesk(w, r, d, v, req.Print)
+	v, ok := s.checkIn(w, r, deskIssuer(d), req.CheckInRequest)
+	if !ok {
+		return
+	}
+	s.answerDesk(w, r, d, v, req.Print, req.Phone)
 }
 
 // answerDesk prints the receipt of a ticket the desk issued, if asked and
 // the desk has a printer, and answers with the ticket. The ticket stands
-// whether or not it printed: staff then read the number out.
-func (s *Server) answerDesk(w http.ResponseWriter, r *http.Request, d *Desk, v engine.TicketView, print bool) {
+// whether or not it printed: staff then read the number out. A phone number
+// asked with is kept for the hall's text messages.
+func (s *Server) answerDesk(w http.ResponseWriter, r *http.Request, d *Desk, v engine.TicketView, print bool, phone string) {
 	t := s.ticketJSON(r, v, true).Ticket
 	out := wire.DeskTicket{Ticket: t}
+	s.registerDeskPhone(d, v.ID, phone, &out)
 	if print && d.Printer == nil {
 		out.PrintError = "this desk has no printer"
 	} else if print {

@@ -5,7 +5,6 @@ import (
 
 	"hallq/server/config"
 	"hallq/server/engine"
-	"hallq/server/queue"
 	"hallq/server/wire"
 )
 
@@ -45,26 +44,8 @@ func (s *Server) handleIssue(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if req.Service == "" {
-		s.writeError(w, r, queue.Errorf(queue.EINVALID, "service: required").Zh("请选择业务"))
-		return
-	}
-	if !dev.Offers(req.Service) {
-		s.writeError(w, r, queue.Errorf(queue.EFORBIDDEN, "kiosk %s does not offer service %s", dev.ID, echo(req.Service)))
-		return
-	}
-	v, err := s.engine.Issue(r.Context(), engine.IssueInput{
-		Kiosk: dev.ID, Service: req.Service, Priority: req.Priority,
-		DocKind: req.IDKind, DocNumber: req.IDNumber, IdempotencyKey: req.IdempotencyKey,
-		// Asked only for a new request: a retry of one that got its ticket
-		// gets it, however fast the kiosk retries.
-		Admit: func() bool { return s.kioskLimit.allow(dev.ID) },
-	})
-	if err != nil {
-		if queue.ErrorCode(err) == wire.ERATE {
-			w.Header().Set("Retry-After", s.kioskLimit.retryAfter())
-		}
-		s.writeError(w, r, err)
+	v, ok := s.issue(w, r, kioskIssuer(dev), req)
+	if !ok {
 		return
 	}
 	writeJSON(w, http.StatusCreated, s.ticketJSON(r, v, true))
