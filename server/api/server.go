@@ -47,6 +47,9 @@ type Options struct {
 	// staff member signed in before (32 bytes; empty: a random key, so such
 	// browsers are known until the server restarts).
 	KnownKey []byte
+	// Notifier keeps the phone numbers applicants leave for text messages;
+	// nil when the hall sends none.
+	Notifier Notifier
 }
 
 // Server serves the API. Create it with New; it is an http.Handler.
@@ -70,12 +73,13 @@ type Server struct {
 	status         *statusCoalescer
 	bookLimit      *addressLimiter
 	mux            *http.ServeMux
+	notifier       Notifier
 }
 
 // New returns the API server.
 func New(o Options) *Server {
 	s := &Server{
-		engine: o.Engine, store: o.Store, hall: o.Engine.Hall(), log: o.Logger, cfg: o.Config,
+		engine: o.Engine, store: o.Store, hall: o.Engine.Hall(), log: o.Logger, cfg: o.Config, notifier: o.Notifier,
 		staff: map[string]*staffMember{}, cards: map[string]Card{},
 		address: o.Config.Info.Address.ZH, publicURL: strings.TrimRight(o.Config.Info.PublicURL, "/"), allowedOrigins: o.AllowedOrigins,
 		maxBody: o.Config.Limits.MaxBodyBytes, trustedProxies: o.Config.Server.TrustedProxies,
@@ -140,6 +144,7 @@ func (s *Server) routes() {
 	handle("POST /api/v1/tickets", s.handleIssue)
 	handle("GET /api/v1/tickets/{token}", s.handleTicket)
 	handle("POST /api/v1/tickets/{token}/cancel", s.handleCancel)
+	handle("POST /api/v1/tickets/{token}/phone", s.handlePhone)
 	handle("POST /api/v1/tickets/offline", s.handleSyncOffline)
 	handle("POST /api/v1/tickets/withdraw", s.handleWithdraw)
 	handle("GET /api/v1/appointments/slots", s.handleSlots)

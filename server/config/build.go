@@ -83,6 +83,7 @@ func parse(data []byte, name, dir string) (*Config, error) {
 	p.decode(&md, f.Keys, "keys", "keys", &raw.keys)
 	p.decode(&md, f.Server, "server", "server", &raw.server)
 	p.decode(&md, f.Federation, "federation", "federation", &raw.federation)
+	p.decode(&md, f.Notify, "notify", "notify", &raw.notify)
 	raw.services = decodeAll[fileService](p, &md, f.Services, "services")
 	raw.windows = decodeAll[fileWindow](p, &md, f.Windows, "windows")
 	raw.staff = decodeAll[fileStaff](p, &md, f.Staff, "staff")
@@ -122,6 +123,7 @@ type rawConfig struct {
 	keys       fileKeys
 	server     fileServer
 	federation fileFederation
+	notify     fileNotify
 }
 
 // decode decodes one table written under the unindexed key prefix, known in
@@ -226,6 +228,7 @@ func (p *parser) build(raw *rawConfig) *Config {
 	cfg.Keys = p.keys(raw.keys)
 	cfg.Server = p.server(raw.server)
 	cfg.Federation = p.federation(raw.federation)
+	cfg.Notify = p.notify(raw.notify)
 	if cfg.Federation.Enabled() && !subjectToken.MatchString(h.ID) {
 		p.errorf("hall.id", "%q cannot name the hall's NATS subject: use letters, digits, - and _ to federate", h.ID)
 	}

@@ -48,6 +48,9 @@ type Config struct {
 	Server Server
 	// Federation is how the hall copies its log to the city; off by default.
 	Federation Federation
+	// Notify is the notifier of applicants who left a mobile number; off
+	// by default.
+	Notify Notify
 	// Warnings are problems that do not stop the hall, such as the example
 	// credentials of hallq.example.toml still in use. The server logs them.
 	Warnings []string

@@ -201,6 +201,7 @@ var knownKeys = map[string][]string{
 	"keys":             tomlKeys(fileKeys{}),
 	"server":           tomlKeys(fileServer{}),
 	"federation":       tomlKeys(fileFederation{}),
+	"notify":           tomlKeys(fileNotify{}),
 	"limits":           tomlKeys(fileLimits{}),
 }
 

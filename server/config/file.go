@@ -27,6 +27,7 @@ type file struct {
 	Keys            toml.Primitive   `toml:"keys"`
 	Server          toml.Primitive   `toml:"server"`
 	Federation      toml.Primitive   `toml:"federation"`
+	Notify          toml.Primitive   `toml:"notify"`
 }
 
 type fileHall struct {

@@ -17,6 +17,7 @@ import (
 	"hallq/server/federation"
 	"hallq/server/hub"
 	"hallq/server/metrics"
+	"hallq/server/notify"
 	"hallq/server/queue"
 	"hallq/server/store"
 	"hallq/server/stream"
@@ -55,6 +56,9 @@ type Hall struct {
 	pages     *web.Server
 	// deskPrinters are the reception desks' printers, closed by Close.
 	deskPrinters []*deskPrinter
+	// notifier sends the text messages of applicants who left a phone
+	// number; nil when the hall sends none.
+	notifier *notify.Notifier
 }
 
 // Options adjust a Hall for tests. The zero value is what the server runs.
@@ -72,6 +76,9 @@ type Options struct {
 	// VerifyLog recomputes the whole hash chain at start, as hallq-verify
 	// does; otherwise only what the store does not remember as verified.
 	VerifyLog bool
+	// NotifyBackoff is the notifier's first wait before trying a message
+	// again (default a second).
+	NotifyBackoff time.Duration
 }
 
 // Open opens the hall's store (hallq.db in dataDir) and starts its engine.
@@ -118,6 +125,7 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 	// The pages keep the statistics as events are published; they exist only
 	// once the engine runs, and fold what came before from the store.
 	var pages atomic.Pointer[web.Server]
+	var notifier atomic.Pointer[notify.Notifier]
 	h.Streams, err = stream.New(h.Hub, stream.StoreSource(st), log.With("component", "stream"),
 		stream.Options{HeartbeatInterval: heartbeat,
 			MaxSubscribers: cfg.Limits.WSMaxSubscribers, MaxPerAddress: cfg.Limits.WSMaxPerAddress,
@@ -168,6 +176,9 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 			if p := pages.Load(); p != nil {
 				p.Published(recs)
 			}
+			if n := notifier.Load(); n != nil {
+				n.Observe(evs)
+			}
 		},
 	})
 	if err != nil {
@@ -179,6 +190,16 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		h.Close()
 		return nil, err
 	}
+	h.notifier, err = openNotifier(cfg.Notify, dataDir, h.Engine, opts.NoSync, opts.NotifyBackoff, log.With("component", "notify"))
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	var apiNotifier api.Notifier
+	if h.notifier != nil {
+		notifier.Store(h.notifier)
+		apiNotifier = h.notifier
+	}
 	deskPrinters := map[string]api.DeskPrinter{}
 	for _, d := range cfg.Desks {
 		if dp := newDeskPrinter(d); dp != nil {
@@ -187,7 +208,7 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		}
 	}
 	h.API = api.New(api.Options{Config: cfg, Engine: h.Engine, Store: st, KnownKey: known, DeskPrinters: deskPrinters,
-		Logger: log.With("component", "api")})
+		Notifier: apiNotifier, Logger: log.With("component", "api")})
 	h.Metrics.Register(h.API.Collectors()...)
 	pg, err := web.New(web.Options{Config: cfg, Engine: h.Engine, Store: st, Logger: log.With("component", "web")})
 	if err != nil {
@@ -274,6 +295,9 @@ func (h *Hall) Close() error {
 	}
 	for _, dp := range h.deskPrinters {
 		dp.Close()
+	}
+	if h.notifier != nil {
+		h.notifier.Close() // unsent messages go after the next start
 	}
 	h.Hub.Close()
 	if h.Federation != nil {

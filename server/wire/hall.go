@@ -58,6 +58,9 @@ type Hall struct {
 	CheckpointKey string `json:"checkpoint_key,omitempty"`
 	// Supervision is the office taking complaints, when the hall names one.
 	Supervision *Supervision `json:"supervision,omitempty"`
+	// Notify says the hall sends text messages (turn close, called) to a
+	// phone number left at a kiosk or reception desk.
+	Notify bool `json:"notify,omitempty"`
 }
 
 // Service is a kind of business, as the hall describes it: the domain's

@@ -125,21 +125,32 @@ type Withdrawn struct {
 // may be assigned, since desk staff check the applicant's card. Print asks
 // for the receipt on the desk's printer.
 type DeskIssueRequest struct {
-	Service        string `json:"service"`
-	Priority       string `json:"priority,omitempty"`
-	IDNumber       string `json:"id_number,omitempty"`
-	IDKind         string `json:"id_kind,omitempty"`
-	IdempotencyKey string `json:"idempotency_key"`
-	Print          bool   `json:"print,omitempty"`
+	IssueRequest
+	Print bool `json:"print,omitempty"`
+	// Phone is the applicant's mobile number, if they want the hall's text
+	// messages: when their turn is close and when they are called. Kept
+	// privately until the day is sealed; never published.
+	Phone string `json:"phone,omitempty"`
 }
 
 // DeskCheckInRequest checks in an applicant's booking at a reception desk
 // (POST /api/v1/desk/check-in), by the booker's document.
 type DeskCheckInRequest struct {
-	IDKind   string `json:"id_kind,omitempty"`
-	IDNumber string `json:"id_number"`
-	Code     string `json:"code,omitempty"`
-	Print    bool   `json:"print,omitempty"`
+	CheckInRequest
+	Print bool   `json:"print,omitempty"`
+	Phone string `json:"phone,omitempty"` // as in DeskIssueRequest
+}
+
+// PhoneRequest leaves an applicant's mobile number for the hall's text
+// messages (POST /api/v1/tickets/{token}/phone, by the kiosk that issued
+// the ticket).
+type PhoneRequest struct {
+	Phone string `json:"phone"`
+}
+
+// PhoneAnswer says the number is kept.
+type PhoneAnswer struct {
+	Registered bool `json:"registered"`
 }
 
 // DeskTicket is a reception desk's answer: the ticket (with its status link,
@@ -150,6 +161,11 @@ type DeskTicket struct {
 	Printer PrinterState `json:"printer,omitempty"` // the printer's state when it did not print
 	// PrintError says in words why the receipt did not print.
 	PrintError string `json:"print_error,omitempty"`
+	// PhoneRegistered says the phone number asked with is kept; PhoneError
+	// says why not (the ticket stands either way).
+	PhoneRegistered bool   `json:"phone_registered,omitempty"`
+	PhoneError      string `json:"phone_error,omitempty"`
+	PhoneErrorZH    string `json:"phone_error_zh,omitempty"`
 }
 
 // Desk is a reception desk as its staff see it (GET /api/v1/desk).

@@ -34,6 +34,9 @@ type Options struct {
 	// Sync makes commits durable (fsync), as the server runs; tests that
 	// only close the hall cleanly leave it off.
 	Sync bool
+	// NotifyBackoff is the notifier's first wait before a retry (default:
+	// the server's).
+	NotifyBackoff time.Duration
 }
 
 // Hall is a hall wired as the server wires it (hall.Open), served over HTTP
@@ -106,7 +109,7 @@ func (h *Hall) Open() {
 		h.t.Fatal("halltest: Open of a hall that is open")
 	}
 	hl, err := hall.Open(h.Config, h.Dir, h.log, hall.Options{NoSync: !h.Options.Sync, Now: h.Clock.Now,
-		Heartbeat: h.Options.Heartbeat, SessionSweep: h.Options.SessionSweep})
+		Heartbeat: h.Options.Heartbeat, SessionSweep: h.Options.SessionSweep, NotifyBackoff: h.Options.NotifyBackoff})
 	if err != nil {
 		h.t.Fatalf("open the hall: %v", err)
 	}
