@@ -100,7 +100,7 @@ func (p *Portal) Book(hall, address string, body []byte) (federation.BookReply, 
 	if err != nil {
 		return federation.BookReply{}, queue.Errorf(queue.EINVALID, "the body is not JSON").Zh("请求内容不是JSON")
 	}
-	msg, err := p.nc.Request(federation.BookSubject(p.opt.Prefix, hall), req, p.opt.BookTimeout)
+	msg, err := p.bookNC.Request(federation.BookSubject(p.opt.Prefix, hall), req, p.opt.BookTimeout)
 	switch {
 	case errors.Is(err, nats.ErrNoResponders):
 		return federation.BookReply{}, queue.Errorf(queue.EUNAVAILABLE,

@@ -28,6 +28,9 @@ type Options struct {
 	Credentials string
 	Domain      string
 	Prefix      string
+	// NkeySeed is the file holding the portal's NKey seed, when the city
+	// authenticates its users by NKey (deploy/nats-city.conf).
+	NkeySeed string
 	// Discover is how often new halls' streams are looked for (default 5 s).
 	Discover time.Duration
 	// Logger gets the portal's warnings (default: discarded).
@@ -55,6 +58,8 @@ type Portal struct {
 	log *slog.Logger
 	nc  *nats.Conn
 	js  jetstream.JetStream
+	// bookNC carries the bookings forwarded to the halls.
+	bookNC *nats.Conn
 
 	mu    sync.RWMutex
 	halls map[string]*follower // by stream name
@@ -92,8 +97,24 @@ func Start(opt Options) (*Portal, error) {
 	if opt.Credentials != "" {
 		nopts = append(nopts, nats.UserCredentials(opt.Credentials))
 	}
+	if opt.NkeySeed != "" {
+		o, err := nats.NkeyOptionFromSeed(opt.NkeySeed)
+		if err != nil {
+			return nil, fmt.Errorf("city: %w", err)
+		}
+		nopts = append(nopts, o)
+	}
 	nc, err := nats.Connect(strings.Join(opt.URLs, ","), nopts...)
 	if err != nil {
+		return nil, fmt.Errorf("city: connect: %w", err)
+	}
+	// Bookings go out on a connection of their own, whose answers come on
+	// inboxes the halls may publish to (federation.BookInboxPrefix) and
+	// nothing else of the portal's does.
+	bnc, err := nats.Connect(strings.Join(opt.URLs, ","), append(nopts, nats.Name("hallq city portal bookings"),
+		nats.CustomInboxPrefix(federation.BookInboxPrefix))...)
+	if err != nil {
+		nc.Close()
 		return nil, fmt.Errorf("city: connect: %w", err)
 	}
 	var js jetstream.JetStream
@@ -104,9 +125,10 @@ func Start(opt Options) (*Portal, error) {
 	}
 	if err != nil {
 		nc.Close()
+		bnc.Close()
 		return nil, fmt.Errorf("city: %w", err)
 	}
-	p := &Portal{opt: opt, log: opt.Logger, nc: nc, js: js, halls: map[string]*follower{},
+	p := &Portal{opt: opt, log: opt.Logger, nc: nc, bookNC: bnc, js: js, halls: map[string]*follower{},
 		bookLimit: &addressLimiter{perMinute: opt.BookPerMinute, buckets: map[string]*rate.Limiter{}}}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.wg.Go(p.discover)
@@ -118,6 +140,7 @@ func (p *Portal) Close() {
 	p.cancel()
 	p.wg.Wait()
 	p.nc.Close()
+	p.bookNC.Close()
 }
 
 // discover looks for the halls' streams until the portal closes.

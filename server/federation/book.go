@@ -21,6 +21,11 @@ import (
 // a request carries the applicant's document number.
 func BookSubject(prefix, hall string) string { return prefix + "." + hall + ".book" }
 
+// BookInboxPrefix starts the subjects the portal receives the halls'
+// answers to bookings on: the only subjects besides its own that a hall may
+// publish to (deploy/nats-city.conf).
+const BookInboxPrefix = "_INBOX_book"
+
 // BookPath is the hall's API route a booking request from the city is
 // answered by, as if the applicant had posted it to the hall.
 const BookPath = "/api/v1/appointments"

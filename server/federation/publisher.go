@@ -117,6 +117,9 @@ func Start(opt Options) (*Publisher, error) {
 	p.head.Store(opt.Head)
 	nopts := []nats.Option{
 		nats.Name("hallq hall " + opt.Hall),
+		// Answers from JetStream come to the hall's own inboxes, which the
+		// city lets no other hall read (deploy/nats-city.conf).
+		nats.CustomInboxPrefix(InboxPrefix(opt.Hall)),
 		nats.RetryOnFailedConnect(true),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(opt.RetryMin),

@@ -34,6 +34,9 @@ func HallOf(prefix, subject string) string {
 	return hall
 }
 
+// InboxPrefix starts the subjects a hall's server receives its answers on.
+func InboxPrefix(hall string) string { return "_INBOX_" + hall }
+
 // Stream is the name of a hall's stream.
 func Stream(prefix, hall string) string {
 	return strings.ToUpper(strings.ReplaceAll(prefix, ".", "_")) + "_" + hall

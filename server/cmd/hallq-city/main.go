@@ -40,6 +40,7 @@ func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("hallq-city", flag.ContinueOnError)
 	urls := fs.String("nats", "nats://127.0.0.1:4222", "NATS server URLs of the city cluster, comma-separated")
 	creds := fs.String("creds", "", "NATS credentials file of the portal (read-only access to the halls' streams)")
+	nkey := fs.String("nkey", "", "file holding the portal's NKey seed, when the city's NATS users are NKeys (deploy/nats-city.conf)")
 	prefix := fs.String("prefix", config.DefaultFederationPrefix, "the halls' subject prefix ([federation] subject_prefix)")
 	domain := fs.String("domain", "", "JetStream domain of the city cluster (empty: the one the portal connects to)")
 	addr := fs.String("addr", ":8090", "listen address of the pages and API")
@@ -70,7 +71,7 @@ func run(ctx context.Context, args []string) error {
 		trusted = append(trusted, pr)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	p, err := city.Start(city.Options{URLs: strings.Split(*urls, ","), Credentials: *creds, Domain: *domain,
+	p, err := city.Start(city.Options{URLs: strings.Split(*urls, ","), Credentials: *creds, NkeySeed: *nkey, Domain: *domain,
 		Prefix: *prefix, Logger: log.With("component", "city"),
 		BookTimeout: *bookTimeout, BookPerMinute: *bookPerMinute, TrustedProxies: trusted})
 	if err != nil {

@@ -26,7 +26,11 @@ type Cluster struct {
 
 // Start starts n servers (1, 3 or 5) keeping their JetStream files under dir
 // and waits until JetStream has a leader. Stop them with Shutdown.
-func Start(dir string, n int) (*Cluster, error) {
+func Start(dir string, n int) (*Cluster, error) { return StartWith(dir, n, nil) }
+
+// StartWith starts a cluster as Start does, after configure changed each
+// node's options (accounts, users and their permissions, a leaf node port).
+func StartWith(dir string, n int, configure func(node int, o *server.Options)) (*Cluster, error) {
 	ports, err := freePorts(2 * n)
 	if err != nil {
 		return nil, err
@@ -50,6 +54,9 @@ func Start(dir string, n int) (*Cluster, error) {
 			// by cutting the relay in front of a node.
 			o.Cluster = server.ClusterOpts{Name: "city", Host: "127.0.0.1", Port: ports[n+i], NoAdvertise: true}
 			o.Routes = server.RoutesFromStr(strings.Join(routes, ","))
+		}
+		if configure != nil {
+			configure(i, o)
 		}
 		c.opts = append(c.opts, o)
 		c.nodes = append(c.nodes, nil)
@@ -160,4 +167,32 @@ func (c *Cluster) Shutdown() {
 		c.Stop(i)
 	}
 	os.RemoveAll(c.dir)
+}
+
+// Node returns node i's server, nil while it is stopped.
+func (c *Cluster) Node(i int) *server.Server {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nodes[i]
+}
+
+// StartServer starts one server from a configuration text (as nats-server
+// -c reads it) and waits until it takes connections: a hall's leaf node in
+// tests. Shut it down with Shutdown.
+func StartServer(config string) (*server.Server, error) {
+	o := &server.Options{}
+	if err := o.ProcessConfigString(config); err != nil {
+		return nil, fmt.Errorf("natstest: configuration: %w", err)
+	}
+	o.NoLog, o.NoSigs = true, true
+	s, err := server.NewServer(o)
+	if err != nil {
+		return nil, fmt.Errorf("natstest: %w", err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(30 * time.Second) {
+		s.Shutdown()
+		return nil, errors.New("natstest: the server did not start")
+	}
+	return s, nil
 }
