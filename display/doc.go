@@ -19,6 +19,16 @@
 // at a time instead of scrolling them, for a screen drawn without a graphics
 // processor, where each repaint costs the processor dearly.
 //
+// # About screen
+//
+// F1 or I on an attached keyboard, a tap or click on the status line, SIGUSR1,
+// or -about at start show the about screen: the hall's names and id, the
+// server followed, the whole Ed25519 key that signs the log's checkpoints (as
+// /rules and /api/v1/hall publish it), its fingerprint, the last signed
+// checkpoint seen (seq and the first 8 hex of its hash, as receipts print it)
+// and where to verify (/rules, /audit, hallq-verify). Escape, a tap or 60 s
+// close it.
+//
 // # Voice
 //
 // Each call is announced: the chime, then "请 A001 号到 3 号窗口办理", then

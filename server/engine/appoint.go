@@ -80,10 +80,11 @@ func (e *Engine) Slots(service, date string) (SlotsView, error) {
 	return out, nil
 }
 
-// Book gives the applicant a place in a slot. Refusals the committed state
-// already decides (not released, full, started) are answered at once, without
-// waiting for the writer; the writer decides the rest, and no more places than
-// the slot has are ever given, whatever the concurrency.
+// Book gives the applicant a place in a slot. Refusals what is committed
+// already decides (not released, full, started, limit reached, suspended) are
+// answered at once, without waiting for the writer (see admit); the writer
+// decides the rest, and no more places than the slot has, nor bookings than an
+// identity may hold, are ever given, whatever the concurrency.
 func (e *Engine) Book(ctx context.Context, in BookInput) (AppointmentView, error) {
 	norm, err := queue.NormalizeDocument(in.DocKind, in.DocNumber)
 	if err != nil {
