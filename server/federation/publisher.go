@@ -335,9 +335,13 @@ func (p *Publisher) resume(ctx context.Context) (uint64, error) {
 		return 0, fmt.Errorf("federation: stream %s: %w", cfg.Name, err)
 	}
 	info := st.CachedInfo()
-	if !maps.Equal(info.Config.Metadata, cfg.Metadata) {
+	if !ownMetadata(info.Config.Metadata, cfg.Metadata) {
 		up := info.Config
-		up.Metadata = cfg.Metadata
+		up.Metadata = maps.Clone(info.Config.Metadata)
+		if up.Metadata == nil {
+			up.Metadata = map[string]string{}
+		}
+		maps.Copy(up.Metadata, cfg.Metadata)
 		if _, err := p.js.UpdateStream(ctx, up); err != nil {
 			p.log.Warn("federation: could not update the stream's metadata", "stream", cfg.Name, "err", err)
 		}
@@ -366,4 +370,16 @@ func (p *Publisher) resume(ctx context.Context) (uint64, error) {
 			cfg.Name, last, theirs.Seq, theirs.Hash, last, ours.Hash, ErrDiverged)
 	}
 	return last, nil
+}
+
+// ownMetadata reports whether the stream's metadata holds the hall's own
+// keys as want has them; the server adds keys of its own (_nats.*), which
+// are no reason to update the stream at every start.
+func ownMetadata(have, want map[string]string) bool {
+	for k, v := range want {
+		if got, ok := have[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
 }
