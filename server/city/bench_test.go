@@ -217,10 +217,19 @@ func createStreams(urls []string, prefix string, halls int) error {
 }
 
 // BenchmarkCityRawNATS is the baseline of BenchmarkCity: the same halls, rate
-// and events, each published straight to its stream (no expected sequence,
-// no hallq log behind it) and read by one plain ordered consumer per stream
-// that neither parses nor verifies.
+// and events, each published straight to its stream (no hallq log behind it)
+// and read by one plain ordered consumer per stream that neither parses nor
+// verifies. shared-conn publishes every hall's events on one connection,
+// without headers; conn-per-hall gives each hall its own connection, as
+// BenchmarkCity's publishers (and real halls) have, and the same
+// Nats-Msg-Id and expected-last-sequence headers: what JetStream alone costs
+// for the same exactly-once copy.
 func BenchmarkCityRawNATS(b *testing.B) {
+	b.Run("shared-conn", func(b *testing.B) { rawCity(b, false) })
+	b.Run("conn-per-hall", func(b *testing.B) { rawCity(b, true) })
+}
+
+func rawCity(b *testing.B, perHall bool) {
 	halls, events, rate := envInt("HALLQ_CITY_HALLS", 10), envInt("HALLQ_CITY_EVENTS", 20), envInt("HALLQ_CITY_RATE", 5)
 	l, err := audittest.Generate(audittest.Options{Events: events, Seed: 1, Checkpoint: 100, Key: audittest.Key(1)})
 	if err != nil {
@@ -267,6 +276,19 @@ func BenchmarkCityRawNATS(b *testing.B) {
 		begin := make(chan struct{})
 		for i := range halls {
 			subject := federation.Subject(prefix, fmt.Sprintf("s%d", i))
+			js := js
+			var opts func(seq int) []jetstream.PublishOpt
+			if perHall {
+				hnc, err := nats.Connect(strings.Join(urls, ","))
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer hnc.Close()
+				js, _ = jetstream.New(hnc)
+				opts = func(seq int) []jetstream.PublishOpt {
+					return []jetstream.PublishOpt{jetstream.WithMsgID(strconv.Itoa(seq + 1)), jetstream.WithExpectLastSequence(uint64(seq))}
+				}
+			}
 			wg.Go(func() {
 				// The same warm-up as BenchmarkCity's.
 				if _, err := js.Publish(ctx, subject, l.Raws[0]); err != nil {
@@ -281,7 +303,11 @@ func BenchmarkCityRawNATS(b *testing.B) {
 					mu.Lock()
 					committed[i][seq] = time.Now()
 					mu.Unlock()
-					if _, err := js.PublishAsync(subject, l.Raws[seq]); err != nil {
+					var o []jetstream.PublishOpt
+					if opts != nil {
+						o = opts(seq)
+					}
+					if _, err := js.PublishAsync(subject, l.Raws[seq], o...); err != nil {
 						b.Error(err)
 						return
 					}
