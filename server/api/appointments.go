@@ -70,12 +70,18 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.book(w, r, req, "")
+}
+
+// book books a slot, online or for desk on the applicant's behalf: the same
+// rules and limits either way.
+func (s *Server) book(w http.ResponseWriter, r *http.Request, req bookRequest, desk string) {
 	if req.IDNumber == "" {
 		s.writeError(w, r, queue.Errorf(queue.EINVALID, "id_number: an identity document is required to book").Zh("预约须实名，请填写证件号码"))
 		return
 	}
 	v, err := s.engine.Book(r.Context(), engine.BookInput{Service: req.Service, Slot: req.Slot, DocKind: req.IDKind, DocNumber: req.IDNumber,
-		IdempotencyKey: req.IdempotencyKey})
+		IdempotencyKey: req.IdempotencyKey, Desk: desk})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -103,6 +103,31 @@ func (s *Server) handleDeskCheckIn(w http.ResponseWriter, r *http.Request) {
 	s.answerDesk(w, r, d, v, req.Print, req.Phone)
 }
 
+// handleDeskBook books an appointment on an applicant's behalf: the same
+// rules and limits as /book, at the rate of a kiosk; the event names the
+// desk.
+func (s *Server) handleDeskBook(w http.ResponseWriter, r *http.Request) {
+	d, err := s.desk(r, true)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req bookRequest
+	if err := s.decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := deskIssuer(d).offers(req.Service); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !s.kioskLimit.allow(deskIssuer(d).rateKey()) {
+		s.writeIssueError(w, r, engine.ErrKioskRate)
+		return
+	}
+	s.book(w, r, req, d.ID)
+}
+
 // answerDesk prints the receipt of a ticket the desk issued, if asked and
 // the desk has a printer, and answers with the ticket. The ticket stands
 // whether or not it printed: staff then read the number out. A phone number

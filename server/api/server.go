@@ -156,6 +156,7 @@ func (s *Server) routes() {
 	handle("GET /api/v1/desk", s.handleDesk)
 	handle("POST /api/v1/desk/tickets", s.handleDeskIssue)
 	handle("POST /api/v1/desk/check-in", s.handleDeskCheckIn)
+	handle("POST /api/v1/desk/appointments", s.handleDeskBook)
 	handle("POST /api/v1/leases", s.handleGrantLease)
 	handle("GET /api/v1/leases", s.handleLeases)
 	handle("POST /api/v1/windows/{id}/{action}", s.handleWindowAction)

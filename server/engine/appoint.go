@@ -60,6 +60,9 @@ type BookInput struct {
 	// service and key always name the same booking, so a client that lost
 	// the answer gets its booking back instead of a second one or a refusal.
 	IdempotencyKey string
+	// Desk is the reception desk booking on the applicant's behalf; empty
+	// for a booking made online. The same rules and limits apply.
+	Desk string
 }
 
 // Slots returns a service's slots of a day with their places: released slots
@@ -129,7 +132,7 @@ func (e *Engine) Book(ctx context.Context, in BookInput) (AppointmentView, error
 			return nil, nil, err
 		}
 		svc, _ := e.hall.Service(in.Service)
-		req := queue.BookRequest{Service: in.Service, Slot: in.Slot, Booking: id,
+		req := queue.BookRequest{Service: in.Service, Slot: in.Slot, Booking: id, Desk: in.Desk,
 			SuspendedUntil: p.e.appt.suspendedUntil(svc, identity)}
 		req.Active, req.SameDay, req.SameSlot = p.bookingCounts(s, identity, in.Service, sl)
 		evs, err := s.Book(e.hall, now, req)

@@ -81,6 +81,9 @@ type BookRequest struct {
 	// SameSlot is how many of the identity's applications or bookings wait
 	// in the slot asked for: an identity applies for a lottery place once.
 	SameSlot int
+	// Desk is the reception desk that booked on the applicant's behalf;
+	// empty for a booking made online.
+	Desk string
 }
 
 // appointments returns a service that takes appointments.
@@ -162,7 +165,7 @@ func (s *State) Book(h *Hall, now time.Time, r BookRequest) ([]Event, error) {
 	if evs, err := s.lotteryApply(h, now, r, sl); evs != nil || err != nil {
 		return evs, err
 	}
-	return []Event{{Time: now, Type: TypeApptBooked, Data: &ApptBookedData{Booking: r.Booking, Service: svc.ID, Slot: sl.ID}}}, nil
+	return []Event{{Time: now, Type: TypeApptBooked, Data: &ApptBookedData{Booking: r.Booking, Service: svc.ID, Slot: sl.ID, Desk: r.Desk}}}, nil
 }
 
 // booking returns a booking of the state.

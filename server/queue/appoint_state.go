@@ -44,6 +44,10 @@ type ApptBookedData struct {
 	Booking string `json:"booking"`
 	Service string `json:"service"`
 	Slot    string `json:"slot"`
+	// Desk is the reception desk whose staff booked on the applicant's
+	// behalf; empty for a booking made online. It names the desk, never
+	// the staff member or the person.
+	Desk string `json:"desk,omitempty"`
 }
 
 // ApptCancelledData returns a booking's place to its slot.

@@ -8,6 +8,10 @@ type receptionData struct {
 	Services []receptionService
 	Priority []option
 	Desks    []option
+	// Booking are the services taking appointments; Notify says the hall
+	// texts applicants who leave a phone number.
+	Booking []option
+	Notify  bool
 }
 
 type receptionService struct {
@@ -19,7 +23,11 @@ func (s *Server) handleReception(w http.ResponseWriter, r *http.Request) {
 	d := receptionData{}
 	for _, svc := range s.cfg.Hall.Services {
 		d.Services = append(d.Services, receptionService{option: option{ID: svc.ID, Name: text{svc.NameZH, svc.NameEN}}, RealName: svc.RealName})
+		if svc.Appointments != nil {
+			d.Booking = append(d.Booking, option{ID: svc.ID, Name: text{svc.NameZH, svc.NameEN}})
+		}
 	}
+	d.Notify = s.cfg.Notify.Enabled()
 	for _, c := range s.cfg.Hall.PriorityClasses {
 		d.Priority = append(d.Priority, option{ID: c.ID, Name: text{c.NameZH, c.NameEN}})
 	}
