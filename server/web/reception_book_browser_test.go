@@ -168,7 +168,7 @@ func TestWebReceptionBooksAndTakesPhone(t *testing.T) {
 			}
 		}
 		var e struct {
-			Type string `json:"type"`
+			Type string                `json:"type"`
 			Data struct{ Desk string } `json:"data"`
 		}
 		if json.Unmarshal(r.Raw, &e) == nil && e.Type == "appointment.booked" {
