@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -52,6 +53,19 @@ func TestWebReceptionBooksAndTakesPhone(t *testing.T) {
 	}
 	srv := httptest.NewServer(h.Handler)
 	t.Cleanup(func() { srv.Close(); h.Close() })
+
+	// The published rules say what the desk does and how numbers are texted.
+	resp, err := http.Get(srv.URL + "/rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"代办取号、预约或预约签到", "留下手机号码", "人及以内时发一条提醒", "当日封存后即删除"} {
+		if !strings.Contains(string(rules), want) {
+			t.Errorf("/rules does not say %q", want)
+		}
+	}
 
 	// A day of the coming week with released places for exit and entry.
 	var date string

@@ -28,6 +28,10 @@ type rulesData struct {
 	Reasons  []option
 	// Desks are the reception desks, where staff take numbers for people.
 	Desks []text
+	// Notify says applicants may leave a phone number for text messages,
+	// sent when NotifyAhead or fewer are ahead and when called.
+	Notify      bool
+	NotifyAhead int
 
 	ReinstateWithin text
 	ReinstateAfter  int
@@ -171,6 +175,7 @@ func rulesOf(cfg *config.Config) rulesData {
 	for _, desk := range cfg.Desks {
 		d.Desks = append(d.Desks, textOf(desk.Name))
 	}
+	d.Notify, d.NotifyAhead = cfg.Notify.Enabled(), cfg.Notify.CloseAhead
 	for i, p := range h.PriorityClasses {
 		d.Priority = append(d.Priority, rulePriority{Rank: i + 1, Name: text{p.NameZH, p.NameEN},
 			Description: textOf(cfg.PriorityDescriptions[p.ID]), SelfDeclared: p.SelfDeclared, MinAge: p.MinAge})
