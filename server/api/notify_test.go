@@ -327,3 +327,35 @@ func TestCommandNotifierAndDeskNumbers(t *testing.T) {
 	}
 	_ = first
 }
+
+// TestHungGatewayBlocksNothing: while the gateway holds every request open,
+// numbers are still issued and called, and the board still answers.
+func TestHungGatewayBlocksNothing(t *testing.T) {
+	got := make(chan struct{}, 100)
+	release := make(chan struct{})
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- struct{}{}
+		<-release
+	}))
+	t.Cleanup(func() { close(release); hung.Close() })
+	p, _ := notifyHall(t, config.Notify{Webhook: hung.URL, Timeout: time.Minute, Attempts: 10, CloseAhead: 50})
+	first := p.kioskIssue("h1")
+	if code, body := p.phone(p.Secrets.KioskToken, first.Ticket.Token, "13800138000"); code != http.StatusOK {
+		t.Fatalf("phone: %d %s", code, body)
+	}
+	select {
+	case <-got: // the "close" message hangs in the gateway
+	case <-time.After(60 * time.Second):
+		t.Fatal("the gateway never got the close message")
+	}
+	act := p.window()
+	for i := range 20 {
+		p.kioskIssue(fmt.Sprintf("h%d", i+2))
+	}
+	act("call-next")
+	act("complete")
+	act("call-next")
+	if code, _, body := p.do(nil, "GET", "/api/v1/board", nil, ""); code != http.StatusOK {
+		t.Fatalf("board: %d %s", code, body)
+	}
+}
