@@ -227,6 +227,11 @@ func TestDeployedPermissions(t *testing.T) {
 	}
 	cancelShort()
 	intruder.PublishMsg(mark(federation.Subject("hallq", "h2"), forged.Raw)) // no answer awaited
+	// Nor book at another hall in an applicant's name.
+	if m, err := intruder.RequestMsg(mark(federation.BookSubject("hallq", "h2"),
+		[]byte(`{"address":"192.0.2.1","body":{"service":"exit-entry","slot":"x","id_number":"1"}}`)), 2*time.Second); err == nil {
+		t.Errorf("hall h1 sent a booking to hall h2, answered %s", m.Data)
+	}
 	for _, api := range []string{"$JS.API.STREAM.DELETE.HALLQ_h2", "$JS.API.STREAM.PURGE.HALLQ_h2", "$JS.API.STREAM.DELETE.HALLQ_h1",
 		"$JS.API.STREAM.MSG.DELETE.HALLQ_h2", "$JS.API.STREAM.UPDATE.HALLQ_h2", "$JS.API.STREAM.CREATE.HALLQ_h9"} {
 		if m, err := intruder.RequestMsg(mark(jsAPI(fedDomain, api), []byte(`{}`)), 2*time.Second); err == nil {
