@@ -359,3 +359,41 @@ func TestHungGatewayBlocksNothing(t *testing.T) {
 		t.Fatalf("board: %d %s", code, body)
 	}
 }
+
+// TestRestartBeforeSendingLosesNothing: a message the gateway has not yet
+// accepted when the server stops goes out after it starts again, once.
+func TestRestartBeforeSendingLosesNothing(t *testing.T) {
+	gw := startGateway(t)
+	p, _ := notifyHall(t, config.Notify{Webhook: gw.URL, Timeout: 5 * time.Second, Attempts: 10, CloseAhead: 3})
+	tk := p.kioskIssue("r1")
+	gw.mu.Lock()
+	gw.refuse[tk.Ticket.ID] = true
+	gw.mu.Unlock()
+	if code, body := p.phone(p.Secrets.KioskToken, tk.Ticket.Token, "13800138000"); code != http.StatusOK {
+		t.Fatalf("phone: %d %s", code, body)
+	}
+	waitFor(t, "a refused attempt", func() bool {
+		gw.mu.Lock()
+		defer gw.mu.Unlock()
+		return gw.refused[tk.Ticket.ID] > 0
+	})
+	p.Close()
+	gw.mu.Lock()
+	gw.refuse[tk.Ticket.ID] = false
+	gw.mu.Unlock()
+	p.Open()
+	waitFor(t, "the close message after the restart", func() bool { return len(gw.of(tk.Ticket.ID)) == 1 })
+	// The ticket is called: "called" follows, and nothing is sent twice.
+	act := p.window()
+	act("call-next")
+	waitFor(t, "the called message", func() bool { return len(gw.of(tk.Ticket.ID)) == 2 })
+	p.Restart()
+	marker := p.kioskIssue("r2")
+	if code, body := p.phone(p.Secrets.KioskToken, marker.Ticket.Token, "13900139000"); code != http.StatusOK {
+		t.Fatalf("phone: %d %s", code, body)
+	}
+	waitFor(t, "the marker's close message", func() bool { return len(gw.of(marker.Ticket.ID)) == 1 })
+	if got := gw.of(tk.Ticket.ID); len(got) != 2 || got[0].Kind != "close" || got[1].Kind != "called" {
+		t.Fatalf("messages: %+v", got)
+	}
+}
