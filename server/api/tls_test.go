@@ -9,7 +9,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
-	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -26,8 +25,7 @@ import (
 	"hallq/server/client"
 	"hallq/server/config"
 	"hallq/server/eventlog"
-	"hallq/server/hall"
-	"hallq/server/keyfile"
+	"hallq/server/hall/halltest"
 	"hallq/server/wire"
 )
 
@@ -70,32 +68,11 @@ func writeCA(t *testing.T, dir string) (caFile, certFile, keyFile string) {
 // websocket both, and refuses the server without it; the session cookie is
 // Secure.
 func TestHTTPS(t *testing.T) {
-	t.Setenv(keyfile.CredentialsEnv, "")
-	dir := t.TempDir()
-	caFile, certFile, keyFile := writeCA(t, dir)
-	cfg, sec, err := config.Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Server.TLSCert, cfg.Server.TLSKey = certFile, keyFile
-	h, err := hall.Open(cfg, t.TempDir(), slog.New(slog.DiscardHandler), hall.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- h.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		h.Shutdown(ctx)
-		<-served
-		h.Close()
-	})
-	base := "https://" + ln.Addr().String()
+	caFile, certFile, keyFile := writeCA(t, t.TempDir())
+	h := halltest.Start(t, halltest.Options{Serve: true, Adjust: func(cfg *config.Config) {
+		cfg.Server.TLSCert, cfg.Server.TLSKey = certFile, keyFile
+	}})
+	base, sec := h.URL, h.Secrets
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 

@@ -2,22 +2,19 @@ package hall_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"testing"
 	"time"
 
 	"hallq/server/config"
 	"hallq/server/hall"
+	"hallq/server/hall/halltest"
 )
 
-// served is a demo hall served over loopback by Hall.Serve, on a real bbolt
-// file in dir.
+// served is a demo hall served over loopback by Hall.Serve (halltest.Start
+// with Serve), on a real bbolt file in dir.
 type served struct {
 	t       *testing.T
 	h       *hall.Hall
@@ -32,48 +29,15 @@ type served struct {
 // hall).
 func serveHall(t *testing.T, dir string, cfg *config.Config, secrets config.DemoSecrets, edit func(*config.Limits)) *served {
 	t.Helper()
-	if cfg == nil {
-		var err error
-		cfg, secrets, err = config.Demo()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	o := halltest.Options{Config: cfg, Dir: dir, Serve: true}
 	if edit != nil {
-		edit(&cfg.Limits)
+		o.Adjust = func(c *config.Config) { edit(&c.Limits) }
 	}
-	h, err := hall.Open(cfg, dir, slog.New(slog.DiscardHandler), hall.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
+	h := halltest.Start(t, o)
+	if cfg == nil {
+		secrets = h.Secrets
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- h.Serve(ln) }()
-	s := &served{t: t, h: h, cfg: cfg, url: "http://" + ln.Addr().String(), secrets: secrets}
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := h.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("serve: %v", err)
-		}
-		if err := h.Close(); err != nil {
-			t.Error(err)
-		}
-	}
-	t.Cleanup(stop)
-	s.stop = stop
-	return s
+	return &served{t: t, h: h.Hall, cfg: h.Config, url: h.URL, secrets: secrets, stop: h.Close}
 }
 
 // call sends a JSON request with a device token (or none) and decodes the

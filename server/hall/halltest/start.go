@@ -1,6 +1,8 @@
 package halltest
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -37,6 +39,12 @@ type Options struct {
 	// NotifyBackoff is the notifier's first wait before a retry (default:
 	// the server's).
 	NotifyBackoff time.Duration
+	// Serve serves the hall with Hall.Serve, as the server does: behind its
+	// admission of connections and its timeouts, over HTTPS if the
+	// configuration names a certificate (URL then starts with https://).
+	// Such a hall is not taken Down and Up; Close shuts it down as the
+	// server does, and Restart and Open serve it again.
+	Serve bool
 }
 
 // Hall is a hall wired as the server wires it (hall.Open), served over HTTP
@@ -68,6 +76,8 @@ type Hall struct {
 	mu    sync.Mutex
 	srv   *http.Server // nil while down
 	conns map[net.Conn]struct{}
+	// served is Hall.Serve's answer, with Options.Serve; nil while down.
+	served chan error
 }
 
 // Start opens a hall and serves it until the test ends.
@@ -95,6 +105,9 @@ func Start(t testing.TB, o Options) *Hall {
 		h.Clock = NewClock(h.Config.Hall, time.Time{})
 	}
 	h.URL = "http://" + h.port.Addr()
+	if o.Serve && h.Config.Server.TLSCert != "" {
+		h.URL = "https://" + h.port.Addr()
+	}
 	h.log = slog.New(slog.NewTextHandler(h.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.Open()
 	t.Cleanup(h.Close)
@@ -121,6 +134,13 @@ func (h *Hall) Open() {
 func (h *Hall) Up() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.Options.Serve {
+		if h.served == nil {
+			h.served = make(chan error, 1)
+			go func(hl *hall.Hall, ln net.Listener, served chan error) { served <- hl.Serve(ln) }(h.Hall, h.port.Listener(), h.served)
+		}
+		return
+	}
 	if h.srv != nil {
 		return
 	}
@@ -141,6 +161,9 @@ func (h *Hall) Up() {
 // websockets included, is cut and new ones are dropped until Up. The hall
 // itself keeps running.
 func (h *Hall) Down() {
+	if h.Options.Serve {
+		h.t.Fatal("halltest: Down of a hall served with Hall.Serve; Close it")
+	}
 	h.mu.Lock()
 	srv := h.srv
 	h.srv = nil
@@ -172,10 +195,34 @@ func (h *Hall) Close() {
 	if h.Hall == nil {
 		return
 	}
-	h.Hub.Close()
-	h.Down()
+	if h.Options.Serve {
+		h.shutdown()
+	} else {
+		h.Hub.Close()
+		h.Down()
+	}
 	if err := h.Hall.Close(); err != nil {
 		h.t.Errorf("close the hall: %v", err)
 	}
 	h.Hall = nil
+}
+
+// shutdown stops a hall served with Hall.Serve as the server stops it: live
+// streams end and the requests under way are answered.
+func (h *Hall) shutdown() {
+	h.mu.Lock()
+	served := h.served
+	h.served = nil
+	h.mu.Unlock()
+	if served == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := h.Hall.Shutdown(ctx); err != nil {
+		h.t.Errorf("shut the hall down: %v", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		h.t.Errorf("serve the hall: %v", err)
+	}
 }
