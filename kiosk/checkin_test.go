@@ -203,7 +203,7 @@ func TestCheckInAtKiosk(t *testing.T) {
 	u.ui(func(a *kioskApp) { test.Tap(a.tkDone) })
 
 	// Offline: refused with a clear message, nothing issued from the lease.
-	h.Stop()
+	h.Down()
 	waitFor(t, "the kiosk offline", func() bool { return !k.Snapshot().Online })
 	u.waitUI(t, "home", func(a *kioskApp) bool { return a.m.Screen == screenHome })
 	checkIn(stranger)

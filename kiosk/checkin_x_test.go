@@ -47,7 +47,7 @@ func TestCheckInUnderX(t *testing.T) {
 	tp := newTestPrinter(t)
 	display := halltest.StartXvfb(t)
 	kiosk := start(t, "kiosk", []string{"DISPLAY=" + display}, kioskBin,
-		"-server", h.URL(), "-token", h.secrets.KioskToken, "-data", filepath.Join(dir, "kiosk"), "-printer", tp.pty.Path(),
+		"-server", h.URL, "-token", h.secrets.KioskToken, "-data", filepath.Join(dir, "kiosk"), "-printer", tp.pty.Path(),
 		"-fullscreen=false", "-size", "1920x1080", "-request-timeout", "30s", "-log-level", "debug")
 	kiosk.waitLine(t, readyRE, 1)
 	waitFor(t, "the kiosk's window", func() bool {

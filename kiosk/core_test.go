@@ -156,7 +156,7 @@ func TestOfflineIssuingSyncsEachTicketOnce(t *testing.T) {
 	}
 
 	// The server goes down: the kiosk notices and issues from its lease.
-	h.Stop()
+	h.Down()
 	waitFor(t, "the kiosk offline", func() bool { return !k1.Snapshot().Online })
 	for _, want := range []string{"A001", "A002", "A003"} {
 		is, err := k1.Issue(ctx, "general", Doc{})
@@ -205,7 +205,7 @@ func TestOfflineIssuingSyncsEachTicketOnce(t *testing.T) {
 		t.Fatalf("after the restart: got %+v, %v; want A004 offline", is, err)
 	}
 
-	h.Start()
+	h.Up()
 	waitFor(t, "the outbox synced", func() bool { s := k2.Snapshot(); return s.Online && s.Pending == 0 })
 	for _, c := range copies {
 		box, err := outbox.Open(c, outbox.Options{})
@@ -389,7 +389,7 @@ func TestUnansweredRequestIsWithdrawn(t *testing.T) {
 			h := newTestHall(t)
 			srv := &unanswered{Client: h.kioskClient(t), deliver: true}
 			if restart {
-				srv.then = h.Stop // the link goes down as the answer is lost
+				srv.then = h.Down // the link goes down as the answer is lost
 			}
 			path := filepath.Join(t.TempDir(), "outbox.db")
 			k := startKioskWith(t, h, srv, &fakePrinter{}, path)
@@ -416,7 +416,7 @@ func TestUnansweredRequestIsWithdrawn(t *testing.T) {
 				if v, err := h.engine.TicketByToken(tokenOf(lost.StatusURL)); err != nil || v.Status != "waiting" {
 					t.Fatalf("B001 while the link is down: got %+v, %v; want it waiting", v, err)
 				}
-				h.Start()
+				h.Up()
 			}
 			c := h.kioskClient(t)
 			waitFor(t, "B001 withdrawn", func() bool {
@@ -462,7 +462,7 @@ func TestSpentLeaseIsSaid(t *testing.T) {
 	h := newTestHall(t)
 	k := startKiosk(t, h, &fakePrinter{}, filepath.Join(t.TempDir(), "outbox.db"))
 	k.waitReady(t)
-	h.Stop()
+	h.Down()
 	waitFor(t, "the kiosk offline", func() bool { return !k.Snapshot().Online })
 	ctx := context.Background()
 	for i := range 10 {
@@ -595,7 +595,7 @@ func TestUnknownTokenIsSaid(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer box.Close()
-	c, err := client.New(h.URL(), "not-a-token", client.Options{})
+	c, err := client.New(h.URL, "not-a-token", client.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -640,7 +640,7 @@ func TestNewServiceDay(t *testing.T) {
 		t.Fatalf("kiosk's service day at 03:50: got %s, want %s", got, oldDay)
 	}
 	ctx := context.Background()
-	h.Stop()
+	h.Down()
 	waitFor(t, "the kiosk offline", func() bool { return !k.Snapshot().Online })
 	late, err := k.Issue(ctx, "general", Doc{})
 	if err != nil || !late.Offline || late.Number != "A001" {
@@ -651,7 +651,7 @@ func TestNewServiceDay(t *testing.T) {
 	if _, err := k.Issue(ctx, "general", Doc{}); !isRefusal(err, txtLeaseSpent) {
 		t.Fatalf("offline at 04:10 with only yesterday's lease: got %v, want the spent-lease refusal", err)
 	}
-	h.Start()
+	h.Up()
 	newDay := start.Format(time.DateOnly)
 	waitFor(t, "a lease of the new day", func() bool { return k.leased(t, "general") == 10 && k.today() == newDay })
 	waitFor(t, "the late ticket settled", func() bool { return k.Snapshot().Pending == 0 })

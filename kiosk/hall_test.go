@@ -3,57 +3,43 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
-	"net"
-	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"hallq/server/client"
 	"hallq/server/config"
 	"hallq/server/engine"
-	"hallq/server/hall"
 	"hallq/server/hall/halltest"
 )
 
 // testHall is the demo hall, wired as the server wires it, served over
-// loopback on a fixed address. Stop cuts every connection and refuses new
-// ones, as a server that went down; Start serves again on the same address,
-// which the test holds throughout (halltest.Port).
+// loopback on a fixed address (halltest.Start). Down cuts every connection
+// and refuses new ones, as a server that went down; Up serves again on the
+// same address.
 type testHall struct {
+	*halltest.Hall
 	t       *testing.T
-	handler http.Handler
-	port    *halltest.Port
 	secrets config.DemoSecrets
 	engine  *engine.Engine
-
-	mu    sync.Mutex
-	srv   *http.Server // nil while down
-	conns map[net.Conn]struct{}
-
-	shift atomic.Int64 // the hall's clock runs this many nanoseconds ahead of time.Now
 }
 
 // clockStart is where a test hall's clock starts: 10:00 of a day in the
 // past, in the demo hall's time zone. The clock then runs as fast as the
 // machine's, so that no test depends on the date or the time of day it runs
 // at (the demo hall's service day turns at 04:00), and setClock can move it
-// forward to any time from now on.
+// forward.
 var clockStart = time.Date(2026, 11, 20, 10, 0, 0, 0, shanghai)
 
 // now is the hall's clock (and the test kiosk's).
-func (h *testHall) now() time.Time { return time.Now().Add(time.Duration(h.shift.Load())) }
+func (h *testHall) now() time.Time { return h.Clock.Now() }
 
 // setClock moves the hall's clock forward to at.
 func (h *testHall) setClock(at time.Time) {
 	h.t.Helper()
-	d := time.Until(at)
-	if d < time.Duration(h.shift.Load()) {
+	if at.Before(h.Clock.Now()) {
 		h.t.Fatalf("the clock may only move forward")
 	}
-	h.shift.Store(int64(d))
+	h.Clock.Set(at)
 }
 
 func newTestHall(t *testing.T) *testHall {
@@ -72,62 +58,8 @@ func newTestHallWith(t *testing.T, change func(*config.Config)) *testHall {
 	if change != nil {
 		change(cfg)
 	}
-	h := &testHall{t: t, secrets: secrets, port: halltest.NewPort(t), conns: map[net.Conn]struct{}{}}
-	h.shift.Store(int64(time.Until(clockStart)))
-	hl, err := hall.Open(cfg, t.TempDir(), slog.New(slog.DiscardHandler),
-		hall.Options{NoSync: true, Now: h.now, Heartbeat: 500 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.handler, h.engine = hl.Handler, hl.Engine
-	h.Start()
-	t.Cleanup(func() {
-		h.Stop()
-		if err := hl.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return h
-}
-
-// URL is the hall's base URL.
-func (h *testHall) URL() string { return "http://" + h.port.Addr() }
-
-// Start serves the hall (again, on the same address).
-func (h *testHall) Start() {
-	h.t.Helper()
-	srv := &http.Server{Handler: h.handler, ConnState: func(c net.Conn, s http.ConnState) {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		switch s {
-		case http.StateNew:
-			h.conns[c] = struct{}{}
-		case http.StateClosed:
-			delete(h.conns, c)
-		}
-	}}
-	h.mu.Lock()
-	h.srv = srv
-	h.mu.Unlock()
-	go srv.Serve(h.port.Listener())
-}
-
-// Stop ends the server and every connection, websockets included; new
-// connections are dropped until Start.
-func (h *testHall) Stop() {
-	h.mu.Lock()
-	srv := h.srv
-	h.srv = nil
-	conns := h.conns
-	h.conns = map[net.Conn]struct{}{}
-	h.mu.Unlock()
-	if srv == nil {
-		return
-	}
-	srv.Close()
-	for c := range conns {
-		c.Close()
-	}
+	hl := halltest.Start(t, halltest.Options{Config: cfg, Clock: halltest.NewClock(cfg.Hall, clockStart), Heartbeat: 500 * time.Millisecond})
+	return &testHall{Hall: hl, t: t, secrets: secrets, engine: hl.Engine}
 }
 
 // logEvent is an event of the public log, decoded.
@@ -140,7 +72,7 @@ type logEvent struct {
 // events returns the hall's public log.
 func (h *testHall) events(t *testing.T) []logEvent {
 	t.Helper()
-	c, err := client.New(h.URL(), "", client.Options{})
+	c, err := client.New(h.URL, "", client.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +118,7 @@ func (h *testHall) issuedNumbers(t *testing.T) (count map[string]int, lease map[
 // kioskClient returns an API client with the demo kiosk's token.
 func (h *testHall) kioskClient(t *testing.T) *client.Client {
 	t.Helper()
-	c, err := client.New(h.URL(), h.secrets.KioskToken, client.Options{Timeout: 5 * time.Second, MaxBackoff: time.Second})
+	c, err := client.New(h.URL, h.secrets.KioskToken, client.Options{Timeout: 5 * time.Second, MaxBackoff: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,13 +33,13 @@ func TestOutboxSyncedBeforeOnlineIssue(t *testing.T) {
 		t.Fatalf("leases: %v %v", rem, err)
 	}
 
-	h.Stop()
+	h.Down()
 	k.contact(false, errors.New("the server went down"))
 	off, err := k.Issue(ctx, "general", Doc{})
 	if err != nil || !off.Offline {
 		t.Fatalf("offline ticket: %+v %v", off, err)
 	}
-	h.Start()
+	h.Up()
 	if !k.connect(ctx) {
 		t.Fatal("the kiosk does not reconnect")
 	}

@@ -317,7 +317,7 @@ func TestOfflineScreensAndPrintFailure(t *testing.T) {
 	u := newTestUI(t, k.Kiosk, uiOptions{TicketTimeout: time.Hour, IdleTimeout: time.Hour})
 	u.waitUI(t, "the home screen", homeReady)
 
-	h.Stop()
+	h.Down()
 	u.waitUI(t, "the offline banner", func(a *kioskApp) bool { return !a.banner.Hidden })
 	u.ui(func(a *kioskApp) {
 		if got := paraText(a.bannerText); !strings.Contains(got, "网络中断") {
@@ -367,7 +367,7 @@ func TestOfflineScreensAndPrintFailure(t *testing.T) {
 			t.Errorf("Done: screen %d", a.m.Screen)
 		}
 	})
-	h.Start()
+	h.Up()
 	waitFor(t, "the sync", func() bool { s := k.Snapshot(); return s.Online && s.Pending == 0 })
 	// Back online, the banner says what staff must fix: the paper.
 	u.waitUI(t, "the printer banner", func(a *kioskApp) bool {

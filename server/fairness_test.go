@@ -5,15 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"hallq/server/config"
-	"hallq/server/hall"
 	"hallq/server/hall/halltest"
 	"hallq/server/queue"
 	"hallq/server/wire"
@@ -22,50 +19,19 @@ import (
 // fairHall is the demo hall with a second kiosk, served over loopback from a
 // bbolt file that outlives restarts.
 type fairHall struct {
-	t       *testing.T
-	cfg     *config.Config
-	secrets config.DemoSecrets
-	kiosk2  string // bearer token of kiosk-2
-	dir     string
-	clock   *halltest.Clock
-	hall    *hall.Hall
-	srv     *httptest.Server
+	*halltest.Hall
+	t      *testing.T
+	kiosk2 string // bearer token of kiosk-2
 }
 
 func newFairHall(t *testing.T) *fairHall {
 	t.Helper()
-	cfg, secrets, err := config.Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
 	tok, _ := config.NewDeviceToken()
-	cfg.Devices = append(cfg.Devices, config.Device{ID: "kiosk-2", Kind: config.KindKiosk, Name: "kiosk 2",
-		TokenSHA256: sha256.Sum256([]byte(tok))})
-	f := &fairHall{t: t, cfg: cfg, secrets: secrets, kiosk2: tok, dir: t.TempDir(), clock: halltest.NewClock(cfg.Hall, time.Time{})}
-	f.start()
-	t.Cleanup(f.stop)
-	return f
-}
-
-func (f *fairHall) start() {
-	f.t.Helper()
-	h, err := hall.Open(f.cfg, f.dir, slog.New(slog.DiscardHandler), hall.Options{Now: f.clock.Now})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	f.hall, f.srv = h, httptest.NewServer(h.Handler)
-}
-
-func (f *fairHall) stop() {
-	if f.hall == nil {
-		return
-	}
-	f.hall.Hub.Close()
-	f.srv.Close()
-	if err := f.hall.Close(); err != nil {
-		f.t.Error(err)
-	}
-	f.hall = nil
+	h := halltest.Start(t, halltest.Options{Sync: true, Adjust: func(cfg *config.Config) {
+		cfg.Devices = append(cfg.Devices, config.Device{ID: "kiosk-2", Kind: config.KindKiosk, Name: "kiosk 2",
+			TokenSHA256: sha256.Sum256([]byte(tok))})
+	}})
+	return &fairHall{Hall: h, t: t, kiosk2: tok}
 }
 
 // call sends a request with a kiosk token ("" for none) and decodes the answer.
@@ -75,7 +41,7 @@ func (f *fairHall) call(token, method, path, body string, out any) (int, []byte)
 	if token != "" {
 		hdr = map[string]string{"Authorization": "Bearer " + token}
 	}
-	return do(f.t, http.DefaultClient, method, f.srv.URL+path, hdr, body, out)
+	return do(f.t, http.DefaultClient, method, f.URL+path, hdr, body, out)
 }
 
 type leaseResp struct {
@@ -111,7 +77,7 @@ type issuedEvent struct {
 func (f *fairHall) logEvents() []queue.Event {
 	f.t.Helper()
 	var evs []queue.Event
-	for _, raw := range fetchLog(f.t, f.srv.URL) {
+	for _, raw := range fetchLog(f.t, f.URL) {
 		var rec struct {
 			Seq  uint64          `json:"seq"`
 			Time time.Time       `json:"time"`
@@ -148,7 +114,7 @@ func (f *fairHall) audit() {
 	f.t.Helper()
 	s := queue.NewState()
 	for _, ev := range f.logEvents() {
-		if err := s.Check(f.cfg.Hall, ev); err != nil {
+		if err := s.Check(f.Config.Hall, ev); err != nil {
 			f.t.Errorf("audit of the public log: %v", err)
 		}
 		if err := s.Apply(ev); err != nil {
@@ -170,8 +136,8 @@ func errorCode(raw []byte) queue.Code {
 // other way of moving a ticket without a published reason is refused.
 func TestBackdatedOfflineTicketCannotJump(t *testing.T) {
 	f := newFairHall(t)
-	k1, k2 := f.secrets.KioskToken, f.kiosk2
-	dayStart := f.clock.Before(48 * time.Hour) // the service day's first instant, or the date's
+	k1, k2 := f.Secrets.KioskToken, f.kiosk2
+	dayStart := f.Clock.Before(48 * time.Hour) // the service day's first instant, or the date's
 	l1 := f.lease(k1, "general", 5)            // A001-A005
 	l2 := f.lease(k2, "general", 2)            // A006-A007
 
@@ -209,8 +175,8 @@ func TestBackdatedOfflineTicketCannotJump(t *testing.T) {
 	}
 
 	// A claim in the future is placed at the sync, not refused.
-	code, _, raw = sync(k1, l1.Lease.ID, "A002", f.clock.Now().Add(2*time.Hour))
-	if ev := f.issued("A002"); code != http.StatusCreated || ev.Clamped != queue.ClampedSyncedAt || ev.IssuedAt.After(f.clock.Now()) {
+	code, _, raw = sync(k1, l1.Lease.ID, "A002", f.Clock.Now().Add(2*time.Hour))
+	if ev := f.issued("A002"); code != http.StatusCreated || ev.Clamped != queue.ClampedSyncedAt || ev.IssuedAt.After(f.Clock.Now()) {
 		t.Fatalf("future claim: %d %s, placed %v (%q)", code, raw, ev.IssuedAt, ev.Clamped)
 	}
 	// Kiosk-2 had no contact since its lease: its claim before the lease's
@@ -231,7 +197,7 @@ func TestBackdatedOfflineTicketCannotJump(t *testing.T) {
 		t.Fatalf("sync from another kiosk's lease: %d %s, want 403", code, raw)
 	}
 	// A lease of another day.
-	yesterday := queue.LeaseID(f.cfg.Hall.Day(f.clock.Now().Add(-24*time.Hour)), "A001")
+	yesterday := queue.LeaseID(f.Config.Hall.Day(f.Clock.Now().Add(-24*time.Hour)), "A001")
 	if code, _, raw := sync(k1, yesterday, "A001", dayStart); code != http.StatusNotFound {
 		t.Fatalf("sync from yesterday's lease: %d %s, want 404", code, raw)
 	}
@@ -253,8 +219,7 @@ func TestBackdatedOfflineTicketCannotJump(t *testing.T) {
 	}
 
 	// After a restart from the same bbolt file, the bound holds.
-	f.stop()
-	f.start()
+	f.Restart()
 	code, _, raw = sync(k1, l1.Lease.ID, "A003", dayStart.Add(time.Second))
 	if ev := f.issued("A003"); code != http.StatusCreated || !ev.IssuedAt.Equal(contact) || ev.Clamped != queue.ClampedLastContact {
 		t.Fatalf("backdated sync after a restart: %d %s, placed %v (%q), want %v", code, raw, ev.IssuedAt, ev.Clamped, contact)
@@ -262,8 +227,8 @@ func TestBackdatedOfflineTicketCannotJump(t *testing.T) {
 
 	// The window calls in the published order: the two people who queued
 	// first, then the clamped offline tickets.
-	c, csrf := f.staff(0, "1")
-	if code, raw := do(t, c, "POST", f.srv.URL+"/api/v1/windows/1/open", map[string]string{"X-CSRF-Token": csrf}, "", nil); code != http.StatusOK {
+	c, csrf := f.Staff(0, "1")
+	if code, raw := do(t, c, "POST", f.URL+"/api/v1/windows/1/open", map[string]string{"X-CSRF-Token": csrf}, "", nil); code != http.StatusOK {
 		t.Fatalf("open: %d %s", code, raw)
 	}
 	var order []string
@@ -273,25 +238,18 @@ func TestBackdatedOfflineTicketCannotJump(t *testing.T) {
 				Number string `json:"number"`
 			} `json:"ticket"`
 		}
-		code, raw := do(t, c, "POST", f.srv.URL+"/api/v1/windows/1/call-next", map[string]string{"X-CSRF-Token": csrf}, "", &call)
+		code, raw := do(t, c, "POST", f.URL+"/api/v1/windows/1/call-next", map[string]string{"X-CSRF-Token": csrf}, "", &call)
 		if code != http.StatusOK {
 			t.Fatalf("next: %d %s", code, raw)
 		}
 		order = append(order, call.Ticket.Number)
-		do(t, c, "POST", f.srv.URL+"/api/v1/windows/1/complete", map[string]string{"X-CSRF-Token": csrf}, "", nil)
+		do(t, c, "POST", f.URL+"/api/v1/windows/1/complete", map[string]string{"X-CSRF-Token": csrf}, "", nil)
 	}
 	if got, want := strings.Join(order, " "), "A006 "+first.Ticket.Number+" "+second.Ticket.Number; got != want {
 		t.Errorf("calls: got %s, want %s", got, want)
 	}
 	// Anyone holding the public log can check every placement and call.
 	f.audit()
-}
-
-// staff signs in at a window of the fair hall.
-func (f *fairHall) staff(i int, window string) (*http.Client, string) {
-	f.t.Helper()
-	h := &testHall{t: f.t, Hall: &halltest.Hall{URL: f.srv.URL, Secrets: f.secrets}}
-	return h.staff(i, window)
 }
 
 // TestDocumentKindSwitchKeepsLimit is the attack of one person taking a
@@ -305,7 +263,7 @@ func TestDocumentKindSwitchKeepsLimit(t *testing.T) {
 	take := func(kind, number, key string) (int, []byte) {
 		t.Helper()
 		body := fmt.Sprintf(`{"service":"exit-entry","id_kind":%q,"id_number":%q,"idempotency_key":%q}`, kind, number, key)
-		return f.call(f.secrets.KioskToken, "POST", "/api/v1/tickets", body, nil)
+		return f.call(f.Secrets.KioskToken, "POST", "/api/v1/tickets", body, nil)
 	}
 	if code, raw := take("resident", id, "first"); code != http.StatusCreated {
 		t.Fatalf("first ticket: %d %s", code, raw)
@@ -360,7 +318,7 @@ func TestDocumentKindSwitchKeepsLimit(t *testing.T) {
 // the classes applicants may declare themselves are published and accepted.
 func TestKioskPriorityClasses(t *testing.T) {
 	f := newFairHall(t)
-	k := f.secrets.KioskToken
+	k := f.Secrets.KioskToken
 	var hallDesc struct {
 		PriorityClasses []struct {
 			ID           string `json:"id"`
@@ -403,14 +361,14 @@ func TestKioskPriorityClasses(t *testing.T) {
 		want  int
 	}{{"disabled", http.StatusForbidden}, {"elderly", http.StatusCreated}} {
 		body := fmt.Sprintf(`{"lease":%q,"number":%q,"issued_at":%q,"priority":%q}`, l.Lease.ID, l.Lease.Numbers[0].Number,
-			f.clock.Now().UTC().Format(time.RFC3339Nano), tt.class)
+			f.Clock.Now().UTC().Format(time.RFC3339Nano), tt.class)
 		if code, raw := f.call(k, "POST", "/api/v1/tickets/offline", body, nil); code != tt.want {
 			t.Errorf("offline ticket of class %s: got %d %s, want %d", tt.class, code, raw, tt.want)
 		}
 	}
 	f.audit()
 	// The rules page says which classes a kiosk offers.
-	resp, err := http.Get(f.srv.URL + "/rules")
+	resp, err := http.Get(f.URL + "/rules")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,16 +389,16 @@ func TestStaffMovesOnlyByPublishedRules(t *testing.T) {
 	var nums []string
 	for i := range 5 {
 		var tr ticketResp
-		if code, raw := f.call(f.secrets.KioskToken, "POST", "/api/v1/tickets", fmt.Sprintf(`{"service":"general","idempotency_key":"s%d"}`, i), &tr); code != http.StatusCreated {
+		if code, raw := f.call(f.Secrets.KioskToken, "POST", "/api/v1/tickets", fmt.Sprintf(`{"service":"general","idempotency_key":"s%d"}`, i), &tr); code != http.StatusCreated {
 			t.Fatalf("issue: %d %s", code, raw)
 		}
 		nums = append(nums, tr.Ticket.Number)
 	}
-	wang, csrf := f.staff(0, "1")
-	li, liCSRF := f.staff(1, "4") // window 4 does not serve general
+	wang, csrf := f.Staff(0, "1")
+	li, liCSRF := f.Staff(1, "4") // window 4 does not serve general
 	act := func(c *http.Client, csrf, window, action, body string) (int, []byte) {
 		t.Helper()
-		return do(t, c, "POST", f.srv.URL+"/api/v1/windows/"+window+"/"+action, map[string]string{"X-CSRF-Token": csrf}, body, nil)
+		return do(t, c, "POST", f.URL+"/api/v1/windows/"+window+"/"+action, map[string]string{"X-CSRF-Token": csrf}, body, nil)
 	}
 	must := func(code int, raw []byte) {
 		t.Helper()
@@ -476,7 +434,7 @@ func TestStaffMovesOnlyByPublishedRules(t *testing.T) {
 		var call struct {
 			Ticket struct{ Number string } `json:"ticket"`
 		}
-		code, raw := do(t, wang, "POST", f.srv.URL+"/api/v1/windows/1/call-next", map[string]string{"X-CSRF-Token": csrf}, "", &call)
+		code, raw := do(t, wang, "POST", f.URL+"/api/v1/windows/1/call-next", map[string]string{"X-CSRF-Token": csrf}, "", &call)
 		if code != http.StatusOK {
 			t.Fatalf("call-next: %d %s", code, raw)
 		}

@@ -31,7 +31,7 @@ func TestCheckIn(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	kiosk := newClient(t, h.srv.URL, h.secrets.KioskToken)
+	kiosk := newClient(t, h.URL, h.secrets.KioskToken)
 
 	_, err := kiosk.CheckIn(ctx, wire.CheckInRequest{IDKind: "resident", IDNumber: "110105199002020034"})
 	var e *client.Error

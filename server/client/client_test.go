@@ -45,8 +45,8 @@ func TestNewChecksTheURL(t *testing.T) {
 func TestAPIOfTheDemoHall(t *testing.T) {
 	h := newTestHall(t, time.Second)
 	ctx := context.Background()
-	kiosk := newClient(t, h.srv.URL, h.secrets.KioskToken)
-	display := newClient(t, h.srv.URL, h.secrets.DisplayToken)
+	kiosk := newClient(t, h.URL, h.secrets.KioskToken)
+	display := newClient(t, h.URL, h.secrets.DisplayToken)
 
 	hall, err := display.Hall(ctx)
 	if err != nil {
@@ -83,7 +83,7 @@ func TestAPIOfTheDemoHall(t *testing.T) {
 		t.Fatalf("retry with the same key: got %+v, %v; want ticket %s", again, err, tk.Number)
 	}
 
-	staff := newClient(t, h.srv.URL, "")
+	staff := newClient(t, h.URL, "")
 	login := h.secrets.Staff[0] // wang: windows 1 and 3
 	sess, err := staff.Login(ctx, login.Username, login.Password, "1")
 	if err != nil || sess.Window != "1" || sess.CSRFToken == "" {
@@ -133,9 +133,9 @@ func TestAPIOfTheDemoHall(t *testing.T) {
 func TestRefusalsAreErrors(t *testing.T) {
 	h := newTestHall(t, time.Second)
 	ctx := context.Background()
-	kiosk := newClient(t, h.srv.URL, h.secrets.KioskToken)
-	display := newClient(t, h.srv.URL, h.secrets.DisplayToken)
-	anonymous := newClient(t, h.srv.URL, "")
+	kiosk := newClient(t, h.URL, h.secrets.KioskToken)
+	display := newClient(t, h.URL, h.secrets.DisplayToken)
+	anonymous := newClient(t, h.URL, "")
 	tests := []struct {
 		name   string
 		call   func() error
@@ -194,8 +194,8 @@ func TestRefusalsAreErrors(t *testing.T) {
 
 func TestUnreachableServerIsNotARefusal(t *testing.T) {
 	h := newTestHall(t, time.Second)
-	base := h.srv.URL
-	h.srv.Close()
+	base := h.URL
+	h.Close()
 	c := newClient(t, base, "")
 	_, err := c.Board(context.Background())
 	if err == nil || client.ErrorCode(err) != "" {

@@ -3,32 +3,22 @@ package client_test
 import (
 	"io"
 	"net"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
 	"hallq/server/config"
 	"hallq/server/engine"
-	"hallq/server/hall"
+	"hallq/server/hall/halltest"
 )
 
 // testHall is the demo hall, wired as the server wires it, served over
-// loopback.
+// loopback (halltest.Start).
 type testHall struct {
-	srv     *httptest.Server
+	*halltest.Hall
 	secrets config.DemoSecrets
 	engine  *engine.Engine
 	now     func() time.Time // the hall's clock
-}
-
-// hallClock returns a clock that runs as fast as the machine's from 10:00 of
-// a fixed day in loc. A test hall keeps it, so that no test depends on the
-// date or the time of day it runs at: the demo hall's service day turns at
-// 04:00, and a ticket issued offline must be of the day its lease is.
-func hallClock(loc *time.Location) func() time.Time {
-	start, at := time.Now(), time.Date(2026, 11, 20, 10, 0, 0, 0, loc)
-	return func() time.Time { return at.Add(time.Since(start)) }
 }
 
 // newTestHall starts the demo hall; its stream sends a heartbeat every
@@ -38,7 +28,10 @@ func newTestHall(t *testing.T, heartbeat time.Duration) *testHall {
 	return newTestHallWith(t, heartbeat, nil)
 }
 
-// newTestHallWith starts the demo hall as changed by tweak (nil: as it is).
+// newTestHallWith starts the demo hall as changed by tweak (nil: as it is),
+// on a clock that runs from 10:00 of a fixed day, so that no test depends on
+// the date or the time of day it runs at: the demo hall's service day turns
+// at 04:00, and a ticket issued offline must be of the day its lease is.
 func newTestHallWith(t *testing.T, heartbeat time.Duration, tweak func(*config.Config)) *testHall {
 	t.Helper()
 	cfg, secrets, err := config.Demo()
@@ -52,20 +45,9 @@ func newTestHallWith(t *testing.T, heartbeat time.Duration, tweak func(*config.C
 	// client sends and the server records, not the server's coalescing (the
 	// hall's own tests cover that).
 	cfg.Limits.DeviceStatusInterval = time.Nanosecond
-	now := hallClock(cfg.Hall.Location)
-	h, err := hall.Open(cfg, t.TempDir(), nil, hall.Options{NoSync: true, Heartbeat: heartbeat, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h.Handler)
-	t.Cleanup(func() {
-		h.Hub.Close()
-		srv.Close()
-		if err := h.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return &testHall{srv: srv, secrets: secrets, engine: h.Engine, now: now}
+	clock := halltest.NewClock(cfg.Hall, time.Date(2026, 11, 20, 10, 0, 0, 0, cfg.Hall.Location))
+	h := halltest.Start(t, halltest.Options{Config: cfg, Clock: clock, Heartbeat: heartbeat})
+	return &testHall{Hall: h, secrets: secrets, engine: h.Engine, now: clock.Now}
 }
 
 // proxy is a TCP relay on loopback whose connections can be cut, as a network

@@ -37,7 +37,7 @@ func logEvents(t *testing.T, c *client.Client) []struct {
 func TestLeasesAndOfflineSync(t *testing.T) {
 	h := newTestHall(t, time.Second)
 	ctx := context.Background()
-	kiosk := newClient(t, h.srv.URL, h.secrets.KioskToken)
+	kiosk := newClient(t, h.URL, h.secrets.KioskToken)
 
 	first, err := kiosk.GrantLease(ctx, "general", 4)
 	if err != nil {
@@ -113,7 +113,7 @@ func TestLeasesAndOfflineSync(t *testing.T) {
 		t.Fatalf("top-up after the sync: got %+v, %v; want A011 to A013", third, err)
 	}
 
-	display := newClient(t, h.srv.URL, h.secrets.DisplayToken)
+	display := newClient(t, h.URL, h.secrets.DisplayToken)
 	tests := []struct {
 		name string
 		call func() error
@@ -161,7 +161,7 @@ func TestLeasesAndOfflineSync(t *testing.T) {
 func TestSyncOfflineReplaces(t *testing.T) {
 	h := newTestHall(t, time.Second)
 	ctx := context.Background()
-	kiosk := newClient(t, h.srv.URL, h.secrets.KioskToken)
+	kiosk := newClient(t, h.URL, h.secrets.KioskToken)
 	l, err := kiosk.GrantLease(ctx, "general", 2)
 	if err != nil {
 		t.Fatal(err)
@@ -192,7 +192,7 @@ func TestSyncOfflineReplaces(t *testing.T) {
 func TestWithdrawRequest(t *testing.T) {
 	h := newTestHall(t, time.Second)
 	ctx := context.Background()
-	kiosk := newClient(t, h.srv.URL, h.secrets.KioskToken)
+	kiosk := newClient(t, h.URL, h.secrets.KioskToken)
 	lost, err := kiosk.IssueTicket(ctx, wire.IssueRequest{Service: "social", IDNumber: "11010519491231002X", IdempotencyKey: "lost"})
 	if err != nil {
 		t.Fatal(err)
@@ -228,7 +228,7 @@ func TestWithdrawRequest(t *testing.T) {
 		t.Fatalf("a withdrawn request arriving late: got %v, want ECONFLICT", err)
 	}
 
-	display := newClient(t, h.srv.URL, h.secrets.DisplayToken)
+	display := newClient(t, h.URL, h.secrets.DisplayToken)
 	if _, err := display.WithdrawRequest(ctx, "lost"); client.ErrorCode(err) != "EFORBIDDEN" {
 		t.Fatalf("a display withdraws: got %v, want EFORBIDDEN", err)
 	}
@@ -243,7 +243,7 @@ func TestWithdrawRequest(t *testing.T) {
 func TestReportDevice(t *testing.T) {
 	h := newTestHall(t, time.Second)
 	ctx := context.Background()
-	kiosk := newClient(t, h.srv.URL, h.secrets.KioskToken)
+	kiosk := newClient(t, h.URL, h.secrets.KioskToken)
 	reports := []struct {
 		printer wire.PrinterState
 		detail  string

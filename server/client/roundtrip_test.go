@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"sync"
 	"testing"
@@ -15,7 +14,7 @@ import (
 
 	"hallq/server/client"
 	"hallq/server/config"
-	"hallq/server/hall"
+	"hallq/server/hall/halltest"
 	"hallq/server/wire"
 )
 
@@ -88,24 +87,11 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 11, 20, 10, 0, 0, 0, cfg.Hall.Location)
-	var mu sync.Mutex
-	now := func() time.Time { // stopped, so that two reads of the board agree
-		mu.Lock()
-		defer mu.Unlock()
-		return at
-	}
-	h, err := hall.Open(cfg, t.TempDir(), nil, hall.Options{NoSync: true, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h.Handler)
-	t.Cleanup(func() {
-		srv.Close()
-		h.Close()
-	})
+	// The clock stands still, so that two reads of the board agree.
+	h := halltest.Start(t, halltest.Options{Config: cfg, Clock: halltest.NewFixedClock(at)})
 	rec := &recorder{}
 	with := func(token string) *client.Client {
-		c, err := client.New(srv.URL, token, client.Options{HTTPClient: &http.Client{Transport: rec}})
+		c, err := client.New(h.URL, token, client.Options{HTTPClient: &http.Client{Transport: rec}})
 		if err != nil {
 			t.Fatal(err)
 		}

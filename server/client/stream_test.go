@@ -111,9 +111,9 @@ func runStream(t *testing.T, c *client.Client, after uint64, h client.StreamHand
 
 func TestStreamSurvivesNetworkLoss(t *testing.T) {
 	h := newTestHall(t, 50*time.Millisecond)
-	p := newProxy(t, h.srv.Listener.Addr().String())
+	p := newProxy(t, strings.TrimPrefix(h.URL, "http://"))
 	ctx := context.Background()
-	kiosk := newClient(t, h.srv.URL, h.secrets.KioskToken)
+	kiosk := newClient(t, h.URL, h.secrets.KioskToken)
 	c, err := client.New(p.URL(), h.secrets.DisplayToken, client.Options{MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +174,7 @@ func TestStreamSurvivesNetworkLoss(t *testing.T) {
 func TestStreamResumesAfterTheGivenSeq(t *testing.T) {
 	h := newTestHall(t, 50*time.Millisecond)
 	ctx := context.Background()
-	kiosk := newClient(t, h.srv.URL, h.secrets.KioskToken)
+	kiosk := newClient(t, h.URL, h.secrets.KioskToken)
 	var head uint64
 	for range 6 {
 		tk, err := kiosk.IssueTicket(ctx, wire.IssueRequest{Service: "estate", IdempotencyKey: client.NewIdempotencyKey()})
@@ -184,7 +184,7 @@ func TestStreamResumesAfterTheGivenSeq(t *testing.T) {
 		head = tk.Seq
 	}
 	col := newCollector()
-	runStream(t, newClient(t, h.srv.URL, ""), 4, col.handler())
+	runStream(t, newClient(t, h.URL, ""), 4, col.handler())
 	col.waitFor(t, "the head", func(c *collector) bool { return c.live(head) })
 	col.mu.Lock()
 	defer col.mu.Unlock()
@@ -433,7 +433,7 @@ func isSlow(err error) bool {
 
 func TestStreamRefusedByServer(t *testing.T) {
 	h := newTestHall(t, time.Second)
-	c, err := client.New(h.srv.URL, "", client.Options{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
+	c, err := client.New(h.URL, "", client.Options{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

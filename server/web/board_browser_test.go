@@ -2,76 +2,25 @@ package web_test
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"hallq/server/config"
-	"hallq/server/hall"
 	"hallq/server/hall/halltest"
 )
 
-// liveHall is a hall served on a fixed loopback address (halltest.Port) by a
-// server that the test can stop and start again on the same data, as a
-// restart would.
-type liveHall struct {
-	t     *testing.T
-	cfg   *config.Config
-	dir   string
-	port  *halltest.Port
-	clock *halltest.Clock
-	hall  *hall.Hall
-	stop  func()
-}
-
-func newLiveHall(t *testing.T) (*liveHall, config.DemoSecrets) {
-	t.Helper()
-	cfg, secrets, err := config.Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := &liveHall{t: t, cfg: cfg, dir: t.TempDir(), port: halltest.NewPort(t), clock: halltest.NewClock(cfg.Hall, time.Time{})}
-	l.start()
-	t.Cleanup(func() { l.stop() })
-	return l, secrets
-}
-
-// start opens the hall and serves it on l's address.
-func (l *liveHall) start() {
-	l.t.Helper()
-	h, err := hall.Open(l.cfg, l.dir, slog.New(slog.DiscardHandler), hall.Options{Now: l.clock.Now})
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	srv := &http.Server{Handler: h.Handler}
-	go srv.Serve(l.port.Listener())
-	l.hall = h
-	var once sync.Once
-	l.stop = func() {
-		once.Do(func() {
-			h.Hub.Close()
-			srv.Close()
-			if err := h.Close(); err != nil {
-				l.t.Error(err)
-			}
-		})
-	}
-}
-
-func (l *liveHall) url() string { return "http://" + l.port.Addr() }
-
 func TestWebBoard(t *testing.T) {
-	l, secrets := newLiveHall(t)
+	// The hall is stopped and opened again on its address, as a restart would.
+	l := halltest.Start(t, halltest.Options{Sync: true})
+	secrets := l.Secrets
 	kiosk := map[string]string{"Authorization": "Bearer " + secrets.KioskToken}
 	issue := func(key string) string {
 		t.Helper()
 		var tr ticketResp
-		if code, raw := do(t, http.DefaultClient, "POST", l.url()+"/api/v1/tickets", kiosk, `{"service":"general","idempotency_key":"`+key+`"}`, &tr); code != 201 {
+		if code, raw := do(t, http.DefaultClient, "POST", l.URL+"/api/v1/tickets", kiosk, `{"service":"general","idempotency_key":"`+key+`"}`, &tr); code != 201 {
 			t.Fatalf("issue: %d %s", code, raw)
 		}
 		return tr.Ticket.Number
@@ -82,13 +31,13 @@ func TestWebBoard(t *testing.T) {
 		CSRF string `json:"csrf_token"`
 	}
 	wang := secrets.Staff[0]
-	if code, raw := do(t, staff, "POST", l.url()+"/api/v1/login", nil,
+	if code, raw := do(t, staff, "POST", l.URL+"/api/v1/login", nil,
 		fmt.Sprintf(`{"username":%q,"password":%q,"window":"1"}`, wang.Username, wang.Password), &login); code != 200 {
 		t.Fatalf("login: %d %s", code, raw)
 	}
 	act := func(action string) {
 		t.Helper()
-		if code, raw := do(t, staff, "POST", l.url()+"/api/v1/windows/1/"+action, map[string]string{"X-CSRF-Token": login.CSRF}, "", nil); code != 200 {
+		if code, raw := do(t, staff, "POST", l.URL+"/api/v1/windows/1/"+action, map[string]string{"X-CSRF-Token": login.CSRF}, "", nil); code != 200 {
 			t.Fatalf("%s: %d %s", action, code, raw)
 		}
 	}
@@ -97,7 +46,7 @@ func TestWebBoard(t *testing.T) {
 
 	br := newBrowser(t)
 	tv := br.tab(1920, 1080)
-	must(t, tv, chromedp.Navigate(l.url()+"/board"))
+	must(t, tv, chromedp.Navigate(l.URL+"/board"))
 	waitFor(t, tv, pageWait, `document.querySelectorAll('#b-services li').length === 4 && document.getElementById('b-live').dataset.state === 'live'`,
 		`document.getElementById('board').innerText`)
 	if got := eval[string](t, tv, `document.querySelector('#b-services li').innerText.replace(/\s+/g, ' ')`); got != "A综合受理 1 预计 约 5 分钟" {
@@ -115,15 +64,15 @@ func TestWebBoard(t *testing.T) {
 	t.Logf("the board showed the call %v after it was made", time.Since(start).Round(time.Millisecond))
 	waitFor(t, tv, pageWait, `document.querySelector('#b-recent li .num') && document.querySelector('#b-recent li .num').textContent === `+jsString(first)+
 		` && document.querySelector('#b-services li .waiting').textContent === '0'`, `document.getElementById('board').innerText`)
-	head, hash := l.hall.Engine.Head()
+	head, hash := l.Engine.Head()
 	waitFor(t, tv, pageWait, textOf("b-head")+` === `+jsString(fmt.Sprintf("公开日志 第 %d 条 · %s", head, hash[:12])), textOf("b-head"))
 	screenshot(t, tv, "board-call")
 
 	// The server restarts: the board says it lost the connection, comes back
 	// by itself and shows the calls made after the restart.
-	l.stop()
+	l.Close()
 	waitFor(t, tv, pageWait, `document.getElementById('b-live').dataset.state === 'offline'`, textOf("b-live"))
-	l.start()
+	l.Open()
 	act("complete")
 	second := issue("b")
 	act("call-next")
@@ -133,11 +82,11 @@ func TestWebBoard(t *testing.T) {
 
 	// The hall starts again on an empty data directory (a new log, shorter
 	// than the one the board followed): the board follows the new log.
-	l.stop()
+	l.Close()
 	waitFor(t, tv, pageWait, `document.getElementById('b-live').dataset.state === 'offline'`, textOf("b-live"))
-	l.dir = t.TempDir()
-	l.start()
-	if code, raw := do(t, staff, "POST", l.url()+"/api/v1/login", nil,
+	l.Dir = t.TempDir()
+	l.Open()
+	if code, raw := do(t, staff, "POST", l.URL+"/api/v1/login", nil,
 		fmt.Sprintf(`{"username":%q,"password":%q,"window":"1"}`, wang.Username, wang.Password), &login); code != 200 {
 		t.Fatalf("login: %d %s", code, raw)
 	}
@@ -149,7 +98,7 @@ func TestWebBoard(t *testing.T) {
 	}
 	waitFor(t, tv, pageWait, shown(third)+` && !document.querySelector('#b-current li[data-number="`+second+`"]')`,
 		`document.getElementById('b-current').innerText`)
-	head, hash = l.hall.Engine.Head()
+	head, hash = l.Engine.Head()
 	waitFor(t, tv, pageWait, textOf("b-head")+` === `+jsString(fmt.Sprintf("公开日志 第 %d 条 · %s", head, hash[:12])), textOf("b-head"))
 	br.check(tv)
 }

@@ -2,27 +2,15 @@ package web_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"hallq/server/config"
-	"hallq/server/hall"
+	"hallq/server/hall/halltest"
 )
-
-// stoppedClock is a clock that stands still until the test moves it.
-type stoppedClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *stoppedClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *stoppedClock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
 
 // TestWebLotteryApply applies for a place on a phone while the day's places
 // are drawn by lottery, watches the application count rise on a second phone,
@@ -41,20 +29,11 @@ func TestWebLotteryApply(t *testing.T) {
 	// released half a minute ago, to be drawn at 09:00. The hall's clock is
 	// ahead of the machine's, so the page never sees the slots as started.
 	loc := cfg.Hall.Location
-	clock := &stoppedClock{now: time.Date(2027, 3, 1, 8, 0, 30, 0, loc)}
-	h, err := hall.Open(cfg, t.TempDir(), slog.New(slog.DiscardHandler), hall.Options{Now: clock.Now, NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h.Handler)
-	t.Cleanup(func() {
-		h.Hub.Close()
-		srv.Close()
-		h.Close()
-	})
+	clock := halltest.NewFixedClock(time.Date(2027, 3, 1, 8, 0, 30, 0, loc))
+	h := halltest.Start(t, halltest.Options{Config: cfg, Clock: clock})
 	waitUntil(t, func() bool {
 		var out struct{ Lottery string }
-		code, _ := do(t, http.DefaultClient, "GET", srv.URL+"/api/v1/appointments/slots?service=exit-entry&date=2027-03-08", nil, "", &out)
+		code, _ := do(t, http.DefaultClient, "GET", h.URL+"/api/v1/appointments/slots?service=exit-entry&date=2027-03-08", nil, "", &out)
 		return code == 200 && out.Lottery == "open"
 	})
 
@@ -65,7 +44,7 @@ func TestWebLotteryApply(t *testing.T) {
 		document.getElementById('b-lottery').getAttribute('data-lottery') === 'open' &&
 		document.querySelector('#b-slots .slot[data-state="open"]')`
 	for _, ctx := range []context.Context{one, two} {
-		must(t, ctx, chromedp.Navigate(srv.URL+"/book"))
+		must(t, ctx, chromedp.Navigate(h.URL+"/book"))
 		waitFor(t, ctx, pageWait, day+` !== null`, `document.body.innerText`)
 		must(t, ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('b-service').value = 'exit-entry';
 			document.getElementById('b-service').dispatchEvent(new Event('change'));`))
@@ -102,7 +81,7 @@ func TestWebLotteryApply(t *testing.T) {
 	waitFor(t, two, pageWait, applied("1"), `document.getElementById('b-slots').innerText`)
 
 	link := eval[string](t, one, `document.getElementById('b-link').getAttribute('href')`)
-	must(t, one, chromedp.Navigate(srv.URL+link))
+	must(t, one, chromedp.Navigate(h.URL+link))
 	waitFor(t, one, pageWait, `document.getElementById('a-title').textContent === '已申请，待抽签'`, `document.body.innerText`)
 	screenshot(t, one, "lottery-appointment")
 

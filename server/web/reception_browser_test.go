@@ -3,18 +3,14 @@ package web_test
 import (
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"golang.org/x/crypto/bcrypt"
 
 	"hallq/server/config"
-	"hallq/server/hall"
 	"hallq/server/hall/halltest"
 )
 
@@ -36,16 +32,11 @@ func TestWebReception(t *testing.T) {
 			cfg.Hall.PriorityClasses[i].MinAge = 70
 		}
 	}
-	logs := &halltest.SyncBuffer{}
-	h, err := hall.Open(cfg, t.TempDir(), slog.New(slog.NewTextHandler(logs, nil)), hall.Options{Now: halltest.NewClock(cfg.Hall, time.Time{}).Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h.Handler)
-	t.Cleanup(func() { srv.Close(); h.Close() })
+	h := halltest.Start(t, halltest.Options{Config: cfg, Sync: true})
+	logs := h.Logs
 
 	// The published rules name the desk and the age rule.
-	resp, err := http.Get(srv.URL + "/rules")
+	resp, err := http.Get(h.URL + "/rules")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +50,7 @@ func TestWebReception(t *testing.T) {
 
 	br := newBrowser(t)
 	tab := br.tab(1366, 900)
-	must(t, tab, chromedp.Navigate(srv.URL+"/reception"))
+	must(t, tab, chromedp.Navigate(h.URL+"/reception"))
 	waitFor(t, tab, pageWait, `!document.getElementById('r-login').hidden`, `document.body.innerText`)
 
 	// Window staff are not reception staff.

@@ -1,4 +1,4 @@
-package main
+package api_test
 
 import (
 	"bytes"
@@ -7,16 +7,14 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"hallq/server/config"
-	"hallq/server/hall"
+	"hallq/server/hall/halltest"
 )
 
 // TestWindowPhoto: a publicity card's portrait is served at its window's
@@ -45,18 +43,9 @@ func TestWindowPhoto(t *testing.T) {
 	}
 	card.Photo = path
 	cfg.Cards["1"] = card
-	h, err := hall.Open(cfg, t.TempDir(), slog.New(slog.DiscardHandler), hall.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h.Handler)
-	defer func() {
-		h.Hub.Close()
-		srv.Close()
-		h.Close()
-	}()
+	h := halltest.Start(t, halltest.Options{Config: cfg})
 
-	resp, err := http.Get(srv.URL + "/api/v1/hall")
+	resp, err := http.Get(h.URL + "/api/v1/hall")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +80,7 @@ func TestWindowPhoto(t *testing.T) {
 		}
 	}
 
-	resp, err = http.Get(srv.URL + urls["1"])
+	resp, err = http.Get(h.URL + urls["1"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,13 +90,13 @@ func TestWindowPhoto(t *testing.T) {
 		t.Fatalf("photo: %d %s, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(got))
 	}
 	// A browser or display that has it is told it has not changed.
-	req, _ := http.NewRequest("GET", srv.URL+urls["1"], nil)
+	req, _ := http.NewRequest("GET", h.URL+urls["1"], nil)
 	req.Header.Set("If-Modified-Since", resp.Header.Get("Last-Modified"))
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNotModified {
 		t.Fatalf("conditional photo request: %v %v", resp, err)
 	}
 	for _, u := range []string{"/api/v1/windows/2/photo", "/api/v1/windows/nope/photo"} {
-		resp, err := http.Get(srv.URL + u)
+		resp, err := http.Get(h.URL + u)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,48 +109,7 @@ func TestWindowPhoto(t *testing.T) {
 	}
 	// The file gone (moved by someone on the server): a clear 404, not a crash.
 	os.Remove(path)
-	if resp, err := http.Get(srv.URL + urls["1"]); err != nil || resp.StatusCode != http.StatusNotFound {
+	if resp, err := http.Get(h.URL + urls["1"]); err != nil || resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("photo of a removed file: %v %v", resp, err)
-	}
-}
-
-// TestDemoPortraits: the demo hall's cards get placeholder portraits in the
-// data directory, written once: a photo put in their place is kept.
-func TestDemoPortraits(t *testing.T) {
-	cfg, _, err := config.Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := demoPortraits(cfg, dir); err != nil {
-		t.Fatal(err)
-	}
-	if len(cfg.Cards) == 0 {
-		t.Fatal("the demo hall has no cards")
-	}
-	for id, c := range cfg.Cards {
-		if want := filepath.Join(dir, "demo-photo-"+id+".png"); c.Photo != want {
-			t.Fatalf("card %s: photo %q, want %q", id, c.Photo, want)
-		}
-		f, err := os.Open(c.Photo)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := png.Decode(f)
-		f.Close()
-		if err != nil || img.Bounds().Dx() != 300 || img.Bounds().Dy() != 400 {
-			t.Fatalf("card %s: %v %v", id, err, img)
-		}
-	}
-	own := filepath.Join(dir, "demo-photo-1.png")
-	if err := os.WriteFile(own, []byte("a real photo"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, _ = config.Demo()
-	if err := demoPortraits(cfg, dir); err != nil {
-		t.Fatal(err)
-	}
-	if data, _ := os.ReadFile(own); string(data) != "a real photo" {
-		t.Fatal("a photo put in place of the placeholder was overwritten")
 	}
 }
