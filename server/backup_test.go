@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -18,15 +17,7 @@ import (
 // up its files without a server (the journal replayed first): restored, that
 // copy holds every acknowledged ticket.
 func TestBackupAndRestore(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and kills server processes")
-	}
-	bin := filepath.Join(t.TempDir(), "hallq-server")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		t.Fatalf("build server: %v", err)
-	}
+	bin := buildServer(t)
 	dataDir := t.TempDir()
 	cfgPath, token := writeLoadConfig(t)
 	c := startChild(t, bin, dataDir, "-config", cfgPath)

@@ -7,9 +7,6 @@ import (
 	"hallq/server/hall/halltest"
 	"math/rand/v2"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -58,15 +55,7 @@ func bookUntilDead(c *child, slots []string, round int, onAck func()) []string {
 // acknowledged booking is in the log, that no slot holds more bookings than
 // places, and that the places the API reports are the log's.
 func TestCrashLosesNoAcknowledgedBooking(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and kills a server process")
-	}
-	bin := filepath.Join(t.TempDir(), "hallq-server")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		t.Fatalf("build server: %v", err)
-	}
+	bin := buildServer(t)
 	dataDir := t.TempDir()
 	cfgPath, _ := writeLoadConfig(t)
 	tomorrow := time.Now().UTC().AddDate(0, 0, 1)
@@ -81,18 +70,8 @@ func TestCrashLosesNoAcknowledgedBooking(t *testing.T) {
 		c := startChild(t, bin, dataDir, "-config", cfgPath)
 		waitReleased(t, c.base, tomorrow.Format(time.DateOnly))
 		killAfter := time.Duration(50+rng.IntN(300)) * time.Millisecond
-		firstAck := make(chan struct{})
-		var once sync.Once
-		go func() {
-			select {
-			case <-firstAck:
-			case <-c.done:
-				return
-			}
-			time.Sleep(killAfter)
-			c.kill()
-		}()
-		acks := bookUntilDead(c, slots, round, func() { once.Do(func() { close(firstAck) }) })
+		onAck := c.killAfterFirstAck(killAfter)
+		acks := bookUntilDead(c, slots, round, onAck)
 		for _, a := range acks {
 			acked[a] = true
 		}

@@ -7,9 +7,6 @@ import (
 	"hallq/server/hall/halltest"
 	"math/rand/v2"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -95,15 +92,7 @@ func checkIn(client *http.Client, base, token, doc string) (string, int, error) 
 // a check-in sent again after the restart finds its booking already checked
 // in, or checks it in once.
 func TestCrashLosesNoAcknowledgedCheckIn(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and kills a server process")
-	}
-	bin := filepath.Join(t.TempDir(), "hallq-server")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		t.Fatalf("build server: %v", err)
-	}
+	bin := buildServer(t)
 	dataDir := t.TempDir()
 	// The hall's service day starts 12 hours from now, in UTC; the slot that
 	// starts next is within its check-in window (30 min before the start to
@@ -133,18 +122,8 @@ func TestCrashLosesNoAcknowledgedCheckIn(t *testing.T) {
 			docs = append(docs, doc)
 		}
 		killAfter := time.Duration(20+rng.IntN(150)) * time.Millisecond
-		firstAck := make(chan struct{})
-		var once sync.Once
-		go func() {
-			select {
-			case <-firstAck:
-			case <-c.done:
-				return
-			}
-			time.Sleep(killAfter)
-			c.kill()
-		}()
-		acks, unanswered := checkInUntilDead(c, token, docs, func() { once.Do(func() { close(firstAck) }) })
+		onAck := c.killAfterFirstAck(killAfter)
+		acks, unanswered := checkInUntilDead(c, token, docs, onAck)
 		c.kill() // if the burst ended before the kill
 		for doc, n := range acks {
 			checkedIn[doc] = n

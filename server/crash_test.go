@@ -1,89 +1,18 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"hallq/server/config"
 	"hallq/server/eventlog"
-	"hallq/server/keyfile"
 )
-
-// child is a hallq server running as a separate process.
-type child struct {
-	cmd      *exec.Cmd
-	base     string
-	done     chan struct{}
-	replayed int // events the server copied from its journal at start
-}
-
-var (
-	listenRE = regexp.MustCompile(`hallq server listening.* addr=(\S+)`)
-	replayRE = regexp.MustCompile(`journal replayed.* events=(\d+)`)
-)
-
-// startChild runs the server binary on a loopback port and waits until it listens.
-func startChild(t *testing.T, bin, dataDir string, args ...string) *child {
-	t.Helper()
-	cmd := exec.Command(bin, append([]string{"-data", dataDir, "-addr", "127.0.0.1:0"}, args...)...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c := &child{cmd: cmd, done: make(chan struct{})}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		replayed := 0
-		for sc.Scan() {
-			if m := replayRE.FindStringSubmatch(sc.Text()); m != nil {
-				replayed, _ = strconv.Atoi(m[1])
-			}
-			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
-				c.replayed = replayed // before the address is sent
-				addr <- m[1]
-			}
-		}
-		io.Copy(io.Discard, stderr)
-	}()
-	go func() {
-		cmd.Wait()
-		close(c.done)
-	}()
-	t.Cleanup(func() { c.kill() })
-	select {
-	case a := <-addr:
-		c.base = "http://" + a
-	case <-c.done:
-		t.Fatal("server exited before listening")
-	case <-time.After(60 * time.Second):
-		t.Fatal("server did not start listening")
-	}
-	return c
-}
-
-func (c *child) kill() {
-	c.cmd.Process.Signal(syscall.SIGKILL)
-	<-c.done
-}
 
 type acked struct {
 	key, id, number string
@@ -147,15 +76,7 @@ func issueUntilDead(c *child, token string, round int, onAck func()) (acks []ack
 // twice, that the chain is valid, and that retrying the unanswered requests
 // never creates a second ticket for a key.
 func TestCrashLosesNoAcknowledgedTicket(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and kills a server process")
-	}
-	bin := filepath.Join(t.TempDir(), "hallq-server")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		t.Fatalf("build server: %v", err)
-	}
+	bin := buildServer(t)
 	dataDir := t.TempDir()
 	cfgPath, token := writeLoadConfig(t)
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -169,18 +90,8 @@ func TestCrashLosesNoAcknowledgedTicket(t *testing.T) {
 		// acknowledged a ticket (however long a slow machine takes to get
 		// there), and a random while later.
 		killAfter := time.Duration(100+rng.IntN(600)) * time.Millisecond
-		firstAck := make(chan struct{})
-		var once sync.Once
-		go func() {
-			select {
-			case <-firstAck:
-			case <-c.done:
-				return
-			}
-			time.Sleep(killAfter)
-			c.kill()
-		}()
-		acks, unanswered := issueUntilDead(c, token, round, func() { once.Do(func() { close(firstAck) }) })
+		onAck := c.killAfterFirstAck(killAfter)
+		acks, unanswered := issueUntilDead(c, token, round, onAck)
 		if len(acks) == 0 {
 			t.Fatalf("round %d: no ticket acknowledged before the kill", round)
 		}
@@ -264,92 +175,4 @@ func checkLog(t *testing.T, base string, acks map[string]acked) int {
 		}
 	}
 	return len(byID)
-}
-
-// writeLoadConfig writes a hall without daily caps, for load, and returns its
-// path and kiosk token. Its service day turns twelve hours from now: the
-// servers run on the machine's clock, and a turn during the test would drop
-// the idempotency keys of the day before a retry.
-func writeLoadConfig(t *testing.T) (path, token string) {
-	t.Helper()
-	token, sum := config.NewDeviceToken()
-	hash, err := config.HashPassword("load-test-password")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dayStart := time.Now().UTC().Add(12 * time.Hour).Format("15:04")
-	toml := fmt.Sprintf(`
-[hall]
-id = "load"
-name_zh = "压力测试大厅"
-name_en = "Load test hall"
-time_zone = "UTC"
-day_start = %q
-hours = []
-
-[[services]]
-id = "general"
-name_zh = "综合"
-name_en = "General"
-prefix = "A"
-digits = 5
-
-[[services]]
-id = "estate"
-name_zh = "不动产"
-name_en = "Real estate"
-prefix = "C"
-digits = 5
-
-[[services]]
-id = "permit"
-name_zh = "证照"
-name_en = "Permits"
-prefix = "P"
-digits = 5
-[services.appointments]
-prefix = "YP"
-slot_length = "30m"
-capacity = 400
-hours = ["00:00-24:00"]
-days_ahead = 2
-release_at = "00:00"
-
-[[windows]]
-id = "1"
-name_zh = "1号窗口"
-name_en = "Window 1"
-primary = ["general", "estate", "permit"]
-
-[[staff]]
-username = "wang"
-name = "王芳"
-password_hash = %q
-windows = ["1"]
-
-[[devices]]
-id = "kiosk-1"
-kind = "kiosk"
-name = "取号机"
-token_sha256 = %q
-
-[limits]
-tickets_per_kiosk_per_minute = 10000
-bookings_per_address_per_minute = 1000000
-
-[keys]
-identity = "identity.key"
-`, dayStart, hash, sum)
-	dir := t.TempDir()
-	path = filepath.Join(dir, "hallq.toml")
-	if err := keyfile.Write(filepath.Join(dir, "identity.key"), keyfile.New(32)); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(toml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := config.Load(path); err != nil {
-		t.Fatal(err)
-	}
-	return path, token
 }

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -27,20 +25,12 @@ import (
 // times: after each restart the copy resumes where the stream ends, and in
 // the end the stream is the hall's log, every event once and in order.
 func TestKilledHallResumesReplicationWithoutDuplicates(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and kills a server process")
-	}
+	bin := buildServer(t)
 	c, err := natstest.Start(t.TempDir(), 3)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Shutdown()
-	bin := filepath.Join(t.TempDir(), "hallq-server")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		t.Fatalf("build server: %v", err)
-	}
 	cfgPath, token := writeLoadConfig(t)
 	var urls []string
 	for _, u := range strings.Split(c.URLs(), ",") {
