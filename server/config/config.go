@@ -111,7 +111,10 @@ type Role string
 // Roles of staff accounts.
 const (
 	RoleStaff Role = "staff" // works at the windows listed for them
-	RoleAdmin Role = "admin" // also administers the hall
+	// RoleAdmin names a hall's administrator among its staff. In the API it
+	// grants exactly what RoleStaff does (a hall is administered by editing
+	// hallq.toml, which no role grants); the sign-in answer names the role.
+	RoleAdmin Role = "admin"
 )
 
 // Staff is an account of a person who signs in at the counter page.
