@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"hallq/server/hall/halltest"
 	"hallq/server/store"
 )
 
@@ -35,7 +36,7 @@ func TestBackupAndRestore(t *testing.T) {
 	})
 	<-enough
 	// What was acknowledged before the backup began: read the log's head now.
-	before := fetchLog(t, c.base)
+	before := halltest.FetchLog(t, c.base)
 	backupDir := filepath.Join(t.TempDir(), "backup")
 	var out, errOut bytes.Buffer
 	if err := runBackup([]string{"-data", dataDir, backupDir}, &out, &errOut); err != nil {
@@ -51,7 +52,7 @@ func TestBackupAndRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := startChild(t, bin, restoreDir, "-config", cfgPath, "-verify-log")
-	after := fetchLog(t, r.base)
+	after := halltest.FetchLog(t, r.base)
 	if len(after) < len(before) {
 		t.Fatalf("the restored log has %d events, fewer than the %d published before the backup", len(after), len(before))
 	}

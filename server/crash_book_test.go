@@ -108,7 +108,7 @@ func checkBookings(t *testing.T, base string, acked map[string]bool, day string)
 	inLog := map[string]bool{}
 	taken := map[string]int{}
 	capacity := map[string]int{}
-	for _, raw := range fetchLog(t, base) {
+	for _, raw := range halltest.FetchLog(t, base) {
 		var ev struct {
 			Type string `json:"type"`
 			Data struct {

@@ -115,7 +115,7 @@ func TestCrashLosesNoAcknowledgedCheckIn(t *testing.T) {
 			var out struct {
 				Appointment struct{ Booking string } `json:"appointment"`
 			}
-			if code, raw := do(t, http.DefaultClient, "POST", c.base+"/api/v1/appointments", nil, body, &out); code != http.StatusCreated {
+			if code, raw := halltest.Do(t, http.DefaultClient, "POST", c.base+"/api/v1/appointments", nil, body, &out); code != http.StatusCreated {
 				t.Fatalf("book: %d %s", code, raw)
 			}
 			bookedAcks[out.Appointment.Booking] = true
@@ -161,7 +161,7 @@ func checkCheckIns(t *testing.T, base string, acked map[string]string) {
 	checked := map[string]string{} // booking -> ticket
 	tickets := map[string]string{} // ticket -> number, of checked-in bookings
 	numbers := map[string]bool{}
-	for _, raw := range fetchLog(t, base) {
+	for _, raw := range halltest.FetchLog(t, base) {
 		if !bytes.Contains(raw, []byte(`"appointment.checked_in"`)) && !bytes.Contains(raw, []byte(`"appointment":"`)) {
 			continue
 		}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"hallq/server/eventlog"
+	"hallq/server/hall/halltest"
+	"hallq/server/wire"
 )
 
 type acked struct {
@@ -33,7 +35,7 @@ func issueUntilDead(c *child, token string, round int, onAck func()) (acks []ack
 				key := fmt.Sprintf("r%d-g%d-%d", round, g, i)
 				body := fmt.Sprintf(`{"service":%q,"idempotency_key":%q}`, services[i%2], key)
 				var resp *http.Response
-				var tr ticketResp
+				var tr wire.TicketAnswer
 				for {
 					req, _ := http.NewRequest("POST", c.base+"/api/v1/tickets", strings.NewReader(body))
 					req.Header.Set("Authorization", "Bearer "+token)
@@ -120,7 +122,7 @@ func TestCrashLosesNoAcknowledgedTicket(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var tr ticketResp
+			var tr wire.TicketAnswer
 			json.NewDecoder(resp.Body).Decode(&tr)
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusCreated {
@@ -146,7 +148,7 @@ func TestCrashLosesNoAcknowledgedTicket(t *testing.T) {
 // returns the number of tickets issued.
 func checkLog(t *testing.T, base string, acks map[string]acked) int {
 	t.Helper()
-	raws := fetchLog(t, base)
+	raws := halltest.FetchLog(t, base)
 	if _, err := eventlog.Verify(eventlog.GenesisHash, raws); err != nil {
 		t.Fatalf("chain: %v", err)
 	}

@@ -41,7 +41,7 @@ func (f *fairHall) call(token, method, path, body string, out any) (int, []byte)
 	if token != "" {
 		hdr = map[string]string{"Authorization": "Bearer " + token}
 	}
-	return do(f.t, http.DefaultClient, method, f.URL+path, hdr, body, out)
+	return halltest.Do(f.t, http.DefaultClient, method, f.URL+path, hdr, body, out)
 }
 
 type leaseResp struct {
@@ -77,7 +77,7 @@ type issuedEvent struct {
 func (f *fairHall) logEvents() []queue.Event {
 	f.t.Helper()
 	var evs []queue.Event
-	for _, raw := range fetchLog(f.t, f.URL) {
+	for _, raw := range halltest.FetchLog(f.t, f.URL) {
 		var rec struct {
 			Seq  uint64          `json:"seq"`
 			Time time.Time       `json:"time"`
@@ -124,7 +124,7 @@ func (f *fairHall) audit() {
 }
 
 func errorCode(raw []byte) queue.Code {
-	var e apiError
+	var e halltest.APIError
 	json.Unmarshal(raw, &e)
 	return queue.Code(e.Error.Code)
 }
@@ -142,7 +142,7 @@ func TestBackdatedOfflineTicketCannotJump(t *testing.T) {
 	l2 := f.lease(k2, "general", 2)            // A006-A007
 
 	// Two people queue at kiosk-1; the second is its last contact.
-	var first, second ticketResp
+	var first, second wire.TicketAnswer
 	if code, raw := f.call(k1, "POST", "/api/v1/tickets", `{"service":"general","idempotency_key":"p1"}`, &first); code != http.StatusCreated {
 		t.Fatalf("issue: %d %s", code, raw)
 	}
@@ -151,9 +151,9 @@ func TestBackdatedOfflineTicketCannotJump(t *testing.T) {
 	}
 	contact := f.issued(second.Ticket.Number).IssuedAt
 
-	sync := func(token, lease, number string, at time.Time) (int, ticketResp, []byte) {
+	sync := func(token, lease, number string, at time.Time) (int, wire.TicketAnswer, []byte) {
 		t.Helper()
-		var tr ticketResp
+		var tr wire.TicketAnswer
 		body := fmt.Sprintf(`{"lease":%q,"number":%q,"issued_at":%q}`, lease, number, at.UTC().Format(time.RFC3339Nano))
 		code, raw := f.call(token, "POST", "/api/v1/tickets/offline", body, nil)
 		json.Unmarshal(raw, &tr)
@@ -209,7 +209,7 @@ func TestBackdatedOfflineTicketCannotJump(t *testing.T) {
 	if code, raw := f.call(k1, "POST", "/api/v1/tickets", `{"service":"estate","idempotency_key":"p2"}`, nil); code != http.StatusConflict {
 		t.Fatalf("key reused for another service: %d %s, want 409", code, raw)
 	}
-	var again ticketResp
+	var again wire.TicketAnswer
 	if code, raw := f.call(k1, "POST", "/api/v1/tickets", `{"service":"general","priority":"elderly","idempotency_key":"p2"}`, &again); code != http.StatusCreated ||
 		again.Ticket.Number != second.Ticket.Number || strings.Contains(string(raw), `"priority"`) {
 		t.Fatalf("key reused with a priority class: %d %s, want the first ticket unchanged", code, raw)
@@ -228,7 +228,7 @@ func TestBackdatedOfflineTicketCannotJump(t *testing.T) {
 	// The window calls in the published order: the two people who queued
 	// first, then the clamped offline tickets.
 	c, csrf := f.Staff(0, "1")
-	if code, raw := do(t, c, "POST", f.URL+"/api/v1/windows/1/open", map[string]string{"X-CSRF-Token": csrf}, "", nil); code != http.StatusOK {
+	if code, raw := halltest.Do(t, c, "POST", f.URL+"/api/v1/windows/1/open", map[string]string{"X-CSRF-Token": csrf}, "", nil); code != http.StatusOK {
 		t.Fatalf("open: %d %s", code, raw)
 	}
 	var order []string
@@ -238,12 +238,12 @@ func TestBackdatedOfflineTicketCannotJump(t *testing.T) {
 				Number string `json:"number"`
 			} `json:"ticket"`
 		}
-		code, raw := do(t, c, "POST", f.URL+"/api/v1/windows/1/call-next", map[string]string{"X-CSRF-Token": csrf}, "", &call)
+		code, raw := halltest.Do(t, c, "POST", f.URL+"/api/v1/windows/1/call-next", map[string]string{"X-CSRF-Token": csrf}, "", &call)
 		if code != http.StatusOK {
 			t.Fatalf("next: %d %s", code, raw)
 		}
 		order = append(order, call.Ticket.Number)
-		do(t, c, "POST", f.URL+"/api/v1/windows/1/complete", map[string]string{"X-CSRF-Token": csrf}, "", nil)
+		halltest.Do(t, c, "POST", f.URL+"/api/v1/windows/1/complete", map[string]string{"X-CSRF-Token": csrf}, "", nil)
 	}
 	if got, want := strings.Join(order, " "), "A006 "+first.Ticket.Number+" "+second.Ticket.Number; got != want {
 		t.Errorf("calls: got %s, want %s", got, want)
@@ -334,7 +334,7 @@ func TestKioskPriorityClasses(t *testing.T) {
 		t.Fatalf("published classes: %+v", hallDesc.PriorityClasses)
 	}
 	for i, class := range []string{"elderly", "pregnant", "disabled", "military", "vip"} {
-		var tr ticketResp
+		var tr wire.TicketAnswer
 		code, raw := f.call(k, "POST", "/api/v1/tickets", fmt.Sprintf(`{"service":"general","priority":%q,"idempotency_key":"c%d"}`, class, i), &tr)
 		var e wire.ErrorBody
 		json.Unmarshal(raw, &e)
@@ -388,7 +388,7 @@ func TestStaffMovesOnlyByPublishedRules(t *testing.T) {
 	f := newFairHall(t)
 	var nums []string
 	for i := range 5 {
-		var tr ticketResp
+		var tr wire.TicketAnswer
 		if code, raw := f.call(f.Secrets.KioskToken, "POST", "/api/v1/tickets", fmt.Sprintf(`{"service":"general","idempotency_key":"s%d"}`, i), &tr); code != http.StatusCreated {
 			t.Fatalf("issue: %d %s", code, raw)
 		}
@@ -398,7 +398,7 @@ func TestStaffMovesOnlyByPublishedRules(t *testing.T) {
 	li, liCSRF := f.Staff(1, "4") // window 4 does not serve general
 	act := func(c *http.Client, csrf, window, action, body string) (int, []byte) {
 		t.Helper()
-		return do(t, c, "POST", f.URL+"/api/v1/windows/"+window+"/"+action, map[string]string{"X-CSRF-Token": csrf}, body, nil)
+		return halltest.Do(t, c, "POST", f.URL+"/api/v1/windows/"+window+"/"+action, map[string]string{"X-CSRF-Token": csrf}, body, nil)
 	}
 	must := func(code int, raw []byte) {
 		t.Helper()
@@ -434,7 +434,7 @@ func TestStaffMovesOnlyByPublishedRules(t *testing.T) {
 		var call struct {
 			Ticket struct{ Number string } `json:"ticket"`
 		}
-		code, raw := do(t, wang, "POST", f.URL+"/api/v1/windows/1/call-next", map[string]string{"X-CSRF-Token": csrf}, "", &call)
+		code, raw := halltest.Do(t, wang, "POST", f.URL+"/api/v1/windows/1/call-next", map[string]string{"X-CSRF-Token": csrf}, "", &call)
 		if code != http.StatusOK {
 			t.Fatalf("call-next: %d %s", code, raw)
 		}

@@ -17,6 +17,7 @@ import (
 	"hallq/server/eventlog"
 	"hallq/server/federation"
 	"hallq/server/federation/natstest"
+	"hallq/server/hall/halltest"
 	"hallq/server/wire"
 )
 
@@ -88,7 +89,7 @@ func TestKilledHallResumesReplicationWithoutDuplicates(t *testing.T) {
 	if s := st.CachedInfo().State; s.Msgs != h.Seq || s.FirstSeq != 1 || s.LastSeq != h.Seq {
 		t.Fatalf("stream: %d messages %d..%d, the log %d events", s.Msgs, s.FirstSeq, s.LastSeq, h.Seq)
 	}
-	raws := fetchLog(t, child.base)
+	raws := halltest.FetchLog(t, child.base)
 	if uint64(len(raws)) != h.Seq {
 		t.Fatalf("/log.jsonl has %d events, healthz says %d", len(raws), h.Seq)
 	}

@@ -10,19 +10,12 @@ import (
 	"time"
 
 	"hallq/server/config"
+	"hallq/server/hall/halltest"
 	"hallq/server/queue"
 )
 
 // residentID returns the n-th valid resident ID number of a test series.
-func residentID(n int) string {
-	body := fmt.Sprintf("44030119850704%03d", n%1000)
-	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
-	for i := range 17 {
-		sum += int(body[i]-'0') * weights[i]
-	}
-	return body + string("10X98765432"[sum%11])
-}
+var residentID = halltest.ResidentID
 
 type slotJSON struct {
 	ID        string    `json:"id"`
