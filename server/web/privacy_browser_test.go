@@ -58,17 +58,24 @@ func TestWebNoPersonalData(t *testing.T) {
 		}
 	}
 
-	// What may look like a hash: the log's own hashes.
+	// What may look like a hash: the log's own hashes, read again when a page
+	// shows one the last reading lacked (the hall goes on writing its log on
+	// its own: checkpoints, releases of places).
 	chain := map[string]bool{eventlog.GenesisHash: true}
-	recs, err := h.Store.EventsAfter(0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range recs {
-		chain[r.Hash], chain[r.PrevHash] = true, true
+	inChain := func(hash string) bool {
+		if !chain[hash] {
+			recs, err := h.Store.EventsAfter(0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range recs {
+				chain[r.Hash], chain[r.PrevHash] = true, true
+			}
+		}
+		return chain[hash]
 	}
 	var identities [][]byte
-	err = h.Store.View(func(tx *store.Tx) error {
+	err := h.Store.View(func(tx *store.Tx) error {
 		err := tx.ForEach(store.BucketIdentities, nil, func(k, _ []byte) error {
 			identities = append(identities, bytes.Clone(k[bytes.LastIndexByte(k, '|')+1:]))
 			return nil
@@ -95,7 +102,7 @@ func TestWebNoPersonalData(t *testing.T) {
 	check := func(name, content string) {
 		t.Helper()
 		for _, m := range hex64.FindAllString(content, -1) {
-			if !chain[strings.ToLower(m)] {
+			if !inChain(strings.ToLower(m)) {
 				t.Errorf("%s shows %s, which is not a hash of the public log", name, m)
 			}
 		}
