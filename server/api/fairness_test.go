@@ -1,4 +1,4 @@
-package main
+package api_test
 
 import (
 	"crypto/sha256"
@@ -123,12 +123,6 @@ func (f *fairHall) audit() {
 	}
 }
 
-func errorCode(raw []byte) queue.Code {
-	var e halltest.APIError
-	json.Unmarshal(raw, &e)
-	return queue.Code(e.Error.Code)
-}
-
 // TestBackdatedOfflineTicketCannotJump is the attack of a kiosk token that
 // syncs a leased number "issued" at the start of the day, to be called ahead
 // of everyone: the server places it no earlier than the kiosk's last public
@@ -193,7 +187,7 @@ func TestBackdatedOfflineTicketCannotJump(t *testing.T) {
 		t.Fatalf("re-sync: %d %s", code, raw)
 	}
 	// Another kiosk's lease.
-	if code, _, raw := sync(k2, l1.Lease.ID, "A003", dayStart); code != http.StatusForbidden || errorCode(raw) != queue.EFORBIDDEN {
+	if code, _, raw := sync(k2, l1.Lease.ID, "A003", dayStart); code != http.StatusForbidden || queue.Code(errorCode(raw)) != queue.EFORBIDDEN {
 		t.Fatalf("sync from another kiosk's lease: %d %s, want 403", code, raw)
 	}
 	// A lease of another day.
@@ -284,7 +278,7 @@ func TestDocumentKindSwitchKeepsLimit(t *testing.T) {
 	}
 	for i, a := range attempts {
 		code, raw := take(a.kind, a.number, fmt.Sprint("again-", i))
-		if code != http.StatusConflict || errorCode(raw) != queue.ELIMIT {
+		if code != http.StatusConflict || queue.Code(errorCode(raw)) != queue.ELIMIT {
 			t.Errorf("%s %q: got %d %s, want 409 ELIMIT", a.kind, a.number, code, raw)
 		}
 		if strings.Contains(string(raw), "1101051") {
