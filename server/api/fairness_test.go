@@ -44,18 +44,9 @@ func (f *fairHall) call(token, method, path, body string, out any) (int, []byte)
 	return halltest.Do(f.t, http.DefaultClient, method, f.URL+path, hdr, body, out)
 }
 
-type leaseResp struct {
-	Lease struct {
-		ID      string `json:"id"`
-		Numbers []struct {
-			Number string `json:"number"`
-		} `json:"numbers"`
-	} `json:"lease"`
-}
-
-func (f *fairHall) lease(token, service string, count int) leaseResp {
+func (f *fairHall) lease(token, service string, count int) wire.LeaseAnswer {
 	f.t.Helper()
-	var l leaseResp
+	var l wire.LeaseAnswer
 	code, raw := f.call(token, "POST", "/api/v1/leases", fmt.Sprintf(`{"service":%q,"count":%d}`, service, count), &l)
 	if code != http.StatusCreated {
 		f.t.Fatalf("lease: %d %s", code, raw)
