@@ -168,13 +168,14 @@ func (s *Server) handleVerifyDocument(w http.ResponseWriter, r *http.Request) {
 // not keep them all.
 type addressLimiter struct {
 	mu        sync.Mutex
-	perMinute int
+	perMinute int // the burst: requests allowed at once, and per period
+	period    time.Duration
 	buckets   map[string]*rate.Limiter
 	swept     time.Time
 }
 
 func newAddressLimiter(perMinute int) *addressLimiter {
-	return &addressLimiter{perMinute: perMinute, buckets: map[string]*rate.Limiter{}}
+	return &addressLimiter{perMinute: perMinute, period: time.Minute, buckets: map[string]*rate.Limiter{}}
 }
 
 func (l *addressLimiter) allow(addr string, now time.Time) bool {
@@ -183,7 +184,7 @@ func (l *addressLimiter) allow(addr string, now time.Time) bool {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if now.Sub(l.swept) > time.Minute {
+	if now.Sub(l.swept) > l.period {
 		for a, b := range l.buckets {
 			if b.TokensAt(now) >= float64(l.perMinute) {
 				delete(l.buckets, a)
@@ -193,7 +194,7 @@ func (l *addressLimiter) allow(addr string, now time.Time) bool {
 	}
 	b, ok := l.buckets[addr]
 	if !ok {
-		b = rate.NewLimiter(rate.Limit(float64(l.perMinute)/60), l.perMinute)
+		b = rate.NewLimiter(rate.Limit(float64(l.perMinute)/l.period.Seconds()), l.perMinute)
 		l.buckets[addr] = b
 	}
 	return b.AllowN(now, 1)

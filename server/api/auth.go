@@ -278,6 +278,13 @@ func (s *Server) handleDeviceMe(w http.ResponseWriter, r *http.Request) {
 // signInPlace returns where a staff member signs in: a window, or for
 // reception staff a desk, the one asked for or their only one.
 func signInPlace(st *staffMember, req loginRequest) (window, desk string, err error) {
+	if st.Role == config.RoleSupervisor {
+		if req.Window != "" || req.Desk != "" {
+			return "", "", queue.Errorf(queue.EFORBIDDEN, "%s is a supervisor and signs in to no window or desk", st.Username).
+				Zh("监督人员不能登录窗口或导服台")
+		}
+		return "", "", nil
+	}
 	place, places, what, whatZH := req.Window, st.Windows, "window", "窗口"
 	if st.Role == config.RoleReception {
 		if req.Window != "" {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
 	"hallq/server/config"
 	"hallq/server/engine"
@@ -72,6 +73,7 @@ type Server struct {
 	kioskLimit     *deviceLimiter
 	status         *statusCoalescer
 	bookLimit      *addressLimiter
+	complaintLimit *addressLimiter
 	mux            *http.ServeMux
 	notifier       Notifier
 }
@@ -86,6 +88,7 @@ func New(o Options) *Server {
 		kioskLimit: newDeviceLimiter(o.Config.Limits.TicketsPerKioskPerMinute), bookLimit: newAddressLimiter(o.Config.Limits.BookingsPerAddressPerMinute),
 		mux: http.NewServeMux(),
 	}
+	s.complaintLimit = &addressLimiter{perMinute: o.Config.Feedback.ComplaintsPerAddressPerHour, period: time.Hour, buckets: map[string]*rate.Limiter{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -170,6 +173,7 @@ func (s *Server) routes() {
 	handle("GET /api/v1/board", s.handleBoard)
 	handle("GET /api/v1/hall", s.handleHall)
 	handle("GET /api/v1/events", s.handleEvents)
+	s.feedbackRoutes(handle)
 	// What no route above takes: a path served with other methods (405 and
 	// Allow), or no endpoint at all (404), always with the JSON error body.
 	handle("/api/", s.handleNoRoute)

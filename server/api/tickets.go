@@ -15,6 +15,7 @@ func (s *Server) ticketJSON(r *http.Request, v engine.TicketView, withToken bool
 		ID: v.ID, Number: v.Number, Service: v.Service, Priority: v.Priority, Status: v.Status,
 		IssuedAt: v.IssuedAt, Ahead: v.Ahead, ETASeconds: v.ETASeconds, Window: v.Window,
 		CalledAt: v.CalledAt, Seq: v.Seq, Hash: v.Hash, Appointment: v.Appointment, Late: v.Late,
+		Rating: v.Rating, RateUntil: v.RateUntil,
 	}
 	if svc, ok := s.hall.Service(v.Service); ok {
 		t.ServiceNameZH, t.ServiceNameEN = svc.NameZH, svc.NameEN

@@ -84,6 +84,7 @@ func parse(data []byte, name, dir string) (*Config, error) {
 	p.decode(&md, f.Server, "server", "server", &raw.server)
 	p.decode(&md, f.Federation, "federation", "federation", &raw.federation)
 	p.decode(&md, f.Notify, "notify", "notify", &raw.notify)
+	p.decode(&md, f.Feedback, "feedback", "feedback", &raw.feedback)
 	raw.services = decodeAll[fileService](p, &md, f.Services, "services")
 	raw.windows = decodeAll[fileWindow](p, &md, f.Windows, "windows")
 	raw.staff = decodeAll[fileStaff](p, &md, f.Staff, "staff")
@@ -124,6 +125,7 @@ type rawConfig struct {
 	server     fileServer
 	federation fileFederation
 	notify     fileNotify
+	feedback   fileFeedback
 }
 
 // decode decodes one table written under the unindexed key prefix, known in
@@ -229,6 +231,7 @@ func (p *parser) build(raw *rawConfig) *Config {
 	cfg.Server = p.server(raw.server)
 	cfg.Federation = p.federation(raw.federation)
 	cfg.Notify = p.notify(raw.notify)
+	cfg.Feedback = p.feedback(raw.feedback, h)
 	if cfg.Federation.Enabled() && !subjectToken.MatchString(h.ID) {
 		p.errorf("hall.id", "%q cannot name the hall's NATS subject: use letters, digits, - and _ to federate", h.ID)
 	}
@@ -402,8 +405,11 @@ func (p *parser) staff(raw []fileStaff, windows, desks map[string]bool) []Staff 
 		}
 		p.passwordHash(f+".password_hash", s.PasswordHash)
 		role := Role(cmp.Or(s.Role, string(RoleStaff)))
-		if role != RoleStaff && role != RoleAdmin && role != RoleReception {
-			p.errorf(f+".role", "%q must be %q, %q or %q", s.Role, RoleStaff, RoleAdmin, RoleReception)
+		if role != RoleStaff && role != RoleAdmin && role != RoleReception && role != RoleSupervisor {
+			p.errorf(f+".role", "%q must be %q, %q, %q or %q", s.Role, RoleStaff, RoleAdmin, RoleReception, RoleSupervisor)
+		}
+		if role == RoleSupervisor && len(s.Windows) > 0 {
+			p.errorf(f+".windows", "supervisors sign in at /supervise and call no numbers; list no windows")
 		}
 		if role == RoleReception {
 			if len(s.Windows) > 0 {
@@ -519,7 +525,10 @@ func (p *parser) devices(raw []fileDevice, windows, services map[string]bool) []
 				p.errorf(f+".window", "unknown window %q", d.Window)
 			}
 		}
-		out = append(out, Device{ID: d.ID, Kind: kind, Name: d.Name, TokenSHA256: sum, Services: d.Services, Window: d.Window})
+		if d.Ratings && (kind != KindDisplay || d.Window == "") {
+			p.errorf(f+".ratings", "only a window's screen (a display with a window) offers rating buttons")
+		}
+		out = append(out, Device{ID: d.ID, Kind: kind, Name: d.Name, TokenSHA256: sum, Services: d.Services, Window: d.Window, Ratings: d.Ratings})
 	}
 	return out
 }

@@ -51,6 +51,9 @@ type Config struct {
 	// Notify is the notifier of applicants who left a mobile number; off
 	// by default.
 	Notify Notify
+	// Feedback are the settings of ratings, follow-up and complaints (the
+	// rules themselves are in Hall.Feedback).
+	Feedback Feedback
 	// Warnings are problems that do not stop the hall, such as the example
 	// credentials of hallq.example.toml still in use. The server logs them.
 	Warnings []string
@@ -155,6 +158,9 @@ type Device struct {
 	Services []string
 	// Window is the window a display shows in window mode; empty for a hall board.
 	Window string
+	// Ratings lets a window's screen (or a tablet at the window) offer the
+	// five rating buttons for the service it just completed.
+	Ratings bool
 }
 
 // Offers reports whether a kiosk offers the service.

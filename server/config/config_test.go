@@ -189,7 +189,7 @@ func TestParseErrors(t *testing.T) {
 		{name: "staff unknown window", old: `windows = ["1"]`, new: `windows = ["9"]`, wantField: "staff[0].windows[0]", wantLine: 30, wantMsg: `unknown window "9"`},
 		{name: "staff window twice", old: `windows = ["1"]`, new: `windows = ["1", "1"]`, wantField: "staff[0].windows[1]", wantLine: 30, wantMsg: "listed twice"},
 		{name: "staff without windows", old: `windows = ["1"]`, new: `windows = []`, wantField: "staff[0].windows", wantLine: 30, wantMsg: "list the windows wang may sign in to"},
-		{name: "staff role", old: `windows = ["1"]`, new: "windows = [\"1\"]\nrole = \"boss\"", wantField: "staff[0].role", wantLine: 31, wantMsg: `"boss" must be "staff", "admin" or "reception"`},
+		{name: "staff role", old: `windows = ["1"]`, new: "windows = [\"1\"]\nrole = \"boss\"", wantField: "staff[0].role", wantLine: 31, wantMsg: `"boss" must be "staff", "admin", "reception" or "supervisor"`},
 		{name: "staff username", old: `username = "wang"`, new: `username = "wang fang"`, wantField: "staff[0].username", wantLine: 27, wantMsg: "must be 1-32 letters"},
 		{name: "plain password", old: `password_hash = "@HASH@"`, new: `password_hash = "hunter2"`, wantField: "staff[0].password_hash", wantLine: 29, wantMsg: "never write a password itself"},
 		{name: "no password", old: `password_hash = "@HASH@"`, new: ``, wantField: "staff[0].password_hash", wantLine: 26, wantMsg: "hashpw"},
@@ -712,5 +712,31 @@ func TestExampleCredentials(t *testing.T) {
 	sum := sha256.Sum256([]byte(exampleKioskToken))
 	if got := TokenSHA256(exampleKioskToken); got != hex.EncodeToString(sum[:]) {
 		t.Errorf("TokenSHA256: got %s want %x", got, sum)
+	}
+}
+
+func TestFeedbackTable(t *testing.T) {
+	cfg, _, err := Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := cfg.Hall.Feedback
+	if f.RatingPeriod != 2*time.Hour || f.FollowUpDays != 15 || !f.Calendar.Holidays["2027-01-01"] {
+		t.Errorf("demo feedback rules: got %+v", f)
+	}
+	if cfg.Feedback.Retention != DefaultFeedbackRetention || cfg.Feedback.ComplaintsPerAddressPerHour != DefaultComplaintsPerAddressPerHour {
+		t.Errorf("demo feedback settings: got %+v", cfg.Feedback)
+	}
+	for _, tt := range []struct{ body, field string }{
+		{"[feedback]\nworkdays = [\"2026-12-07\"]\n", "feedback.workdays[0]"}, // a Monday
+		{"[feedback]\nholidays = [\"12/07/2026\"]\n", "feedback.holidays[0]"},
+		{"[feedback]\nrating_period = \"48h\"\n", "feedback.rating_period"},
+		{"[feedback]\nretention = \"24h\"\n", "feedback.retention"},
+		{"[feedback]\nfollow_up_days = 0\n", "feedback.follow_up_days"},
+	} {
+		_, err := Parse([]byte(validDoc(t)+"\n"+tt.body), "hallq.toml")
+		if err == nil || !strings.Contains(err.Error(), tt.field) {
+			t.Errorf("%q: got %v, want an error naming %s", tt.body, err, tt.field)
+		}
 	}
 }

@@ -52,7 +52,7 @@ func demo(cost int, prev DemoSecrets) (*Config, DemoSecrets, error) {
 		sec.DisplayToken, displaySum = prev.DisplayToken, TokenSHA256(prev.DisplayToken)
 	}
 	replace := []string{"@KIOSK_SHA256@", kioskSum, "@DISPLAY_SHA256@", displaySum}
-	for _, user := range []string{"wang", "li"} {
+	for _, user := range []string{"wang", "li", "zhou"} {
 		pw := newPassword()
 		for _, p := range prev.Staff {
 			if p.Username == user && len(p.Password) >= 10 {
@@ -244,6 +244,18 @@ name_en = "Li Na"
 password_hash = "@LI_HASH@"
 windows = ["2", "4"]
 role = "staff"
+
+[[staff]]
+username = "zhou"
+name = "周敏"
+name_en = "Zhou Min"
+password_hash = "@ZHOU_HASH@"
+role = "supervisor"
+
+[feedback]
+rating_period = "2h"
+follow_up_days = 15
+holidays = ["2027-01-01"]
 
 [[devices]]
 id = "kiosk-1"

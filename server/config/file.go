@@ -28,6 +28,7 @@ type file struct {
 	Server          toml.Primitive   `toml:"server"`
 	Federation      toml.Primitive   `toml:"federation"`
 	Notify          toml.Primitive   `toml:"notify"`
+	Feedback        toml.Primitive   `toml:"feedback"`
 }
 
 type fileHall struct {
@@ -104,6 +105,7 @@ type fileDevice struct {
 	TokenSHA256 string   `toml:"token_sha256"`
 	Services    []string `toml:"services"`
 	Window      string   `toml:"window"`
+	Ratings     bool     `toml:"ratings"`
 }
 
 type filePriority struct {

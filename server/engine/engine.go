@@ -25,6 +25,9 @@ type Options struct {
 	SnapshotEvery int
 	// IdentityRetention is how long identity HMACs are kept (default 30 days).
 	IdentityRetention time.Duration
+	// FeedbackRetention is how long rating comments, follow-up notes and
+	// complaints (with their contacts) are kept once over (default 180 days).
+	FeedbackRetention time.Duration
 	// IdentityKey is the HMAC key of identity documents, 32 bytes. It is kept
 	// outside the store (package keyfile), so that a copy of the store does not
 	// tell which ID numbers came. Required.
@@ -142,6 +145,9 @@ func Open(st *store.Store, hall *queue.Hall, opts Options) (*Engine, error) {
 	}
 	if opts.IdentityRetention <= 0 {
 		opts.IdentityRetention = 30 * 24 * time.Hour
+	}
+	if opts.FeedbackRetention <= 0 {
+		opts.FeedbackRetention = DefaultFeedbackRetention
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

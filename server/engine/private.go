@@ -95,6 +95,9 @@ func (e *Engine) newDay(b *batch, now time.Time) error {
 	e.idem, e.identities, e.spent = make(map[string]idemRecord, len(e.idem)), map[string]int{}, map[string]int{}
 	e.idemSeq = 0
 	e.pruneAppointments(b, now)
+	if err := e.pruneFeedback(b, now); err != nil {
+		return err
+	}
 	today := compactDay(e.working.Day)
 	cutoff := e.hall.Day(now.Add(-e.opts.IdentityRetention))
 	return e.store.View(func(tx *store.Tx) error {

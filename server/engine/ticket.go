@@ -47,6 +47,10 @@ type TicketView struct {
 	// Reprint marks a check-in answered with the ticket the booking was
 	// checked in as before.
 	Reprint bool `json:"reprint,omitempty"`
+	// Rating is the level the ticket was rated; RateUntil, while it may
+	// still be rated on its page, the end of that time.
+	Rating    string    `json:"rating,omitempty"`
+	RateUntil time.Time `json:"rate_until,omitzero"`
 }
 
 // idemRecord is what the private idempotency bucket keeps of an issued ticket,
@@ -216,6 +220,7 @@ func (e *Engine) viewOf(s *queue.State, id string, fresh *queue.Issued) (TicketV
 		IssuedAt: t.IssuedAt, Ahead: ahead, ETASeconds: int(wait.Seconds()),
 		Window: t.Window, LastWindow: t.LastWindow, CalledAt: t.CalledAt, Seq: t.IssueSeq,
 		Appointment: t.Appointment != "", Late: t.Late,
+		Rating: t.Rating, RateUntil: e.rateUntil(t),
 	}, true
 }
 

@@ -155,6 +155,7 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 	h.Engine, err = engine.Open(st, cfg.Hall, engine.Options{
 		Now:                       opts.Now,
 		IdentityRetention:         cfg.Info.IdentityRetention,
+		FeedbackRetention:         cfg.Feedback.Retention,
 		IdentityKey:               identity,
 		Logger:                    log.With("component", "engine"),
 		OnCommit:                  h.Metrics.ObserveCommit,

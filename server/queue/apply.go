@@ -22,9 +22,14 @@ func (s *State) Apply(ev Event) error {
 		}
 		return nil
 	}
-	if err := s.apply(ev); err != nil {
+	if ok, err := s.applyFeedback(ev); ok {
+		if err != nil {
+			return fmt.Errorf("queue: apply %s event %d: %w", ev.Type, ev.Seq, err)
+		}
+	} else if err := s.apply(ev); err != nil {
 		return fmt.Errorf("queue: apply %s event %d: %w", ev.Type, ev.Seq, err)
 	}
+	s.trackServed(ev)
 	if ev.Seq != 0 {
 		s.Seq = ev.Seq
 	}
@@ -76,7 +81,7 @@ func (s *State) apply(ev Event) error {
 		s.resetDay(d.Day)
 		s.purgeAppointments(d.Day)
 		for _, w := range s.Windows {
-			w.Current, w.Served, w.NoShows, w.ServiceTime = "", 0, 0, 0
+			w.Current, w.Served, w.NoShows, w.ServiceTime, w.LastDone = "", 0, 0, 0, ""
 		}
 	case *DaySealedData:
 		if d.Day != s.Day {
@@ -87,7 +92,7 @@ func (s *State) apply(ev Event) error {
 		// those that expired unserved. Leaving them untouched lets BeforeRoll
 		// share them instead of copying a whole day.
 		for _, w := range s.Windows {
-			w.Status, w.Staff, w.Current = WindowClosed, "", ""
+			w.Status, w.Staff, w.Current, w.LastDone = WindowClosed, "", "", ""
 		}
 	case *TicketIssuedData:
 		if _, dup := s.Tickets[d.Ticket]; dup {

@@ -255,6 +255,16 @@ func NewData(typ string) (any, error) {
 		return new(PublicHall), nil
 	case TypeLogCheckpoint:
 		return new(CheckpointData), nil
+	case TypeRatingSubmitted:
+		return new(RatingData), nil
+	case TypeCaseOpened:
+		return new(CaseOpenedData), nil
+	case TypeCaseClosed:
+		return new(CaseClosedData), nil
+	case TypeComplaintFiled:
+		return new(ComplaintFiledData), nil
+	case TypeComplaintAnswered:
+		return new(ComplaintAnsweredData), nil
 	}
 	return nil, fmt.Errorf("queue: unknown event type %q", typ)
 }

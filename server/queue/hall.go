@@ -29,6 +29,8 @@ type Hall struct {
 	// specific number out of order.
 	ManualReasons []Reason
 	Rules         Rules
+	// Feedback are the rules of ratings (好差评) and their follow-up.
+	Feedback Feedback
 }
 
 // Hours is one opening interval of a day, in minutes after local midnight. Close may

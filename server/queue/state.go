@@ -46,6 +46,10 @@ type State struct {
 	Releases map[string]bool     `json:"releases"`
 	// Lotteries are the days of services in lottery mode, by service|day.
 	Lotteries map[string]*Lottery `json:"lotteries,omitempty"`
+	// Cases are the open follow-up cases of bad ratings and Complaints the
+	// complaints not answered yet. Both outlive the service day.
+	Cases      map[string]*Case      `json:"cases,omitempty"`
+	Complaints map[string]*Complaint `json:"complaints,omitempty"`
 	// Contacts holds, per kiosk, the time of its last public contact with the
 	// server today: the latest lease.granted to it or ticket.issued online at
 	// it. A kiosk in contact was not offline, so its offline tickets are never
@@ -106,6 +110,8 @@ type Ticket struct {
 	SlotStart   time.Time `json:"slot_start,omitzero"`
 	Late        bool      `json:"late,omitempty"`
 	Verified    string    `json:"verified,omitempty"`
+	// Rating is the level the ticket was rated, once completed; "" before.
+	Rating string `json:"rating,omitempty"`
 }
 
 // WindowState is the live state of a window.
@@ -117,6 +123,9 @@ type WindowState struct {
 	Served      int           `json:"served"`
 	NoShows     int           `json:"no_shows"`
 	ServiceTime time.Duration `json:"service_time"` // total of completed services today
+	// LastDone is the ticket the window completed last, until its next call
+	// or no-show: the one its screen may rate (see Rate).
+	LastDone string `json:"last_done,omitempty"`
 }
 
 // StateFormat is the Format of states built by this code.
@@ -184,6 +193,7 @@ func NewState() *State {
 	s.Windows = map[string]*WindowState{}
 	s.Devices = map[string]DeviceStatus{}
 	s.initAppointments()
+	s.initFeedback()
 	return s
 }
 
@@ -210,6 +220,7 @@ func (s *State) Reindex() {
 	s.counts = map[string]map[string]int{}
 	s.appts = map[string]map[string]*Ticket{}
 	s.initAppointments()
+	s.initFeedback()
 	for _, t := range s.Tickets {
 		if t.Status == StatusWaiting {
 			s.addWaiting(t)
@@ -324,6 +335,7 @@ func (s *State) Clone() *State {
 		Devices:  maps.Clone(s.Devices),
 	}
 	s.cloneAppointments(c)
+	s.cloneFeedback(c)
 	for k, l := range s.Leases {
 		cp := *l
 		cp.Used = make(map[string]bool, len(l.Used))

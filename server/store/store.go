@@ -36,12 +36,14 @@ var (
 	BucketOutbox      = Bucket("outbox")      // private: reserved for later use
 	BucketBookings    = Bucket("bookings")    // private: booking ID -> its booker's identity HMAC
 	BucketNoShows     = Bucket("no_shows")    // private: service|identity HMAC -> missed appointments
+	BucketFeedback    = Bucket("feedback")    // private: rating comments, follow-up notes, complaints
 )
 
 // buckets lists every bucket Open creates.
 var buckets = []Bucket{
 	BucketEvents, BucketMeta, BucketSnapshots, BucketIdentities, BucketIdempotency,
 	BucketDevices, BucketStaff, BucketSessions, BucketSecrets, BucketOutbox, BucketBookings, BucketNoShows,
+	BucketFeedback,
 }
 
 // metaHead is the key in BucketMeta of the head: seq (8 bytes BE) followed

@@ -46,6 +46,11 @@ type Ticket struct {
 	// Reprint marks the answer to a check-in of a booking checked in before
 	// (200, not 201): the ticket it became, to print again.
 	Reprint bool `json:"reprint,omitempty"`
+	// Rating is the level the ticket was rated; RateUntil, while its holder
+	// may still rate it (completed, not rated, within the rating period),
+	// the end of that time.
+	Rating    string    `json:"rating,omitempty"`
+	RateUntil time.Time `json:"rate_until,omitzero"`
 }
 
 // TicketAnswer is the answer about one ticket: issued, looked up, cancelled

@@ -24,7 +24,14 @@
     'window.opened': ['开启窗口', 'Window opened'], 'window.paused': ['暂停窗口', 'Window paused'],
     'window.resumed': ['恢复窗口', 'Window resumed'], 'window.closed': ['关闭窗口', 'Window closed'],
     'lease.granted': ['号段授权', 'Lease granted'], 'lease.voided': ['号段作废', 'Lease voided'],
-    'hall.configured': ['公布规则', 'Rules published'], 'log.checkpoint': ['签名检查点', 'Signed checkpoint']
+    'hall.configured': ['公布规则', 'Rules published'], 'log.checkpoint': ['签名检查点', 'Signed checkpoint'],
+    'rating.submitted': ['评价', 'Rated'], 'case.opened': ['差评回访立案', 'Follow-up opened'],
+    'case.closed': ['差评回访办结', 'Follow-up closed'], 'complaint.filed': ['收到投诉', 'Complaint filed'],
+    'complaint.answered': ['答复投诉', 'Complaint answered']
+  };
+  var LEVELS = {
+    very_satisfied: ['非常满意', 'Very satisfied'], satisfied: ['满意', 'Satisfied'], fair: ['基本满意', 'Fair'],
+    dissatisfied: ['不满意', 'Dissatisfied'], very_dissatisfied: ['非常不满意', 'Very dissatisfied']
   };
   var REASONS = {
     fifo: ['按顺序', 'in order'], priority: ['优先类别', 'priority class'], transfer: ['转办保留位置', 'transfer keeps its place'],
@@ -186,6 +193,18 @@
         break;
       case 'log.checkpoint':
         td.textContent = L('签署 #' + d.seq + ' ' + (d.hash || '').slice(0, 8), 'signs #' + d.seq + ' ' + (d.hash || '').slice(0, 8));
+        break;
+      case 'rating.submitted':
+      case 'case.opened':
+        var lv = LEVELS[d.level] || [d.level, d.level];
+        td.textContent = L(lv[0], lv[1]) + (d.due ? L('，限 ' + d.due + ' 前办结', ', due ' + d.due) : '');
+        break;
+      case 'case.closed':
+        td.textContent = d.on_time ? L('按期办结', 'closed on time') : L('超期办结', 'closed late');
+        break;
+      case 'complaint.filed':
+        td.textContent = d.about === 'window' ? L('窗口 ' + d.target, 'window ' + d.target)
+          : d.about === 'service' ? optName('l-service', d.target) : L('大厅', 'the hall');
         break;
       case 'lease.granted':
       case 'lease.voided':
