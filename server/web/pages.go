@@ -73,6 +73,8 @@ type ticketData struct {
 	Priority []text
 	// ReinstateWithinMinutes is the published reinstatement period.
 	ReinstateWithinMinutes int
+	// Levels are the rating levels, best first.
+	Levels []option
 }
 
 func (s *Server) handleTicket(w http.ResponseWriter, r *http.Request) {
@@ -88,7 +90,7 @@ func (s *Server) handleTicket(w http.ResponseWriter, r *http.Request) {
 			Body: notFoundData{Ticket: true}})
 		return
 	}
-	d := ticketData{Token: token, Number: v.Number, Head: head,
+	d := ticketData{Token: token, Number: v.Number, Head: head, Levels: ratingLevels(),
 		ReinstateWithinMinutes: int(s.cfg.Hall.Rules.ReinstateWithin.Minutes())}
 	if svc, ok := s.cfg.Hall.Service(v.Service); ok {
 		d.Service = text{svc.NameZH, svc.NameEN}
@@ -97,7 +99,7 @@ func (s *Server) handleTicket(w http.ResponseWriter, r *http.Request) {
 		d.Priority = append(d.Priority, text{p.NameZH, p.NameEN})
 	}
 	s.render(w, r, http.StatusOK, pageData{Page: "ticket", Title: text{v.Number + " 排队进度", v.Number + " queue status"},
-		Scripts: []string{"ticket.js"}, Body: d})
+		Scripts: []string{"ticket.js", "rating.js"}, Body: d})
 }
 
 // logData is what the log page needs to name services, windows and reasons.

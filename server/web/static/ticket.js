@@ -143,6 +143,8 @@
     $('t-cancel').hidden = !waiting;
     if (!waiting) $('t-cancel-confirm').hidden = true;
     document.title = t.number + ' · ' + title;
+    // The rating form (rating.js) follows the ticket.
+    box.dispatchEvent(new CustomEvent('hallq:ticket', { detail: t }));
   }
 
   // fact shows a figure as [before, value, unit], the value large.
