@@ -69,6 +69,8 @@ type Report struct {
 	Busiest []int
 	// Bookings made, cancelled and missed in the period.
 	Booked, BookingsCancelled, Missed int
+	// Feedback are the period's follow-up cases and complaints.
+	Feedback Feedback
 }
 
 // group gathers the cells of a row before its durations are summarised.
@@ -155,6 +157,9 @@ func (s *Stats) Report(p Period) *Report {
 	services, windows := map[string]*group{}, map[string]*group{}
 	var hours [24]group
 	var scratch []uint32
+	var answerTimes [][]uint32
+	var nAnswers int
+	var maxAnswer uint32
 	lo, _ := slices.BinarySearch(s.dates, string(p))
 	for _, date := range s.dates[lo:] {
 		if !p.contains(date) {
@@ -190,7 +195,9 @@ func (s *Stats) Report(p Period) *Report {
 		rep.Booked += d.booked
 		rep.BookingsCancelled += d.bookingCancelled
 		rep.Missed += d.missed
+		rep.Feedback.add(d, &answerTimes, &nAnswers, &maxAnswer)
 	}
+	rep.Feedback.AnswerTime = dist(answerTimes, nAnswers, maxAnswer, &scratch)
 	rep.Total = total.row("", &scratch)
 	for _, id := range slices.Sorted(maps.Keys(services)) {
 		rep.Services = append(rep.Services, services[id].row(id, &scratch))

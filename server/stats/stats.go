@@ -32,6 +32,9 @@ type Counts struct {
 	Reinstated   int
 	Transferred  int
 	Calls        [7]int // by Reasons, recalls included
+	// Ratings counts the ratings (好差评) of the cell's served tickets by
+	// level, in the order of queue.RatingLevels (best first).
+	Ratings [5]int
 }
 
 func (c *Counts) add(o *Counts) {
@@ -45,6 +48,9 @@ func (c *Counts) add(o *Counts) {
 	c.Transferred += o.Transferred
 	for i := range c.Calls {
 		c.Calls[i] += o.Calls[i]
+	}
+	for i := range c.Ratings {
+		c.Ratings[i] += o.Ratings[i]
 	}
 }
 
@@ -75,6 +81,12 @@ type day struct {
 	hours    [24]cell
 	// Bookings made and missed on the day (by the local date of the event).
 	booked, bookingCancelled, missed int
+	// Follow-up cases opened on the day, and how many of those closed and
+	// closed on time; complaints filed on the day, how many of those were
+	// answered and after how long (seconds).
+	casesOpened, casesClosed, casesOnTime int
+	complaints, answered                  int
+	answerTimes                           []uint32
 	// ver is the seq of the last event folded into the day; row is the day's
 	// total as Report last summarised it, at rowVer.
 	ver, rowVer uint64
@@ -126,6 +138,10 @@ type Stats struct {
 	// applied are the lottery applications not yet drawn: withdrawing one
 	// is not a cancelled booking, and a drawn one becomes a booking.
 	applied map[string]string // application → slot
+	// cases maps an open case to the service day it opened; complaints an
+	// unanswered complaint to its filing's day and time.
+	cases      map[string]string
+	complaints map[string]filed
 	last    uint64
 	events  int
 	cur     uint64 // the seq of the event being folded
@@ -137,7 +153,8 @@ func New() *Stats {
 	if err != nil {
 		loc = time.FixedZone("CST", 8*3600)
 	}
-	return &Stats{loc: loc, days: map[string]*day{}, tickets: map[string]*ticket{}, applied: map[string]string{}}
+	return &Stats{loc: loc, days: map[string]*day{}, tickets: map[string]*ticket{}, applied: map[string]string{},
+		cases: map[string]string{}, complaints: map[string]filed{}}
 }
 
 // Last returns the sequence number of the last event folded.
@@ -161,6 +178,8 @@ var folded = map[string]bool{
 	queue.TypeTicketTransferred: true, queue.TypeTicketCancelled: true, queue.TypeDaySealed: true,
 	queue.TypeHallConfigured: true, queue.TypeApptBooked: true, queue.TypeApptCancelled: true,
 	queue.TypeApptMissed: true, queue.TypeApptApplied: true, queue.TypeApptDrawn: true,
+	queue.TypeRatingSubmitted: true, queue.TypeCaseOpened: true, queue.TypeCaseClosed: true,
+	queue.TypeComplaintFiled: true, queue.TypeComplaintAnswered: true,
 }
 
 // Add folds the next event of the log. Events must come in order without
@@ -356,5 +375,7 @@ func (s *Stats) apply(ev queue.Event) {
 		s.day(ev.Time.In(s.loc).Format(time.DateOnly)).bookingCancelled++
 	case *queue.ApptMissedData:
 		s.day(ev.Time.In(s.loc).Format(time.DateOnly)).missed++
+	default:
+		s.applyFeedback(ev)
 	}
 }

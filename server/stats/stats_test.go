@@ -61,6 +61,11 @@ func compare(t *testing.T, what string, row stats.Row, f *statstest.Figures) {
 			t.Errorf("%s: calls %s: got %d, tally %d", what, r, row.Calls[i], f.Calls[r])
 		}
 	}
+	for i, l := range queue.RatingLevels {
+		if row.Ratings[i] != f.Ratings[l] {
+			t.Errorf("%s: ratings %s: got %d, tally %d", what, l, row.Ratings[i], f.Ratings[l])
+		}
+	}
 }
 
 func slicesEqual(a, b []int) bool {
@@ -98,6 +103,27 @@ func TestReportEqualsTally(t *testing.T) {
 		}
 		if got, want := len(rep.Services)+len(rep.Windows)+1, len(tally); got != want {
 			t.Errorf("%s: %d rows, tally has %d", p, got, want)
+		}
+		if rep.Total.RatingsTotal() == 0 {
+			t.Errorf("%s: no ratings in the period", p)
+		}
+		fb, err := statstest.TallyFeedback(bytes.NewReader(jsonl), string(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p == "2026" && (fb.CasesOpened == 0 || fb.CasesClosed == 0 || fb.Answered == 0) {
+			t.Errorf("%s: the generated year has no cases or answered complaints: %+v", p, fb)
+		}
+		got := rep.Feedback
+		if got.CasesOpened != fb.CasesOpened || got.CasesClosed != fb.CasesClosed || got.CasesOnTime != fb.CasesOnTime ||
+			got.Complaints != fb.Complaints || got.Answered != fb.Answered {
+			t.Errorf("%s: follow-up and complaints: got %+v, tally %+v", p, got, fb)
+		}
+		if n := len(fb.AnswerSeconds); n > 0 {
+			want := stats.Dist{N: n, P50: fb.AnswerSeconds[(50*n+99)/100-1], P90: fb.AnswerSeconds[(90*n+99)/100-1], Max: fb.AnswerSeconds[n-1]}
+			if got.AnswerTime != want {
+				t.Errorf("%s: answer time: got %+v, tally %+v", p, got.AnswerTime, want)
+			}
 		}
 		hours := 0
 		for _, h := range rep.Hours {

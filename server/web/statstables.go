@@ -116,5 +116,6 @@ func statsTables(rep *stats.Report, names statsNames) []statsTable {
 	if rep.Period.Kind() != "day" {
 		out = append(out, days)
 	}
-	return append(out, reasons, appts)
+	out = append(out, reasons, appts)
+	return append(out, feedbackTables(rep, names)...)
 }

@@ -142,9 +142,47 @@ func Log(year, n int, seed uint64, fn func(eventlog.Record) error) error {
 					return err
 				}
 				served++
+				// A third of the served rate the service; a bad rating opens
+				// a case, most of them closed within the day.
+				if rng.IntN(3) == 0 {
+					level := queue.RatingLevels[min(rng.IntN(8), 4)]
+					rated := end.Add(time.Duration(10+rng.IntN(600)) * time.Second)
+					if err := emit(queue.TypeRatingSubmitted, rated, queue.RatingData{Ticket: t.Ticket, Number: t.Number,
+						Service: s.ID, Window: win, Level: level, Via: queue.RatedOnline}); err != nil {
+						return err
+					}
+					events++
+					if queue.BadRating(level) {
+						if err := emit(queue.TypeCaseOpened, rated, queue.CaseOpenedData{Case: t.Ticket, Ticket: t.Ticket,
+							Service: s.ID, Window: win, Level: level, Due: day}); err != nil {
+							return err
+						}
+						events++
+						if rng.IntN(5) > 0 {
+							if err := emit(queue.TypeCaseClosed, rated.Add(time.Hour), queue.CaseClosedData{Case: t.Ticket,
+								OnTime: rng.IntN(4) > 0}); err != nil {
+								return err
+							}
+							events++
+						}
+					}
+				}
 			}
 			free[w] = end
 			events++
+		}
+		// A complaint most days, most answered the same day.
+		if rng.IntN(3) > 0 {
+			id := fmt.Sprintf("q%d", d)
+			filed := open.Add(time.Duration(rng.IntN(8*3600)) * time.Second)
+			emit(queue.TypeComplaintFiled, filed, queue.ComplaintFiledData{Complaint: id, About: queue.AboutWindow,
+				Target: Hall.Windows[rng.IntN(len(Hall.Windows))].ID})
+			events++
+			if rng.IntN(4) > 0 {
+				emit(queue.TypeComplaintAnswered, filed.Add(time.Duration(600+rng.IntN(6*3600))*time.Second),
+					queue.ComplaintAnsweredData{Complaint: id})
+				events++
+			}
 		}
 		slices.SortStableFunc(buf, func(a, b later) int { return a.at.Compare(b.at) })
 		for _, e := range buf {

@@ -17,6 +17,8 @@ type Figures struct {
 	Issued, Appointments, Called, Served, NoShows, Cancelled int
 	WaitP50, WaitP90, WaitMax, ServiceP50, ServiceP90        int // seconds
 	Calls                                                    map[string]int
+	// Ratings counts ratings by level name ("satisfied" …).
+	Ratings map[string]int
 	waits, services                                          []int
 }
 
@@ -43,7 +45,7 @@ func Tally(log io.Reader, period string) (map[string]*Figures, error) {
 	fig := func(key string) *Figures {
 		f := out[key]
 		if f == nil {
-			f = &Figures{Calls: map[string]int{}}
+			f = &Figures{Calls: map[string]int{}, Ratings: map[string]int{}}
 			out[key] = f
 		}
 		return f
@@ -70,7 +72,7 @@ func Tally(log io.Reader, period string) (map[string]*Figures, error) {
 			return nil, err
 		}
 		var d struct {
-			Ticket, Service, Window, Day, Reason, Appointment, To, TimeZone string
+			Ticket, Service, Window, Day, Reason, Appointment, To, TimeZone, Level string
 			IssuedAt                                                        time.Time `json:"issued_at"`
 			TZ                                                              string    `json:"time_zone"`
 		}
@@ -80,6 +82,22 @@ func Tally(log io.Reader, period string) (map[string]*Figures, error) {
 		if r.Type == "hall.configured" && d.TZ != "" {
 			if l, err := time.LoadLocation(d.TZ); err == nil {
 				loc = l
+			}
+			continue
+		}
+		if r.Type == "rating.submitted" {
+			// A rating counts on its ticket's day, the ID's first 8 digits
+			// ("20261122-A001"), or else on the local date of the rating.
+			day := at.In(loc).Format(time.DateOnly)
+			if id := d.Ticket; len(id) > 9 && id[8] == '-' {
+				if t, err := time.Parse("20060102", id[:8]); err == nil {
+					day = t.Format(time.DateOnly)
+				}
+			}
+			if strings.HasPrefix(day, period) {
+				for _, f := range figs(d.Service, d.Window) {
+					f.Ratings[d.Level]++
+				}
 			}
 			continue
 		}
