@@ -142,9 +142,9 @@ type Stats struct {
 	// unanswered complaint to its filing's day and time.
 	cases      map[string]string
 	complaints map[string]filed
-	last    uint64
-	events  int
-	cur     uint64 // the seq of the event being folded
+	last       uint64
+	events     int
+	cur        uint64 // the seq of the event being folded
 }
 
 // New returns the statistics of an empty log.

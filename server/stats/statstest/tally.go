@@ -18,8 +18,8 @@ type Figures struct {
 	WaitP50, WaitP90, WaitMax, ServiceP50, ServiceP90        int // seconds
 	Calls                                                    map[string]int
 	// Ratings counts ratings by level name ("satisfied" …).
-	Ratings map[string]int
-	waits, services                                          []int
+	Ratings         map[string]int
+	waits, services []int
 }
 
 // Tally recounts, from a public log in JSON Lines (/log.jsonl), the figures of
@@ -73,8 +73,8 @@ func Tally(log io.Reader, period string) (map[string]*Figures, error) {
 		}
 		var d struct {
 			Ticket, Service, Window, Day, Reason, Appointment, To, TimeZone, Level string
-			IssuedAt                                                        time.Time `json:"issued_at"`
-			TZ                                                              string    `json:"time_zone"`
+			IssuedAt                                                               time.Time `json:"issued_at"`
+			TZ                                                                     string    `json:"time_zone"`
 		}
 		if err := json.Unmarshal(r.Data, &d); err != nil {
 			return nil, err
