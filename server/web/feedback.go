@@ -19,3 +19,12 @@ func ratingLevels() []option {
 	}
 	return out
 }
+
+// feedbackRules are the published rules of ratings, follow-up and
+// complaints, for /rules.
+type feedbackRules struct {
+	RatingPeriod, WindowPeriod text
+	FollowUpDays               int
+	Retention                  text
+	ComplaintsPerHour          int
+}

@@ -14,6 +14,8 @@ import (
 // live configuration: what a hall administrator changes in hallq.toml is what the
 // page says.
 type rulesData struct {
+	// Feedback are the rules of ratings, their follow-up and complaints.
+	Feedback feedbackRules
 	// CheckpointKey is the public key that signs the log's checkpoints.
 	CheckpointKey string
 	// CheckpointFingerprint is its short form (audit.Fingerprint).
@@ -120,6 +122,11 @@ func rulesOf(cfg *config.Config) rulesData {
 		SignIns:         cfg.Limits.LoginAttemptsPerMinute,
 		KioskPerMinute:  cfg.Limits.TicketsPerKioskPerMinute, StreamsPerAddress: cfg.Limits.WSMaxPerAddress,
 		Streams: cfg.Limits.WSMaxSubscribers,
+		Feedback: feedbackRules{
+			RatingPeriod: duration(h.Feedback.EffectiveRatingPeriod()), WindowPeriod: duration(h.Feedback.EffectiveWindowRatingPeriod()),
+			FollowUpDays: h.Feedback.EffectiveFollowUpDays(), Retention: duration(cfg.Feedback.Retention),
+			ComplaintsPerHour: cfg.Feedback.ComplaintsPerAddressPerHour,
+		},
 	}
 	if d.TimeZone == "" && h.Location != nil {
 		d.TimeZone = h.Location.String()
