@@ -47,7 +47,7 @@ func feedbackTables(rep *stats.Report, names statsNames) []statsTable {
 		windows.Rows = append(windows.Rows, statsRow{r.Key, nameOr(names.windows, r.Key), ratingCells(r)})
 	}
 	f := rep.Feedback
-	follow := statsTable{ID: "followup", Title: text{"差评回访与投诉", "Follow-up and complaints"}, Header: []text{{"数值", "Value"}},
+	follow := statsTable{ID: "followup", Title: text{"差评回访与投诉", "Follow-up, complaints"}, Header: []text{{"数值", "Value"}},
 		Rows: []statsRow{
 			{"cases_opened", text{"差评回访立案", "Follow-up cases opened"}, []any{f.CasesOpened}},
 			{"cases_closed", text{"其中已办结", "of which closed"}, []any{f.CasesClosed}},
