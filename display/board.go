@@ -237,7 +237,10 @@ type WindowView struct {
 	Photo *portrait
 	// CardServices are the names of the services the window handles.
 	CardServices []string
-	Seq          uint64
+	// Supervision is the card's line of the supervision office's phone or
+	// e-mail, "" when the hall names none.
+	Supervision string
+	Seq         uint64
 }
 
 // maxNext is how many upcoming numbers a window screen lists.
@@ -268,6 +271,7 @@ func windowView(h *hallInfo, s *queue.State, id string, now time.Time) WindowVie
 		return v
 	}
 	v.Card = w.Card
+	v.Supervision = h.desc.Supervision.Line()
 	for _, sid := range append(slices.Clone(w.Primary), w.Secondary...) {
 		zh, _ := h.serviceNames(sid)
 		v.CardServices = append(v.CardServices, zh)

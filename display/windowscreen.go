@@ -47,6 +47,7 @@ type windowScreen struct {
 	duties      [dutyLines]*canvas.Text
 	dutiesText  string
 	services    field
+	supervision *canvas.Text // the supervision office's phone, for complaints
 	noCard      *canvas.Text
 	photo       *canvas.Image // the card's portrait, when it has one
 	photoKey    string        // of the portrait drawn, "" for none
@@ -78,6 +79,7 @@ func newWindowScreen() *windowScreen {
 		unit:        field{newText(colMuted, false), newText(colText, false)},
 		dutyLabel:   newText(colMuted, false),
 		services:    field{newText(colMuted, false), newText(colWindow, true)},
+		supervision: newText(colMuted, false),
 		noCard:      newText(colMuted, false),
 		photo:       canvas.NewImageFromImage(nil),
 	}
@@ -103,7 +105,7 @@ func (w *windowScreen) objects() []fyne.CanvasObject {
 	for _, d := range w.duties {
 		objs = append(objs, d)
 	}
-	return append(objs, w.services.label, w.services.value, w.noCard)
+	return append(objs, w.services.label, w.services.value, w.supervision, w.noCard)
 }
 
 // layout places the screen in main, the part below the header.
@@ -150,7 +152,7 @@ func (w *windowScreen) layout(main box) {
 	fit(w.unit.label, labels.rows(0.49, 0.58), cjkGlyphs, 0.6, fyne.TextAlignLeading)
 	fit(w.unit.value, values.rows(0.49, 0.58), cjkGlyphs, 0.62, fyne.TextAlignLeading)
 	fit(w.dutyLabel, labels.rows(0.6, 0.69), cjkGlyphs, 0.6, fyne.TextAlignLeading)
-	duties := values.rows(0.6, 0.87)
+	duties := values.rows(0.6, 0.83)
 	var lines []string
 	n := dutyMinLines
 	for ; n <= dutyLines; n++ {
@@ -167,8 +169,9 @@ func (w *windowScreen) layout(main box) {
 		}
 		fit(d, duties.rows(float32(i)/float32(n), float32(i+1)/float32(n)), cjkGlyphs, 0.62, fyne.TextAlignLeading)
 	}
-	fit(w.services.label, labels.rows(0.88, 0.97), cjkGlyphs, 0.6, fyne.TextAlignLeading)
-	fit(w.services.value, values.rows(0.88, 0.97), cjkGlyphs, 0.68, fyne.TextAlignLeading)
+	fit(w.services.label, labels.rows(0.84, 0.92), cjkGlyphs, 0.6, fyne.TextAlignLeading)
+	fit(w.services.value, values.rows(0.84, 0.92), cjkGlyphs, 0.68, fyne.TextAlignLeading)
+	fit(w.supervision, body.rows(0.93, 0.99), cjkGlyphs, 0.6, fyne.TextAlignLeading)
 }
 
 // render fills the screen with a frame at time now. A call flashes when it
@@ -219,6 +222,7 @@ func (w *windowScreen) render(d *display, f frame, now time.Time) {
 		showIf(c != nil, l)
 	}
 	showIf(c == nil, w.noCard)
+	showIf(c != nil && v.Supervision != "", w.supervision)
 	showIf(c != nil && v.Photo != nil, w.photo)
 	if c == nil || v.Photo == nil {
 		w.photo.Image, w.photoKey = nil, ""
@@ -234,6 +238,10 @@ func (w *windowScreen) render(d *display, f frame, now time.Time) {
 	w.unit.value.Text = c.Unit
 	w.dutiesText = c.Duties
 	w.services.value.Text = strings.Join(v.CardServices, "、")
+	w.supervision.Text = ""
+	if v.Supervision != "" {
+		w.supervision.Text = "投诉监督  " + v.Supervision
+	}
 }
 
 // setFlash draws a new call in its flash colours (white on red) or plainly.
