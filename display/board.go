@@ -240,7 +240,10 @@ type WindowView struct {
 	// Supervision is the card's line of the supervision office's phone or
 	// e-mail, "" when the hall names none.
 	Supervision string
-	Seq         uint64
+	// Rated and Satisfied count today's ratings of the services completed at
+	// the window, and those of the three good levels, from the public log.
+	Rated, Satisfied int
+	Seq              uint64
 }
 
 // maxNext is how many upcoming numbers a window screen lists.
@@ -272,6 +275,16 @@ func windowView(h *hallInfo, s *queue.State, id string, now time.Time) WindowVie
 	}
 	v.Card = w.Card
 	v.Supervision = h.desc.Supervision.Line()
+	if h.rule.Day(now) == s.Day {
+		for _, t := range s.Tickets {
+			if t.Rating != "" && t.LastWindow == id {
+				v.Rated++
+				if !queue.BadRating(t.Rating) {
+					v.Satisfied++
+				}
+			}
+		}
+	}
 	for _, sid := range append(slices.Clone(w.Primary), w.Secondary...) {
 		zh, _ := h.serviceNames(sid)
 		v.CardServices = append(v.CardServices, zh)

@@ -3,6 +3,7 @@ package main
 import (
 	"testing"
 
+	"hallq/server/queue"
 	"hallq/server/wire"
 )
 
@@ -20,5 +21,17 @@ func TestWindowCardSupervision(t *testing.T) {
 	}
 	if v := windowView(mustHallInfo(t), newScript(t).issue("estate", "C001").state(), "vip", t0); v.Supervision != "" {
 		t.Errorf("without: got %q", v.Supervision)
+	}
+}
+
+// TestWindowCardRatings: the card counts today's ratings of the window.
+func TestWindowCardRatings(t *testing.T) {
+	s := newScript(t).issue("estate", "C001").state()
+	for _, tk := range s.Tickets {
+		tk.Status, tk.LastWindow, tk.Rating = queue.StatusCompleted, "vip", queue.RatingSatisfied
+	}
+	v := windowView(mustHallInfo(t), s, "vip", t0)
+	if v.Rated != 1 || v.Satisfied != 1 || cardFooter(v) != "今日评价 1  满意率 100%" {
+		t.Errorf("got %d rated, %d satisfied, footer %q", v.Rated, v.Satisfied, cardFooter(v))
 	}
 }

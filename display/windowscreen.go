@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -222,7 +223,7 @@ func (w *windowScreen) render(d *display, f frame, now time.Time) {
 		showIf(c != nil, l)
 	}
 	showIf(c == nil, w.noCard)
-	showIf(c != nil && v.Supervision != "", w.supervision)
+	showIf(c != nil && cardFooter(v) != "", w.supervision)
 	showIf(c != nil && v.Photo != nil, w.photo)
 	if c == nil || v.Photo == nil {
 		w.photo.Image, w.photoKey = nil, ""
@@ -238,10 +239,20 @@ func (w *windowScreen) render(d *display, f frame, now time.Time) {
 	w.unit.value.Text = c.Unit
 	w.dutiesText = c.Duties
 	w.services.value.Text = strings.Join(v.CardServices, "、")
-	w.supervision.Text = ""
-	if v.Supervision != "" {
-		w.supervision.Text = "投诉监督  " + v.Supervision
+	w.supervision.Text = cardFooter(v)
+}
+
+// cardFooter is the card's last line: today's ratings of the window and the
+// supervision office's line, each when there is one.
+func cardFooter(v WindowView) string {
+	var parts []string
+	if v.Rated > 0 {
+		parts = append(parts, fmt.Sprintf("今日评价 %d  满意率 %d%%", v.Rated, (100*v.Satisfied+v.Rated/2)/v.Rated))
 	}
+	if v.Supervision != "" {
+		parts = append(parts, "投诉监督  "+v.Supervision)
+	}
+	return strings.Join(parts, "   ")
 }
 
 // setFlash draws a new call in its flash colours (white on red) or plainly.
