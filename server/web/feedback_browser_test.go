@@ -1,4 +1,4 @@
-package main
+package web_test
 
 import (
 	"encoding/json"
@@ -149,7 +149,7 @@ func TestWebRatingOnce(t *testing.T) {
 		t.Errorf("a second rating: %d %s, want 409", code, data)
 	}
 	var n int
-	for _, raw := range fetchLog(t, h.URL) {
+	for _, raw := range halltest.FetchLog(t, h.URL) {
 		if strings.Contains(string(raw), `"type":"rating.submitted"`) {
 			n++
 			if strings.Contains(string(raw), "办事很快") {
@@ -215,7 +215,7 @@ func TestWebBadRatingCaseClosed(t *testing.T) {
 	waitFor(t, tab, pageWait, `document.querySelectorAll('#s-cases .case').length === 0 && !document.getElementById('s-msg').hidden`, textOf("s-msg"))
 
 	var opened, closed bool
-	for _, raw := range fetchLog(t, h.URL) {
+	for _, raw := range halltest.FetchLog(t, h.URL) {
 		s := string(raw)
 		if strings.Contains(s, "PRIVATE-4412") || strings.Contains(s, "引导员") {
 			t.Errorf("private text in the public log: %s", s)
@@ -291,7 +291,7 @@ func TestWebComplaintTracking(t *testing.T) {
 	if c, _ := h.call(nil, "GET", "/complaint/ZZZZZZZZZZ", nil, "", nil); c != http.StatusNotFound {
 		t.Errorf("a wrong tracking code: %d, want 404", c)
 	}
-	for _, raw := range fetchLog(t, h.URL) {
+	for _, raw := range halltest.FetchLog(t, h.URL) {
 		if s := string(raw); strings.Contains(s, "13800000000") || strings.Contains(s, "离岗") || strings.Contains(s, code) {
 			t.Errorf("private text in the public log: %s", s)
 		}
