@@ -64,6 +64,9 @@ func (x *apptIndex) apply(op apptOp) {
 	}
 }
 
+// gateKey names a slot's gate by its service and its ID.
+type gateKey struct{ service, slot string }
+
 // slotGate counts a released slot's places for requests on their way to the
 // writer: left is the slot's remaining places as committed, inflight the
 // requests admitted to the writer and not yet answered.
@@ -74,12 +77,13 @@ type slotGate struct {
 // gate returns the slot's gate, made from the committed state s (the caller
 // holds the engine's read lock, so that no publish runs in between).
 func (e *Engine) gate(sl *queue.Slot) *slotGate {
-	if g, ok := e.gates.Load(sl.ID); ok {
+	key := gateKey{sl.Service, sl.ID}
+	if g, ok := e.gates.Load(key); ok {
 		return g.(*slotGate)
 	}
 	g := &slotGate{}
 	g.left.Store(int64(sl.Remaining()))
-	actual, _ := e.gates.LoadOrStore(sl.ID, g)
+	actual, _ := e.gates.LoadOrStore(key, g)
 	return actual.(*slotGate)
 }
 
@@ -88,7 +92,7 @@ func (e *Engine) gate(sl *queue.Slot) *slotGate {
 func (e *Engine) refreshGates() {
 	e.gates.Range(func(k, v any) bool {
 		left := 0
-		if sl, ok := e.committed.Slots[k.(string)]; ok {
+		if sl, ok := e.committed.Slots[k.(gateKey).slot]; ok && sl.Service == k.(gateKey).service {
 			left = sl.Remaining()
 		}
 		v.(*slotGate).left.Store(int64(left))
@@ -111,8 +115,10 @@ func errAllBeingBooked(slot string) error {
 // still be refused there, and its place then goes to the next request.
 // release must be called once the request is answered.
 func (e *Engine) admit(service, slot, identity, id string) (release func(), err error) {
-	// A slot seen full or fully asked for is refused on atomics alone.
-	if g, ok := e.gates.Load(slot); ok {
+	// A slot seen full or fully asked for is refused on atomics alone; a
+	// gate is only ever made for a slot of its own service, so a request
+	// naming another service's slot is answered by the read below.
+	if g, ok := e.gates.Load(gateKey{service, slot}); ok {
 		g := g.(*slotGate)
 		if g.inflight.Load() >= g.left.Load() {
 			return nil, errAllBeingBooked(slot)
