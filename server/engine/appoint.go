@@ -119,7 +119,7 @@ func (e *Engine) Book(ctx context.Context, in BookInput) (AppointmentView, error
 	}
 	defer release()
 	var again bool
-	_, err = e.do(ctx, func(p *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
+	_, err = e.submit(ctx, &request{done: make(chan struct{}), settle: release, run: func(p *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
 		if b, ok := s.Bookings[id]; ok {
 			if b.Slot != in.Slot {
 				return nil, nil, errKeyReused(b.Slot)
@@ -141,7 +141,7 @@ func (e *Engine) Book(ctx context.Context, in BookInput) (AppointmentView, error
 		}
 		p.putBooker(id, bookerRecord{Identity: identity, Service: in.Service, Day: sl.Day, Masked: maskDocument(norm)})
 		return nil, evs, nil
-	}, nil)
+	}})
 	if err != nil {
 		return AppointmentView{}, err
 	}

@@ -113,7 +113,8 @@ func errAllBeingBooked(slot string) error {
 // many requests as there are places wait for the writer, and the rest are
 // refused without waiting. The writer decides: a request admitted here may
 // still be refused there, and its place then goes to the next request.
-// release must be called once the request is answered.
+// release must be called once the request is answered; it may be called
+// more than once.
 func (e *Engine) admit(service, slot, identity, id string) (release func(), err error) {
 	// A slot seen full or fully asked for is refused on atomics alone; a
 	// gate is only ever made for a slot of its own service, so a request
@@ -158,5 +159,14 @@ func (e *Engine) admit(service, slot, identity, id string) (release func(), err 
 		g.inflight.Add(-1)
 		return nil, errAllBeingBooked(slot)
 	}
-	return func() { g.inflight.Add(-1) }, nil
+	// The writer's publisher settles the request just before its booking
+	// becomes visible in left (else, between the two, the place would count
+	// twice and a request could be refused while a place is free); the
+	// caller's release after a refused batch does it otherwise, once.
+	var settled atomic.Bool
+	return func() {
+		if settled.CompareAndSwap(false, true) {
+			g.inflight.Add(-1)
+		}
+	}, nil
 }

@@ -24,6 +24,9 @@ type request struct {
 	err    error
 	recs   []eventlog.Record
 	done   chan struct{}
+	// settle, if set, runs when the request's events are about to become
+	// visible, before its answer (see Engine.admit).
+	settle func()
 }
 
 // batch is a group of requests prepared by the sequencer for one commit.
@@ -66,7 +69,11 @@ var errClosed = queue.Errorf(queue.EUNAVAILABLE, "the server is shutting down").
 // once the request is committed and visible to readers.
 func (e *Engine) do(ctx context.Context, run func(p *prep, s *queue.State, now time.Time) (any, []queue.Event, error),
 	after func(r *request, s *queue.State)) (*request, error) {
-	r := &request{run: run, after: after, done: make(chan struct{})}
+	return e.submit(ctx, &request{run: run, after: after, done: make(chan struct{})})
+}
+
+// submit queues r for the writer and waits for its answer.
+func (e *Engine) submit(ctx context.Context, r *request) (*request, error) {
 	select {
 	case e.reqs <- r:
 	case <-e.stop:
@@ -439,6 +446,9 @@ func (e *Engine) publish(b *batch) {
 		}
 	}
 	for _, r := range b.reqs {
+		if r.settle != nil {
+			r.settle()
+		}
 		apply(r.pos)
 		e.mu.Unlock()
 		close(r.done) // answered as soon as its events are visible
