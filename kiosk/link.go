@@ -78,9 +78,21 @@ func (k *Kiosk) Run(ctx context.Context) {
 // maintain does one round of the link's chores.
 func (k *Kiosk) maintain(ctx context.Context) {
 	k.mu.Lock()
-	online, known := k.online, k.hall != nil && k.device != nil
+	online, known, pending := k.online, k.hall != nil && k.device != nil, k.pending
 	k.mu.Unlock()
 	if !online || !known {
+		// Back from offline, the offline tickets go first: the server places
+		// none of them before the kiosk's last request, so any other
+		// request made before their sync would move them back.
+		if known && pending > 0 {
+			sctx, cancel := context.WithTimeout(ctx, 4*k.opts.RequestTimeout)
+			synced := k.syncOffline(sctx)
+			cancel()
+			if !synced {
+				k.refreshCounts()
+				return
+			}
+		}
 		if !k.connect(ctx) {
 			k.refreshCounts()
 			return

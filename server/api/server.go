@@ -148,7 +148,7 @@ func (s *Server) routes() {
 	handle("GET /api/v1/tickets/{token}", s.handleTicket)
 	handle("POST /api/v1/tickets/{token}/cancel", s.handleCancel)
 	handle("POST /api/v1/tickets/{token}/phone", s.handlePhone)
-	handle("POST /api/v1/tickets/offline", s.handleSyncOffline)
+	handle("POST "+offlinePath, s.handleSyncOffline)
 	handle("POST /api/v1/tickets/withdraw", s.handleWithdraw)
 	handle("GET /api/v1/appointments/slots", s.handleSlots)
 	handle("POST /api/v1/appointments", s.handleBook)
@@ -213,6 +213,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	s.mux.ServeHTTP(w, r)
 }
+
+// Seen records a kiosk's request, whatever it asks (the hall, the board, a
+// status report, the event stream, a page …), as its last contact with the
+// server; the hall's router calls it for every request:
+// a kiosk that was talking to the server was not offline, and the sync of an
+// offline ticket places it no earlier (engine.Seen). The syncs themselves do
+// not count: a kiosk back online sends its offline tickets one request at a
+// time, before anything else.
+func (s *Server) Seen(r *http.Request) {
+	if r.Header.Get("Authorization") == "" || (r.Method == http.MethodPost && r.URL.Path == offlinePath) {
+		return
+	}
+	if d, err := s.device(r, config.KindKiosk); err == nil {
+		s.engine.Seen(d.ID)
+	}
+}
+
+// offlinePath is where kiosks sync the tickets they issued offline.
+const offlinePath = "/api/v1/tickets/offline"
 
 // statusRecorder remembers the status written.
 type statusRecorder struct {

@@ -116,6 +116,9 @@ type Offline struct {
 	// Clamped names the bound of the placement rule that moved the claimed
 	// time, empty when the claim stood.
 	Clamped string `json:"clamped,omitempty"`
+	// Seen is the kiosk's last contact before the sync that the log shows
+	// only here (a status report, a board request …), when it bound the place.
+	Seen time.Time `json:"seen,omitzero"`
 	// ClaimedToPlacedSecs is how far the placement moved the claimed time
 	// (positive: later).
 	ClaimedToPlacedSecs float64 `json:"claimed_to_placed_seconds"`

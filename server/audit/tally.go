@@ -20,7 +20,7 @@ func (a *Auditor) tally(ev queue.Event) {
 		day.Issued++
 		if d.Lease != "" {
 			o := Offline{Seq: ev.Seq, Number: d.Number, Kiosk: d.Kiosk, Lease: d.Lease, Claimed: d.ClaimedAt,
-				Placed: d.IssuedAt, Synced: ev.Time, Clamped: d.Clamped, DelaySecs: ev.Time.Sub(d.IssuedAt).Seconds()}
+				Placed: d.IssuedAt, Synced: ev.Time, Clamped: d.Clamped, Seen: d.SeenAt, DelaySecs: ev.Time.Sub(d.IssuedAt).Seconds()}
 			if !d.ClaimedAt.IsZero() {
 				o.ClaimedToPlacedSecs = d.IssuedAt.Sub(d.ClaimedAt).Seconds()
 			}

@@ -107,6 +107,8 @@ type Engine struct {
 	answering     atomic.Int32  // batches committed and not yet answered
 	answered      chan struct{} // publisher -> sequencer: nothing left to answer
 
+	contacts contacts // kiosks' last requests, for the placement of offline tickets
+
 	// mu guards the committed view that readers use; the committer writes it.
 	mu        sync.RWMutex
 	committed *queue.State

@@ -90,9 +90,11 @@ func (e *Engine) SyncOffline(ctx context.Context, in OfflineInput) (v TicketView
 	if len(in.Replaces) > MaxIdempotencyKey {
 		return TicketView{}, false, queue.Errorf(queue.EINVALID, "replaces: longer than %d characters", MaxIdempotencyKey)
 	}
+	seen := e.lastSeen(in.Kiosk).UTC().Truncate(time.Millisecond)
 	r, err := e.do(ctx, func(p *prep, s *queue.State, now time.Time) (any, []queue.Event, error) {
 		evs, err := s.IssueLeased(e.hall, now, queue.OfflineIssue{Kiosk: in.Kiosk, Lease: in.Lease,
-			Number: in.Number, Priority: in.Priority, IssuedAt: in.IssuedAt.UTC().Truncate(time.Millisecond)})
+			Number: in.Number, Priority: in.Priority, IssuedAt: in.IssuedAt.UTC().Truncate(time.Millisecond),
+			SeenAt: seen})
 		var res issueResult
 		var already *queue.AlreadyIssued
 		switch {

@@ -36,6 +36,7 @@ func routes(apiSrv *api.Server, streams, pages http.Handler, m *metrics.Metrics,
 	mux.Handle("/", pages)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
+		apiSrv.Seen(r) // a kiosk's request of any part is a contact
 		mux.ServeHTTP(w, r)
 	})
 }

@@ -137,6 +137,9 @@ func (s *State) apply(ev Event) error {
 		if d.Lease == "" && d.Kiosk != "" {
 			s.contact(d.Kiosk, ev.Time)
 		}
+		if !d.SeenAt.IsZero() && d.Kiosk != "" {
+			s.contact(d.Kiosk, d.SeenAt)
+		}
 	case *TicketCalledData:
 		t, err := s.ticket(d.Ticket)
 		if err != nil {

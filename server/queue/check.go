@@ -74,7 +74,7 @@ func (s *State) CheckIssued(h *Hall, at time.Time, d *TicketIssuedData) error {
 		}
 	}
 	if d.Lease == "" {
-		if !d.IssuedAt.Equal(at) || !d.ClaimedAt.IsZero() || d.Clamped != "" {
+		if !d.IssuedAt.Equal(at) || !d.ClaimedAt.IsZero() || d.Clamped != "" || !d.SeenAt.IsZero() {
 			return fmt.Errorf("ticket %s issued online at %s is placed at %s", d.Number,
 				at.Format(time.RFC3339Nano), d.IssuedAt.Format(time.RFC3339Nano))
 		}
@@ -92,6 +92,13 @@ func (s *State) CheckIssued(h *Hall, at time.Time, d *TicketIssuedData) error {
 		return fmt.Errorf("offline ticket %s records no claimed time: its place cannot be checked", d.Number)
 	}
 	notBefore, why := s.OfflineNotBefore(l)
+	if !d.SeenAt.IsZero() {
+		if !d.SeenAt.After(notBefore) || d.SeenAt.After(at) {
+			return fmt.Errorf("offline ticket %s records a last contact at %s, not between its kiosk's public contacts (%s) and the sync (%s)",
+				d.Number, d.SeenAt.Format(time.RFC3339Nano), notBefore.Format(time.RFC3339Nano), at.Format(time.RFC3339Nano))
+		}
+		notBefore, why = d.SeenAt, ClampedLastContact
+	}
 	want, clamped := PlaceOffline(d.ClaimedAt, notBefore, why, at)
 	if !d.IssuedAt.Equal(want) || d.Clamped != clamped {
 		return fmt.Errorf("offline ticket %s claimed %s and is placed at %s (%q), but the placement rule places it at %s (%q)",

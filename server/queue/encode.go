@@ -52,6 +52,11 @@ func (d *TicketIssuedData) AppendJSON(b []byte) []byte {
 		b = append(b, `,"clamped":`...)
 		b = AppendJSONString(b, d.Clamped)
 	}
+	if !d.SeenAt.IsZero() {
+		b = append(b, `,"seen_at":"`...)
+		b = d.SeenAt.AppendFormat(b, time.RFC3339Nano)
+		b = append(b, '"')
+	}
 	return append(b, '}')
 }
 

@@ -30,6 +30,9 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		if rng.IntN(2) == 0 {
 			d.ClaimedAt = at.Add(-time.Duration(rng.IntN(1e6)) * time.Millisecond)
 		}
+		if rng.IntN(2) == 0 {
+			d.SeenAt = at.Add(-time.Duration(rng.IntN(1e6)) * time.Millisecond)
+		}
 		want, err := json.Marshal(d)
 		if err != nil {
 			t.Fatal(err)

@@ -82,9 +82,9 @@ type TicketIssuedData struct {
 	// Lease is set for a ticket a kiosk issued offline from a leased number.
 	// IssuedAt is then the ticket's place in the order, given by the published
 	// placement rule (PlaceOffline): ClaimedAt, the time the kiosk says it
-	// printed the ticket, clamped to no earlier than the kiosk's last public
-	// contact with the server before the sync (the lease's grant or a ticket
-	// it issued online) and no later than the sync. Clamped says which bound
+	// printed the ticket, clamped to no earlier than the kiosk's last
+	// contact with the server before the sync (the lease's grant, a ticket it
+	// issued online, or SeenAt) and no later than the sync. Clamped says which bound
 	// moved it ("last_contact", "lease_granted" or "synced_at"), empty when the
 	// claim stood. Tickets issued online have neither: their place is the time
 	// the server issued them, the event's time.
@@ -94,6 +94,11 @@ type TicketIssuedData struct {
 	Appointment string    `json:"appointment,omitempty"`
 	ClaimedAt   time.Time `json:"claimed_at,omitzero"`
 	Clamped     string    `json:"clamped,omitempty"`
+	// SeenAt is the kiosk's last contact before the sync that the log shows
+	// nowhere else (a status report, a board request, an event stream
+	// opened with its token), recorded when it is later than the lease's
+	// grant and the kiosk's public contacts, so that it bounds the place.
+	SeenAt time.Time `json:"seen_at,omitzero"`
 }
 
 // TicketCalledData records a call of a ticket to a window and why it was chosen.

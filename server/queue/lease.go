@@ -61,6 +61,11 @@ type OfflineIssue struct {
 	Number   string
 	Priority string
 	IssuedAt time.Time // when the kiosk says it printed it
+	// SeenAt is the kiosk's last contact with the server before the sync
+	// that the public log does not show: any request made with its token (a
+	// status report, a board or hall request, an event stream opened), but
+	// the offline syncs themselves. Zero when the server saw none.
+	SeenAt time.Time
 }
 
 // Why an offline ticket's place differs from the time its kiosk claimed, as
@@ -138,10 +143,16 @@ func (s *State) IssueLeased(h *Hall, now time.Time, o OfflineIssue) ([]Event, er
 		return nil, Errorf(EINVALID, "issued_at: required, the time the kiosk printed the ticket")
 	}
 	notBefore, why := s.OfflineNotBefore(l)
+	var seen time.Time
+	if o.SeenAt.After(notBefore) && !o.SeenAt.After(now) {
+		// Only a contact later than the public ones binds, and is recorded.
+		seen, notBefore, why = o.SeenAt.UTC(), o.SeenAt.UTC(), ClampedLastContact
+	}
 	at, clamped := PlaceOffline(o.IssuedAt, notBefore, why, now)
 	return []Event{{Time: now, Type: TypeTicketIssued, Data: &TicketIssuedData{
 		Ticket: TicketID(s.Day, o.Number), Number: o.Number, Service: l.Service, Day: s.Day,
 		Priority: o.Priority, Kiosk: o.Kiosk, IssuedAt: at, Lease: l.ID, ClaimedAt: o.IssuedAt, Clamped: clamped,
+		SeenAt: seen,
 	}}}, nil
 }
 

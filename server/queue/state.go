@@ -51,8 +51,8 @@ type State struct {
 	Cases      map[string]*Case      `json:"cases,omitempty"`
 	Complaints map[string]*Complaint `json:"complaints,omitempty"`
 	// Contacts holds, per kiosk, the time of its last public contact with the
-	// server today: the latest lease.granted to it or ticket.issued online at
-	// it. A kiosk in contact was not offline, so its offline tickets are never
+	// server today: the latest lease.granted to it, ticket.issued online at
+	// it, or last contact recorded by the sync of an offline ticket (seen_at). A kiosk in contact was not offline, so its offline tickets are never
 	// placed earlier (see PlaceOffline). Derived from the public log only.
 	Contacts map[string]time.Time `json:"contacts"`
 	// Clock is the time of the last applied event. The server never dates an
