@@ -90,7 +90,7 @@ func (k *Kiosk) maintain(ctx context.Context) {
 			cancel()
 			if !synced {
 				k.refreshCounts()
-				return
+				return // the next round tries again, before anything else
 			}
 		}
 		if !k.connect(ctx) {

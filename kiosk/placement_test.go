@@ -11,10 +11,10 @@ import (
 )
 
 // TestOutboxSyncedBeforeOnlineIssue: a kiosk back online syncs its offline
-// tickets before it issues a number online. A ticket issued online is a
-// public contact of the kiosk, and the server places no offline ticket synced
-// after it earlier than that; syncing first keeps an offline ticket at the
-// time it was printed.
+// tickets before anything else, and before it issues a number online. Any
+// request of the kiosk is a contact, and the server places no offline ticket
+// synced after it earlier than that; syncing first keeps an offline ticket at
+// the time it was printed.
 func TestOutboxSyncedBeforeOnlineIssue(t *testing.T) {
 	h := newTestHall(t)
 	box, err := outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{})
@@ -40,7 +40,11 @@ func TestOutboxSyncedBeforeOnlineIssue(t *testing.T) {
 		t.Fatalf("offline ticket: %+v %v", off, err)
 	}
 	h.Up()
-	if !k.connect(ctx) {
+	k.maintain(ctx) // the link's round: the outbox first, then the hall
+	k.mu.Lock()
+	online := k.online
+	k.mu.Unlock()
+	if !online {
 		t.Fatal("the kiosk does not reconnect")
 	}
 	on, err := k.Issue(ctx, "general", Doc{})
