@@ -18,6 +18,7 @@ import (
 	"hallq/printer"
 	"hallq/printer/virtual"
 	"hallq/server/client"
+	"hallq/server/config"
 	"hallq/server/wire"
 )
 
@@ -521,7 +522,9 @@ func (h *testHall) deviceStatuses(t *testing.T) []string {
 }
 
 func TestPrinterFaultsAreReported(t *testing.T) {
-	h := newTestHall(t)
+	// The server logs a device's status at most once per interval: one
+	// second here, so five changes do not take the default's minutes.
+	h := newTestHallWith(t, func(c *config.Config) { c.Limits.DeviceStatusInterval = time.Second })
 	tp := newTestPrinter(t)
 	k := startKiosk(t, h, tp.line(t), filepath.Join(t.TempDir(), "outbox.db"))
 	k.waitReady(t)

@@ -169,8 +169,10 @@ func (k *Kiosk) issueOffline(svc wire.Service, replaces string) (*Issued, error)
 		return nil, &Refusal{Msg: txtRealNameOff}
 	}
 	k.mu.Lock()
+	local := k.opts.Now()
+	k.clockFromServerLocked(local) // the print time claimed is the server's, as well as the kiosk knows it
 	hall, dev, loc, rule, board, boardAt, offset := k.hall, k.device, k.loc, k.rule, k.board, k.boardAt, k.offset
-	now := k.opts.Now().Add(k.offset)
+	now := local.Add(offset)
 	day := rule.Day(now)
 	k.mu.Unlock()
 	if !rule.IsOpen(now) {

@@ -302,12 +302,14 @@ func (k *Kiosk) connect(ctx context.Context) bool {
 	return true
 }
 
-// setBoard takes a fresh board, and the server's clock from it.
+// setBoard takes a fresh board, and the server's clock from its answer.
 func (k *Kiosk) setBoard(b *wire.Board) {
 	now := k.opts.Now()
 	k.mu.Lock()
 	k.board, k.boardAt = b, now
-	if !b.Time.IsZero() {
+	if !k.clockFromServerLocked(now) && !b.Time.IsZero() {
+		// The board's time, in whole seconds: a server that does not
+		// send its time with each answer.
 		k.offset = b.Time.Sub(now).Truncate(time.Second)
 	}
 	save := now.Sub(k.savedAt) >= time.Minute

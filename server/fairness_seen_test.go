@@ -20,7 +20,7 @@ import (
 func TestSilentLeaseHolderCannotBackdate(t *testing.T) {
 	f := newFairHall(t)
 	k1, k2 := f.secrets.KioskToken, f.kiosk2
-	dayStart := f.clock.before(48 * time.Hour)
+	dayStart := f.clock.Before(48 * time.Hour)
 	l := f.lease(k2, "general", 4)
 
 	// Someone queues at kiosk-1 after kiosk-2's lease was granted.

@@ -230,6 +230,44 @@ func (s *Server) Seen(r *http.Request) {
 	}
 }
 
+// StampTime sets wire.HeaderServerTime on every answer of h, read from the
+// hall's clock when the answer's header is written: after the request was
+// seen and after anything it committed, so a kiosk's estimate of the
+// server's clock taken from it is never earlier than its own contacts.
+// Streams (websockets) must not pass through it.
+func (s *Server) StampTime(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(&stampWriter{ResponseWriter: w, now: s.engine.Now}, r)
+	})
+}
+
+// stampWriter sets the server time header as the header is written.
+type stampWriter struct {
+	http.ResponseWriter
+	now     func() time.Time
+	stamped bool
+}
+
+func (w *stampWriter) stamp() {
+	if !w.stamped {
+		w.stamped = true
+		w.Header().Set(wire.HeaderServerTime, w.now().UTC().Format(time.RFC3339Nano))
+	}
+}
+
+func (w *stampWriter) WriteHeader(code int) {
+	w.stamp()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *stampWriter) Write(b []byte) (int, error) {
+	w.stamp()
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's deadlines.
+func (w *stampWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // offlinePath is where kiosks sync the tickets they issued offline.
 const offlinePath = "/api/v1/tickets/offline"
 

@@ -67,6 +67,8 @@ type Client struct {
 	mu      sync.Mutex
 	session string // staff session cookie value, after Login
 	csrf    string // the session's CSRF token
+
+	clock serverClock // the server's time in its last answer
 }
 
 // New returns a client of the server at baseURL (such as
@@ -194,6 +196,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		return fmt.Errorf("client: %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
+	c.clock.observe(resp.Header.Get(wire.HeaderServerTime))
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
 		return fmt.Errorf("client: %s %s: read answer: %w", method, path, err)

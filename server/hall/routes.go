@@ -26,7 +26,7 @@ import (
 // and its JSON error body.
 func routes(apiSrv *api.Server, streams, pages http.Handler, m *metrics.Metrics, health http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/api/", m.Instrument(apiSrv))
+	mux.Handle("/api/", apiSrv.StampTime(m.Instrument(apiSrv)))
 	mux.Handle("GET /api/v1/ws", streams)
 	mux.Handle("/api/v1/ws", m.Instrument(apiSrv.WrongMethod(http.MethodGet, http.MethodHead)))
 	mux.Handle("GET /healthz", m.Instrument(health))
