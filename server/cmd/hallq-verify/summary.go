@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"hallq/server/audit"
 )
@@ -73,6 +74,18 @@ func writeSummary(w io.Writer, rep *audit.Report, only string) {
 			maxDelay = max(maxDelay, o.DelaySecs, o.ClaimedToPlacedSecs)
 		}
 		p("  离线号 offline tickets: %d (排队时间与上报最多相差 placed-to-synced up to %s)", len(d.Offline), mins(maxDelay))
+		for _, o := range d.Offline {
+			if o.Clamped == "" {
+				continue
+			}
+			// Moved by the placement rule: the claim and the place, both.
+			line := fmt.Sprintf("    #%d %s 取号机 kiosk %s 申报 claimed %s → 排队 placed %s (%s)", o.Seq, o.Number, o.Kiosk,
+				o.Claimed.Format(time.RFC3339Nano), o.Placed.Format(time.RFC3339Nano), o.Clamped)
+			if !o.Seen.IsZero() {
+				line += " 最后联系 seen_at " + o.Seen.Format(time.RFC3339Nano)
+			}
+			p("%s", line)
+		}
 		explained, unexplained := 0, 0
 		for _, g := range d.Gaps {
 			if g.Explained {
