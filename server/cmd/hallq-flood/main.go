@@ -65,6 +65,8 @@ func main() {
 	duration := flag.Duration("duration", 60*time.Second, "how long to flood and measure")
 	service := flag.String("service", "general", "the service the kiosk issues")
 	healthURL := flag.String("health-url", "", "also measure /healthz here: the server's -health-addr (e.g. http://127.0.0.1:8081)")
+	probe := flag.Bool("probe", true, "measure /healthz and a kiosk while flooding; false: flood only (run the probe as a process of its own, -mode none)")
+	refusedPause := flag.Duration("refused-pause", time.Second, "slow: how long a refused connection waits before it is opened again (a connection cut by the server's read deadline reopens at once)")
 	flag.Parse()
 
 	data, err := os.ReadFile(*credPath)
@@ -94,7 +96,7 @@ func main() {
 	for _, m := range modes {
 		switch m {
 		case "slow":
-			startSlow(ctx, &wg, u.Host, *conns, *addrs, &stats)
+			startSlow(ctx, &wg, u.Host, *conns, *addrs, *refusedPause, &stats)
 		case "login":
 			startLogin(ctx, &wg, *base, *workers, *addrs, &stats)
 		case "ws":
@@ -105,13 +107,16 @@ func main() {
 			fatal(fmt.Errorf("-mode: unknown %q", m))
 		}
 	}
+	if !*probe {
+		wg.Wait()
+		printStats(*mode, *duration, &stats)
+		return
+	}
 	time.Sleep(2 * time.Second) // let the flood build up before measuring
 	health, issued, own := measure(ctx, *base, *healthURL, cred.KioskToken, *service)
 	wg.Wait()
 
-	fmt.Printf("flood: %s for %s; slow connections open at the end %d (opened %d, refused or cut %d); logins sent %d; ws replays finished %d (events %d)\n",
-		*mode, *duration, stats.slowOpen.Load(), stats.slowOpened.Load(), stats.slowCut.Load(), stats.logins.Load(),
-		stats.replays.Load(), stats.replayed.Load())
+	printStats(*mode, *duration, &stats)
 	health.print("/healthz (from 127.0.0.1, every 20 ms)")
 	if *healthURL != "" {
 		own.print("/healthz on " + *healthURL + " (every 20 ms)")
@@ -120,7 +125,17 @@ func main() {
 }
 
 type floodStats struct {
-	slowOpen, slowOpened, slowCut, logins, replays, replayed atomic.Int64
+	slowOpen, slowMax, slowOpened, slowCut, slowRefused, logins, replays, replayed atomic.Int64
+	loginCodes                                                                     sync.Map // status -> *atomic.Int64
+}
+
+func printStats(mode string, d time.Duration, st *floodStats) {
+	codes := map[any]int64{}
+	st.loginCodes.Range(func(k, v any) bool { codes[k] = v.(*atomic.Int64).Load(); return true })
+	fmt.Printf("flood: %s for %s; slow connections held at most %d at once (opened %d, cut by the server %d, refused %d); "+
+		"sign-ins sent %d (answers %v); ws replays finished %d (events %d)\n",
+		mode, d, st.slowMax.Load(), st.slowOpened.Load(), st.slowCut.Load(), st.slowRefused.Load(), st.logins.Load(), codes,
+		st.replays.Load(), st.replayed.Load())
 }
 
 func fatal(err error) {
@@ -133,7 +148,7 @@ func dialer(n int) *net.Dialer {
 	return &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(2+n%250))}, Timeout: 10 * time.Second}
 }
 
-func startSlow(ctx context.Context, wg *sync.WaitGroup, host string, n, addrs int, st *floodStats) {
+func startSlow(ctx context.Context, wg *sync.WaitGroup, host string, n, addrs int, refusedPause time.Duration, st *floodStats) {
 	for i := range n {
 		wg.Add(1)
 		go func() {
@@ -148,27 +163,43 @@ func startSlow(ctx context.Context, wg *sync.WaitGroup, host string, n, addrs in
 					continue
 				}
 				st.slowOpened.Add(1)
-				st.slowOpen.Add(1)
+				if open := st.slowOpen.Add(1); open > st.slowMax.Load() {
+					st.slowMax.Store(open) // racy, near enough for a figure
+				}
 				fmt.Fprintf(c, "POST /api/v1/login HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: 65536\r\n\r\n{", host)
 				stop := context.AfterFunc(ctx, func() { c.Close() })
 				// Trickle a byte now and then, as a slow client would,
 				// until the server cuts or refuses the connection.
+				refused := false
 				for ctx.Err() == nil {
 					c.SetReadDeadline(time.Now().Add(5 * time.Second))
-					if _, err := c.Read(make([]byte, 1)); err != nil {
+					buf := make([]byte, 16)
+					n, err := io.ReadAtLeast(c, buf, len("HTTP/1.1 503"))
+					if err != nil && n == 0 {
 						if ne, ok := err.(net.Error); ok && ne.Timeout() {
 							if _, err := c.Write([]byte(" ")); err == nil {
 								continue
 							}
 						}
-						break
+						break // cut
 					}
-					break // an answer: refused
+					// An answer: 503 is a refusal; anything else (400,
+					// 408 …) is the server's read deadline cutting it.
+					refused = strings.HasPrefix(string(buf[:n]), "HTTP/1.1 503")
+					break
 				}
 				stop()
 				c.Close()
 				st.slowOpen.Add(-1)
-				st.slowCut.Add(1)
+				if ctx.Err() != nil {
+					return // the flood's end closed it
+				}
+				if refused {
+					st.slowRefused.Add(1)
+					sleepCtx(ctx, refusedPause)
+				} else {
+					st.slowCut.Add(1)
+				}
 			}
 		}()
 	}
@@ -192,6 +223,8 @@ func startLogin(ctx context.Context, wg *sync.WaitGroup, base string, n, addrs i
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				st.logins.Add(1)
+				n, _ := st.loginCodes.LoadOrStore(resp.StatusCode, new(atomic.Int64))
+				n.(*atomic.Int64).Add(1)
 			}
 		}()
 	}
@@ -353,4 +386,14 @@ func prefill(base string, cred credentials, n int) {
 	r := bufio.NewWriter(os.Stdout)
 	fmt.Fprintf(r, "prefill: %d events added\n", done.Load())
 	r.Flush()
+}
+
+// sleepCtx sleeps d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
