@@ -44,14 +44,14 @@ func TestOfflineClaimKeepsServerClock(t *testing.T) {
 			if rem, err := box.Remaining(k.today()); err != nil || rem["general"] == 0 {
 				t.Fatalf("leases: %v %v", rem, err)
 			}
-			h.Stop()
+			h.Down()
 			k.contact(false, errors.New("the link went down"))
 			off, err := k.Issue(ctx, "general", Doc{})
 			printed := h.now() // the server's clock just after the print
 			if err != nil || !off.Offline {
 				t.Fatalf("offline ticket: %+v %v", off, err)
 			}
-			h.Start()
+			h.Up()
 			k.maintain(ctx) // the outbox first
 			for _, ev := range h.events(t) {
 				if ev.Type != "ticket.issued" {

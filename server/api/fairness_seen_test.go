@@ -1,4 +1,4 @@
-package main
+package api_test
 
 import (
 	"fmt"
@@ -19,8 +19,8 @@ import (
 // the time it claims.
 func TestSilentLeaseHolderCannotBackdate(t *testing.T) {
 	f := newFairHall(t)
-	k1, k2 := f.secrets.KioskToken, f.kiosk2
-	dayStart := f.clock.Before(48 * time.Hour)
+	k1, k2 := f.Secrets.KioskToken, f.kiosk2
+	dayStart := f.Clock.Before(48 * time.Hour)
 	l := f.lease(k2, "general", 4)
 
 	// Someone queues at kiosk-1 after kiosk-2's lease was granted.
@@ -29,7 +29,7 @@ func TestSilentLeaseHolderCannotBackdate(t *testing.T) {
 		t.Fatalf("issue: %d %s", code, raw)
 	}
 	// Kiosk-2 talks to the server, without any act the log shows.
-	talked := f.clock.Now()
+	talked := f.Clock.Now()
 	for _, req := range []struct{ method, path, body string }{
 		{"GET", "/api/v1/hall", ""},
 		{"GET", "/api/v1/board", ""},
@@ -73,7 +73,7 @@ func TestSilentLeaseHolderCannotBackdate(t *testing.T) {
 
 	// Back online, the kiosk syncs two tickets printed after its last
 	// request: the first sync does not move the second.
-	printed := f.clock.Now()
+	printed := f.Clock.Now()
 	sync(l.Lease.Numbers[1].Number, printed)
 	second := f.issuedData(l.Lease.Numbers[2].Number, sync(l.Lease.Numbers[2].Number, printed))
 	if !second.IssuedAt.Equal(printed.UTC().Truncate(time.Millisecond)) || second.Clamped != "" || !second.SeenAt.IsZero() {
