@@ -118,7 +118,7 @@ func (h *testHall) issuedNumbers(t *testing.T) (count map[string]int, lease map[
 // kioskClient returns an API client with the demo kiosk's token.
 func (h *testHall) kioskClient(t *testing.T) *client.Client {
 	t.Helper()
-	c, err := client.New(h.URL, h.secrets.KioskToken, client.Options{Timeout: 5 * time.Second, MaxBackoff: time.Second})
+	c, err := client.New(h.URL, h.secrets.KioskToken, client.Options{Timeout: 5 * time.Second, MaxBackoff: time.Second, Now: h.now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,6 +55,9 @@ type Options struct {
 	// seen two heartbeats, it waits at least three and a half of their
 	// intervals. Zero means DefaultLiveness.
 	Liveness time.Duration
+	// Now is the clock ServerTime measures the time since the server's last
+	// answer by; nil means time.Now (whose monotonic reading is used).
+	Now func() time.Time
 }
 
 // Client calls one hallq server. It is safe for use by many goroutines.
@@ -69,6 +72,14 @@ type Client struct {
 	csrf    string // the session's CSRF token
 
 	clock serverClock // the server's time in its last answer
+}
+
+// now reads the client's clock.
+func (c *Client) now() time.Time {
+	if c.opts.Now != nil {
+		return c.opts.Now()
+	}
+	return time.Now()
 }
 
 // New returns a client of the server at baseURL (such as
@@ -196,7 +207,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		return fmt.Errorf("client: %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
-	c.clock.observe(resp.Header.Get(wire.HeaderServerTime))
+	c.clock.observe(resp.Header.Get(wire.HeaderServerTime), c.now())
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
 		return fmt.Errorf("client: %s %s: read answer: %w", method, path, err)

@@ -6,15 +6,16 @@ import (
 )
 
 // serverClock remembers the server's time in its last answer and when it
-// came, by this machine's monotonic clock.
+// came, by the client's clock.
 type serverClock struct {
 	mu       sync.Mutex
 	at       time.Time // the server's time, as its answer says
 	received time.Time // when the answer came, with a monotonic reading
 }
 
-// observe takes the server time header of an answer, if it has one.
-func (c *serverClock) observe(header string) {
+// observe takes the server time header of an answer that came at now, if it
+// has one.
+func (c *serverClock) observe(header string, now time.Time) {
 	if header == "" {
 		return
 	}
@@ -22,7 +23,6 @@ func (c *serverClock) observe(header string) {
 	if err != nil {
 		return
 	}
-	now := time.Now()
 	c.mu.Lock()
 	c.at, c.received = at, now
 	c.mu.Unlock()
@@ -30,7 +30,7 @@ func (c *serverClock) observe(header string) {
 
 // ServerTime estimates the server's clock now: the time in its last answer
 // (wire.HeaderServerTime) plus the time elapsed since that answer came, by
-// this machine's monotonic clock. The estimate runs behind the server's clock
+// the client's clock (Options.Now; the monotonic clock by default). The estimate runs behind the server's clock
 // by the answer's way back (milliseconds on a hall's network) and by the two
 // clocks' drift since, and is no earlier than anything the server did for a
 // request answered before. ok is false before any answer carried the time.
@@ -40,5 +40,5 @@ func (c *Client) ServerTime() (now time.Time, ok bool) {
 	if c.clock.at.IsZero() {
 		return time.Time{}, false
 	}
-	return c.clock.at.Add(time.Since(c.clock.received)), true
+	return c.clock.at.Add(c.now().Sub(c.clock.received)), true
 }
