@@ -28,6 +28,7 @@ type gateway struct {
 	accepted []notifyMessage
 	refused  map[string]int // ticket -> attempts refused
 	refuse   map[string]bool
+	slow     time.Duration // how long an accepted message waits for its answer
 }
 
 type notifyMessage struct {
@@ -59,6 +60,11 @@ func startGateway(t *testing.T) *gateway {
 			return
 		}
 		g.accepted = append(g.accepted, m)
+		if g.slow > 0 {
+			g.mu.Unlock()
+			time.Sleep(g.slow)
+			g.mu.Lock()
+		}
 	}))
 	t.Cleanup(g.Close)
 	return g
@@ -395,5 +401,33 @@ func TestRestartBeforeSendingLosesNothing(t *testing.T) {
 	waitFor(t, "the marker's close message", func() bool { return len(gw.of(marker.Ticket.ID)) == 1 })
 	if got := gw.of(tk.Ticket.ID); len(got) != 2 || got[0].Kind != "close" || got[1].Kind != "called" {
 		t.Fatalf("messages: %+v", got)
+	}
+}
+
+// TestStopWhileGatewayAnswersSendsOnce: the server stops while the gateway
+// has taken a message but not yet answered; the stop waits for the answer,
+// so the message is marked sent and not sent again after the start.
+func TestStopWhileGatewayAnswersSendsOnce(t *testing.T) {
+	gw := startGateway(t)
+	gw.mu.Lock()
+	gw.slow = 700 * time.Millisecond
+	gw.mu.Unlock()
+	p, _ := notifyHall(t, config.Notify{Webhook: gw.URL, Timeout: 5 * time.Second, Attempts: 10, CloseAhead: 3})
+	tk := p.kioskIssue("s1")
+	if code, body := p.phone(p.Secrets.KioskToken, tk.Ticket.Token, "13800138000"); code != http.StatusOK {
+		t.Fatalf("phone: %d %s", code, body)
+	}
+	waitFor(t, "the gateway takes the close message", func() bool { return len(gw.of(tk.Ticket.ID)) == 1 })
+	p.Restart() // while the gateway is still answering
+	gw.mu.Lock()
+	gw.slow = 0
+	gw.mu.Unlock()
+	marker := p.kioskIssue("s2")
+	if code, body := p.phone(p.Secrets.KioskToken, marker.Ticket.Token, "13900139000"); code != http.StatusOK {
+		t.Fatalf("phone: %d %s", code, body)
+	}
+	waitFor(t, "the marker's close message", func() bool { return len(gw.of(marker.Ticket.ID)) == 1 })
+	if got := gw.of(tk.Ticket.ID); len(got) != 1 {
+		t.Fatalf("the close message was sent %d times: %+v", len(got), got)
 	}
 }

@@ -16,7 +16,8 @@
 // Delivery is at least once: a number is stored (and synced) before the
 // request that left it is answered, and a message is marked sent only after
 // the gateway accepted it, so a restart before sending loses nothing. A
-// restart between the gateway's acceptance and that mark sends the message
+// crash between the gateway's acceptance and that mark (or a stop while
+// the gateway takes longer than a few seconds to answer) sends the message
 // again; its ID (ticket and kind) is the same every time, so a gateway that
 // drops repeated IDs delivers exactly once.
 //

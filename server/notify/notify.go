@@ -87,12 +87,20 @@ type Notifier struct {
 	sealMu sync.Mutex
 	sealed map[string]bool
 
-	kick   chan struct{} // cap 1: something may be due
-	slots  chan struct{} // messages being sent
-	ctx    context.Context
+	kick   chan struct{}   // cap 1: something may be due
+	slots  chan struct{}   // messages being sent
+	ctx    context.Context // cancelled by Close: no new sends, no more retries
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	// sendCtx bounds the requests in flight; Close cancels it only after
+	// they had drainTime to finish, so that a message the gateway is
+	// accepting right then is marked sent and not sent again after a start.
+	sendCtx    context.Context
+	sendCancel context.CancelFunc
+	wg         sync.WaitGroup
 }
+
+// drainTime is how long Close lets the requests in flight finish.
+const drainTime = 5 * time.Second
 
 // Open opens (or creates, mode 0600) the notifier's file, forgets the
 // numbers of days that are over and starts sending what is due.
@@ -138,6 +146,7 @@ func Open(opts Options) (*Notifier, error) {
 		return nil, err
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
+	n.sendCtx, n.sendCancel = context.WithCancel(context.Background())
 	n.wg.Add(1)
 	go n.run()
 	n.nudge()
@@ -159,11 +168,20 @@ func (n *Notifier) openFile() (*bolt.DB, error) {
 	return db, nil
 }
 
-// Close stops sending (messages being sent are cut off) and closes the
-// file. Unsent messages are sent after the next Open.
+// Close stops sending and closes the file. Requests in flight get a few
+// seconds (at most the send timeout) to be answered and marked; those still
+// unanswered then are cut off. Unsent messages are sent after the next Open.
 func (n *Notifier) Close() error {
 	n.cancel()
-	n.wg.Wait()
+	done := make(chan struct{})
+	go func() { n.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(min(drainTime, n.opts.Timeout)):
+		n.sendCancel()
+		<-done
+	}
+	n.sendCancel()
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.db.Close()
@@ -403,7 +421,7 @@ func (n *Notifier) deliver(day string, m Message) {
 			n.finish(day, m, pending)
 			return
 		}
-		ctx, cancel := context.WithTimeout(n.ctx, n.opts.Timeout)
+		ctx, cancel := context.WithTimeout(n.sendCtx, n.opts.Timeout)
 		err := n.opts.Sender.Send(ctx, m)
 		cancel()
 		if err == nil {
