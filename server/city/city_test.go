@@ -183,7 +183,8 @@ func checkExact(t *testing.T, portals []*city.Portal, halls []*testHall) {
 
 // TestCityFollowsHallsThroughFailures runs three halls and two portals on the
 // 3-node cluster: every event reaches both portals once and in order, while
-// a NATS node is down and while a hall's link is cut.
+// a NATS node is down. (A hall's link cut for a minute:
+// TestCityCatchesUpAfterAMinuteCut.)
 func TestCityFollowsHallsThroughFailures(t *testing.T) {
 	halls := []*testHall{startHall(t, "h1", 0), startHall(t, "h2", 1), startHall(t, "h3", 2)}
 	portals := []*city.Portal{startPortal(t), startPortal(t)}
@@ -217,19 +218,6 @@ func TestCityFollowsHallsThroughFailures(t *testing.T) {
 	if err := cluster.Restart(1); err != nil {
 		t.Fatal(err)
 	}
-	waitCaughtUp(t, portals, halls)
-	checkExact(t, portals, halls)
-
-	// h1's link is cut while it issues, then restored.
-	halls[0].relay.To("")
-	var wg sync.WaitGroup
-	wg.Go(func() { halls[0].issue(t, 40) })
-	halls[2].issue(t, 10)
-	wg.Wait()
-	if s := halls[0].Federation.Status(); s.Lag == 0 {
-		t.Errorf("h1 while cut: %+v, want a lag", s)
-	}
-	halls[0].relay.To(halls[0].node)
 	waitCaughtUp(t, portals, halls)
 	checkExact(t, portals, halls)
 
