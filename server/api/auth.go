@@ -124,7 +124,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	now := time.Now()
 	addr := s.clientAddr(r)
-	slot, wait, ok := g.reserve(addr, req.Username, g.known(r, req.Username), now)
+	knownBrowser := g.known(r, req.Username)
+	slot, wait, ok := g.reserve(addr, req.Username, knownBrowser, now)
 	if !ok {
 		g.attempts.WithLabelValues("limited").Inc()
 		s.log.Debug("sign-in limited", "username", req.Username, "addr", addr)
@@ -132,7 +133,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &queue.Error{Code: wire.ERATE, Message: "too many failed sign-ins; wait a minute", MessageZH: "登录失败次数过多，请一分钟后再试"})
 		return
 	}
-	if !g.acquire(r.Context()) {
+	checks, ok := g.acquire(r.Context(), knownBrowser)
+	if !ok {
 		slot.release() // no password was checked
 		g.attempts.WithLabelValues("busy").Inc()
 		w.Header().Set("Retry-After", "1")
@@ -144,8 +146,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if known {
 		hash = []byte(st.PasswordHash)
 	}
+	started := time.Now()
 	err := bcrypt.CompareHashAndPassword(hash, []byte(req.Password))
-	g.done()
+	g.done(checks, time.Since(started))
 	if err != nil || !known {
 		g.attempts.WithLabelValues("wrong").Inc()
 		s.log.Warn("sign-in refused", "username", req.Username, "addr", addr)

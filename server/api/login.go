@@ -92,21 +92,24 @@ type loginGuard struct {
 	others    *lru.Cache[string, *failures] // usernames that are no account
 	addresses *lru.Cache[string, *failures] // by address (IPv6 by /64)
 	mu        sync.Mutex                    // makes an address's lookup-or-add atomic
-	checks    *semaphore.Weighted
-	slots     int64
-	waiting   atomic.Int64
-	knownKey  []byte // HMAC key of known-browser cookies
-	attempts  *prometheus.CounterVec
+	// checks are the password checks of sign-ins from anywhere; knownChecks
+	// those from browsers where the account signed in before, a lane a
+	// flood of guesses cannot fill.
+	checks, knownChecks *lane
+	knownKey            []byte // HMAC key of known-browser cookies
+	attempts            *prometheus.CounterVec
 }
 
 func newLoginGuard(perMinute int, usernames []string, knownKey []byte) *loginGuard {
 	if perMinute <= 0 {
 		perMinute = 10
 	}
-	// Half the processors at most: the other half keeps answering kiosks,
-	// displays and staff while a flood of sign-ins is on.
+	// Half the processors at most, each slot resting after a check as long
+	// as the check took while others wait: under a flood, password checks
+	// use at most a quarter of the processors' time (on two cores, half of
+	// one), and the rest keeps answering kiosks, displays and staff.
 	slots := int64(max(1, runtime.GOMAXPROCS(0)/2))
-	g := &loginGuard{max: perMinute, accounts: map[string]*failures{}, checks: semaphore.NewWeighted(slots), slots: slots,
+	g := &loginGuard{max: perMinute, accounts: map[string]*failures{}, checks: newLane(slots), knownChecks: newLane(1),
 		knownKey: knownKey}
 	for _, u := range usernames {
 		g.accounts[u] = &failures{}
@@ -197,23 +200,48 @@ func (g *loginGuard) reserve(addr netip.Addr, username string, known bool, now t
 	return s, 0, true
 }
 
-// acquire waits for a password check slot: at most loginWait, and not at all
-// when too many already wait.
-func (g *loginGuard) acquire(ctx context.Context) bool {
-	if g.checks.TryAcquire(1) {
-		return true
-	}
-	if g.waiting.Add(1) > 8*g.slots {
-		g.waiting.Add(-1)
-		return false
-	}
-	defer g.waiting.Add(-1)
-	ctx, cancel := context.WithTimeout(ctx, loginWait)
-	defer cancel()
-	return g.checks.Acquire(ctx, 1) == nil
+// lane is a number of password check slots and the sign-ins waiting for one.
+type lane struct {
+	sem     *semaphore.Weighted
+	slots   int64
+	waiting atomic.Int64
 }
 
-func (g *loginGuard) done() { g.checks.Release(1) }
+func newLane(slots int64) *lane { return &lane{sem: semaphore.NewWeighted(slots), slots: slots} }
+
+// acquire waits for a password check slot of the lane of a sign-in from a
+// known browser, or of anyone's: at most loginWait, and not at all when too
+// many already wait. It returns the lane to give the slot back to.
+func (g *loginGuard) acquire(ctx context.Context, known bool) (*lane, bool) {
+	l := g.checks
+	if known {
+		l = g.knownChecks
+	}
+	if l.sem.TryAcquire(1) {
+		return l, true
+	}
+	if l.waiting.Add(1) > 8*l.slots {
+		l.waiting.Add(-1)
+		return nil, false
+	}
+	defer l.waiting.Add(-1)
+	ctx, cancel := context.WithTimeout(ctx, loginWait)
+	defer cancel()
+	return l, l.sem.Acquire(ctx, 1) == nil
+}
+
+// done gives back a slot of l after a check that took took. While other
+// sign-ins wait for the lane (a flood), the slot first rests as long as the
+// check took, so that checks keep to half of their slots' processor time
+// however many sign-ins wait; the answer does not wait for it. A sign-in
+// that finds the lane free is never held back.
+func (g *loginGuard) done(l *lane, took time.Duration) {
+	if l.waiting.Load() == 0 {
+		l.sem.Release(1)
+		return
+	}
+	time.AfterFunc(took, func() { l.sem.Release(1) })
+}
 
 // Sweep forgets addresses and made-up usernames without a failure in the
 // window.
