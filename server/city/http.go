@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-//go:embed templates/city.html
+//go:embed templates/*.html
 var files embed.FS
 
 var page = template.Must(template.New("city.html").Funcs(template.FuncMap{
@@ -26,13 +26,15 @@ var page = template.Must(template.New("city.html").Funcs(template.FuncMap{
 		}
 		return h
 	},
-	"link": func(base, path string) string { return strings.TrimRight(base, "/") + path },
+	"link":  func(base, path string) string { return strings.TrimRight(base, "/") + path },
+	"books": takesBookings,
 }).ParseFS(files, "templates/city.html"))
 
 // Handler serves the portal: / (the page), /api/v1/city (its data as JSON),
 // /api/v1/halls/{id} (one hall), /api/v1/halls/{id}/slots (its appointment
 // slots), POST /api/v1/halls/{id}/appointments (a booking, forwarded to the
-// hall) and /healthz.
+// hall), /book (the booking page, with /static/{name} and the QR of a
+// booking's link, /halls/{id}/a/{token}/qr.png) and /healthz.
 func (p *Portal) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -61,6 +63,9 @@ func (p *Portal) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /api/v1/halls/{id}/slots", p.handleSlots)
 	mux.HandleFunc("POST /api/v1/halls/{id}/appointments", p.handleBook)
+	mux.HandleFunc("GET /book", p.handleBookPage)
+	mux.HandleFunc("GET /halls/{id}/a/{token}/qr.png", p.handleBookingQR)
+	mux.HandleFunc("GET /static/{name}", p.handleStatic)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		status, code := "ok", http.StatusOK
 		if !p.nc.IsConnected() {

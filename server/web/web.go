@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"hallq/server/config"
@@ -132,7 +133,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) loadAssets() error {
-	return fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+	assets, err := staticAssets()
+	s.assets = assets
+	return err
+}
+
+// staticAssets are the embedded static files by name, read once.
+var staticAssets = sync.OnceValues(func() (map[string]asset, error) {
+	assets := map[string]asset{}
+	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -145,10 +154,11 @@ func (s *Server) loadAssets() error {
 			return fmt.Errorf("web: no content type for %s", p)
 		}
 		sum := sha256.Sum256(data)
-		s.assets[path.Base(p)] = asset{data: data, ctype: ctype, version: hex.EncodeToString(sum[:6])}
+		assets[path.Base(p)] = asset{data: data, ctype: ctype, version: hex.EncodeToString(sum[:6])}
 		return nil
 	})
-}
+	return assets, err
+})
 
 // assetURL returns the versioned link of a static file; an unknown name panics
 // while templates execute, which the template tests catch.
@@ -168,6 +178,12 @@ func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) {
 		s.handleNotFound(w, r)
 		return
 	}
+	serveAsset(w, r, a)
+}
+
+// serveAsset writes a static file: a link with its current version may be
+// cached for good; any other is revalidated by its ETag.
+func serveAsset(w http.ResponseWriter, r *http.Request, a asset) {
 	h := w.Header()
 	h.Set("Content-Type", a.ctype)
 	h.Set("ETag", `"`+a.version+`"`)

@@ -1,5 +1,9 @@
-// The booking page: a service's slots of a day with their places left, kept
-// live from the event stream, and the booking form.
+// The booking form: a service's slots of a day with their places left, kept
+// live from the event stream, and the booking. On the hall's own /book it
+// talks to the hall; on the city portal (#book's data-slots, data-book,
+// data-qr, data-poll) it reads the slots from the portal's read model every
+// data-poll seconds and books through the portal, which forwards the booking
+// to the hall.
 'use strict';
 (function () {
   var H = window.hallq, L = H.L, $ = H.$;
@@ -14,6 +18,10 @@
   var chosen = null;  // slot ID
   var idemKey = '';   // of the booking being sent: a retry sends the same
   var stream = null;
+  var slotsURL = box.getAttribute('data-slots') || '/api/v1/appointments/slots';
+  var bookURL = box.getAttribute('data-book') || '/api/v1/appointments';
+  var qrPrefix = box.getAttribute('data-qr') || '/a/';
+  var poll = +box.getAttribute('data-poll') || 0;
 
   function option() { var s = $('b-service'); return s.options[s.selectedIndex]; }
 
@@ -31,15 +39,21 @@
 
   function loadSlots() {
     var want = service + '|' + date;
-    return H.api('GET', '/api/v1/appointments/slots?service=' + encodeURIComponent(service) + '&date=' + encodeURIComponent(date)).then(function (r) {
+    return H.api('GET', slotsURL + '?service=' + encodeURIComponent(service) + '&date=' + encodeURIComponent(date)).then(function (r) {
       if (want !== service + '|' + date) return;
+      if (r.services) r = r.services[0] || { slots: [], seq: r.seq }; // the portal's answer: the hall's slots by service
       slots = r.slots || [];
       slotsSeq = r.seq;
       lottery = r.lottery || '';
       applyUntil = r.apply_until || '';
       slotsFor = want;
       renderSlots();
-    }, function (err) { showError(err); throw err; });
+      if (poll) H.showLive($('b-live'), $('b-live-text'), 'live');
+    }, function (err) {
+      if (poll) H.showLive($('b-live'), $('b-live-text'), 'offline');
+      showError(err);
+      throw err;
+    });
   }
 
   function renderSlots() {
@@ -196,7 +210,7 @@
       window.crypto.getRandomValues(r);
       idemKey = number + '|' + Array.prototype.join.call(r, '-');
     }
-    H.api('POST', '/api/v1/appointments', { service: service, slot: s.id, id_kind: $('b-kind').value, id_number: number,
+    H.api('POST', bookURL, { service: service, slot: s.id, id_kind: $('b-kind').value, id_number: number,
       idempotency_key: idemKey.slice(idemKey.indexOf('|') + 1) }).then(function (r) {
       idemKey = '';
       var a = r.appointment;
@@ -209,13 +223,25 @@
       $('b-done').setAttribute('data-status', a.status);
       $('b-when').textContent = L(a.service_name_zh, a.service_name_en) + ' · ' + H.date(a.start) + ' ' + H.clock(a.start, false) + '–' + H.clock(a.end, false) +
         ' · ' + L('证件 ', 'document ') + a.document;
-      $('b-link').href = '/a/' + encodeURIComponent(a.token);
+      // On the portal the booking's page is the hall's own (status_url).
+      $('b-link').href = poll && a.status_url ? a.status_url : '/a/' + encodeURIComponent(a.token);
+      var qr = $('b-qr');
+      qr.hidden = true;
+      qr.onload = function () { qr.hidden = false; };
+      qr.src = qrPrefix + encodeURIComponent(a.token) + '/qr.png';
       $('b-done').hidden = false;
     }, showError).then(function () { $('b-submit').disabled = false; });
   });
   H.onLang(function () { rulesText(); renderSlots(); if (chosen) choose(chosen); if (stream) H.showLive($('b-live'), $('b-live-text'), $('b-live').getAttribute('data-state')); });
 
   select();
+  if (poll) {
+    // The portal has no event stream: its read model is read again.
+    H.onLang(function () { H.showLive($('b-live'), $('b-live-text'), $('b-live').getAttribute('data-state')); });
+    setInterval(function () { loadSlots().catch(function () {}); }, poll * 1000);
+    setInterval(renderSlots, 30000);
+    return;
+  }
   stream = new H.Stream(+box.getAttribute('data-head'), {
     onEvent: onEvent,
     onStatus: function (s) { H.showLive($('b-live'), $('b-live-text'), s); },
