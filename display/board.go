@@ -244,6 +244,35 @@ type WindowView struct {
 	// the window, and those of the three good levels, from the public log.
 	Rated, Satisfied int
 	Seq              uint64
+	// Rate is the service the screen offers to rate, when it offers one.
+	Rate *RateOffer
+}
+
+// RateOffer is a service just completed at the window that its applicant
+// may rate on the window's screen, until Until (the server's clock).
+type RateOffer struct {
+	Ticket, Number string
+	Until          time.Time
+}
+
+// rateOffer returns the service a window's screen offers to rate at now: the
+// ticket the window completed last, before its next call, not rated yet,
+// within period of its completion. It is nil when there is none, or when
+// period is zero (the screen offers no ratings). The server applies the
+// same rule (queue.State.Rate) to what is tapped.
+func rateOffer(s *queue.State, window string, period time.Duration, now time.Time) *RateOffer {
+	if period <= 0 || window == "" {
+		return nil
+	}
+	t, ok := s.Tickets[s.Window(window).LastDone]
+	if !ok || t.Status != queue.StatusCompleted || t.Rating != "" {
+		return nil
+	}
+	until := t.DoneAt.Add(period)
+	if !now.Before(until) {
+		return nil
+	}
+	return &RateOffer{Ticket: t.ID, Number: t.Number, Until: until}
 }
 
 // maxNext is how many upcoming numbers a window screen lists.

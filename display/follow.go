@@ -269,25 +269,50 @@ func (f *follower) describeOnce(ctx context.Context) error {
 			"checkpoint_key", h.CheckpointKey, "fingerprint", audit.Fingerprint(h.CheckpointKey))
 	}
 	f.m.setHall(info)
-	if f.mode == ModeWindow && f.m.windowID() == "" {
+	if f.mode == ModeWindow {
 		dev, err := f.c.DeviceMe(ctx)
-		if err != nil {
+		switch {
+		case err != nil && f.m.windowID() == "":
 			return fmt.Errorf("which window: %w", err)
-		}
-		if dev.Window == "" {
+		case err != nil:
+			f.log.Info("device not described; the rating buttons stay as they were", "err", err)
+		case f.m.windowID() == "" && dev.Window == "":
 			f.notify()
 			return errNoWindow
+		case f.m.windowID() == "":
+			if err := f.rep.saveWindow(dev.Window); err != nil {
+				return err
+			}
+			f.m.setWindow(dev.Window)
 		}
-		if err := f.rep.saveWindow(dev.Window); err != nil {
-			return err
+		if err == nil {
+			f.setRatings(dev)
 		}
-		f.m.setWindow(dev.Window)
 	}
 	if f.mode == ModeWindow {
 		f.updatePhoto(ctx, h)
 	}
 	f.notify()
 	return nil
+}
+
+// setRatings turns the rating buttons on when the server says this screen's
+// device offers them for the window shown, and off otherwise.
+func (f *follower) setRatings(dev *wire.Device) {
+	var period time.Duration
+	if dev.Ratings && dev.Window == f.m.windowID() {
+		period = time.Duration(dev.RatingSeconds) * time.Second
+	}
+	if f.m.setRatings(period) {
+		switch {
+		case period > 0:
+			f.log.Info("the screen offers the rating buttons after each service", "for", period)
+		case dev.Ratings:
+			f.log.Warn("the token's device offers ratings for another window: no rating buttons here", "device_window", dev.Window, "shown", f.m.windowID())
+		default:
+			f.log.Info("the screen offers no rating buttons")
+		}
+	}
 }
 
 // updatePhoto fetches the portrait on the window's card when the card has one

@@ -82,6 +82,10 @@ func run(args []string) error {
 	a.Settings().SetTheme(loadTheme(cfg, log))
 	d := newDisplay(cfg)
 	d.log = log.With("component", "screen")
+	d.rate = func(ctx context.Context, window, level string) error {
+		_, err := c.RateAtWindow(ctx, window, level)
+		return err
+	}
 	d.loadUI(a)
 	if cfg.About {
 		d.openAbout("-about at start")

@@ -37,6 +37,10 @@ type model struct {
 	status Status
 	skew   time.Duration // the server's clock minus this machine's, from heartbeats
 	photo  *portrait     // window mode: the portrait of the window's card, nil for none
+	// ratePeriod is how long after each service the window's screen offers
+	// the rating buttons; zero when its device may not rate (the flag off,
+	// a hall display, or another window's token).
+	ratePeriod time.Duration
 }
 
 // newModel returns the model of what a replica held.
@@ -175,8 +179,19 @@ func (m *model) frame(now time.Time) frame {
 		if c := f.Window.Card; c != nil && m.photo != nil && c.PhotoURL == m.photo.url {
 			f.Window.Photo = m.photo
 		}
+		f.Window.Rate = rateOffer(m.state, m.window, m.ratePeriod, now)
 	}
 	return f
+}
+
+// setRatings sets how long after each service the screen offers the rating
+// buttons; zero offers none. It reports whether that changed.
+func (m *model) setRatings(period time.Duration) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	changed := m.ratePeriod != period
+	m.ratePeriod = period
+	return changed
 }
 
 // setPhoto replaces the portrait of the window's card (nil: none).

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"image/color"
 	"log/slog"
@@ -26,6 +27,9 @@ type display struct {
 	server     string // the URL followed, for the about screen
 	log        *slog.Logger
 	now        func() time.Time
+	// rate sends a rating tapped on a window's screen (client.RateAtWindow);
+	// nil offers no rating.
+	rate func(ctx context.Context, window, level string) error
 
 	win  fyne.Window
 	root *fyne.Container
@@ -97,7 +101,7 @@ func (d *display) loadUI(app fyne.App) {
 
 	objs := []fyne.CanvasObject{d.bg, d.header, d.title, d.titleEN, d.clock, d.date}
 	if d.mode == ModeWindow {
-		d.window = newWindowScreen()
+		d.window = newWindowScreen(d.tapRating)
 		objs = append(objs, d.window.objects()...)
 	} else {
 		d.hall = newHallScreen(d, d.scroll)

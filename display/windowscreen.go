@@ -53,12 +53,17 @@ type windowScreen struct {
 	photo       *canvas.Image // the card's portrait, when it has one
 	photoKey    string        // of the portrait drawn, "" for none
 
+	// rate offers the applicant the rating buttons, on screens that may.
+	rate *ratePanel
+
 	callSeq uint64    // the latest call shown
 	callAt  time.Time // when it arrived, for the flash
 	flash   bool      // the call is drawn in its flash colours
 }
 
-func newWindowScreen() *windowScreen {
+// newWindowScreen returns the screen; onRate is called with the level tapped
+// on its rating buttons.
+func newWindowScreen(onRate func(level string)) *windowScreen {
 	w := &windowScreen{
 		panel:   canvas.NewRectangle(colPanel),
 		label:   newText(colMuted, true),
@@ -83,6 +88,7 @@ func newWindowScreen() *windowScreen {
 		supervision: newText(colMuted, false),
 		noCard:      newText(colMuted, false),
 		photo:       canvas.NewImageFromImage(nil),
+		rate:        newRatePanel(onRate),
 	}
 	w.photo.FillMode = canvas.ImageFillContain
 	w.photo.ScaleMode = canvas.ImageScaleSmooth
@@ -106,7 +112,8 @@ func (w *windowScreen) objects() []fyne.CanvasObject {
 	for _, d := range w.duties {
 		objs = append(objs, d)
 	}
-	return append(objs, w.services.label, w.services.value, w.supervision, w.noCard)
+	objs = append(objs, w.services.label, w.services.value, w.supervision, w.noCard)
+	return append(objs, w.rate.objects()...)
 }
 
 // layout places the screen in main, the part below the header.
@@ -114,6 +121,7 @@ func (w *windowScreen) layout(main box) {
 	gap := 0.01 * main.w
 	left := main.cols(0.012, 0.6).rows(0.03, 0.97).inset(gap / 2)
 	place(w.panel, left)
+	w.rate.layout(left)
 	in := left.cols(0.04, 0.96)
 	label := in.rows(0.03, 0.13)
 	if w.manualBg.Visible() {
@@ -180,6 +188,7 @@ func (w *windowScreen) layout(main box) {
 // catches up.
 func (w *windowScreen) render(d *display, f frame, now time.Time) {
 	v := f.Window
+	w.rate.render(v, now)
 	switch {
 	case v.ID == "":
 		d.title.Text, d.titleEN.Text = "窗口未配置", "No window configured: start with -window ID"

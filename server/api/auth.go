@@ -275,7 +275,11 @@ func (s *Server) handleDeviceMe(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, wire.Device{ID: d.ID, Kind: string(d.Kind), Name: d.Name, Services: d.Services, Window: d.Window})
+	out := wire.Device{ID: d.ID, Kind: string(d.Kind), Name: d.Name, Services: d.Services, Window: d.Window, Ratings: d.Ratings}
+	if d.Ratings {
+		out.RatingSeconds = int(s.hall.Feedback.EffectiveWindowRatingPeriod() / time.Second)
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // signInPlace returns where a staff member signs in: a window, or for

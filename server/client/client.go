@@ -366,6 +366,19 @@ func (c *Client) DeviceMe(ctx context.Context) (*wire.Device, error) {
 	return &d, nil
 }
 
+// RateAtWindow rates, from the screen of a window that offers the rating
+// buttons, the service the window completed last. Only that window's own
+// screen may (its token, with ratings = true); a rating given already, or
+// too late, is refused with ECONFLICT.
+func (c *Client) RateAtWindow(ctx context.Context, window, level string) (*wire.WindowRated, error) {
+	var out wire.WindowRated
+	path := "/api/v1/windows/" + url.PathEscape(window) + "/rating"
+	if err := c.do(ctx, http.MethodPost, path, nil, wire.WindowRatingRequest{Level: level}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // Events returns a page of the public log: the published events after seq
 // after, at most limit (1 to 1000) of them.
 func (c *Client) Events(ctx context.Context, after uint64, limit int) (*wire.EventsPage, error) {

@@ -29,6 +29,16 @@ const (
 // RatingLevels lists the levels, best first.
 var RatingLevels = []string{RatingVerySatisfied, RatingSatisfied, RatingFair, RatingDissatisfied, RatingVeryDissatisfied}
 
+// RatingNames are the levels' names in Chinese and English, as the 好差评
+// scheme gives them.
+var RatingNames = map[string][2]string{
+	RatingVerySatisfied:    {"非常满意", "Very satisfied"},
+	RatingSatisfied:        {"满意", "Satisfied"},
+	RatingFair:             {"基本满意", "Fair"},
+	RatingDissatisfied:     {"不满意", "Dissatisfied"},
+	RatingVeryDissatisfied: {"非常不满意", "Very dissatisfied"},
+}
+
 // BadRating reports whether a level opens a follow-up case.
 func BadRating(level string) bool {
 	return level == RatingDissatisfied || level == RatingVeryDissatisfied

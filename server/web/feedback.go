@@ -3,13 +3,13 @@ package web
 import "hallq/server/queue"
 
 // levelNames are the rating levels' names, as the 好差评 scheme gives them.
-var levelNames = map[string]text{
-	queue.RatingVerySatisfied:    {"非常满意", "Very satisfied"},
-	queue.RatingSatisfied:        {"满意", "Satisfied"},
-	queue.RatingFair:             {"基本满意", "Fair"},
-	queue.RatingDissatisfied:     {"不满意", "Dissatisfied"},
-	queue.RatingVeryDissatisfied: {"非常不满意", "Very dissatisfied"},
-}
+var levelNames = func() map[string]text {
+	out := make(map[string]text, len(queue.RatingNames))
+	for l, n := range queue.RatingNames {
+		out[l] = text{n[0], n[1]}
+	}
+	return out
+}()
 
 // ratingLevels returns the levels, best first, with their names.
 func ratingLevels() []option {

@@ -43,6 +43,11 @@ type Device struct {
 	Name     string   `json:"name"`
 	Services []string `json:"services,omitempty"` // kiosk: services offered, empty for all
 	Window   string   `json:"window,omitempty"`   // display: the window it stands above
+	// Ratings says the display, a window's screen, offers the rating
+	// buttons (好差评) for RatingSeconds after each service its window
+	// completes (POST /api/v1/windows/{id}/rating).
+	Ratings       bool `json:"ratings,omitempty"`
+	RatingSeconds int  `json:"rating_seconds,omitempty"`
 }
 
 // PrinterState is the health of a device's printer.
