@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,7 +44,7 @@ var (
 var buckets = []Bucket{
 	BucketEvents, BucketMeta, BucketSnapshots, BucketIdentities, BucketIdempotency,
 	BucketDevices, BucketStaff, BucketSessions, BucketSecrets, BucketOutbox, BucketBookings, BucketNoShows,
-	BucketFeedback,
+	BucketFeedback, BucketArchives,
 }
 
 // metaHead is the key in BucketMeta of the head: seq (8 bytes BE) followed
@@ -90,6 +91,10 @@ type Options struct {
 	// VerifyAll makes Open recompute the whole chain, as hallq-verify does,
 	// instead of only the events after the verified head it remembers.
 	VerifyAll bool
+	// ArchiveStep pauses ArchiveDays after each page of events it writes or
+	// deletes, so that crash tests can stop the process in the middle of
+	// archiving. Zero in production.
+	ArchiveStep time.Duration
 
 	applyDelay   time.Duration // tests hold the journal's applier back
 	scanFreelist bool          // benchmarks compare the scan with a written freelist
@@ -121,6 +126,12 @@ type Store struct {
 	journal *journal             // nil without Options.Journal
 
 	replayedFrames, replayedEvents int // what Open copied from the journal
+
+	archiveDir  string                    // ArchiveDir beside the file
+	archives    atomic.Pointer[[]Archive] // the archives, oldest first; replaced, never changed
+	archMu      sync.Mutex                // one ArchiveDays at a time
+	archiveStep time.Duration
+	noSync      bool
 }
 
 // Open opens or creates (mode 0600) the store at path, creates its buckets,
@@ -150,7 +161,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, archiveDir: filepath.Join(filepath.Dir(path), ArchiveDir), archiveStep: opts.ArchiveStep, noSync: opts.NoSync}
 	if err := s.init(opts.VerifyAll); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -194,7 +205,10 @@ func (s *Store) init(all bool) error {
 		if err != nil {
 			return err
 		}
-		if err := checkLast(btx, h); err != nil {
+		if err := s.loadArchives(btx); err != nil {
+			return err
+		}
+		if err := checkLast(btx, h, s.archiveList()); err != nil {
 			return err
 		}
 		from := uint64(1)
@@ -214,7 +228,7 @@ func (s *Store) init(all bool) error {
 			from = 1
 		}
 		if h.seq >= from {
-			if err := verify(btx, from, h.seq); err != nil {
+			if err := s.verify(btx, from, h.seq); err != nil {
 				return err
 			}
 		}
@@ -230,11 +244,16 @@ func (s *Store) init(all bool) error {
 		return err
 	}
 	if h := s.head.Load(); h.seq != verified {
-		return s.db.Update(func(btx *bolt.Tx) error {
+		err := s.db.Update(func(btx *bolt.Tx) error {
 			return btx.Bucket(BucketMeta).Put(metaVerified, seqKey(h.seq))
 		})
+		if err != nil {
+			return err
+		}
 	}
-	return nil
+	// An archiving cut short may have left archived events in the file.
+	done, _ := archivedHead(s.archiveList())
+	return s.dropArchived(done)
 }
 
 // readHead reads the head stored in BucketMeta.
@@ -252,10 +271,17 @@ func readHead(btx *bolt.Tx) (*head, error) {
 	return h, nil
 }
 
-// checkLast checks that the head names the last stored event.
-func checkLast(btx *bolt.Tx, h *head) error {
+// checkLast checks that the head names the last stored event, in the file
+// or, when the file holds none, in the archives.
+func checkLast(btx *bolt.Tx, h *head, archives []Archive) error {
 	k, v := btx.Bucket(BucketEvents).Cursor().Last()
 	if k == nil {
+		if done, hash := archivedHead(archives); done > 0 {
+			if done != h.seq || hash != h.hex {
+				return fmt.Errorf("head names event %d (%s) but the last archived event is %d (%s)", h.seq, h.hex, done, hash)
+			}
+			return nil
+		}
 		if h.seq != 0 {
 			return fmt.Errorf("head names event %d but the log is empty", h.seq)
 		}
@@ -406,16 +432,21 @@ func (s *Store) EventsAfter(after uint64, limit int) ([]eventlog.Record, error) 
 	}
 	var recs []eventlog.Record
 	err := s.db.View(func(btx *bolt.Tx) error {
-		c := btx.Bucket(BucketEvents).Cursor()
-		k, v := c.Seek(seqKey(after + 1))
-		if k == nil {
-			return nil
-		}
 		h, err := readHead(btx)
-		if err != nil {
+		if err != nil || h.seq <= after {
 			return err
 		}
 		recs = make([]eventlog.Record, 0, min(uint64(limit), h.seq-after))
+		// The list is read inside the transaction: events it does not
+		// cover were not deleted when the transaction began.
+		if l := s.archiveList(); len(l) > 0 && after < l[len(l)-1].Last {
+			if recs, err = s.archivedRecords(l, after, limit, recs); err != nil || len(recs) == limit {
+				return err
+			}
+			after = l[len(l)-1].Last
+		}
+		c := btx.Bucket(BucketEvents).Cursor()
+		k, v := c.Seek(seqKey(after + 1))
 		for ; k != nil && len(recs) < limit && binary.BigEndian.Uint64(k) < end; k, v = c.Next() {
 			r, err := eventlog.Parse(bytes.Clone(v))
 			if err != nil {
@@ -451,6 +482,16 @@ func (s *Store) Event(seq uint64) (eventlog.Record, error) {
 	}
 	var r eventlog.Record
 	err := s.db.View(func(btx *bolt.Tx) error {
+		// The list is read inside the transaction: events it does not
+		// cover were not deleted when the transaction began.
+		if l := s.archiveList(); seq >= 1 && len(l) > 0 && seq <= l[len(l)-1].Last {
+			recs, err := s.archivedRecords(l, seq-1, 1, nil)
+			if err != nil {
+				return err
+			}
+			r = recs[0]
+			return nil
+		}
 		v := btx.Bucket(BucketEvents).Get(seqKey(seq))
 		if v == nil {
 			return ErrNotFound
@@ -493,7 +534,7 @@ func (s *Store) Verify(from, to uint64) error {
 			}
 			return fmt.Errorf("range %d..%d is empty: %w", from, to, eventlog.ErrInvalid)
 		}
-		return verify(btx, from, to)
+		return s.verify(btx, from, to)
 	})
 	if err != nil {
 		return fmt.Errorf("store: verify: %w", err)
@@ -502,11 +543,33 @@ func (s *Store) Verify(from, to uint64) error {
 }
 
 // verify recomputes the chain of events from..to (1 <= from <= to), taking
-// the stored hash of event from-1 as given.
-func verify(btx *bolt.Tx, from, to uint64) error {
+// the stored hash of event from-1 as given, through the archives that hold
+// some of them and then the file.
+func (s *Store) verify(btx *bolt.Tx, from, to uint64) error {
+	done, hash := archivedHead(s.archiveList())
+	if from <= done {
+		if err := s.verifyArchives(from); err != nil {
+			return err
+		}
+		from = done + 1
+	}
+	if from > to {
+		return nil
+	}
+	if from-1 == done {
+		return verifyFrom(btx, from, to, hash)
+	}
+	return verifyFrom(btx, from, to, "")
+}
+
+// verifyFrom recomputes the chain of events from..to of the file, taking
+// prev as the hash of event from-1, or its stored hash when prev is "".
+func verifyFrom(btx *bolt.Tx, from, to uint64, prev string) error {
 	b := btx.Bucket(BucketEvents)
-	prev := eventlog.GenesisHash
-	if from > 1 {
+	if prev == "" {
+		prev = eventlog.GenesisHash
+	}
+	if from > 1 && prev == eventlog.GenesisHash {
 		v := b.Get(seqKey(from - 1))
 		if v == nil {
 			return &eventlog.ChainError{Seq: from - 1, Reason: "missing"}

@@ -141,6 +141,8 @@ func reserved(b Bucket, key []byte) error {
 		return errors.New("events are written only by Append, PutRecords and Commit")
 	case bytes.Equal(b, BucketSnapshots):
 		return errors.New("snapshots are written only by PutSnapshot")
+	case bytes.Equal(b, BucketArchives):
+		return errors.New("archives are listed only by the store")
 	case bytes.Equal(b, BucketMeta) && (bytes.Equal(key, metaHead) || bytes.Equal(key, metaVerified)):
 		return errors.New("the head is written only by the store")
 	case bytes.Equal(b, BucketMeta) && bytes.Equal(key, metaJournal):
