@@ -54,6 +54,8 @@ type Hall struct {
 	stopSweep chan struct{} // closed by Close: the session sweeper stops
 	swept     chan struct{} // closed when the session sweeper has stopped
 	pages     *web.Server
+	// archiver moves past days into archive files; stopped by Close.
+	archiver *archiver
 	// deskPrinters are the reception desks' printers, closed by Close.
 	deskPrinters []*deskPrinter
 	// notifier sends the text messages of applicants who left a phone
@@ -79,6 +81,9 @@ type Options struct {
 	// NotifyBackoff is the notifier's first wait before trying a message
 	// again (default a second).
 	NotifyBackoff time.Duration
+	// ArchiveStep pauses the archiving of past days after each page of
+	// events (crash tests stop the server in the middle of it).
+	ArchiveStep time.Duration
 }
 
 // Open opens the hall's store (hallq.db in dataDir) and starts its engine.
@@ -91,7 +96,7 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		heartbeat = opts.Heartbeat
 	}
 	dbPath := filepath.Join(dataDir, "hallq.db")
-	st, err := store.Open(dbPath, store.Options{NoSync: opts.NoSync, Journal: true, VerifyAll: opts.VerifyLog})
+	st, err := store.Open(dbPath, store.Options{NoSync: opts.NoSync, Journal: true, VerifyAll: opts.VerifyLog, ArchiveStep: opts.ArchiveStep})
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +114,7 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		if err := store.Compact(dbPath); err != nil {
 			return nil, err
 		}
-		if st, err = store.Open(dbPath, store.Options{NoSync: opts.NoSync, Journal: true, VerifyAll: opts.VerifyLog}); err != nil {
+		if st, err = store.Open(dbPath, store.Options{NoSync: opts.NoSync, Journal: true, VerifyAll: opts.VerifyLog, ArchiveStep: opts.ArchiveStep}); err != nil {
 			return nil, err
 		}
 	}
@@ -126,6 +131,7 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 	// once the engine runs, and fold what came before from the store.
 	var pages atomic.Pointer[web.Server]
 	var notifier atomic.Pointer[notify.Notifier]
+	var archiving atomic.Pointer[archiver]
 	h.Streams, err = stream.New(h.Hub, stream.StoreSource(st), log.With("component", "stream"),
 		stream.Options{HeartbeatInterval: heartbeat,
 			MaxSubscribers: cfg.Limits.WSMaxSubscribers, MaxPerAddress: cfg.Limits.WSMaxPerAddress,
@@ -180,6 +186,9 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 			if n := notifier.Load(); n != nil {
 				n.Observe(evs)
 			}
+			if a := archiving.Load(); a != nil {
+				a.observe(evs)
+			}
 		},
 	})
 	if err != nil {
@@ -232,6 +241,12 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 	}
 	h.Health = health
 	h.pages = pg
+	loc := cfg.Hall.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	h.archiver = startArchiver(st, loc, log.With("component", "archive"))
+	archiving.Store(h.archiver)
 	pages.Store(pg)
 	pg.Published(nil) // the statistics start folding the log now
 	h.limits, h.log, h.tls = cfg.Limits, log, cfg.Server
@@ -300,6 +315,7 @@ func (h *Hall) Close() error {
 	if h.notifier != nil {
 		h.notifier.Close() // unsent messages go after the next start
 	}
+	h.archiver.stop() // an archive cut short is written again at the next start
 	h.Hub.Close()
 	if h.Federation != nil {
 		h.Federation.Close()

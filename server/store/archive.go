@@ -121,6 +121,9 @@ func (s *Store) ArchiveDays(ctx context.Context, loc *time.Location) ([]Archive,
 	if loc == nil {
 		loc = time.UTC
 	}
+	if err := s.flush(); err != nil { // the next day's first events may be journaled only
+		return nil, err
+	}
 	var made []Archive
 	for {
 		first, last, name, err := s.nextDay(loc)
