@@ -44,7 +44,8 @@ type Options struct {
 	Head   uint64
 	// Logger gets the publisher's warnings (default: discarded).
 	Logger *slog.Logger
-	// Window is how many events are in flight at once (default 256).
+	// Window is how many events may await JetStream's answer at once
+	// (default 256).
 	Window int
 	// AckWait bounds the wait for JetStream's answer to a window (default 10 s).
 	AckWait time.Duration
@@ -245,6 +246,15 @@ func (p *Publisher) run(ctx context.Context) {
 
 // copy learns the stream's last event and sends what follows it until an
 // error; progressed says whether anything was stored meanwhile.
+//
+// Up to Window events are in flight at once, and an event committed while
+// earlier ones await JetStream's answer goes out at once rather than after
+// those answers: the portals see an event when the stream stores it, so
+// waiting for an answer before sending would add a replicated round trip to
+// the lag of every event committed meanwhile. Each event carries its seq as
+// the message ID and expects the previous one last, so that a failure
+// anywhere stores nothing after it and the copy starts over from the
+// stream's state.
 func (p *Publisher) copy(ctx context.Context) (progressed bool, err error) {
 	if !p.nc.IsConnected() {
 		return false, errors.New("federation: not connected to NATS")
@@ -256,11 +266,42 @@ func (p *Publisher) copy(ctx context.Context) (progressed bool, err error) {
 	p.stored.Store(last)
 	p.setErr(nil)
 	subject := Subject(p.opt.Prefix, p.opt.Hall)
-	msgs := make([]*nats.Msg, 0, p.opt.Window)
-	futures := make([]jetstream.PubAckFuture, 0, p.opt.Window)
+	type inFlight struct {
+		seq  uint64
+		sent time.Time
+		ack  jetstream.PubAckFuture
+	}
+	var flight []inFlight // oldest first
+	sent := last
+	var broken error // a publish failed: send nothing more, settle what is in flight
+	timer := time.NewTimer(p.opt.AckWait)
+	defer timer.Stop()
 	for {
-		head := p.head.Load()
-		if last >= head {
+		if head := p.head.Load(); broken == nil && sent < head && len(flight) < p.opt.Window {
+			recs, err := p.opt.Source.EventsAfter(sent, int(min(head-sent, uint64(p.opt.Window-len(flight)))))
+			if err != nil {
+				return progressed, err
+			}
+			if len(recs) == 0 || recs[0].Seq != sent+1 {
+				return progressed, fmt.Errorf("federation: the log has no event %d", sent+1)
+			}
+			for _, r := range recs {
+				m := nats.NewMsg(subject)
+				m.Data = r.Raw
+				f, err := p.js.PublishMsgAsync(m, jetstream.WithMsgID(strconv.FormatUint(r.Seq, 10)),
+					jetstream.WithExpectLastSequence(r.Seq-1))
+				if err != nil {
+					broken = fmt.Errorf("federation: publishing event %d failed; the link is down: %w", r.Seq, err)
+					break
+				}
+				flight = append(flight, inFlight{seq: r.Seq, sent: p.now(), ack: f})
+				sent = r.Seq
+			}
+		}
+		if len(flight) == 0 {
+			if broken != nil {
+				return progressed, broken
+			}
 			select {
 			case <-ctx.Done():
 				return progressed, ctx.Err()
@@ -268,52 +309,29 @@ func (p *Publisher) copy(ctx context.Context) (progressed bool, err error) {
 				continue
 			}
 		}
-		recs, err := p.opt.Source.EventsAfter(last, int(min(head-last, uint64(p.opt.Window))))
-		if err != nil {
-			return progressed, err
+		// The oldest answer, or a new event to send while the window has room.
+		var wake chan struct{}
+		if broken == nil && len(flight) < p.opt.Window {
+			wake = p.wake
 		}
-		if len(recs) == 0 || recs[0].Seq != last+1 {
-			return progressed, fmt.Errorf("federation: the log has no event %d", last+1)
-		}
-		msgs, futures = msgs[:0], futures[:0]
-		for _, r := range recs {
-			m := nats.NewMsg(subject)
-			m.Data = r.Raw
-			f, err := p.js.PublishMsgAsync(m, jetstream.WithMsgID(strconv.FormatUint(r.Seq, 10)),
-				jetstream.WithExpectLastSequence(r.Seq-1))
-			if err != nil {
-				break // the futures sent are still awaited, then the copy starts over
+		o := flight[0]
+		timer.Reset(max(p.opt.AckWait-p.now().Sub(o.sent), 0))
+		select {
+		case ack := <-o.ack.Ok():
+			if ack.Sequence != o.seq {
+				return progressed, fmt.Errorf("federation: event %d stored as stream message %d: %w", o.seq, ack.Sequence, ErrDiverged)
 			}
-			msgs, futures = append(msgs, m), append(futures, f)
-		}
-		timeout := time.NewTimer(p.opt.AckWait)
-	acks:
-		for i, f := range futures {
-			select {
-			case ack := <-f.Ok():
-				if ack.Sequence != recs[i].Seq {
-					err = fmt.Errorf("federation: event %d stored as stream message %d: %w", recs[i].Seq, ack.Sequence, ErrDiverged)
-				}
-			case err = <-f.Err():
-				err = fmt.Errorf("federation: event %d: %w", recs[i].Seq, err)
-			case <-timeout.C:
-				err = fmt.Errorf("federation: event %d: no answer from JetStream in %s", recs[i].Seq, p.opt.AckWait)
-			case <-ctx.Done():
-				err = ctx.Err()
-			}
-			if err != nil {
-				break acks
-			}
-			last = recs[i].Seq
+			flight = flight[1:]
+			last = o.seq
 			p.stored.Store(last)
 			progressed = true
-		}
-		timeout.Stop()
-		if err != nil {
-			return progressed, err
-		}
-		if len(futures) < len(recs) {
-			return progressed, errors.New("federation: publishing failed; the link is down")
+		case err := <-o.ack.Err():
+			return progressed, fmt.Errorf("federation: event %d: %w", o.seq, err)
+		case <-timer.C:
+			return progressed, fmt.Errorf("federation: event %d: no answer from JetStream in %s", o.seq, p.opt.AckWait)
+		case <-ctx.Done():
+			return progressed, ctx.Err()
+		case <-wake:
 		}
 	}
 }
