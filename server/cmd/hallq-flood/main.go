@@ -15,6 +15,9 @@
 //	ws       -ws websocket clients replaying the log from the start, again
 //	         and again
 //	none     no flood: the baseline of the same measurement
+//	raw      no flood: serve a bare net/http /healthz on -listen until
+//	         stopped, the raw baseline that -raw-url measures beside the
+//	         server's (a process of its own on the same machine)
 //	prefill  makes the log longer by -events window pauses and resumes
 //	         (signed in as the demo staff), then exits
 //
@@ -65,9 +68,15 @@ func main() {
 	duration := flag.Duration("duration", 60*time.Second, "how long to flood and measure")
 	service := flag.String("service", "general", "the service the kiosk issues")
 	healthURL := flag.String("health-url", "", "also measure /healthz here: the server's -health-addr (e.g. http://127.0.0.1:8081)")
+	rawURL := flag.String("raw-url", "", "also measure /healthz here: a bare net/http server (-mode raw) on the same machine, the raw baseline")
+	listen := flag.String("listen", "127.0.0.1:8082", "raw: the address to serve the bare /healthz on")
 	probe := flag.Bool("probe", true, "measure /healthz and a kiosk while flooding; false: flood only (run the probe as a process of its own, -mode none)")
 	refusedPause := flag.Duration("refused-pause", time.Second, "slow: how long a refused connection waits before it is opened again (a connection cut by the server's read deadline reopens at once)")
 	flag.Parse()
+	if *mode == "raw" {
+		serveRaw(*listen)
+		return
+	}
 
 	data, err := os.ReadFile(*credPath)
 	if err != nil {
@@ -113,13 +122,16 @@ func main() {
 		return
 	}
 	time.Sleep(2 * time.Second) // let the flood build up before measuring
-	health, issued, own := measure(ctx, *base, *healthURL, cred.KioskToken, *service)
+	health, issued, own, raw := measure(ctx, *base, *healthURL, *rawURL, cred.KioskToken, *service)
 	wg.Wait()
 
 	printStats(*mode, *duration, &stats)
 	health.print("/healthz (from 127.0.0.1, every 20 ms)")
 	if *healthURL != "" {
 		own.print("/healthz on " + *healthURL + " (every 20 ms)")
+	}
+	if *rawURL != "" {
+		raw.print("raw baseline /healthz on " + *rawURL + " (every 20 ms)")
 	}
 	issued.print("kiosk ticket issue (every 1.1 s)")
 }
@@ -281,10 +293,11 @@ func (l *latencies) print(what string) {
 		q(0.50).Round(100*time.Microsecond), q(0.99).Round(100*time.Microsecond), q(1).Round(100*time.Microsecond))
 }
 
-// measure polls /healthz (and, given healthURL, the health listener's) and
-// issues kiosk tickets from 127.0.0.1 until ctx ends.
-func measure(ctx context.Context, base, healthURL, token, service string) (health, issued, own latencies) {
-	health.codes, issued.codes, own.codes = map[int]int{}, map[int]int{}, map[int]int{}
+// measure polls /healthz (and, given healthURL, the health listener's, and
+// given rawURL, the bare server's) and issues kiosk tickets from 127.0.0.1
+// until ctx ends.
+func measure(ctx context.Context, base, healthURL, rawURL, token, service string) (health, issued, own, raw latencies) {
+	health.codes, issued.codes, own.codes, raw.codes = map[int]int{}, map[int]int{}, map[int]int{}, map[int]int{}
 	hc := &http.Client{Timeout: 10 * time.Second}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -334,8 +347,26 @@ func measure(ctx context.Context, base, healthURL, token, service string) (healt
 			return r
 		})
 	}
+	if rawURL != "" {
+		wg.Add(1)
+		go run(20*time.Millisecond, &raw, func(int) *http.Request {
+			r, _ := http.NewRequest("GET", strings.TrimRight(rawURL, "/")+"/healthz", nil)
+			return r
+		})
+	}
 	wg.Wait()
-	return health, issued, own
+	return health, issued, own, raw
+}
+
+// serveRaw serves a bare /healthz on addr until the process is stopped: the
+// least any Go HTTP server on this machine can answer in.
+func serveRaw(addr string) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		io.WriteString(w, `{"status":"ok"}`+"\n")
+	})
+	fatal((&http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}).ListenAndServe())
 }
 
 // prefill signs in as each demo staff member at a window and pauses and
