@@ -240,6 +240,9 @@ type WindowView struct {
 	// Supervision is the card's line of the supervision office's phone or
 	// e-mail, "" when the hall names none.
 	Supervision string
+	// ComplaintURL is the address of the hall's complaint form, "" when the
+	// server does not say.
+	ComplaintURL string
 	// Rated and Satisfied count today's ratings of the services completed at
 	// the window, and those of the three good levels, from the public log.
 	Rated, Satisfied int
@@ -304,6 +307,7 @@ func windowView(h *hallInfo, s *queue.State, id string, now time.Time) WindowVie
 	}
 	v.Card = w.Card
 	v.Supervision = h.desc.Supervision.Line()
+	v.ComplaintURL = h.desc.ComplaintURL
 	if h.rule.Day(now) == s.Day {
 		for _, t := range s.Tickets {
 			if t.Rating != "" && t.LastWindow == id {

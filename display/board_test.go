@@ -25,8 +25,9 @@ func testHall() *wire.Hall {
 				Name: "张伟", NameEN: "Zhang Wei", Title: "不动产登记员", Unit: "市不动产登记中心", Duties: "办理不动产登记。",
 				Services: []string{"estate"}}},
 		},
-		Rules:   wire.Rules{MinSamples: 3},
-		Notices: []wire.Notice{{ZH: "请保管好随身物品", EN: "Mind your belongings"}},
+		Rules:        wire.Rules{MinSamples: 3},
+		Notices:      []wire.Notice{{ZH: "请保管好随身物品", EN: "Mind your belongings"}},
+		ComplaintURL: "https://zwfw.example.gov.cn:8443/complaint",
 	}
 }
 

@@ -212,6 +212,18 @@ func TestRatingOnTheWindowScreenEndToEnd(t *testing.T) {
 	waitShot(t, x, filepath.Join(shots, "rating-e2e-after.png"), "the window screen again", func(img image.Image) bool {
 		return drawn(img) && !hasAnyLevel(img) && !has(img, colText, 0.05, 0.3, 0.55, 0.5)
 	})
+	// The card's QR code leads to the hall's complaint form, at the hall's
+	// public address.
+	form := base + "/complaint"
+	if cfg.Info.PublicURL != "" {
+		form = cfg.Info.PublicURL + "/complaint"
+	}
+	if _, err := exec.LookPath("zbarimg"); err == nil {
+		raw, err := exec.Command("zbarimg", "--nodbus", "-q", "--raw", filepath.Join(shots, "rating-e2e-after.png")).Output()
+		if got := strings.TrimSpace(string(raw)); err != nil || got != form {
+			t.Errorf("the card's QR code reads %q (%v), want %s", got, err, form)
+		}
+	}
 	out := screen.out.String()
 	if n := strings.Count(out, `msg="rating tapped"`); n != 1 || strings.Contains(out, "rating refused") || strings.Contains(out, "rating not sent") {
 		t.Errorf("%d ratings were sent, want 1:\n%s", n, out)

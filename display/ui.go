@@ -283,6 +283,8 @@ func (d *display) contentKey() string {
 		b.WriteString(d.window.dutiesText) // wrapped into lines by layout
 		b.WriteByte(0)
 		b.WriteString(d.window.photoKey) // a new portrait is drawn anew
+		b.WriteByte(0)
+		b.WriteString(d.window.qrURL)
 	}
 	return b.String()
 }

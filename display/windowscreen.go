@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"image"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	qrcode "github.com/skip2/go-qrcode"
 
 	"hallq/server/client"
 )
@@ -48,7 +50,10 @@ type windowScreen struct {
 	duties      [dutyLines]*canvas.Text
 	dutiesText  string
 	services    field
-	supervision *canvas.Text // the supervision office's phone, for complaints
+	supervision *canvas.Text  // the supervision office's phone, for complaints
+	complaint   *canvas.Text  // the complaint form's address
+	complaintQR *canvas.Image // the same as a QR code, for a phone
+	qrURL       string        // of the QR code drawn
 	noCard      *canvas.Text
 	photo       *canvas.Image // the card's portrait, when it has one
 	photoKey    string        // of the portrait drawn, "" for none
@@ -86,11 +91,16 @@ func newWindowScreen(onRate func(level string)) *windowScreen {
 		dutyLabel:   newText(colMuted, false),
 		services:    field{newText(colMuted, false), newText(colWindow, true)},
 		supervision: newText(colMuted, false),
+		complaint:   newText(colMuted, false),
+		complaintQR: canvas.NewImageFromImage(nil),
 		noCard:      newText(colMuted, false),
 		photo:       canvas.NewImageFromImage(nil),
 		rate:        newRatePanel(onRate),
 	}
 	w.photo.FillMode = canvas.ImageFillContain
+	w.complaintQR.FillMode = canvas.ImageFillContain
+	w.complaintQR.ScaleMode = canvas.ImageScalePixels // sharp modules
+	w.complaintQR.Hide()
 	w.photo.ScaleMode = canvas.ImageScaleSmooth
 	w.photo.Hide()
 	w.label.Text = "当前办理  Now serving"
@@ -112,7 +122,7 @@ func (w *windowScreen) objects() []fyne.CanvasObject {
 	for _, d := range w.duties {
 		objs = append(objs, d)
 	}
-	objs = append(objs, w.services.label, w.services.value, w.supervision, w.noCard)
+	objs = append(objs, w.services.label, w.services.value, w.supervision, w.complaint, w.complaintQR, w.noCard)
 	return append(objs, w.rate.objects()...)
 }
 
@@ -162,6 +172,13 @@ func (w *windowScreen) layout(main box) {
 	fit(w.unit.value, values.rows(0.49, 0.58), cjkGlyphs, 0.62, fyne.TextAlignLeading)
 	fit(w.dutyLabel, labels.rows(0.6, 0.69), cjkGlyphs, 0.6, fyne.TextAlignLeading)
 	duties := values.rows(0.6, 0.83)
+	// The complaint form's QR code stands right of the duties, which wrap
+	// in what is left.
+	if w.complaintQR.Visible() {
+		side := min(0.24*body.w, 0.22*card.h)
+		place(w.complaintQR, box{body.x + body.w - side, duties.y + (duties.h-side)/2, side, side})
+		duties = duties.cols(0, (duties.w-side-0.04*body.w)/duties.w)
+	}
 	var lines []string
 	n := dutyMinLines
 	for ; n <= dutyLines; n++ {
@@ -178,9 +195,10 @@ func (w *windowScreen) layout(main box) {
 		}
 		fit(d, duties.rows(float32(i)/float32(n), float32(i+1)/float32(n)), cjkGlyphs, 0.62, fyne.TextAlignLeading)
 	}
-	fit(w.services.label, labels.rows(0.84, 0.92), cjkGlyphs, 0.6, fyne.TextAlignLeading)
-	fit(w.services.value, values.rows(0.84, 0.92), cjkGlyphs, 0.68, fyne.TextAlignLeading)
-	fit(w.supervision, body.rows(0.93, 0.99), cjkGlyphs, 0.6, fyne.TextAlignLeading)
+	fit(w.services.label, labels.rows(0.84, 0.895), cjkGlyphs, 0.62, fyne.TextAlignLeading)
+	fit(w.services.value, values.rows(0.84, 0.895), cjkGlyphs, 0.68, fyne.TextAlignLeading)
+	fit(w.supervision, body.rows(0.9, 0.945), cjkGlyphs, 0.66, fyne.TextAlignLeading)
+	fit(w.complaint, body.rows(0.95, 0.995), lineGlyphs, 0.8, fyne.TextAlignLeading)
 }
 
 // render fills the screen with a frame at time now. A call flashes when it
@@ -233,6 +251,11 @@ func (w *windowScreen) render(d *display, f frame, now time.Time) {
 	}
 	showIf(c == nil, w.noCard)
 	showIf(c != nil && cardFooter(v) != "", w.supervision)
+	showIf(c != nil && v.ComplaintURL != "", w.complaint, w.complaintQR)
+	w.complaint.Text = complaintLine(v.ComplaintURL)
+	if c != nil && v.ComplaintURL != w.qrURL {
+		w.complaintQR.Image, w.qrURL = qrImage(v.ComplaintURL), v.ComplaintURL
+	}
 	showIf(c != nil && v.Photo != nil, w.photo)
 	if c == nil || v.Photo == nil {
 		w.photo.Image, w.photoKey = nil, ""
@@ -259,9 +282,31 @@ func cardFooter(v WindowView) string {
 		parts = append(parts, fmt.Sprintf("今日评价 %d  满意率 %d%%", v.Rated, (100*v.Satisfied+v.Rated/2)/v.Rated))
 	}
 	if v.Supervision != "" {
-		parts = append(parts, "投诉监督  "+v.Supervision)
+		parts = append(parts, v.Supervision)
 	}
 	return strings.Join(parts, "   ")
+}
+
+// complaintLine is the card's line of the complaint form's address, without
+// its scheme, which a phone's browser does not need.
+func complaintLine(u string) string {
+	if u == "" {
+		return ""
+	}
+	return "网上投诉  " + strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://")
+}
+
+// qrImage returns a QR code of an address, nil for none.
+func qrImage(u string) image.Image {
+	if u == "" {
+		return nil
+	}
+	q, err := qrcode.New(u, qrcode.Medium)
+	if err != nil {
+		return nil // too long to encode: the line alone says it
+	}
+	q.DisableBorder = false
+	return q.Image(-4) // four pixels a module; drawn scaled, sharp
 }
 
 // setFlash draws a new call in its flash colours (white on red) or plainly.

@@ -25,6 +25,7 @@ func (s *Server) handleHall(w http.ResponseWriter, r *http.Request) {
 	out := wire.NewHall(s.hall.Public(), s.address, cards, s.notices)
 	out.CheckpointKey = s.engine.PublicKey()
 	out.Notify = s.notifier != nil
+	out.ComplaintURL = s.linkURL(r, "/complaint")
 	if sv := s.cfg.Info.Supervision; sv.Any() {
 		out.Supervision = &wire.Supervision{Office: sv.Office.ZH, OfficeEN: sv.Office.EN, Address: sv.Address.ZH,
 			AddressEN: sv.Address.EN, Phone: sv.Phone, Email: sv.Email}

@@ -58,6 +58,9 @@ type Hall struct {
 	CheckpointKey string `json:"checkpoint_key,omitempty"`
 	// Supervision is the office taking complaints, when the hall names one.
 	Supervision *Supervision `json:"supervision,omitempty"`
+	// ComplaintURL is the address of the hall's complaint form (/complaint),
+	// posted on the window screens' cards.
+	ComplaintURL string `json:"complaint_url,omitempty"`
 	// Notify says the hall sends text messages (turn close, called) to a
 	// phone number left at a kiosk or reception desk.
 	Notify bool `json:"notify,omitempty"`
