@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"hallq/server/hall/halltest"
 	"hallq/server/store"
@@ -16,11 +17,14 @@ import (
 // starts a server on it and finds the chain valid and every ticket
 // acknowledged before the backup began. Then it kills the server and backs
 // up its files without a server (the journal replayed first): restored, that
-// copy holds every acknowledged ticket.
+// copy holds every acknowledged ticket. The hall has past days, archived
+// when the first ticket sealed the last of them: the backups copy their
+// archives, and the restored stores verify them.
 func TestBackupAndRestore(t *testing.T) {
 	bin := buildServer(t)
 	dataDir := t.TempDir()
 	cfgPath, token := writeLoadConfig(t)
+	past := seedPastDays(t, dataDir, cfgPath, token, 2, 50)
 	c := startChild(t, bin, dataDir, "-config", cfgPath)
 
 	var mu sync.Mutex
@@ -35,6 +39,9 @@ func TestBackupAndRestore(t *testing.T) {
 		mu.Unlock()
 	})
 	<-enough
+	// The first ticket sealed the last past day: the past days go to
+	// their archives, which the backup must copy.
+	waitArchives(t, dataDir, 2)
 	// What was acknowledged before the backup began: read the log's head now.
 	before := halltest.FetchLog(t, c.base)
 	backupDir := filepath.Join(t.TempDir(), "backup")
@@ -46,10 +53,12 @@ func TestBackupAndRestore(t *testing.T) {
 	c.kill()
 	wg.Wait()
 
-	// Restore: the copy as hallq.db of an empty data directory.
+	// Restore: the copy as hallq.db of an empty data directory, its
+	// archive directory beside it.
 	restoreDir := t.TempDir()
-	if err := os.Rename(filepath.Join(backupDir, store.BackupName), filepath.Join(restoreDir, "hallq.db")); err != nil {
-		t.Fatal(err)
+	restore(t, backupDir, restoreDir)
+	if n := len(archivesIn(t, restoreDir)); n < 2 {
+		t.Fatalf("the restored store lists %d archives, want the 2 past days", n)
 	}
 	r := startChild(t, bin, restoreDir, "-config", cfgPath, "-verify-log")
 	after := halltest.FetchLog(t, r.base)
@@ -71,16 +80,40 @@ func TestBackupAndRestore(t *testing.T) {
 		t.Fatalf("backup of a stopped server's files: %v (%s)", err, errOut.String())
 	}
 	restoreDir = t.TempDir()
-	if err := os.Rename(filepath.Join(offline, store.BackupName), filepath.Join(restoreDir, "hallq.db")); err != nil {
-		t.Fatal(err)
-	}
+	restore(t, offline, restoreDir)
 	r = startChild(t, bin, restoreDir, "-config", cfgPath, "-verify-log")
-	all := map[string]acked{}
+	all := past
 	for _, a := range acks {
 		all[a.key] = a
 	}
-	if len(all) == 0 {
+	if len(acks) == 0 {
 		t.Fatal("no ticket acknowledged")
 	}
 	checkLog(t, r.base, all)
+}
+
+// restore puts a backup in place in an empty data directory, as README
+// says: hallq.db and the archive directory.
+func restore(t *testing.T, backupDir, dataDir string) {
+	t.Helper()
+	if err := os.Rename(filepath.Join(backupDir, store.BackupName), filepath.Join(dataDir, "hallq.db")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(backupDir, store.ArchiveDir), filepath.Join(dataDir, store.ArchiveDir)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitArchives waits until dataDir holds n archive files.
+func waitArchives(t *testing.T, dataDir string, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		files, _ := filepath.Glob(filepath.Join(dataDir, store.ArchiveDir, "*.jsonl"))
+		if len(files) >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d archives after a minute, want %d", len(files), n)
+		}
+	}
 }

@@ -19,6 +19,11 @@ import (
 )
 
 // run starts the server and blocks until ctx ends, then shuts down gracefully.
+// archiveStepEnv names the environment variable that slows the archiving of
+// past days (a pause after each of its steps, e.g. "300ms"), for the crash
+// test that kills the server in the middle of it.
+const archiveStepEnv = "HALLQ_ARCHIVE_STEP"
+
 func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "backup" {
 		return runBackup(args[1:], os.Stdout, stderr)
@@ -68,7 +73,13 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Warn("configuration", "warning", w)
 	}
 
-	h, err := hall.Open(cfg, *dataDir, log, hall.Options{VerifyLog: *verifyLog})
+	hopt := hall.Options{VerifyLog: *verifyLog}
+	if v := os.Getenv(archiveStepEnv); v != "" {
+		if hopt.ArchiveStep, err = time.ParseDuration(v); err != nil {
+			return fmt.Errorf("%s: %w", archiveStepEnv, err)
+		}
+	}
+	h, err := hall.Open(cfg, *dataDir, log, hopt)
 	if err != nil {
 		return err
 	}

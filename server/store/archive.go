@@ -134,11 +134,13 @@ func (s *Store) ArchiveDays(ctx context.Context, loc *time.Location) ([]Archive,
 		if err != nil {
 			return made, err
 		}
+		s.pause(ctx)
 		if err := s.listArchive(a); err != nil {
 			return made, err
 		}
 		made = append(made, a)
-		if err := s.dropArchived(a.Last); err != nil {
+		s.pause(ctx)
+		if err := s.dropArchived(ctx, a.Last); err != nil {
 			return made, err
 		}
 	}
@@ -261,9 +263,7 @@ func (s *Store) writeArchive(ctx context.Context, name string, first, last uint6
 		if err != nil {
 			return fail(err)
 		}
-		if s.archiveStep > 0 {
-			time.Sleep(s.archiveStep)
-		}
+		s.pause(ctx)
 	}
 	if err := w.Flush(); err != nil {
 		return fail(err)
@@ -284,6 +284,18 @@ func (s *Store) writeArchive(ctx context.Context, name string, first, last uint6
 	}
 	a.SHA256 = hex.EncodeToString(sum.Sum(nil))
 	return a, nil
+}
+
+// pause waits Options.ArchiveStep, for crash tests, or until ctx ends.
+func (s *Store) pause(ctx context.Context) {
+	if s.archiveStep > 0 {
+		t := time.NewTimer(s.archiveStep)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+	}
 }
 
 // listArchive makes archive a the source of its events: readers take it
@@ -310,7 +322,7 @@ func (s *Store) listArchive(a Archive) error {
 
 // dropArchived deletes from the bbolt file the events up to last, which
 // archives hold, deleteChunk events per transaction.
-func (s *Store) dropArchived(last uint64) error {
+func (s *Store) dropArchived(ctx context.Context, last uint64) error {
 	for {
 		more := false
 		s.boltMu.Lock()
@@ -337,9 +349,7 @@ func (s *Store) dropArchived(last uint64) error {
 		if !more {
 			return nil
 		}
-		if s.archiveStep > 0 {
-			time.Sleep(s.archiveStep)
-		}
+		s.pause(ctx)
 	}
 }
 

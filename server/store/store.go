@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -253,7 +254,7 @@ func (s *Store) init(all bool) error {
 	}
 	// An archiving cut short may have left archived events in the file.
 	done, _ := archivedHead(s.archiveList())
-	return s.dropArchived(done)
+	return s.dropArchived(context.Background(), done)
 }
 
 // readHead reads the head stored in BucketMeta.
