@@ -26,9 +26,14 @@ hallq-verify 按公布的规则核验服务大厅的公开日志。
 
 Usage / 用法:
   hallq-verify [flags] URL|FILE
+  hallq-verify [flags] DIR [URL|FILE]
 
   URL   a hall server, e.g. http://hall.example:8080 (reads /log.jsonl page by page)
   FILE  a downloaded log in JSON Lines (/log.jsonl), or - for standard input
+  DIR   a folder of day archives (a hall's data/archive, or days saved from
+        /log.jsonl?date=), read in the order of their events; the URL or FILE
+        after it is the log's live tail: a server is read from the event
+        after the archives, a file must begin there
 
 Exit status / 退出状态: 0 consistent 一致, 1 violation found 发现违规, 2 could not read or verify 无法读取或核验.
 
@@ -66,9 +71,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return exitCannot
 	}
-	if fs.NArg() != 1 {
+	if fs.NArg() != 1 && (fs.NArg() != 2 || !isDir(fs.Arg(0))) {
 		fs.Usage()
-		fmt.Fprintln(stderr, "hallq-verify: cannot verify: name one log (URL or file) / 请指定一份日志")
+		fmt.Fprintln(stderr, "hallq-verify: cannot verify: name one log (URL or file), or a folder of archives and its live tail / 请指定一份日志，或归档目录及其后续日志")
 		return exitCannot
 	}
 	c.source = fs.Arg(0)
@@ -101,6 +106,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if err := src.read(ctx, a.Add); err != nil {
 		return cannot(err)
+	}
+	if fs.NArg() == 2 {
+		tail, err := open(fs.Arg(1), stdin)
+		if err != nil {
+			return cannot(err)
+		}
+		tail.last = src.last // a server is read from the event after the archives
+		if err := tail.read(ctx, a.Add); err != nil {
+			return cannot(err)
+		}
+		src = tail
 	}
 	if c.follow {
 		if err := src.follow(ctx, a, stderr); err != nil && ctx.Err() == nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,12 +45,76 @@ func open(where string, stdin io.Reader) (*source, error) {
 	case where == "-":
 		return &source{r: stdin, name: "standard input"}, nil
 	}
+	if isDir(where) {
+		return openArchives(where)
+	}
 	f, err := os.Open(where)
 	if err != nil {
 		return nil, err
 	}
 	return &source{r: f, name: where}, nil
 }
+
+// isDir says whether path names a directory.
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}
+
+// openArchives reads the *.jsonl files of dir one after the other, in the
+// order of their first events.
+func openArchives(dir string) (*source, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("%s holds no archives (*.jsonl)", dir)
+	}
+	type file struct {
+		f     *os.File
+		first uint64
+	}
+	var files []file
+	closeAll := func() {
+		for _, f := range files {
+			f.f.Close()
+		}
+	}
+	for _, name := range names {
+		f, err := os.Open(name)
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		files = append(files, file{f: f})
+		line, _ := bufio.NewReader(f).ReadSlice('\n')
+		seq, ok := seqOf(line)
+		if !ok {
+			closeAll()
+			return nil, fmt.Errorf("%s: not a log archive: its first line is no event", name)
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			closeAll()
+			return nil, err
+		}
+		files[len(files)-1].first = seq
+	}
+	slices.SortFunc(files, func(a, b file) int { return cmp.Compare(a.first, b.first) })
+	rs := make([]io.Reader, len(files))
+	for i, f := range files {
+		rs[i] = f.f
+	}
+	return &source{r: &archiveReader{Reader: io.MultiReader(rs...), close: closeAll}, name: dir}, nil
+}
+
+// archiveReader reads a folder's archives and closes them all.
+type archiveReader struct {
+	io.Reader
+	close func()
+}
+
+func (r *archiveReader) Close() error { r.close(); return nil }
 
 // read passes every event of the log to add, in order.
 func (s *source) read(ctx context.Context, add func([]byte) error) error {
