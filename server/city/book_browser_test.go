@@ -190,5 +190,25 @@ func TestBookingPageOfThePortal(t *testing.T) {
 			t.Errorf("the portal's %s holds the document number", path)
 		}
 	}
+	// The portal serves the files of the hall's pages the booking page
+	// needs and no other, and the QR of a link token's shape only.
+	for path, want := range map[string]int{
+		"/static/book.js": http.StatusOK, "/static/common.js": http.StatusOK, "/static/style.css": http.StatusOK,
+		"/static/counter.js": http.StatusNotFound, "/static/..%2fweb.go": http.StatusNotFound,
+		"/halls/w1/a/" + token + "/qr.png": http.StatusOK, "/halls/w1/a/%3Cscript%3E/qr.png": http.StatusNotFound,
+		"/halls/nope/a/" + token + "/qr.png": http.StatusNotFound, "/book?hall=nope": http.StatusNotFound,
+	} {
+		if a := do(t, "GET", srv.URL+path, "", nil); a.status != want {
+			t.Errorf("GET %s: %d, want %d", path, a.status, want)
+		}
+	}
+	resp, err := http.Get(srv.URL + "/book")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") {
+		t.Errorf("the booking page's policy: %s", csp)
+	}
 	b.Check(tab)
 }
