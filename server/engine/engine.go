@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -20,9 +19,14 @@ import (
 type Options struct {
 	// MaxBatch is the most requests committed together (default 256).
 	MaxBatch int
-	// SnapshotEvery is the least number of events between projection snapshots
-	// (default 5000); on a busy day they are spaced by four times the tickets.
-	SnapshotEvery int
+	// SnapshotEvery and SnapshotInterval bound the events after the latest
+	// projection snapshot, which a start replays: a snapshot is taken after
+	// this many events (default 5000), or this long after the last one when
+	// events came since (default one minute). Most snapshots hold only the
+	// tickets changed since the one before, so their cost does not grow with
+	// the day's tickets (see takeSnapshot).
+	SnapshotEvery    int
+	SnapshotInterval time.Duration
 	// IdentityRetention is how long identity HMACs are kept (default 30 days).
 	IdentityRetention time.Duration
 	// FeedbackRetention is how long rating comments, follow-up notes and
@@ -101,11 +105,20 @@ type Engine struct {
 	appt          apptPrivate           // bookers and their missed appointments
 	spent         map[string]int        // kiosk -> today's spent keys (idemRecords without a ticket)
 	epoch         uint64
-	sinceSnapshot int
-	lastBatch     int           // events in the last batch sent to the committer
-	scratch       []byte        // event data being encoded
-	answering     atomic.Int32  // batches committed and not yet answered
-	answered      chan struct{} // publisher -> sequencer: nothing left to answer
+	sinceSnapshot int // events since the last snapshot
+	// lastSnapshot and lastSnapshotAt are the seq and time of the last
+	// snapshot taken, lastFull and prevFull the seqs of the last two full
+	// ones, fullDay the day of the last full one and sinceFull the tickets
+	// the deltas since it hold.
+	lastSnapshot, lastFull, prevFull uint64
+	lastSnapshotAt                   time.Time
+	fullDay                          string
+	sinceFull                        int
+	loadedFrom                       uint64 // the snapshot Open started from, 0 for none
+	lastBatch                        int           // events in the last batch sent to the committer
+	scratch                          []byte        // event data being encoded
+	answering                        atomic.Int32  // batches committed and not yet answered
+	answered                         chan struct{} // publisher -> sequencer: nothing left to answer
 
 	contacts contacts // kiosks' last requests, for the placement of offline tickets
 
@@ -145,6 +158,9 @@ func Open(st *store.Store, hall *queue.Hall, opts Options) (*Engine, error) {
 	if opts.SnapshotEvery <= 0 {
 		opts.SnapshotEvery = 5000
 	}
+	if opts.SnapshotInterval <= 0 {
+		opts.SnapshotInterval = time.Minute
+	}
 	if opts.IdentityRetention <= 0 {
 		opts.IdentityRetention = 30 * 24 * time.Hour
 	}
@@ -183,10 +199,11 @@ func Open(st *store.Store, hall *queue.Hall, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.tokenMACs.New = func() any { return hmac.New(sha256.New, e.tokenKey) }
-	state, err := e.load()
+	state, replayed, err := e.load()
 	if err != nil {
 		return nil, err
 	}
+	e.sinceSnapshot, e.lastSnapshotAt = replayed, opts.Now()
 	e.committed = state
 	e.headSeq, e.headHash = st.Head()
 	e.tokens = make(map[string]string, len(state.Tickets))
@@ -217,69 +234,41 @@ func Open(st *store.Store, hall *queue.Hall, opts Options) (*Engine, error) {
 	return e, nil
 }
 
-// load rebuilds the projection: the latest snapshot, then every later event.
-func (e *Engine) load() (*queue.State, error) {
-	seq, data, err := e.store.LatestSnapshot()
-	if err != nil {
-		return nil, fmt.Errorf("engine: load snapshot: %w", err)
-	}
-	s := queue.NewState()
-	if data != nil {
-		s.Format = 0
-		if err := json.Unmarshal(data, s); err != nil {
-			return nil, fmt.Errorf("engine: decode snapshot at %d: %w", seq, err)
-		}
-		s.Reindex()
-		if s.Seq != seq {
-			return nil, fmt.Errorf("engine: snapshot at %d holds state of %d", seq, s.Seq)
-		}
-		if s.Format != queue.StateFormat {
-			// Written by an earlier version: what it lacks is derived from the
-			// whole log instead.
-			e.log.Info("snapshot of an earlier format: replaying the whole log", "seq", seq, "format", s.Format)
-			s = queue.NewState()
-		}
-	}
-	for {
-		recs, err := e.store.EventsAfter(s.Seq, 1000)
-		if err != nil {
-			return nil, fmt.Errorf("engine: load events after %d: %w", s.Seq, err)
-		}
-		if len(recs) == 0 {
-			return s, nil
-		}
-		for _, r := range recs {
-			ev, err := queue.DecodeEvent(r.Seq, r.Time, r.Type, r.Data)
-			if err != nil {
-				return nil, err
-			}
-			if err := s.Apply(ev); err != nil {
-				return nil, err
-			}
-		}
-	}
-}
-
 // Close answers the requests already queued, stops the writer and saves a
 // snapshot. It does not close the store.
 func (e *Engine) Close() error {
+	if !e.halt() {
+		return nil
+	}
+	// A full snapshot at the head: a clean start replays nothing. The
+	// writer has stopped, so its bookkeeping can be read.
+	e.mu.RLock()
+	seq := e.committed.Seq
+	var data []byte
+	var err error
+	if seq != 0 {
+		data, err = encodeSnapshot(e.committed, 0, nil)
+	}
+	e.mu.RUnlock()
+	if err != nil || seq == 0 {
+		return err
+	}
+	return e.store.Update(func(tx *store.Tx) error { return tx.PutSnapshotKeeping(seq, data, e.lastFull) })
+}
+
+// halt answers the requests already queued and stops the writer, as Close
+// does, without a snapshot. It reports whether this call stopped it.
+func (e *Engine) halt() bool {
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
-		return nil
+		return false
 	}
 	e.closed = true
 	e.mu.Unlock()
 	close(e.stop)
 	<-e.stopped
-	e.mu.RLock()
-	data, err := json.Marshal(e.committed)
-	seq := e.committed.Seq
-	e.mu.RUnlock()
-	if err != nil || seq == 0 {
-		return err
-	}
-	return e.store.Update(func(tx *store.Tx) error { return tx.PutSnapshot(seq, data) })
+	return true
 }
 
 // Head returns the sequence number and hash of the last committed event that the

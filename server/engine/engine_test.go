@@ -649,6 +649,8 @@ func TestOfflinePlacementSurvivesRestart(t *testing.T) {
 				if err != nil || data == nil {
 					t.Fatalf("no snapshot after close: %v", err)
 				}
+				// The earlier format was the state's JSON.
+				data = stateJSON(t, st, seq)
 				var m map[string]json.RawMessage
 				if err := json.Unmarshal(data, &m); err != nil {
 					t.Fatal(err)

@@ -39,10 +39,12 @@ type batch struct {
 	apptOps     []apptOp // changes of the committed bookers' index
 	snapshot    []byte   // state at snapshotSeq, when a snapshot is due
 	snapshotSeq uint64
-	fault       error // the batch could not be prepared; refuse it
-	refused     bool  // not committed: answer every request with an error
-	failed      bool  // its commit failed: the sequencer must start again
-	yielded     bool  // the sequencer let answered clients run before offering it
+	// snapshotKeepFrom keeps the stored snapshots from this seq on.
+	snapshotKeepFrom uint64
+	fault            error // the batch could not be prepared; refuse it
+	refused          bool  // not committed: answer every request with an error
+	failed           bool  // its commit failed: the sequencer must start again
+	yielded          bool  // the sequencer let answered clients run before offering it
 }
 
 // rollback is what prepare needs to undo a day roll.
@@ -199,17 +201,11 @@ func (e *Engine) newBatch() *batch {
 	// spares growing its slices event by event.
 	n := max(16, e.lastBatch+e.lastBatch/4)
 	b := &batch{epoch: e.epoch, reqs: make([]*request, 0, n), recs: make([]eventlog.Record, 0, n), evs: make([]queue.Event, 0, n)}
-	// Snapshot cost grows with the day's tickets, so snapshots are spaced by at
-	// least four times as many events as there are tickets: a constant, small
-	// cost per event, and a restart replays at most that many events. The
-	// snapshot is of the state before this batch, and is stored with it.
-	if e.sinceSnapshot >= max(e.opts.SnapshotEvery, 4*len(e.working.Tickets)) && e.working.Seq > 0 {
-		data, err := json.Marshal(e.working)
-		if err != nil {
-			b.fault = fmt.Errorf("engine: encode snapshot: %w", err)
-			return b
+	// The snapshot is of the state before this batch, and is stored with it.
+	if now := e.opts.Now(); e.snapshotDue(now) {
+		if err := e.takeSnapshot(b, now); err != nil {
+			b.fault = err
 		}
-		b.snapshot, b.snapshotSeq, e.sinceSnapshot = data, e.working.Seq, 0
 	}
 	return b
 }
@@ -405,7 +401,8 @@ func (e *Engine) commit(b *batch) error {
 			b.writes[i].value = g.value()
 		}
 	}
-	sb := &store.Batch{Records: b.recs, Writes: make([]store.Write, len(b.writes)), Snapshot: b.snapshot, SnapshotSeq: b.snapshotSeq}
+	sb := &store.Batch{Records: b.recs, Writes: make([]store.Write, len(b.writes)), Snapshot: b.snapshot, SnapshotSeq: b.snapshotSeq,
+		SnapshotKeepFrom: b.snapshotKeepFrom}
 	for i, w := range b.writes {
 		sb.Writes[i] = store.Write{Bucket: w.bucket, Key: w.key, Value: w.value}
 	}

@@ -44,6 +44,9 @@ func (s *State) ticket(id string) (*Ticket, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown ticket %q", id)
 	}
+	if s.touched != nil {
+		s.touched[id] = struct{}{}
+	}
 	return t, nil
 }
 
@@ -131,6 +134,9 @@ func (s *State) apply(ev Event) error {
 		}
 		s.Tickets[t.ID] = t
 		s.Numbers[t.Number] = t.ID
+		if s.touched != nil {
+			s.touched[t.ID] = struct{}{}
+		}
 		s.Counters[counter] = max(s.Counters[counter], n)
 		s.stats(t.Service).Issued++
 		s.addWaiting(t)

@@ -77,6 +77,9 @@ type State struct {
 	counts  map[string]map[string]int
 	// appts indexes waiting appointment tickets by service.
 	appts map[string]map[string]*Ticket
+	// touched records the tickets Apply adds or changes, when not nil (see
+	// TrackTickets).
+	touched map[string]struct{}
 }
 
 // Ticket is one number of the day.

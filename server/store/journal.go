@@ -46,6 +46,9 @@ type Batch struct {
 	Writes      []Write
 	Snapshot    []byte // state at SnapshotSeq, if not nil
 	SnapshotSeq uint64
+	// SnapshotKeepFrom, if not 0, keeps the snapshots from this seq on
+	// (see Tx.PutSnapshotKeeping).
+	SnapshotKeepFrom uint64
 }
 
 // Write is one private-bucket write of a Batch; a nil Value deletes Key.
@@ -391,7 +394,7 @@ func (tx *Tx) putBatch(b *Batch) error {
 		}
 	}
 	if b.Snapshot != nil {
-		return tx.PutSnapshot(b.SnapshotSeq, b.Snapshot)
+		return tx.PutSnapshotKeeping(b.SnapshotSeq, b.Snapshot, b.SnapshotKeepFrom)
 	}
 	return nil
 }

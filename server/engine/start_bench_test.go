@@ -1,0 +1,204 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"hallq/server/queue"
+	"hallq/server/store"
+)
+
+// startBenchTickets is how many tickets the current day of BenchmarkStart's
+// hall holds: 20,000 by default, so that one iteration in CI stays short;
+// HALLQ_START_TICKETS for a busy day (270,000 is the longest day measured).
+func startBenchTickets(b *testing.B) int {
+	if v := os.Getenv("HALLQ_START_TICKETS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			b.Fatalf("HALLQ_START_TICKETS=%q: want a positive number", v)
+		}
+		return n
+	}
+	return 20000
+}
+
+// startHall is BenchmarkStart's hall: eight services, a window for each.
+func startHall(b *testing.B) *queue.Hall {
+	h := &queue.Hall{ID: "bench", NameZH: "基准", NameEN: "Bench", Location: time.UTC}
+	for i := range 8 {
+		id := fmt.Sprint("s", i)
+		h.Services = append(h.Services, queue.Service{ID: id, NameZH: id, NameEN: id, Prefix: string(rune('A' + i)), Digits: 6})
+		h.Windows = append(h.Windows, queue.Window{ID: fmt.Sprint(i + 1), Primary: []string{id}})
+	}
+	if err := h.Validate(); err != nil {
+		b.Fatal(err)
+	}
+	return h
+}
+
+// buildBusyDay writes, through the engine and a real store, one service day
+// of n tickets issued by 64 concurrent kiosks while eight windows call and
+// complete them. It leaves two copies of the file: clean, after the engine
+// and the store were closed, and killed, after the writer stopped without the
+// snapshot a clean stop writes, as a SIGKILL leaves it once the journal is
+// replayed.
+func buildBusyDay(b *testing.B, dir string, n int) (clean, killed string) {
+	path := filepath.Join(dir, "build.db")
+	st, err := store.Open(path, store.Options{Journal: true, NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var issued atomic.Int64
+	day := time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return day.Add(time.Duration(issued.Load()) * 100 * time.Microsecond) }
+	h := startHall(b)
+	e, err := Open(st, h, Options{Now: clock, IdentityKey: testIdentityKey})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for k := range 64 {
+		wg.Go(func() {
+			for {
+				i := issued.Add(1)
+				if i > int64(n) {
+					return
+				}
+				_, err := e.Issue(ctx, IssueInput{Kiosk: fmt.Sprint("k", k), Service: fmt.Sprint("s", i%8), IdempotencyKey: fmt.Sprint(i)})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	stop := make(chan struct{})
+	var windows sync.WaitGroup
+	for _, w := range h.Windows {
+		windows.Go(func() {
+			if _, err := e.Act(ctx, ActInput{Window: w.ID, Staff: "s" + w.ID, Action: ActOpen}); err != nil {
+				b.Error(err)
+				return
+			}
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := e.Act(ctx, ActInput{Window: w.ID, Staff: "s" + w.ID, Action: ActCallNext}); err != nil {
+					continue // nobody waiting yet
+				}
+				if _, err := e.Act(ctx, ActInput{Window: w.ID, Staff: "s" + w.ID, Action: ActComplete}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	windows.Wait()
+	if b.Failed() {
+		b.FailNow()
+	}
+	e.halt()
+	if err := st.Close(); err != nil {
+		b.Fatal(err)
+	}
+	killed = filepath.Join(dir, "killed.db")
+	copyBench(b, path, killed)
+	if st, err = store.Open(path, store.Options{NoSync: true}); err != nil {
+		b.Fatal(err)
+	}
+	if e, err = Open(st, h, Options{Now: clock, IdentityKey: testIdentityKey}); err != nil {
+		b.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		b.Fatal(err)
+	}
+	clean = filepath.Join(dir, "clean.db")
+	copyBench(b, path, clean)
+	return clean, killed
+}
+
+// copyBench copies the file at src to dst.
+func copyBench(b *testing.B, src, dst string) {
+	in, err := os.Open(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		b.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkStart measures a hall's start, store.Open and Open until the
+// engine issues, when its current day is busy (startBenchTickets): after a
+// clean stop and after the writer was stopped as a SIGKILL stops it. Each op
+// is one start of a fresh copy of the file (in the page cache). The raw
+// baseline, in the same run, is store.Open of the same file alone.
+func BenchmarkStart(b *testing.B) {
+	n := startBenchTickets(b)
+	dir := b.TempDir()
+	clean, killed := buildBusyDay(b, dir, n)
+	h := startHall(b)
+	work := filepath.Join(dir, "start.db")
+	for _, c := range []struct {
+		name, file string
+		engine     bool
+	}{
+		{"clean", clean, true},
+		{"killed", killed, true},
+		{"store-only", clean, false},
+	} {
+		b.Run(fmt.Sprintf("%s/tickets=%d", c.name, n), func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				copyBench(b, c.file, work)
+				b.StartTimer()
+				st, err := store.Open(work, store.Options{Journal: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				var e *Engine
+				if c.engine {
+					if e, err = Open(st, h, Options{Now: func() time.Time { return time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC) }, IdentityKey: testIdentityKey}); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := e.Issue(context.Background(), IssueInput{Kiosk: "k", Service: "s1", IdempotencyKey: "after-start"}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StopTimer()
+				if e != nil {
+					e.halt()
+				}
+				st.Close()
+				os.Remove(work)
+				os.Remove(work + "-journal")
+				b.StartTimer()
+			}
+		})
+	}
+}

@@ -1,0 +1,159 @@
+package queue
+
+import (
+	"encoding/binary"
+	"errors"
+	"time"
+)
+
+// errShortTicket is returned when encoded ticket bytes end early.
+var errShortTicket = errors.New("queue: encoded ticket is truncated")
+
+// AppendBinary appends the ticket in a compact binary form, field by field,
+// without reflection: a snapshot of a busy day holds hundreds of thousands
+// of tickets, and a start decodes them all. DecodeTicket reads it back.
+// Times keep their instant, not their location (they are UTC in a state).
+func (t *Ticket) AppendBinary(b []byte) ([]byte, error) {
+	for _, s := range [...]string{t.ID, t.Number, t.Service, t.Day, t.Priority, t.Kiosk, t.Desk, t.Status,
+		t.Window, t.LastWindow, t.Appointment, t.Verified, t.Rating} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	for _, at := range [...]time.Time{t.IssuedAt, t.OrderAt, t.CalledAt, t.NoShowAt, t.DoneAt, t.SlotStart} {
+		b = appendTime(b, at)
+	}
+	b = binary.AppendUvarint(b, t.IssueSeq)
+	b = binary.AppendUvarint(b, t.OrderSeq)
+	b = binary.AppendUvarint(b, t.OrderSub)
+	b = binary.AppendVarint(b, int64(t.Calls))
+	var flags byte
+	if t.Transferred {
+		flags |= 1
+	}
+	if t.Late {
+		flags |= 2
+	}
+	return append(b, flags), nil
+}
+
+// DecodeTicket reads a ticket written by AppendBinary from the start of b
+// and returns it with the bytes after it.
+func DecodeTicket(b []byte) (*Ticket, []byte, error) {
+	t := &Ticket{}
+	r := ticketReader{b: b}
+	for _, s := range [...]*string{&t.ID, &t.Number, &t.Service, &t.Day, &t.Priority, &t.Kiosk, &t.Desk, &t.Status,
+		&t.Window, &t.LastWindow, &t.Appointment, &t.Verified, &t.Rating} {
+		*s = r.string()
+	}
+	for _, at := range [...]*time.Time{&t.IssuedAt, &t.OrderAt, &t.CalledAt, &t.NoShowAt, &t.DoneAt, &t.SlotStart} {
+		*at = r.time()
+	}
+	t.IssueSeq, t.OrderSeq, t.OrderSub = r.uvarint(), r.uvarint(), r.uvarint()
+	t.Calls = int(r.varint())
+	flags := r.byte()
+	t.Transferred, t.Late = flags&1 != 0, flags&2 != 0
+	if r.err != nil {
+		return nil, nil, r.err
+	}
+	return t, r.b, nil
+}
+
+// appendTime appends a time as 0 when zero, else as 1 + its Unix
+// nanoseconds, zig-zag encoded.
+func appendTime(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return append(b, 0)
+	}
+	b = append(b, 1)
+	return binary.AppendVarint(b, t.UnixNano())
+}
+
+// ticketReader reads the fields of an encoded ticket; the first error sticks.
+type ticketReader struct {
+	b   []byte
+	err error
+}
+
+func (r *ticketReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = errShortTicket
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *ticketReader) varint() int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.err = errShortTicket
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *ticketReader) byte() byte {
+	if r.err != nil || len(r.b) == 0 {
+		r.err = errShortTicket
+		return 0
+	}
+	c := r.b[0]
+	r.b = r.b[1:]
+	return c
+}
+
+func (r *ticketReader) string() string {
+	n := r.uvarint()
+	if r.err != nil {
+		return ""
+	}
+	if n > uint64(len(r.b)) {
+		r.err = errShortTicket
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+func (r *ticketReader) time() time.Time {
+	switch r.byte() {
+	case 0:
+		return time.Time{}
+	case 1:
+		return time.Unix(0, r.varint()).UTC()
+	default:
+		if r.err == nil {
+			r.err = errors.New("queue: encoded ticket has a bad time")
+		}
+		return time.Time{}
+	}
+}
+
+// TrackTickets starts recording which tickets Apply adds or changes, from
+// now on, forgetting those recorded before; TouchedTickets returns them. A
+// clone does not track.
+func (s *State) TrackTickets() { s.touched = map[string]struct{}{} }
+
+// TouchedTickets returns the tickets added or changed since TrackTickets,
+// nil when not tracking. A day roll drops the day's tickets; it is not
+// recorded here, Day tells.
+func (s *State) TouchedTickets() map[string]struct{} { return s.touched }
+
+// SetTickets sets the day's tickets, as a snapshot holds them, and derives
+// the numbers of the day from them. Reindex is to be called after.
+func (s *State) SetTickets(ts map[string]*Ticket) {
+	s.Tickets = ts
+	s.Numbers = make(map[string]string, len(ts))
+	for id, t := range ts {
+		s.Numbers[t.Number] = id
+	}
+}
