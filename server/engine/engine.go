@@ -114,7 +114,7 @@ type Engine struct {
 	lastSnapshotAt                   time.Time
 	fullDay                          string
 	sinceFull                        int
-	loadedFrom                       uint64 // the snapshot Open started from, 0 for none
+	loadedFrom                       uint64        // the snapshot Open started from, 0 for none
 	lastBatch                        int           // events in the last batch sent to the committer
 	scratch                          []byte        // event data being encoded
 	answering                        atomic.Int32  // batches committed and not yet answered
