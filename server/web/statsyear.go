@@ -21,12 +21,19 @@ type yearView struct {
 	Provisional bool
 	Contacts    supervision
 	Headings    []text // of the tables after the total
+	// The year's ratings, follow-up cases and complaints, for the overview.
+	Ratings      int
+	Satisfaction string // share(…), "–" without ratings
+	Feedback     stats.Feedback
+	OnTime       string // share of the cases opened closed on time
 }
 
 // yearHeadings number the report's sections after the overview.
 var yearHeadings = []text{{}, {"二、办件情况（按业务）", "2. Tickets by service"},
 	{"三、窗口服务情况", "3. Windows"}, {"四、分月情况", "4. By month"},
-	{"五、叫号情况", "5. Calls by reason"}, {"六、预约服务情况", "6. Appointments"}}
+	{"五、叫号情况", "5. Calls by reason"}, {"六、预约服务情况", "6. Appointments"},
+	{"七、好差评情况", "7. Ratings (好差评)"}, {"八、好差评（按业务）", "8. Ratings by service"},
+	{"九、差评回访与投诉处理", "9. Follow-up of bad ratings, complaints"}}
 
 // yearRates are the shares the report's overview states, in per cent.
 type yearRates struct {
@@ -40,8 +47,9 @@ func percent(n, of int) string {
 	return fmt.Sprintf("%.1f", 100*float64(n)/float64(of))
 }
 
-// yearTables returns the report's tables: by service, by window, by month, calls
-// and appointments, with the year's total first.
+// yearTables returns the report's tables: by service, by window, by month,
+// calls, appointments, ratings, ratings by service, and follow-up and
+// complaints, with the year's total first.
 func yearTables(rep *stats.Report, months []*stats.Report, names statsNames) []statsTable {
 	all := statsTables(rep, names)
 	byID := map[string]statsTable{}
@@ -53,7 +61,8 @@ func yearTables(rep *stats.Report, months []*stats.Report, names statsNames) []s
 		label := string(m.Period)
 		mt.Rows = append(mt.Rows, statsRow{label, text{label, label}, figureCells(m.Total)})
 	}
-	return []statsTable{byID["summary"], byID["services"], byID["windows"], mt, byID["calls"], byID["appointments"]}
+	return []statsTable{byID["summary"], byID["services"], byID["windows"], mt, byID["calls"], byID["appointments"],
+		byID["ratings"], byID["ratings_services"], byID["followup"]}
 }
 
 func (s *Server) handleYear(w http.ResponseWriter, r *http.Request) {
@@ -82,7 +91,8 @@ func (s *Server) handleYear(w http.ResponseWriter, r *http.Request) {
 	t := rep.Total
 	v := yearView{Year: p, Total: t, Tables: tables, Seq: rep.Seq, Provisional: !s.over(p), Contacts: s.supervision(), Headings: yearHeadings,
 		Rates: yearRates{Served: percent(t.Served, t.Issued), NoShow: percent(t.NoShows, t.Issued),
-			Cancelled: percent(t.Cancelled, t.Issued), Appointment: percent(t.Appointments, t.Issued)}}
+			Cancelled: percent(t.Cancelled, t.Issued), Appointment: percent(t.Appointments, t.Issued)},
+		Ratings: t.RatingsTotal(), Satisfaction: share(t.Satisfaction()), Feedback: rep.Feedback, OnTime: share(rep.Feedback.OnTimeRate())}
 	var n int
 	fmt.Sscan(y, &n)
 	v.Next = fmt.Sprintf("%04d-01-01", n+1)
