@@ -145,6 +145,12 @@ func (a *kioskApp) speakScreen() {
 		}
 	case screenNotice:
 		say = a.noticeTitle.Text + "。" + a.m.Notice.in(l)
+	case screenPhone:
+		// The title and what happened; never the number typed.
+		say = a.phone.title.Text + "。" + a.phone.ticket.Text + "。" + paraText(a.phone.hint)
+		if w := paraText(a.phone.err); w != "" {
+			say = w
+		}
 	case screenChoose:
 		say = a.chooseTitle.Text
 		for i, b := range a.m.Bookings {

@@ -81,6 +81,6 @@ func (k *Kiosk) CheckIn(ctx context.Context, doc Doc, code string) (*Issued, err
 	k.mu.Unlock()
 	return &Issued{Number: tk.Number, Service: tk.Service, ServiceZH: tk.ServiceNameZH, ServiceEN: tk.ServiceNameEN,
 		Ahead: tk.Ahead, ETA: time.Duration(tk.ETASeconds) * time.Second, IssuedAt: tk.IssuedAt.In(loc),
-		StatusURL: tk.StatusURL, LogSeq: tk.Seq, LogHash: tk.Hash,
+		StatusURL: tk.StatusURL, Token: tk.Token, LogSeq: tk.Seq, LogHash: tk.Hash,
 		CheckpointSeq: tk.CheckpointSeq, CheckpointHash: tk.CheckpointHash, Reprint: tk.Reprint}, nil
 }

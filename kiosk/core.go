@@ -24,6 +24,7 @@ type Server interface {
 	SyncOffline(ctx context.Context, t wire.OfflineTicket) (*wire.Ticket, error)
 	WithdrawRequest(ctx context.Context, key string) (string, error)
 	ReportDevice(ctx context.Context, printer wire.PrinterState, detail string) error
+	LeavePhone(ctx context.Context, token, phone string) error
 	Stream(ctx context.Context, after uint64, h client.StreamHandler) error
 }
 
@@ -42,6 +43,9 @@ type Snapshot struct {
 	// CheckIn: a service the kiosk offers takes bookings, so the home screen
 	// offers to check one in.
 	CheckIn bool
+	// Notify: the hall sends text messages to a mobile number left for a
+	// ticket, so the ticket screen offers to leave one.
+	Notify  bool
 	Pending int    // offline tickets not yet synced
 	Printer string // printer.Code of a printer that cannot print, "" when it can
 	Now     time.Time
@@ -214,7 +218,7 @@ func (k *Kiosk) Snapshot() Snapshot {
 	now := k.opts.Now().Add(k.offset).In(k.loc)
 	s := Snapshot{Ready: k.hall != nil, Online: k.online, Pending: k.pending, Now: now, Unenrolled: k.unenrolled}
 	if k.hall != nil {
-		s.HallZH, s.HallEN = k.hall.NameZH, k.hall.NameEN
+		s.HallZH, s.HallEN, s.Notify = k.hall.NameZH, k.hall.NameEN, k.hall.Notify
 		s.Tiles = tilesFor(homeInput{Hall: k.hall, Device: k.device, Board: k.board, Online: k.online,
 			Leased: k.leased, Now: now, Rule: k.rule})
 		for _, svc := range offered(k.hall, k.device) {

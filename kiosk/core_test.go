@@ -45,7 +45,11 @@ func startKioskWith(t *testing.T, h *testHall, srv Server, prn Printer, path str
 	// A request the hall answers gets as long as a loaded machine needs: a
 	// timeout would make the kiosk issue from its lease instead. A stopped
 	// hall drops connections at once, so nothing waits for the timeout.
-	k, err := NewKiosk(srv, prn, box, testLog(), coreOptions{Tick: 50 * time.Millisecond, RequestTimeout: 30 * time.Second, Now: h.now})
+	log := h.kioskLog
+	if log == nil {
+		log = testLog()
+	}
+	k, err := NewKiosk(srv, prn, box, log, coreOptions{Tick: 50 * time.Millisecond, RequestTimeout: 30 * time.Second, Now: h.now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,12 +16,13 @@ const (
 	screenTicket                // the ticket: number, QR code, printing
 	screenNotice                // why a number cannot be taken
 	screenChoose                // the applicant's bookings of today, to choose the one to check in
+	screenPhone                 // the keypad for a mobile number, for text messages about the ticket
 )
 
 // screenNames name the screens in logs.
 var screenNames = map[screen]string{
 	screenHome: "home", screenID: "id", screenIssuing: "issuing", screenTicket: "ticket", screenNotice: "notice",
-	screenChoose: "choose",
+	screenChoose: "choose", screenPhone: "phone",
 }
 
 // effect is what the app must do after the machine changed.
@@ -31,6 +32,7 @@ const (
 	effectNone   effect = iota // nothing changed
 	effectRender               // show the machine's screen again
 	effectIssue                // show it and take a number of Chosen (with ID), or check in (CheckIn), then call Issued, Refused or Choices
+	effectPhone                // show it and send Phone for the ticket shown, then call PhoneAnswered
 )
 
 // machine is the kiosk's flow of screens, without Fyne: the app feeds it
@@ -60,6 +62,16 @@ type machine struct {
 	CheckIn  bool
 	Code     string
 	Bookings []Booking
+	// PhoneOffer: the ticket shown may be given a mobile number for text
+	// messages (issued online in a hall that sends them); the app sets it.
+	PhoneOffer bool
+	// Phone is the mobile number typed so far on the phone keypad, PhoneErr
+	// why it was refused; PhoneSending: it is being sent; PhoneKept: the
+	// server keeps a number for the ticket shown.
+	Phone        string
+	PhoneErr     msg
+	PhoneSending bool
+	PhoneKept    bool
 }
 
 // StartCheckIn opens the keypad to check in a booking, from the home screen.
@@ -150,6 +162,9 @@ func (m *machine) NextKind(step int) effect {
 // keypad gets a clear refusal on Enter rather than a number with the letters
 // dropped; the on-screen keypad of a resident ID offers digits and X only.
 func (m *machine) Type(c byte) effect {
+	if m.Screen == screenPhone {
+		return m.typePhone(c)
+	}
 	if m.Screen != screenID || len(m.ID) >= maxLen(m.Kind) {
 		return effectNone
 	}
@@ -167,6 +182,10 @@ func (m *machine) Type(c byte) effect {
 
 // Delete removes the last character of the ID number.
 func (m *machine) Delete() effect {
+	if m.Screen == screenPhone && m.Phone != "" && !m.PhoneSending {
+		m.Phone, m.PhoneErr = m.Phone[:len(m.Phone)-1], msg{}
+		return effectRender
+	}
 	if m.Screen != screenID || m.ID == "" {
 		return effectNone
 	}
@@ -176,6 +195,10 @@ func (m *machine) Delete() effect {
 
 // Clear empties the ID number.
 func (m *machine) Clear() effect {
+	if m.Screen == screenPhone && !m.PhoneSending {
+		m.Phone, m.PhoneErr = "", msg{}
+		return effectRender
+	}
 	if m.Screen != screenID {
 		return effectNone
 	}
@@ -195,6 +218,8 @@ func (m *machine) Confirm() effect {
 		}
 		m.Screen = screenIssuing
 		return effectIssue
+	case screenPhone:
+		return m.confirmPhone()
 	case screenTicket, screenNotice:
 		return m.Home()
 	}
@@ -209,13 +234,16 @@ func (m *machine) Home() effect {
 		m.LeavePrinted = true
 		return effectNone
 	}
+	if m.Screen == screenPhone {
+		return m.leavePhone()
+	}
 	return m.home()
 }
 
 // home goes back to the home screen unless a number is being taken or
 // printed.
 func (m *machine) home() effect {
-	if m.Screen == screenIssuing || m.Screen == screenTicket && m.Printing {
+	if m.Screen == screenIssuing || m.Screen == screenTicket && m.Printing || m.Screen == screenPhone && m.PhoneSending {
 		return effectNone
 	}
 	if m.Screen == screenHome {
@@ -224,6 +252,7 @@ func (m *machine) home() effect {
 	m.Flow++
 	m.Screen, m.Kind, m.ID, m.IDErr, m.Notice, m.PrintFailed = screenHome, "", "", msg{}, msg{}, false
 	m.CheckIn, m.Code, m.Bookings, m.LeavePrinted = false, "", nil, false
+	m.PhoneOffer, m.Phone, m.PhoneErr, m.PhoneKept = false, "", msg{}, false
 	return effectRender
 }
 
@@ -243,7 +272,7 @@ func (m *machine) Issued(flow uint64) bool {
 		return false
 	}
 	m.Screen, m.Kind, m.ID, m.Printing, m.PrintFailed = screenTicket, "", "", true, false
-	m.Bookings, m.LeavePrinted = nil, false
+	m.Bookings, m.LeavePrinted, m.PhoneOffer, m.PhoneKept = nil, false, false, false
 	return true
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -21,6 +22,9 @@ type testHall struct {
 	t       *testing.T
 	secrets config.DemoSecrets
 	engine  *engine.Engine
+	// kioskLog, when set, is the logger of the kiosks started on the hall
+	// (and of their screens).
+	kioskLog *slog.Logger
 }
 
 // clockStart is where a test hall's clock starts: 10:00 of a day in the

@@ -90,6 +90,18 @@ var (
 	txtDone       = msg{"完成", "Done"}
 	txtTapHome    = msg{"点击屏幕返回首页", "Tap the screen to return"}
 
+	txtPhoneOffer       = msg{"留下手机号，快到时短信提醒", "Leave a mobile number for an SMS when your turn is close"}
+	txtPhoneFor         = msg{"您的号码 %s · %s", "Your number %s · %s"}
+	txtPhoneHint        = msg{"仅用于本号的短信提醒（快到时、叫到时各一条），当日结束即删除；不打印，不显示在别处。不需要请按“跳过”。", "Used only for this number's text messages (one when your turn is close, one when you are called) and deleted at the end of the day; never printed or shown anywhere else. Not needed? Tap Skip."}
+	txtPhoneCount       = msg{"已输入 %d / 11 位", "%d of 11 digits entered"}
+	txtPhoneInvalid     = msg{"请输入11位手机号码（以13至19开头）", "Enter an 11-digit mobile number starting with 13 to 19"}
+	txtPhoneSkip        = msg{"跳过", "Skip"}
+	txtPhoneConfirm     = msg{"确认", "Confirm"}
+	txtPhoneSending     = msg{"正在登记，请稍候…", "Registering…"}
+	txtPhoneKept        = msg{"已登记：快到您时和叫到您时各发一条短信。", "Registered: you will get a text message when your turn is close and when you are called."}
+	txtPhoneUnreachable = msg{"网络中断，手机号未能登记。请再试一次，或按“跳过”。", "The server cannot be reached: the number was not registered. Try again, or tap Skip."}
+	txtPhoneOffline     = msg{"离线取号的号码不能登记短信提醒。", "Text reminders cannot be set for a number issued offline."}
+
 	txtNotAvailable   = msg{"暂不能取号", "Not available now"}
 	txtRealNameOff    = msg{"网络中断，实名业务暂停取号（无法核对每人限额），请咨询工作人员", "Offline: services that need an ID card are paused (the per-person limit cannot be checked). Please ask staff"}
 	txtLeaseSpent     = msg{"网络中断，本机备用号已用完，暂不能取号，请咨询工作人员", "Offline, and this kiosk's reserve numbers are used up. Please ask staff"}

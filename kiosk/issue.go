@@ -40,8 +40,11 @@ type Issued struct {
 	ETA            time.Duration
 	IssuedAt       time.Time // in the hall's zone
 	StatusURL      string
-	LogSeq         uint64
-	LogHash        string
+	// Token is the ticket's token on the server, to leave a phone number
+	// for it; empty for a ticket issued offline.
+	Token   string
+	LogSeq  uint64
+	LogHash string
 	// CheckpointSeq and CheckpointHash are what the hall's last signed
 	// checkpoint signed; zero for an offline ticket.
 	CheckpointSeq  uint64
@@ -119,7 +122,7 @@ func (k *Kiosk) Issue(ctx context.Context, service string, doc Doc) (*Issued, er
 			k.mu.Unlock()
 			return &Issued{Number: tk.Number, Service: tk.Service, ServiceZH: tk.ServiceNameZH, ServiceEN: tk.ServiceNameEN,
 				Ahead: tk.Ahead, ETA: time.Duration(tk.ETASeconds) * time.Second, IssuedAt: tk.IssuedAt.In(loc),
-				StatusURL: tk.StatusURL, LogSeq: tk.Seq, LogHash: tk.Hash,
+				StatusURL: tk.StatusURL, Token: tk.Token, LogSeq: tk.Seq, LogHash: tk.Hash,
 				CheckpointSeq: tk.CheckpointSeq, CheckpointHash: tk.CheckpointHash}, nil
 		}
 		if !unreachable(err) {

@@ -69,7 +69,19 @@ func (a *kioskApp) render() {
 		a.renderChoose()
 		a.show(a.choose)
 		a.setTimer(a.idle())
+	case screenPhone:
+		a.renderPhone()
+		a.show(a.phone.screen)
+		switch {
+		case a.m.PhoneSending:
+			a.setTimer(0)
+		case a.m.PhoneKept:
+			a.setTimer(a.idle() / 3)
+		default:
+			a.setTimer(a.idle())
+		}
 	}
+	a.forgetPhone()
 	a.relayout()
 	a.speakScreen()
 }
@@ -265,6 +277,7 @@ func (a *kioskApp) renderTicket() {
 	default:
 		a.tkOffline.Hide()
 	}
+	a.renderPhoneOffer()
 }
 
 // tick updates the clock and what depends on the time of day.

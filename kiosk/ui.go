@@ -113,6 +113,8 @@ type kioskApp struct {
 	tkDone                                   *pad
 	tkDoneText                               *canvas.Text
 
+	phone phoneUI
+
 	// notice
 	notice       *fyne.Container
 	noticeTitle  *canvas.Text
@@ -186,7 +188,8 @@ func (a *kioskApp) build() {
 	a.buildTicket()
 	a.buildNotice()
 	a.buildChoose()
-	a.content = container.NewStack(a.home, a.idScreen, a.busy, a.ticket, a.notice, a.choose)
+	a.buildPhone()
+	a.content = container.NewStack(a.home, a.idScreen, a.busy, a.ticket, a.notice, a.choose, a.phone.screen)
 	a.show(a.home) // the others hidden, so that the window takes the size of the one shown
 	bg := canvas.NewRectangle(colNavy)
 	if a.access {
@@ -287,7 +290,7 @@ func (a *kioskApp) buildTicket() {
 	queue := container.NewCenter(container.NewHBox(a.tkAhead, dot, a.tkWait))
 	a.tkOffline = para(sizeNameSmall, colorNameReason, true, fyne.TextAlignCenter)
 	left := container.NewVBox(layout.NewSpacer(), a.tkLabel, fit(a.tkNumber), fit(a.tkService), fit(a.tkService2),
-		layout.NewSpacer(), queue, a.tkTime, a.tkOffline, layout.NewSpacer())
+		layout.NewSpacer(), queue, a.tkTime, a.tkOffline, container.NewCenter(a.buildPhoneOffer()), layout.NewSpacer())
 
 	a.tkQR = canvas.NewImageFromImage(nil)
 	a.tkQR.ScaleMode = canvas.ImageScalePixels
@@ -348,6 +351,10 @@ func (a *kioskApp) apply(e effect) {
 		}
 		go a.issue(a.m.Flow, a.m.Chosen.Service, doc)
 		return
+	case effectPhone:
+		a.render()
+		go a.sendPhone(a.m.Flow, a.issued, a.m.Phone)
+		return
 	}
 	if a.m.Screen == screenHome {
 		a.lang = langZH // the next applicant is greeted in Chinese
@@ -384,6 +391,7 @@ func (a *kioskApp) printIssued(ctx context.Context, flow uint64, is *Issued) {
 	a.do(func() {
 		if a.m.Issued(flow) {
 			a.issued = is
+			a.m.PhoneOffer = a.snap.Notify && !is.Offline && is.Token != ""
 			a.render()
 		}
 	})

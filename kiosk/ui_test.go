@@ -49,7 +49,7 @@ func newTestUI(t *testing.T, k *Kiosk, o uiOptions) *testUI {
 	})
 	o.Theme = &kioskTheme{regular: testRegular, bold: testBold}
 	u := &testUI{}
-	u.a = newKioskApp(k, testLog(), o)
+	u.a = newKioskApp(k, k.log, o)
 	u.a.do = func(f func()) {
 		u.mu.Lock()
 		defer u.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 
 	"hallq/server/wire"
 )
@@ -106,4 +107,25 @@ func (c *Client) CheckIn(ctx context.Context, req wire.CheckInRequest) (*wire.Ti
 		return nil, err
 	}
 	return &out.Ticket, nil
+}
+
+// LeavePhone leaves an applicant's mobile number for the hall's text
+// messages (their turn is close, they are called) on a ticket this kiosk
+// issued: token is the ticket's token. The same number again succeeds and
+// changes nothing. Refusals (*Error): EINVALID for anything but a mainland
+// mobile number, ECONFLICT for a hall that sends no messages, a ticket no
+// longer waiting or a second, different number, EFORBIDDEN for another
+// kiosk's ticket, ENOTFOUND for a ticket not of today.
+func (c *Client) LeavePhone(ctx context.Context, token, phone string) error {
+	if token == "" || phone == "" {
+		return errors.New("client: leave phone: a ticket token and a number are required")
+	}
+	var out wire.PhoneAnswer
+	if err := c.do(ctx, http.MethodPost, "/api/v1/tickets/"+url.PathEscape(token)+"/phone", nil, wire.PhoneRequest{Phone: phone}, &out); err != nil {
+		return err
+	}
+	if !out.Registered {
+		return errors.New("client: POST /api/v1/tickets/{token}/phone: the answer does not say the number is kept")
+	}
+	return nil
 }
