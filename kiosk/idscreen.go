@@ -79,7 +79,7 @@ func (a *kioskApp) newKey(k string, size float32) (*pad, *canvas.Text) {
 	fill := color.Color(colBlue)
 	var tap func()
 	if k == keyDelete {
-		label.TextSize, fill = 40, colGrey
+		label.TextSize, fill = 40*a.scale(), colGrey
 		tap = func() { a.apply(a.m.Delete()) }
 	} else {
 		c := k[0]

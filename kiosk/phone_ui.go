@@ -37,7 +37,7 @@ func (a *kioskApp) buildPhoneOffer() fyne.CanvasObject {
 	p.offerText = a.text(40, colWhite, true)
 	p.offerSub = a.text(26, colMuted, false)
 	p.offerText.Alignment, p.offerSub.Alignment = fyne.TextAlignCenter, fyne.TextAlignCenter
-	p.offer = a.newPad(colPhone, fyne.NewSize(600, 110), container.NewVBox(fit(p.offerText), fit(p.offerSub)),
+	p.offer = a.newPad(colPhone, fyne.NewSize(640, 110), container.NewVBox(fit(p.offerText), fit(p.offerSub)),
 		func() { a.apply(a.m.StartPhone()) })
 	p.offer.Hide()
 	return p.offer
@@ -134,12 +134,26 @@ func (a *kioskApp) renderPhone() {
 	}
 	p.err.Refresh()
 	setPara(p.hint, txtPhoneHint.in(l))
+	// What happened takes the hint's room, so that the screen fits a small
+	// kiosk's screen in accessible mode too.
+	if why != "" {
+		p.hint.Hide()
+	} else {
+		p.hint.Show()
+	}
 	setText(p.clearText, txtClear.in(l))
 	setText(p.delText, txtDelete.in(l))
 	setText(p.skipText, txtPhoneSkip.in(l))
 	setText(p.okText, txtPhoneConfirm.in(l))
 	if a.m.PhoneKept {
 		setText(p.okText, txtDone.in(l))
+	}
+	if a.m.PhoneKept { // nothing left to type or skip
+		p.skip.Hide()
+		p.count.Hide()
+	} else {
+		p.skip.Show()
+		p.count.Show()
 	}
 	if len(a.m.Phone) == phoneDigits || a.m.PhoneKept {
 		p.ok.SetFill(colGreen)

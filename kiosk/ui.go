@@ -290,7 +290,7 @@ func (a *kioskApp) buildTicket() {
 	queue := container.NewCenter(container.NewHBox(a.tkAhead, dot, a.tkWait))
 	a.tkOffline = para(sizeNameSmall, colorNameReason, true, fyne.TextAlignCenter)
 	left := container.NewVBox(layout.NewSpacer(), a.tkLabel, fit(a.tkNumber), fit(a.tkService), fit(a.tkService2),
-		layout.NewSpacer(), queue, a.tkTime, a.tkOffline, container.NewCenter(a.buildPhoneOffer()), layout.NewSpacer())
+		layout.NewSpacer(), queue, a.tkTime, a.tkOffline, layout.NewSpacer())
 
 	a.tkQR = canvas.NewImageFromImage(nil)
 	a.tkQR.ScaleMode = canvas.ImageScalePixels
@@ -312,7 +312,7 @@ func (a *kioskApp) buildTicket() {
 	room := canvas.NewRectangle(color.Transparent)
 	room.SetMinSize(fyne.NewSize(10, 150))
 	status := container.NewStack(room, a.tkPrintBg, container.New(layout.NewCustomPaddedLayout(12, 12, 24, 24), a.tkPrint))
-	bottom := container.NewBorder(nil, nil, nil, container.NewCenter(a.tkDone), status)
+	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(container.NewCenter(a.buildPhoneOffer()), container.NewCenter(a.tkDone)), status)
 	body := container.NewBorder(nil, bottom, nil, nil, container.NewGridWithColumns(2, left, right))
 	// Tapping anywhere leaves; a tap while the receipt prints leaves once it
 	// is out.

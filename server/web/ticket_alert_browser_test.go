@@ -8,8 +8,9 @@ import (
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"hallq/server/web/webtest"
 )
 
 // recordNotes records every notification the page raises in
@@ -27,6 +28,15 @@ const recordNotes = `window.__notes = [];
   window.Notification = Recorded;
 })();`
 
+// grantNotifications lets the pages of origin raise notifications.
+func grantNotifications(origin string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := cdp.Call(ctx, chromedp.FromContext(ctx).Browser, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+			Permission: &cdpbrowser.PermissionDescriptor{Name: "notifications"}, Setting: cdpbrowser.PermissionSettingGranted, Origin: origin})
+		return err
+	})
+}
+
 // TestWebTicketAlert: the holder of a number chooses to be told when one
 // person is ahead; the page raises exactly one such notification when the
 // count falls to it, and another when the number is called.
@@ -41,15 +51,8 @@ func TestWebTicketAlert(t *testing.T) {
 	br := newBrowser(t)
 	phone := br.tab(360, 740)
 	must(t, phone,
-		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: recordNotes})
-			return err
-		}),
-		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, chromedp.FromContext(ctx).Browser, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
-				Permission: &cdpbrowser.PermissionDescriptor{Name: "notifications"}, Setting: cdpbrowser.PermissionSettingGranted, Origin: h.URL})
-			return err
-		}),
+		webtest.OnNewDocument(recordNotes),
+		grantNotifications(h.URL),
 		chromedp.Navigate(mine.Ticket.StatusURL))
 	waitFor(t, phone, pageWait, `document.getElementById('t-ahead').textContent === '2 人' && !document.getElementById('t-alert').hidden`, textOf("ticket"))
 	if got := eval[string](t, phone, `Notification.permission`); got != "granted" {

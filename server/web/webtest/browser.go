@@ -110,15 +110,22 @@ func (b *Browser) Tab(width, height int64) context.Context {
 				p2.Enabled = true
 			}
 		}),
-		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-			_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: watchScript})
-			return err
-		}),
+		OnNewDocument(watchScript),
 	)
 	if err != nil {
 		b.t.Fatalf("open tab: %v", err)
 	}
 	return ctx
+}
+
+// OnNewDocument has the tab run the script src in every page it loads from
+// now on, before the page's own scripts: to watch or stub what the page
+// calls.
+func OnNewDocument(src string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src})
+		return err
+	})
 }
 
 // Check fails the test if a page threw an exception or broke its
