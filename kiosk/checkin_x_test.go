@@ -3,16 +3,12 @@ package main
 import (
 	"context"
 	"image"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
 	"hallq/server/engine"
-	"hallq/server/hall/halltest"
 )
 
 var (
@@ -28,33 +24,13 @@ var (
 // document is refused on screen and nothing is printed; the booker's
 // document prints the appointment ticket, and the log holds one check-in.
 func TestCheckInUnderX(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the kiosk and runs it under Xvfb")
-	}
-	for _, tool := range []string{"Xvfb", "xdotool", "import"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (deploy/setup.sh installs it)", tool)
-		}
-	}
 	h := newTestHall(t)
 	const booker, stranger = "110105198001010024", "110105199002020034"
 	if _, err := h.engine.Book(context.Background(), engine.BookInput{Service: "exit-entry", Slot: "exit-entry-20261120-1030",
 		DocKind: "resident", DocNumber: booker}); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	kioskBin := goBuild(t, dir, "hallq-kiosk", "hallq/kiosk")
-	tp := newTestPrinter(t)
-	display := halltest.StartXvfb(t)
-	kiosk := start(t, "kiosk", []string{"DISPLAY=" + display}, kioskBin,
-		"-server", h.URL, "-token", h.secrets.KioskToken, "-data", filepath.Join(dir, "kiosk"), "-printer", tp.pty.Path(),
-		"-fullscreen=false", "-size", "1920x1080", "-request-timeout", "30s", "-log-level", "debug")
-	kiosk.waitLine(t, readyRE, 1)
-	waitFor(t, "the kiosk's window", func() bool {
-		cmd := exec.Command("xdotool", "search", "--name", "hallq")
-		cmd.Env = append(os.Environ(), "DISPLAY="+display)
-		return cmd.Run() == nil
-	})
+	display, kiosk, tp, _, dir := startKioskOnHall(t, h)
 	// The check-in button is the green one at the bottom right of the home
 	// screen: find it on the screen.
 	var at image.Point
