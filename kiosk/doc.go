@@ -11,7 +11,9 @@
 // screen shows the number, the people ahead, the estimated wait and the QR
 // code of the ticket's live status page while the receipt prints, and keeps
 // the QR code on screen when the printer cannot print; the fault is reported
-// to the server, where staff see it on the board. A physical keypad works
+// to the server, where staff see it on the board. In a hall that sends text
+// messages, the ticket screen of a number issued online offers to leave a
+// mobile number for them (phone.go, phone_ui.go). A physical keypad works
 // too: digit N takes service N, Enter confirms and Escape goes home.
 //
 // When the server cannot be reached the kiosk keeps issuing numbers of the

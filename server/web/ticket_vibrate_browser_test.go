@@ -21,7 +21,8 @@ const noVibrate = `delete Navigator.prototype.vibrate;`
 
 // TestWebTicketVibrates: the ticket page vibrates the phone once when the
 // people ahead fall to the level chosen and once when the number is called;
-// on a browser without navigator.vibrate the same page still raises both
+// a page whose holder did not ask to be reminded never vibrates; on a
+// browser without navigator.vibrate the same page still raises both
 // notifications, and throws nothing.
 func TestWebTicketVibrates(t *testing.T) {
 	h := newTestHall(t)
@@ -34,6 +35,11 @@ func TestWebTicketVibrates(t *testing.T) {
 	br := newBrowser(t)
 	phone := br.tab(360, 740)
 	plain := br.tab(360, 740) // a browser without vibrate
+	quiet := br.tab(360, 740) // no reminder asked for
+	// Opened before the reminders are chosen in the others (the choice is
+	// kept in the browser's storage and read when the page opens).
+	must(t, quiet, webtest.OnNewDocument(recordVibrations), chromedp.Navigate(mine.Ticket.StatusURL))
+	waitFor(t, quiet, pageWait, `document.getElementById('t-ahead').textContent === '2 人'`, textOf("ticket"))
 	must(t, phone, webtest.OnNewDocument(recordVibrations), chromedp.Navigate(mine.Ticket.StatusURL))
 	must(t, plain, webtest.OnNewDocument(noVibrate), webtest.OnNewDocument(recordNotes), grantNotifications(h.URL),
 		chromedp.Navigate(mine.Ticket.StatusURL))
@@ -75,5 +81,9 @@ func TestWebTicketVibrates(t *testing.T) {
 	if got := eval[string](t, phone, `window.__vibrations[1]`); got != "[300,150,300]" {
 		t.Errorf("called vibration %s, want [300,150,300]", got)
 	}
-	br.check(phone, plain)
+	waitFor(t, quiet, pageWait, `document.getElementById('t-state').getAttribute('data-status') === 'called'`, textOf("t-state"))
+	if n := eval[int](t, quiet, `window.__vibrations.length`); n != 0 {
+		t.Errorf("the page without a reminder vibrated %d times", n)
+	}
+	br.check(phone, plain, quiet)
 }

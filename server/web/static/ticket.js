@@ -17,8 +17,10 @@
       prefix = ticket.number.replace(/\d+$/, '');
       render();
       if (before && before !== 'called' && ticket.status === 'called') {
-        vibrate([300, 150, 300]);
-        if (alertAt !== null) notify(L('请到 ', 'Please go to ') + windowName(ticket) + ' ' + ticket.number, 'called');
+        if (alertAt !== null) {
+          vibrate([300, 150, 300]);
+          notify(L('请到 ', 'Please go to ') + windowName(ticket) + ' ' + ticket.number, 'called');
+        }
       }
       checkClose();
       $('t-error').hidden = true;
