@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -74,7 +75,11 @@ func notifyHall(t *testing.T, gw *smsGateway) (*testHall, *lockedBuffer) {
 		c.Notify = config.Notify{Webhook: gw.URL, Timeout: 5 * time.Second, Attempts: 3, CloseAhead: 3}
 	})
 	logs := &lockedBuffer{}
-	h.kioskLog = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var w io.Writer = logs
+	if os.Getenv("HALLQ_TEST_LOG") != "" {
+		w = io.MultiWriter(logs, os.Stderr)
+	}
+	h.kioskLog = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	return h, logs
 }
 
