@@ -309,11 +309,13 @@ func TestPhoneStepLeaves(t *testing.T) {
 		t.Helper()
 		u.tapTile(1)
 		u.waitUI(t, "the receipt out", func(a *kioskApp) bool { return a.m.Screen == screenTicket && !a.m.Printing })
-		u.ui(func(a *kioskApp) { test.Tap(a.phone.offer) })
-		for _, c := range typed {
-			u.typeKey(fyne.KeyName(string(c)))
-		}
+		// In one step of Fyne's goroutine, so that the short timeout of the
+		// test below cannot end the step halfway.
 		u.ui(func(a *kioskApp) {
+			test.Tap(a.phone.offer)
+			for _, c := range typed {
+				a.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyName(string(c))})
+			}
 			if a.m.Screen != screenPhone || a.m.Phone != typed {
 				t.Fatalf("phone step: screen %d, typed %q", a.m.Screen, a.m.Phone)
 			}
