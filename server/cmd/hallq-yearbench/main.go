@@ -1,8 +1,10 @@
 // Command hallq-yearbench measures what a long history costs a hall server.
 // It builds a data directory holding -days service days of a busy hall
 // (-events-per-day events of every kind, made by the same queue commands the
-// server runs and written through the store, with projection snapshots
-// spaced as the engine spaces them), the last of them yesterday, and a fresh
+// server runs and written through the store, with full JSON projection
+// snapshots every max(5000 events, four times the day's tickets), which the
+// engine still reads; its own are binary deltas, written from the first
+// start on), the last of them yesterday, and a fresh
 // hall holding that one day only. It then runs the server binary (-server)
 // on each and reports:
 //
@@ -126,8 +128,8 @@ func build(dir string, days, perDay int) (int, error) {
 			batch = append(batch, rec)
 			n++
 			since++
-			// The engine's spacing: at least 5000 events, four times the day's
-			// tickets.
+			// Full snapshots at least 5000 events and four times the day's
+			// tickets apart, as the engine spaced them before its deltas.
 			if since >= max(5000, 4*len(s.Tickets)) {
 				data, err := json.Marshal(s)
 				if err != nil {

@@ -31,7 +31,7 @@ id = "gen"
 name_zh = "测试大厅"
 name_en = "Generated hall"
 time_zone = "UTC"
-day_start = "04:00"
+day_start = "00:00"
 hours = []
 
 [[services]]
