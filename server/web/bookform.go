@@ -78,9 +78,39 @@ func NewBookForm(h *queue.Hall, now time.Time) BookForm {
 var partialFS embed.FS
 
 var bookFormTemplate = template.Must(template.New("bookform.html").Funcs(template.FuncMap{
-	"bi":  bilingual,
-	"bit": func(t text) template.HTML { return bilingual(t.ZH, t.EN) },
+	"bi":       bilingual,
+	"bit":      func(t text) template.HTML { return bilingual(t.ZH, t.EN) },
+	"docKinds": docKinds,
 }).ParseFS(partialFS, "templates/partials/bookform.html"))
+
+// documentKindNames names each kind of queue.DocumentKinds on the forms.
+var documentKindNames = map[string]text{
+	queue.DocResident: {"居民身份证", "Resident ID card"},
+	queue.DocPassport: {"护照", "Passport"},
+	queue.DocHKMacao:  {"港澳居民来往内地通行证", "Permit for Hong Kong and Macao residents"},
+	queue.DocTaiwan:   {"台湾居民来往大陆通行证", "Permit for Taiwan residents"},
+	queue.DocForeign:  {"外国人永久居留身份证", "Foreign permanent resident ID card"},
+}
+
+// docKind is one choice of a form's document-kind list.
+type docKind struct {
+	ID   string
+	Name text
+}
+
+// docKinds lists the kinds the server accepts, in queue.DocumentKinds'
+// order, for the forms' document-kind choices (templates: docKinds).
+func docKinds() []docKind {
+	out := make([]docKind, len(queue.DocumentKinds))
+	for i, k := range queue.DocumentKinds {
+		name, ok := documentKindNames[k]
+		if !ok {
+			name = text{k, k}
+		}
+		out[i] = docKind{ID: k, Name: name}
+	}
+	return out
+}
 
 // HTML renders the form.
 func (f BookForm) HTML() (template.HTML, error) {

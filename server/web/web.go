@@ -219,11 +219,12 @@ func bilingual(zh, en string) template.HTML {
 
 func (s *Server) loadTemplates() error {
 	funcs := template.FuncMap{
-		"bi":      bilingual,
-		"bit":     func(t text) template.HTML { return bilingual(t.ZH, t.EN) },
-		"asset":   s.assetURL,
-		"minutes": minutes,
-		"short":   func(h string) string { return h[:min(len(h), 8)] },
+		"bi":       bilingual,
+		"bit":      func(t text) template.HTML { return bilingual(t.ZH, t.EN) },
+		"docKinds": docKinds,
+		"asset":    s.assetURL,
+		"minutes":  minutes,
+		"short":    func(h string) string { return h[:min(len(h), 8)] },
 		"isSecs": func(v any) bool {
 			_, ok := v.(secs)
 			return ok
