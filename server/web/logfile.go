@@ -132,26 +132,28 @@ func (s *Server) handleLogJSONL(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// copyArchive streams an archive file, each chunk within logPageTimeout.
+// copyArchive streams an archive file, each MiB within logPageTimeout. The
+// copy goes from the file to the connection without a buffer of ours
+// (sendfile where the connection allows it), so many slow readers of past
+// days cost no memory.
 func (s *Server) copyArchive(w http.ResponseWriter, rc *http.ResponseController, f *os.File, name string) {
-	buf := make([]byte, 256<<10)
 	for {
 		_ = rc.SetWriteDeadline(time.Now().Add(logPageTimeout)) // a recorder has no deadline; nothing to bound
-		n, err := f.Read(buf)
-		if n > 0 {
-			if _, werr := w.Write(buf[:n]); werr != nil {
-				return // the client went away
-			}
-		}
-		if err == io.EOF {
+		n, err := io.CopyN(w, f, archiveChunk)
+		if err == io.EOF || (err == nil && n < archiveChunk) {
 			return
 		}
 		if err != nil {
-			s.log.Error("log.jsonl cut short", "archive", name, "err", err)
+			// Mostly a client that went away or stopped reading; the
+			// archive itself is checked at every start.
+			s.log.Debug("log.jsonl cut short", "archive", name, "err", err)
 			return
 		}
 	}
 }
+
+// archiveChunk is how much of an archive goes out within one write deadline.
+const archiveChunk = 1 << 20
 
 // firstAtOrAfter returns the seq of the first event at or after t, or head+1 when
 // there is none, by binary search: event times do not decrease along the log.
