@@ -3,11 +3,11 @@ package store
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -210,30 +210,7 @@ func (tx *Tx) ForEach(b Bucket, prefix []byte, fn func(k, v []byte) error) error
 // PutSnapshot stores a projection snapshot taken at event seq (not after
 // the transaction's head) and prunes all but the SnapshotsKept latest.
 func (tx *Tx) PutSnapshot(seq uint64, state []byte) error {
-	if err := tx.writable(); err != nil {
-		return fmt.Errorf("store: snapshot at %d: %w", seq, err)
-	}
-	if seq == 0 || seq > tx.seq {
-		return fmt.Errorf("store: snapshot at %d: want 1..%d (the head): %w", seq, tx.seq, eventlog.ErrInvalid)
-	}
-	b := tx.btx.Bucket(BucketSnapshots)
-	if err := b.Put(seqKey(seq), bytes.Clone(state)); err != nil {
-		return fmt.Errorf("store: snapshot at %d: %w", seq, err)
-	}
-	var old [][]byte
-	c := b.Cursor()
-	kept := 0
-	for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
-		if kept++; kept > SnapshotsKept {
-			old = append(old, bytes.Clone(k))
-		}
-	}
-	for _, k := range old {
-		if err := b.Delete(k); err != nil {
-			return fmt.Errorf("store: prune snapshot %d: %w", binary.BigEndian.Uint64(k), err)
-		}
-	}
-	return nil
+	return tx.PutSnapshotKeeping(seq, state, math.MaxUint64)
 }
 
 // PutRecords stores records made by an eventlog.Chain. The first must follow the head as
