@@ -179,8 +179,14 @@ func (p *Publisher) poke() {
 }
 
 // Status returns the state of the copy.
-func (p *Publisher) Status() Status {
-	s := Status{Connected: p.nc.IsConnected(), Head: p.head.Load(), Stored: p.stored.Load()}
+func (p *Publisher) Status() Status { return p.StatusAt(0) }
+
+// StatusAt returns the state of the copy against a head the caller has read
+// from the log: the engine answers a commit before it notifies the
+// publisher, so a head read just now may be ahead of the one notified, and
+// the lag must count it.
+func (p *Publisher) StatusAt(head uint64) Status {
+	s := Status{Connected: p.nc.IsConnected(), Head: max(p.head.Load(), head), Stored: p.stored.Load()}
 	p.mu.Lock()
 	s.Err = p.err
 	p.mu.Unlock()

@@ -225,7 +225,7 @@ func Open(cfg *config.Config, dataDir string, log *slog.Logger, opts Options) (*
 		h.Close()
 		return nil, err
 	}
-	var fed func() *wire.Federation
+	var fed func(head uint64) *wire.Federation
 	if h.Federation != nil {
 		h.Metrics.Register(h.Federation.Collectors()...)
 		fed = h.federationHealth
@@ -333,9 +333,10 @@ func (h *Hall) Close() error {
 	return err
 }
 
-// federationHealth is the federation's part of /healthz.
-func (h *Hall) federationHealth() *wire.Federation {
-	s := h.Federation.Status()
+// federationHealth is the federation's part of /healthz, its lag counted to
+// the head /healthz reports.
+func (h *Hall) federationHealth(head uint64) *wire.Federation {
+	s := h.Federation.StatusAt(head)
 	f := &wire.Federation{Connected: s.Connected, Stored: s.Stored, Lag: s.Lag, LagSecs: int(s.LagAge.Seconds())}
 	// The cause, with addresses, goes to the log; the public sees what kind.
 	switch {

@@ -46,14 +46,14 @@ func routes(apiSrv *api.Server, streams, pages http.Handler, m *metrics.Metrics,
 // the log, not to the public). federation, when the hall federates, reports
 // the copy of its log to the city; a city link that is down is not the hall
 // failing, so it never turns the answer into a 503.
-func healthHandler(hallID string, eng *engine.Engine, st *store.Store, federation func() *wire.Federation, log *slog.Logger) http.Handler {
+func healthHandler(hallID string, eng *engine.Engine, st *store.Store, federation func(head uint64) *wire.Federation, log *slog.Logger) http.Handler {
 	started := time.Now()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seq, hash := eng.Head()
 		status, body := http.StatusOK, wire.Health{Status: "ok", Hall: hallID, Seq: seq, Hash: hash,
 			UptimeSeconds: int(time.Since(started).Seconds())}
 		if federation != nil {
-			body.Federation = federation()
+			body.Federation = federation(seq)
 		}
 		if err := st.Err(); err != nil {
 			log.Error("health check: the store is failing", "err", err)
