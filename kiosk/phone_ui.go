@@ -181,6 +181,7 @@ func (a *kioskApp) sendPhone(flow uint64, is *Issued, phone string) {
 	a.do(func() {
 		if a.m.PhoneAnswered(flow, why, err == nil) {
 			a.render()
+			a.log.Debug("phone step answered", "kept", err == nil, "flow", flow)
 		}
 	})
 }

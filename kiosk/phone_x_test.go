@@ -52,6 +52,7 @@ var (
 	generalIssuedRE = regexp.MustCompile(`msg="ticket issued" .*number=(\S+) service=general`)
 	phoneScreenRE   = regexp.MustCompile(`msg=screen .*screen=phone`)
 	phoneLeftRE     = regexp.MustCompile(`msg="phone number left for text messages" .*number=A011`)
+	phoneKeptRE     = regexp.MustCompile(`msg="phone step answered" .*kept=true`)
 )
 
 // TestPhoneStepUnderX runs the real kiosk binary on an X server against a
@@ -88,6 +89,9 @@ func TestPhoneStepUnderX(t *testing.T) {
 	if got := gw.got("A011"); got[0] != "close 13800138000" {
 		t.Fatalf("gateway got %v, want the close message to 13800138000", got)
 	}
+	// The screen shows Done once the answer reached it (Return is ignored
+	// while the number is being sent).
+	kiosk.waitLine(t, phoneKeptRE, 1)
 	n := kiosk.count(homeRE)
 	xdo(t, display, "key", "Return") // Done
 	kiosk.waitLine(t, homeRE, n+1)
