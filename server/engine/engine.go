@@ -206,15 +206,23 @@ func Open(st *store.Store, hall *queue.Hall, opts Options) (*Engine, error) {
 	e.sinceSnapshot, e.lastSnapshotAt = replayed, opts.Now()
 	e.committed = state
 	e.headSeq, e.headHash = st.Head()
-	e.tokens = make(map[string]string, len(state.Tickets))
-	for id := range state.Tickets {
-		e.remember(id)
-	}
+	// The status tokens of the day's tickets (an HMAC each) are made while
+	// the writer's state and private records load.
 	e.bookingLinks = map[string]string{}
-	for id := range state.Bookings {
-		e.rememberBooking(id)
-	}
-	if err := e.restart(); err != nil {
+	tokens := make(map[string]string, len(state.Tickets))
+	var links sync.WaitGroup
+	links.Go(func() {
+		for id := range state.Tickets {
+			tokens[e.Token(id)] = id
+		}
+		for id := range state.Bookings {
+			e.rememberBooking(id)
+		}
+	})
+	err = e.restart()
+	links.Wait()
+	e.tokens = tokens
+	if err != nil {
 		return nil, err
 	}
 	go e.appointmentClock()

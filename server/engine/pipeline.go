@@ -94,16 +94,35 @@ func (e *Engine) submit(ctx context.Context, r *request) (*request, error) {
 // starts and, after a failed commit, on the sequencer goroutine.
 func (e *Engine) restart() error {
 	e.mu.RLock()
-	e.working = e.committed.Clone()
-	seq, hash := e.headSeq, e.headHash
+	day := e.committed.Day
 	e.mu.RUnlock()
+	// The writer's copy of the state and the day's private records are each
+	// a good part of a busy day's start: they are made side by side.
+	var (
+		working   *queue.State
+		seq       uint64
+		hash      string
+		cloneDone = make(chan struct{})
+	)
+	go func() {
+		defer close(cloneDone)
+		e.mu.RLock()
+		defer e.mu.RUnlock()
+		working, seq, hash = e.committed.Clone(), e.headSeq, e.headHash
+	}()
+	perr := e.loadPrivate(day)
+	<-cloneDone
+	e.working = working
 	chain, err := eventlog.NewChain(seq, hash)
 	if err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
 	e.chain = chain
-	if err := e.loadPrivate(); err != nil {
-		return err
+	if perr == nil && working.Day != day {
+		perr = e.loadPrivate(working.Day) // a commit changed the day meanwhile
+	}
+	if perr != nil {
+		return perr
 	}
 	e.mu.Lock()
 	e.apptIdx = indexOf(e.appt)

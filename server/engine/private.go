@@ -44,9 +44,8 @@ func (g *idemGroup) value() []byte {
 
 // loadPrivate reads today's private records (idempotency keys and identity
 // counts) into the sequencer's maps. It runs on restart.
-func (e *Engine) loadPrivate() error {
+func (e *Engine) loadPrivate(day string) error {
 	e.idem, e.identities, e.spent, e.idemSeq = map[string]idemRecord{}, map[string]int{}, map[string]int{}, 0
-	day := e.working.Day
 	return e.store.View(func(tx *store.Tx) error {
 		if err := e.loadAppointments(tx); err != nil {
 			return err
