@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -278,9 +279,11 @@ func TestPropertyReplay(t *testing.T) {
 			if got := stateJSON(t, &snap); !bytes.Equal(got, want) {
 				t.Fatalf("snapshot + tail differs")
 			}
-			if got := stateJSON(t, w.s.Clone()); !bytes.Equal(got, want) {
+			clone := w.s.Clone()
+			if got := stateJSON(t, clone); !bytes.Equal(got, want) {
 				t.Fatalf("clone differs")
 			}
+			checkIndexes(t, clone)
 		})
 	}
 	if totalAppt == 0 || totalApptCalls == 0 || totalMissed == 0 {
@@ -298,4 +301,48 @@ func TestPropertyReplay(t *testing.T) {
 	}
 	t.Logf("%d manual calls, %d reinstatements, %d transfers, %d offline tickets, %d voided leases",
 		totalManual, totalReinstated, totalTransferred, totalLeased, totalVoided)
+}
+
+// checkIndexes checks that the indexes of waiting tickets s carries (those a
+// clone takes from its original) are those Reindex finds from the tickets.
+func checkIndexes(t *testing.T, s *State) {
+	t.Helper()
+	re := *s
+	re.Reindex()
+	ids := func(ix map[string]map[string]*Ticket) map[string][]string {
+		out := map[string][]string{}
+		for svc, m := range ix {
+			for id, tk := range m {
+				if tk != s.Tickets[id] {
+					t.Fatalf("index %s/%s points at another ticket than the state's", svc, id)
+				}
+				out[svc] = append(out[svc], id)
+			}
+			slices.Sort(out[svc])
+		}
+		return out
+	}
+	counts := func(c map[string]map[string]int) map[string]map[string]int {
+		out := map[string]map[string]int{}
+		for svc, m := range c {
+			for p, n := range m {
+				if n != 0 {
+					if out[svc] == nil {
+						out[svc] = map[string]int{}
+					}
+					out[svc][p] = n
+				}
+			}
+		}
+		return out
+	}
+	if got, want := ids(s.waiting), ids(re.waiting); !reflect.DeepEqual(got, want) {
+		t.Fatalf("waiting index %v, want %v", got, want)
+	}
+	if got, want := ids(s.appts), ids(re.appts); !reflect.DeepEqual(got, want) {
+		t.Fatalf("appointment index %v, want %v", got, want)
+	}
+	if got, want := counts(s.counts), counts(re.counts); !reflect.DeepEqual(got, want) {
+		t.Fatalf("counts %v, want %v", got, want)
+	}
 }

@@ -229,6 +229,11 @@ func (s *State) Reindex() {
 			s.addWaiting(t)
 		}
 	}
+	s.defaults()
+}
+
+// defaults makes the maps a decoded state may lack.
+func (s *State) defaults() {
 	if s.Windows == nil {
 		s.Windows = map[string]*WindowState{}
 	}
@@ -347,15 +352,20 @@ func (s *State) Clone() *State {
 		}
 		c.Leases[k] = &cp
 	}
+	// A busy day's tickets are copied into one allocation: a start clones
+	// the state of every ticket of the day.
+	slab, i := make([]Ticket, len(s.Tickets)), 0
 	for k, t := range s.Tickets {
-		cp := *t
-		c.Tickets[k] = &cp
+		slab[i] = *t
+		c.Tickets[k] = &slab[i]
+		i++
 	}
-	for k, v := range s.Numbers {
-		c.Numbers[k] = v
+	c.Numbers, c.Counters = maps.Clone(s.Numbers), maps.Clone(s.Counters)
+	if c.Numbers == nil {
+		c.Numbers = map[string]string{}
 	}
-	for k, v := range s.Counters {
-		c.Counters[k] = v
+	if c.Counters == nil {
+		c.Counters = map[string]int{}
 	}
 	for k, w := range s.Windows {
 		cp := *w
@@ -365,6 +375,24 @@ func (s *State) Clone() *State {
 		cp := *st
 		c.Stats[k] = &cp
 	}
-	c.Reindex()
+	// The indexes of waiting tickets are s's, pointing at the copies: the
+	// same as Reindex finds, without visiting every ticket of the day.
+	c.reindexFrom(s)
 	return c
+}
+
+// reindexFrom builds the indexes of s from those of from, whose tickets s
+// holds copies of under the same IDs.
+func (s *State) reindexFrom(from *State) {
+	s.waiting = make(map[string]map[string]*Ticket, len(from.waiting))
+	s.counts = map[string]map[string]int{}
+	s.appts = map[string]map[string]*Ticket{}
+	s.initAppointments()
+	s.initFeedback()
+	for _, m := range from.waiting {
+		for id := range m {
+			s.addWaiting(s.Tickets[id])
+		}
+	}
+	s.defaults()
 }
