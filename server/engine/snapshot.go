@@ -113,6 +113,16 @@ func parseSnapshot(data []byte) (snapshotPart, error) {
 	return p, nil
 }
 
+// ticketCount is the number of tickets a part says it holds, bounded by its
+// size (0 if it cannot be read: readTickets reports that).
+func (p snapshotPart) ticketCount() int {
+	n, k := binary.Uvarint(p.body)
+	if k <= 0 || n > uint64(len(p.body)) {
+		return 0
+	}
+	return int(n)
+}
+
 // readTickets decodes a part's tickets into ts, replacing those of the same ID.
 func (p snapshotPart) readTickets(ts map[string]*queue.Ticket) error {
 	count, k := binary.Uvarint(p.body)
@@ -120,8 +130,15 @@ func (p snapshotPart) readTickets(ts map[string]*queue.Ticket) error {
 		return fmt.Errorf("%w: ticket count", errSnapshotCorrupt)
 	}
 	b := p.body[k:]
-	for range count {
-		t, rest, err := queue.DecodeTicket(b)
+	if count > uint64(len(b)) {
+		return fmt.Errorf("%w: %d tickets in %d bytes", errSnapshotCorrupt, count, len(b))
+	}
+	// A busy day's tickets in one allocation, their repeated strings shared.
+	slab := make([]queue.Ticket, count)
+	var dec queue.TicketDecoder
+	for i := range slab {
+		t := &slab[i]
+		rest, err := dec.Decode(t, b)
 		if err != nil {
 			return fmt.Errorf("%w: %v", errSnapshotCorrupt, err)
 		}
@@ -175,7 +192,7 @@ func (e *Engine) fromSnapshot(seq uint64) (*queue.State, error) {
 		if err := json.Unmarshal(latest.state, s); err != nil {
 			return nil, fmt.Errorf("decode snapshot at %d: %w", seq, err)
 		}
-		ts := make(map[string]*queue.Ticket)
+		ts := make(map[string]*queue.Ticket, chain[len(chain)-1].ticketCount())
 		for i := len(chain) - 1; i >= 0; i-- {
 			if err := chain[i].readTickets(ts); err != nil {
 				return nil, fmt.Errorf("snapshot at %d: %w", seq, err)

@@ -40,11 +40,39 @@ func (t *Ticket) AppendBinary(b []byte) ([]byte, error) {
 // and returns it with the bytes after it.
 func DecodeTicket(b []byte) (*Ticket, []byte, error) {
 	t := &Ticket{}
-	r := ticketReader{b: b}
-	for _, s := range [...]*string{&t.ID, &t.Number, &t.Service, &t.Day, &t.Priority, &t.Kiosk, &t.Desk, &t.Status,
-		&t.Window, &t.LastWindow, &t.Appointment, &t.Verified, &t.Rating} {
-		*s = r.string()
+	rest, err := decodeTicket(t, b, nil)
+	if err != nil {
+		return nil, nil, err
 	}
+	return t, rest, nil
+}
+
+// A TicketDecoder reads many tickets written by AppendBinary, such as a busy
+// day's in a snapshot, sharing the strings they repeat (service, day,
+// status, kiosk, window, ...) rather than allocating each again.
+type TicketDecoder struct {
+	intern map[string]string
+}
+
+// maxInterned bounds the strings a TicketDecoder shares.
+const maxInterned = 4096
+
+// Decode reads into t a ticket from the start of b and returns the bytes
+// after it.
+func (d *TicketDecoder) Decode(t *Ticket, b []byte) ([]byte, error) {
+	if d.intern == nil {
+		d.intern = map[string]string{}
+	}
+	return decodeTicket(t, b, d.intern)
+}
+
+func decodeTicket(t *Ticket, b []byte, intern map[string]string) ([]byte, error) {
+	r := ticketReader{b: b, intern: intern}
+	t.ID, t.Number = r.string(false), r.string(false)
+	for _, s := range [...]*string{&t.Service, &t.Day, &t.Priority, &t.Kiosk, &t.Desk, &t.Status, &t.Window, &t.LastWindow} {
+		*s = r.string(true)
+	}
+	t.Appointment, t.Verified, t.Rating = r.string(false), r.string(true), r.string(true)
 	for _, at := range [...]*time.Time{&t.IssuedAt, &t.OrderAt, &t.CalledAt, &t.NoShowAt, &t.DoneAt, &t.SlotStart} {
 		*at = r.time()
 	}
@@ -53,9 +81,9 @@ func DecodeTicket(b []byte) (*Ticket, []byte, error) {
 	flags := r.byte()
 	t.Transferred, t.Late = flags&1 != 0, flags&2 != 0
 	if r.err != nil {
-		return nil, nil, r.err
+		return nil, r.err
 	}
-	return t, r.b, nil
+	return r.b, nil
 }
 
 // appendTime appends a time as 0 when zero, else as 1 + its Unix
@@ -70,8 +98,9 @@ func appendTime(b []byte, t time.Time) []byte {
 
 // ticketReader reads the fields of an encoded ticket; the first error sticks.
 type ticketReader struct {
-	b   []byte
-	err error
+	b      []byte
+	err    error
+	intern map[string]string // strings shared between tickets, or nil
 }
 
 func (r *ticketReader) uvarint() uint64 {
@@ -110,7 +139,8 @@ func (r *ticketReader) byte() byte {
 	return c
 }
 
-func (r *ticketReader) string() string {
+// string reads a string; shared: one of the values many tickets repeat.
+func (r *ticketReader) string(shared bool) string {
 	n := r.uvarint()
 	if r.err != nil {
 		return ""
@@ -119,8 +149,18 @@ func (r *ticketReader) string() string {
 		r.err = errShortTicket
 		return ""
 	}
-	s := string(r.b[:n])
+	b := r.b[:n]
 	r.b = r.b[n:]
+	if !shared || r.intern == nil {
+		return string(b)
+	}
+	if s, ok := r.intern[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(r.intern) < maxInterned {
+		r.intern[s] = s
+	}
 	return s
 }
 
