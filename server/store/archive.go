@@ -189,8 +189,10 @@ func (s *Store) nextDay(loc *time.Location) (first, last uint64, name string, er
 	}
 	for _, a := range s.archiveList() {
 		if a.Name == name+".jsonl" {
-			// Times went back across a date (a clock set back): the second
-			// stretch of the date gets a name of its own.
+			// The date was archived already: the hall's time zone changed
+			// since (the engine keeps event times in order, so a clock set
+			// back does not do this). The second stretch of the date gets a
+			// name of its own, after its first event.
 			name = fmt.Sprintf("%s.%d", name, first)
 		}
 	}

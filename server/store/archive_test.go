@@ -288,3 +288,89 @@ func TestArchiveDamage(t *testing.T) {
 		})
 	}
 }
+
+// appendAt appends one event at each of the times, in one transaction.
+func appendAt(t *testing.T, s *Store, times ...time.Time) []eventlog.Record {
+	t.Helper()
+	var recs []eventlog.Record
+	err := s.Update(func(tx *Tx) error {
+		for _, at := range times {
+			r, err := tx.Append("test.event", at, json.RawMessage(`{"at":"`+at.Format(time.RFC3339)+`"}`))
+			if err != nil {
+				return err
+			}
+			recs = append(recs, r.Clone())
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+// TestArchiveZoneChanged: a hall whose time zone changes between two
+// archivings finds a date it already archived again at the start of what is
+// left (a clock set back cannot do this: the engine keeps event times in
+// order). That stretch gets an archive of its own named after its first
+// event; every archive holds exactly its part of the log, the names never
+// repeat, and the whole chain reads back and verifies, also after a reopen.
+func TestArchiveZoneChanged(t *testing.T) {
+	cst := time.FixedZone("CST", 8*3600)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hallq.db")
+	s, err := Open(path, Options{Journal: true, JournalSize: 256 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(d, h int) time.Time { return time.Date(2026, 6, 10+d, h, 0, 0, 0, cst) }
+	// 10 June in Beijing, sealed by 11 June 01:00 (17:00 on 10 June in UTC).
+	all := appendAt(t, s, day(0, 9), day(0, 12), day(0, 16), day(1, 1))
+	made, err := s.ArchiveDays(context.Background(), cst)
+	if err != nil || len(made) != 1 || made[0].Name != "2026-06-10.jsonl" {
+		t.Fatalf("first archiving: %v, %+v", err, made)
+	}
+	// The hall now keeps its dates in UTC: the event of 11 June 01:00 in
+	// Beijing is on 10 June there, a date already archived.
+	utc := func(d, h int) time.Time { return time.Date(2026, 6, 10+d, h, 0, 0, 0, time.UTC) }
+	all = append(all, appendAt(t, s, utc(0, 22), utc(1, 0).Add(30*time.Minute), utc(1, 3), utc(3, 1))...)
+	more, err := s.ArchiveDays(context.Background(), time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	made = append(made, more...)
+	names := map[string]bool{}
+	next := uint64(1)
+	for _, a := range made {
+		if names[a.Name] {
+			t.Errorf("archive name %s used twice: %+v", a.Name, made)
+		}
+		names[a.Name] = true
+		if a.First != next {
+			t.Errorf("archive %s starts at %d, want %d: %+v", a.Name, a.First, next, made)
+		}
+		next = a.Last + 1
+		data, err := os.ReadFile(filepath.Join(dir, ArchiveDir, a.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(data, jsonl(all[a.First-1:a.Last])) {
+			t.Errorf("%s differs from events %d..%d of the log", a.Name, a.First, a.Last)
+		}
+	}
+	if len(made) != 3 || made[1].Name != "2026-06-10.4.jsonl" || made[1].Last != 5 || made[2].Name != "2026-06-11.jsonl" {
+		t.Errorf("archives %+v: want 10 June in UTC, events 4..5, as 2026-06-10.4.jsonl, then 2026-06-11.jsonl", made)
+	}
+	if n := eventsInFile(t, s); n != 1 || next != uint64(len(all)) {
+		t.Errorf("the file holds %d events and the archives end at %d, want the last date's 1 event after %d", n, next-1, len(all)-1)
+	}
+	checkAll(t, s, all)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = Open(path, Options{VerifyAll: true}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	checkAll(t, s, all)
+}
