@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -48,30 +49,43 @@ type frame struct {
 }
 
 // readFrames reads the frames of f from offset 0 up to the first that is not
-// the next one.
+// the next one. It reads only as far as the frames go: after a clean stop
+// that is one header, not the whole preallocated file.
 func readFrames(f *os.File) ([]*frame, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
-	data := make([]byte, st.Size())
-	if _, err := f.ReadAt(data, 0); err != nil && err != io.EOF {
-		return nil, fmt.Errorf("journal: read: %w", err)
-	}
-	return parseFrames(data)
+	return scanFrames(bufio.NewReaderSize(io.NewSectionReader(f, 0, st.Size()), 256<<10), st.Size())
 }
 
 // parseFrames reads the frames of a journal's bytes, as readFrames.
 func parseFrames(data []byte) ([]*frame, error) {
+	return scanFrames(bytes.NewReader(data), int64(len(data)))
+}
+
+// scanFrames reads frames from r, which holds size bytes, up to the first
+// torn, stale or out-of-order one.
+func scanFrames(r io.Reader, size int64) ([]*frame, error) {
 	var frames []*frame
-	for off := 0; off+frameHeader <= len(data); {
-		h := data[off : off+frameHeader]
-		n := int(binary.BigEndian.Uint32(h[4:]))
-		if string(h[:4]) != frameMagic || n > len(data)-off-frameHeader {
+	h := make([]byte, frameHeader)
+	var payload []byte
+	for off := int64(0); off+frameHeader <= size; {
+		if _, err := io.ReadFull(r, h); err != nil {
+			return nil, fmt.Errorf("journal: read: %w", err)
+		}
+		n := int64(binary.BigEndian.Uint32(h[4:]))
+		if string(h[:4]) != frameMagic || n > size-off-frameHeader {
 			break
 		}
+		if int64(cap(payload)) < n {
+			payload = make([]byte, n)
+		}
+		payload = payload[:n]
+		if _, err := io.ReadFull(r, payload); err != nil {
+			return nil, fmt.Errorf("journal: read: %w", err)
+		}
 		lsn := binary.BigEndian.Uint64(h[8:])
-		payload := data[off+frameHeader : off+frameHeader+n]
 		crc := crc32.Update(crc32.Checksum(h[8:16], castagnoli), castagnoli, payload)
 		if crc != binary.BigEndian.Uint32(h[16:]) {
 			break
@@ -79,7 +93,7 @@ func parseFrames(data []byte) ([]*frame, error) {
 		if len(frames) > 0 && lsn != frames[len(frames)-1].lsn+1 {
 			break
 		}
-		b, err := decodeBatch(payload)
+		b, err := decodeBatch(payload) // copies what it keeps
 		if err != nil {
 			// The CRC matched: this is not a torn write but a bad encoder.
 			return nil, fmt.Errorf("journal: frame %d: %w", lsn, err)
