@@ -94,7 +94,7 @@ func (e *Engine) submit(ctx context.Context, r *request) (*request, error) {
 // starts and, after a failed commit, on the sequencer goroutine.
 func (e *Engine) restart() error {
 	e.mu.RLock()
-	day := e.committed.Day
+	day, tickets := e.committed.Day, len(e.committed.Tickets)
 	e.mu.RUnlock()
 	// The writer's copy of the state and the day's private records are each
 	// a good part of a busy day's start: they are made side by side.
@@ -110,7 +110,7 @@ func (e *Engine) restart() error {
 		defer e.mu.RUnlock()
 		working, seq, hash = e.committed.Clone(), e.headSeq, e.headHash
 	}()
-	perr := e.loadPrivate(day)
+	perr := e.loadPrivate(day, tickets)
 	<-cloneDone
 	e.working = working
 	chain, err := eventlog.NewChain(seq, hash)
@@ -119,7 +119,7 @@ func (e *Engine) restart() error {
 	}
 	e.chain = chain
 	if perr == nil && working.Day != day {
-		perr = e.loadPrivate(working.Day) // a commit changed the day meanwhile
+		perr = e.loadPrivate(working.Day, 0) // a commit changed the day meanwhile
 	}
 	if perr != nil {
 		return perr

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -43,9 +42,11 @@ func (g *idemGroup) value() []byte {
 }
 
 // loadPrivate reads today's private records (idempotency keys and identity
-// counts) into the sequencer's maps. It runs on restart.
-func (e *Engine) loadPrivate(day string) error {
-	e.idem, e.identities, e.spent, e.idemSeq = map[string]idemRecord{}, map[string]int{}, map[string]int{}, 0
+// counts) into the sequencer's maps. It runs on restart; tickets, the
+// day's count so far, sizes the map of idempotency keys (about one each).
+func (e *Engine) loadPrivate(day string, tickets int) error {
+	e.idem, e.identities, e.spent, e.idemSeq = make(map[string]idemRecord, tickets), map[string]int{}, map[string]int{}, 0
+	services := map[string]string{}
 	return e.store.View(func(tx *store.Tx) error {
 		if err := e.loadAppointments(tx); err != nil {
 			return err
@@ -57,14 +58,7 @@ func (e *Engine) loadPrivate(day string) error {
 		err := tx.ForEach(store.BucketIdempotency, prefix, func(k, v []byte) error {
 			// A group of records (an array), or one record as files
 			// written before groups hold.
-			var recs []idemRecord
-			var err error
-			if len(v) > 0 && v[0] == '[' {
-				err = json.Unmarshal(v, &recs)
-			} else {
-				recs = make([]idemRecord, 1)
-				err = json.Unmarshal(v, &recs[0])
-			}
+			recs, err := decodeIdemGroup(v, services)
 			if err != nil || len(k) != len(prefix)+8 || len(recs) == 0 {
 				return fmt.Errorf("engine: idempotency record %x: %v", k, err)
 			}
