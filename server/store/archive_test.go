@@ -7,7 +7,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -27,20 +26,11 @@ func appendDays(t *testing.T, s *Store, loc *time.Location, days, perDay int) []
 		if d == days {
 			n = 1 // the next day's seal
 		}
-		err := s.Update(func(tx *Tx) error {
-			for i := range n {
-				at := start.AddDate(0, 0, d).Add(time.Duration(i) * (24 * time.Hour / time.Duration(perDay)))
-				r, err := tx.Append("test.event", at, json.RawMessage(`{"day":`+strconv.Itoa(d)+`,"i":`+strconv.Itoa(i)+`}`))
-				if err != nil {
-					return err
-				}
-				all = append(all, r.Clone())
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+		times := make([]time.Time, n)
+		for i := range times {
+			times[i] = start.AddDate(0, 0, d).Add(time.Duration(i) * (24 * time.Hour / time.Duration(perDay)))
 		}
+		all = append(all, appendAt(t, s, times...)...)
 	}
 	return all
 }
@@ -262,7 +252,7 @@ func TestArchiveDamage(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			return os.WriteFile(p, bytes.Replace(data, []byte(`"i":3}`), []byte(`"i":4}`), 1), 0o600)
+			return os.WriteFile(p, bytes.Replace(data, []byte(`{"at":"2026`), []byte(`{"at":"2027`), 1), 0o600)
 		}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
