@@ -109,6 +109,27 @@ func (h *feedbackHall) servedTicket(key string) string {
 	return u.Path
 }
 
+// supervise has the supervisor zhou find complaints complaints and one open
+// case, close the case with its visit and rectification, and answer the
+// first complaint.
+func (h *feedbackHall) supervise(complaints int, visit, rectification, answer string) {
+	h.t.Helper()
+	sup, sh := h.signIn("zhou", "")
+	var cases struct{ Cases []struct{ ID string } }
+	var open struct{ Complaints []struct{ ID string } }
+	h.call(sup, "GET", "/api/v1/supervise/cases", nil, "", &cases)
+	h.call(sup, "GET", "/api/v1/supervise/complaints", nil, "", &open)
+	if len(cases.Cases) != 1 || len(open.Complaints) != complaints {
+		h.t.Fatalf("open: %d cases, %d complaints", len(cases.Cases), len(open.Complaints))
+	}
+	if code, data := h.call(sup, "POST", "/api/v1/supervise/cases/"+cases.Cases[0].ID+"/close", sh, `{"visit":"`+visit+`","rectification":"`+rectification+`"}`, nil); code != http.StatusOK {
+		h.t.Fatalf("close: %d %s", code, data)
+	}
+	if code, data := h.call(sup, "POST", "/api/v1/supervise/complaints/"+open.Complaints[0].ID+"/answer", sh, `{"answer":"`+answer+`"}`, nil); code != http.StatusOK {
+		h.t.Fatalf("answer: %d %s", code, data)
+	}
+}
+
 // TestWebRatingOnce: the holder of a served ticket rates it on its page at
 // 360 px, once: after the rating the form is gone, also after a reload, and
 // a second rating through the API is refused.

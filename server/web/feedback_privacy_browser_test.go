@@ -36,20 +36,7 @@ func TestFeedbackNothingPrivateIsPublic(t *testing.T) {
 	if code, data := h.call(nil, "POST", "/api/v1/complaints", nil, `{"about":"window","target":"1","text":"`+text+`","contact":"`+contact+`"}`, &filed); code != http.StatusCreated {
 		t.Fatalf("complaint: %d %s", code, data)
 	}
-	sup, sh := h.signIn("zhou", "")
-	var cases struct{ Cases []struct{ ID string } }
-	var open struct{ Complaints []struct{ ID string } }
-	h.call(sup, "GET", "/api/v1/supervise/cases", nil, "", &cases)
-	h.call(sup, "GET", "/api/v1/supervise/complaints", nil, "", &open)
-	if len(cases.Cases) != 1 || len(open.Complaints) != 1 {
-		t.Fatalf("open: %d cases, %d complaints", len(cases.Cases), len(open.Complaints))
-	}
-	if code, data := h.call(sup, "POST", "/api/v1/supervise/cases/"+cases.Cases[0].ID+"/close", sh, `{"visit":"`+visit+`","rectification":"`+rect+`"}`, nil); code != http.StatusOK {
-		t.Fatalf("close: %d %s", code, data)
-	}
-	if code, data := h.call(sup, "POST", "/api/v1/supervise/complaints/"+open.Complaints[0].ID+"/answer", sh, `{"answer":"`+answer+`"}`, nil); code != http.StatusOK {
-		t.Fatalf("answer: %d %s", code, data)
-	}
+	h.supervise(1, visit, rect, answer)
 	private := []string{"PRIV-COMMENT", "态度差", visit, rect, "PRIV-TEXT", "离岗未归", contact, answer, filed.Code}
 	check := func(name, content string) {
 		t.Helper()

@@ -31,20 +31,7 @@ func TestYearReportFeedbackEqualsTally(t *testing.T) {
 			t.Fatalf("complaint: %d %s", code, data)
 		}
 	}
-	sup, sh := h.signIn("zhou", "")
-	var cases struct{ Cases []struct{ ID string } }
-	var open struct{ Complaints []struct{ ID string } }
-	h.call(sup, "GET", "/api/v1/supervise/cases", nil, "", &cases)
-	h.call(sup, "GET", "/api/v1/supervise/complaints", nil, "", &open)
-	if len(cases.Cases) != 1 || len(open.Complaints) != 2 {
-		t.Fatalf("open: %d cases, %d complaints", len(cases.Cases), len(open.Complaints))
-	}
-	if code, data := h.call(sup, "POST", "/api/v1/supervise/cases/"+cases.Cases[0].ID+"/close", sh, `{"visit":"已回访","rectification":"已整改"}`, nil); code != http.StatusOK {
-		t.Fatalf("close: %d %s", code, data)
-	}
-	if code, data := h.call(sup, "POST", "/api/v1/supervise/complaints/"+open.Complaints[0].ID+"/answer", sh, `{"answer":"已处理"}`, nil); code != http.StatusOK {
-		t.Fatalf("answer: %d %s", code, data)
-	}
+	h.supervise(2, "已回访", "已整改", "已处理")
 
 	get := func(path string) []byte {
 		t.Helper()

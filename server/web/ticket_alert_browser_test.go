@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hallq/server/web/webtest"
+	"hallq/server/wire"
 )
 
 // recordNotes records every notification the page raises in
@@ -37,17 +38,28 @@ func grantNotifications(origin string) chromedp.Action[chromedp.Void] {
 	})
 }
 
-// TestWebTicketAlert: the holder of a number chooses to be told when one
-// person is ahead; the page raises exactly one such notification when the
-// count falls to it, and another when the number is called.
-func TestWebTicketAlert(t *testing.T) {
+// twoAheadOfMine starts a hall where two general tickets wait ahead of
+// mine, the ticket whose page the tests open.
+func twoAheadOfMine(t *testing.T) (*testHall, wire.TicketAnswer) {
+	t.Helper()
 	h := newTestHall(t)
 	for i := range 2 {
 		if code, _, raw := h.Issue(fmt.Sprintf(`{"service":"general","idempotency_key":"ahead-%d"}`, i)); code != 201 {
 			t.Fatalf("issue: %d %s", code, raw)
 		}
 	}
-	_, mine, _ := h.Issue(`{"service":"general","idempotency_key":"mine"}`)
+	code, mine, raw := h.Issue(`{"service":"general","idempotency_key":"mine"}`)
+	if code != 201 {
+		t.Fatalf("issue: %d %s", code, raw)
+	}
+	return h, mine
+}
+
+// TestWebTicketAlert: the holder of a number chooses to be told when one
+// person is ahead; the page raises exactly one such notification when the
+// count falls to it, and another when the number is called.
+func TestWebTicketAlert(t *testing.T) {
+	h, mine := twoAheadOfMine(t)
 	br := newBrowser(t)
 	phone := br.tab(360, 740)
 	must(t, phone,

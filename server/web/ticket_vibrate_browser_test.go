@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -25,13 +24,7 @@ const noVibrate = `delete Navigator.prototype.vibrate;`
 // browser without navigator.vibrate the same page still raises both
 // notifications, and throws nothing.
 func TestWebTicketVibrates(t *testing.T) {
-	h := newTestHall(t)
-	for i := range 2 {
-		if code, _, raw := h.Issue(fmt.Sprintf(`{"service":"general","idempotency_key":"ahead-%d"}`, i)); code != 201 {
-			t.Fatalf("issue: %d %s", code, raw)
-		}
-	}
-	_, mine, _ := h.Issue(`{"service":"general","idempotency_key":"mine"}`)
+	h, mine := twoAheadOfMine(t)
 	br := newBrowser(t)
 	phone := br.tab(360, 740)
 	plain := br.tab(360, 740) // a browser without vibrate
