@@ -20,6 +20,7 @@ import (
 // startBenchTickets is how many tickets the current day of BenchmarkStart's
 // hall holds: 20,000 by default, so that one iteration in CI stays short;
 // HALLQ_START_TICKETS for a busy day (270,000 is the longest day measured).
+// The day is built once per folder and number (see startBenchDir).
 func startBenchTickets(b *testing.B) int {
 	if v := os.Getenv("HALLQ_START_TICKETS"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -29,6 +30,18 @@ func startBenchTickets(b *testing.B) int {
 		return n
 	}
 	return 20000
+}
+
+// startBenchDir is where BenchmarkStart keeps the files of its busy day, so
+// that later runs reuse them: HALLQ_START_DIR, or a new temporary folder.
+func startBenchDir(b *testing.B) string {
+	if d := os.Getenv("HALLQ_START_DIR"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		return d
+	}
+	return b.TempDir()
 }
 
 // startHall is BenchmarkStart's hall: eight services, a window for each.
@@ -52,7 +65,16 @@ func startHall(b *testing.B) *queue.Hall {
 // snapshot a clean stop writes, as a SIGKILL leaves it once the journal is
 // replayed.
 func buildBusyDay(b *testing.B, dir string, n int) (clean, killed string) {
+	clean = filepath.Join(dir, fmt.Sprintf("clean-%d.db", n))
+	killed = filepath.Join(dir, fmt.Sprintf("killed-%d.db", n))
+	if _, err := os.Stat(clean); err == nil {
+		if _, err := os.Stat(killed); err == nil {
+			return clean, killed
+		}
+	}
 	path := filepath.Join(dir, "build.db")
+	os.Remove(path)
+	os.Remove(path + "-journal")
 	st, err := store.Open(path, store.Options{Journal: true, NoSync: true})
 	if err != nil {
 		b.Fatal(err)
@@ -101,7 +123,6 @@ func buildBusyDay(b *testing.B, dir string, n int) (clean, killed string) {
 	if err := st.Close(); err != nil {
 		b.Fatal(err)
 	}
-	killed = filepath.Join(dir, "killed.db")
 	copyBench(b, path, killed)
 	if st, err = store.Open(path, store.Options{NoSync: true}); err != nil {
 		b.Fatal(err)
@@ -115,8 +136,8 @@ func buildBusyDay(b *testing.B, dir string, n int) (clean, killed string) {
 	if err := st.Close(); err != nil {
 		b.Fatal(err)
 	}
-	clean = filepath.Join(dir, "clean.db")
 	copyBench(b, path, clean)
+	os.Remove(path)
 	return clean, killed
 }
 
@@ -148,7 +169,7 @@ func copyBench(b *testing.B, src, dst string) {
 // less than the wall time.
 func BenchmarkStart(b *testing.B) {
 	n := startBenchTickets(b)
-	dir := b.TempDir()
+	dir := startBenchDir(b)
 	clean, killed := buildBusyDay(b, dir, n)
 	h := startHall(b)
 	work := filepath.Join(dir, "start.db")

@@ -62,10 +62,16 @@ type Options struct {
 	Checkpoint int    // a checkpoint every this many events; 0 for none
 	Key        ed25519.PrivateKey
 	Start      time.Time // the first day's opening; zero for 2026-03-02 08:00 UTC
-	// EventsPerDay, when positive, makes each service day about this many
-	// events, its acts closer together; zero makes days of about 9 hours at
+	// EventsPerDay, when positive, makes each service day this many events
+	// (a few more with its roll), its acts closer together so that it
+	// lasts about 9 hours (at most 14); zero makes days of about 9 hours at
 	// one act every 1-20 s (some 3,000 events).
 	EventsPerDay int
+	// MaxWaiting, when positive, bounds the waiting line: while that many
+	// tickets wait, the acts that would issue one call the next instead,
+	// as a hall's staff keep up with a busy day. Zero leaves the line to
+	// grow through the day.
+	MaxWaiting int
 	// Emit, when set, receives each event as it is made, with the state after
 	// it (valid only during the call), and the log's Raws stay empty: a
 	// long log streams to a store instead of filling memory. An error stops
@@ -88,7 +94,7 @@ type Log struct {
 // sealed with their leases voided, a hall.configured at the start and signed
 // checkpoints.
 func Generate(opt Options) (*Log, error) {
-	g := &gen{opt: opt, rng: rand.New(rand.NewPCG(opt.Seed, 7)), st: queue.NewState(), log: &Log{}, granted: map[string]time.Time{}}
+	g := &gen{opt: opt, rng: rand.New(rand.NewPCG(opt.Seed, 7)), st: queue.NewState(), log: &Log{}, granted: map[string]time.Time{}, noShows: map[string]bool{}}
 	if g.opt.Start.IsZero() {
 		g.opt.Start = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 	}
@@ -109,8 +115,13 @@ func Generate(opt Options) (*Log, error) {
 	}
 	g.tickMax = 20 * time.Second
 	if opt.EventsPerDay > 0 {
-		// An act makes about 0.8 events; the day keeps its 9 hours.
-		g.tickMax = max(2*9*time.Hour*8/10/time.Duration(opt.EventsPerDay), 2*time.Millisecond)
+		// An act makes about 0.8 events, 0.5 when the line is bounded
+		// (a call finds nobody more often); the day keeps its 9 hours.
+		perAct := 0.8
+		if opt.MaxWaiting > 0 {
+			perAct = 0.5
+		}
+		g.tickMax = max(time.Duration(float64(2*9*time.Hour)*perAct/float64(opt.EventsPerDay)), 2*time.Millisecond)
 	}
 	for g.n < opt.Events {
 		if err := g.day(); err != nil {
@@ -134,6 +145,9 @@ type gen struct {
 	tickMax time.Duration
 	// granted holds when each lease was granted.
 	granted map[string]time.Time
+	// noShows holds the tickets marked no-show, some since reinstated or
+	// gone with their day: the candidates for a reinstatement.
+	noShows map[string]bool
 	err     error // of the first event that could not be appended
 }
 
@@ -156,6 +170,9 @@ func (g *gen) append(ev queue.Event) error {
 		return fmt.Errorf("generated event %d: %w", rec.Seq, err)
 	}
 	g.n++
+	if d, ok := ev.Data.(*queue.TicketDoneData); ok && ev.Type == queue.TypeTicketNoShow {
+		g.noShows[d.Ticket] = true
+	}
 	if g.opt.Emit != nil {
 		if err := g.opt.Emit(rec, g.st); err != nil {
 			return err
@@ -200,6 +217,15 @@ func (g *gen) tick() {
 	g.now = g.now.Add(step * time.Duration(1+g.rng.IntN(20)))
 }
 
+// waiting returns how many tickets wait for the services.
+func (g *gen) waiting(services []string) int {
+	n := 0
+	for _, s := range services {
+		n += g.st.Waiting(s)
+	}
+	return n
+}
+
 func (g *gen) last() uint64 { s, _ := g.chain.Head(); return s }
 
 // day runs one service day: about 9 hours of traffic, then the next day's roll.
@@ -210,12 +236,20 @@ func (g *gen) day() error {
 	for _, w := range windows {
 		g.do(g.st.OpenWindow(g.h, g.now, w, "staff"+w))
 	}
-	end := g.now.Add(9 * time.Hour)
-	for g.now.Before(end) && g.n < g.opt.Events+50 && g.err == nil {
+	end, first := g.now.Add(9*time.Hour), g.n
+	if g.opt.EventsPerDay > 0 {
+		end = g.now.Add(14 * time.Hour) // closing late, if the day's events are not made by then
+	}
+	for g.now.Before(end) && g.n < g.opt.Events+50 && g.err == nil &&
+		(g.opt.EventsPerDay == 0 || g.n-first < g.opt.EventsPerDay) {
 		g.tick()
 		w := windows[g.rng.IntN(len(windows))]
 		staff := "staff" + w
-		switch r := g.rng.IntN(100); {
+		r := g.rng.IntN(100)
+		if g.opt.MaxWaiting > 0 && r < 37 && g.waiting(services) >= g.opt.MaxWaiting {
+			r = 37 // a call instead
+		}
+		switch {
 		case r < 30:
 			prio := ""
 			if g.rng.IntN(10) == 0 {
@@ -260,9 +294,13 @@ func (g *gen) day() error {
 		case r < 64:
 			g.do(g.st.NoShow(g.h, g.now, w))
 		case r < 66:
-			for _, id := range slices.Sorted(maps.Keys(g.st.Tickets)) {
+			for _, id := range slices.Sorted(maps.Keys(g.noShows)) {
 				t := g.st.Tickets[id]
-				if t.Status == queue.StatusNoShow && g.do(g.st.Reinstate(g.h, g.now, w, t.Number)) {
+				if t == nil || t.Status != queue.StatusNoShow {
+					delete(g.noShows, id)
+					continue
+				}
+				if g.do(g.st.Reinstate(g.h, g.now, w, t.Number)) {
 					break
 				}
 			}

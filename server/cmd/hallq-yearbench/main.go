@@ -4,7 +4,8 @@
 // server runs and written through the store, with full JSON projection
 // snapshots every max(5000 events, four times the day's tickets), which the
 // engine still reads; its own are binary deltas, written from the first
-// start on), the last of them yesterday, and a fresh
+// start on), the last of them yesterday, each day before it archived as the
+// server archives it once the next is sealed, and a fresh
 // hall holding that one day only. It then runs the server binary (-server)
 // on each and reports:
 //
@@ -24,6 +25,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -31,6 +33,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"hallq/server/audit/audittest"
@@ -46,8 +49,19 @@ func main() {
 	dir := flag.String("dir", "", "where to build the halls (kept); empty uses a temporary directory, removed at the end")
 	reuse := flag.Bool("reuse", false, "measure the halls already built in -dir instead of building them")
 	buildOnly := flag.Bool("build-only", false, "build the halls in -dir and stop")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the build to this file")
 	flag.Parse()
 	log.SetFlags(0)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	root := *dir
 	if root == "" {
 		var err error
@@ -88,6 +102,9 @@ func main() {
 		float64(histRSS)/(1<<20), float64(freshRSS)/(1<<20), float64(histRSS)/float64(freshRSS))
 }
 
+// maxWaiting bounds the generated waiting line: a busy hall's windows keep up.
+const maxWaiting = 100
+
 // build writes a hall of days service days, perDay events each, the last of
 // them yesterday, into dir (which must not hold one yet), and its
 // configuration. It returns the number of events.
@@ -120,6 +137,7 @@ func build(dir string, days, perDay int) (int, error) {
 	_, err = audittest.Generate(audittest.Options{
 		Events:       days * perDay,
 		EventsPerDay: perDay,
+		MaxWaiting:   maxWaiting,
 		Seed:         uint64(days),
 		Checkpoint:   1000,
 		Key:          audittest.Key(7),
@@ -130,6 +148,16 @@ func build(dir string, days, perDay int) (int, error) {
 			since++
 			// Full snapshots at least 5000 events and four times the day's
 			// tickets apart, as the engine spaced them before its deltas.
+			if rec.Type == queue.TypeDaySealed {
+				// The server archives the days before it once a day is
+				// sealed; so does the build, and the file keeps one day.
+				if err := flush(nil, 0); err != nil {
+					return err
+				}
+				if _, err := st.ArchiveDays(context.Background(), time.UTC); err != nil {
+					return err
+				}
+			}
 			if since >= max(5000, 4*len(s.Tickets)) {
 				data, err := json.Marshal(s)
 				if err != nil {
