@@ -96,8 +96,10 @@ func (e *Engine) restart() error {
 	e.mu.RLock()
 	day, tickets := e.committed.Day, len(e.committed.Tickets)
 	e.mu.RUnlock()
-	// The writer's copy of the state and the day's private records are each
-	// a good part of a busy day's start: they are made side by side.
+	// The writer's copy of the state shares the committed tickets until it
+	// changes them (queue.State.CloneShared): the committed state applies
+	// only events the writer applied first. It and the day's private
+	// records are made side by side.
 	var (
 		working   *queue.State
 		seq       uint64
@@ -108,7 +110,7 @@ func (e *Engine) restart() error {
 		defer close(cloneDone)
 		e.mu.RLock()
 		defer e.mu.RUnlock()
-		working, seq, hash = e.committed.Clone(), e.headSeq, e.headHash
+		working, seq, hash = e.committed.CloneShared(), e.headSeq, e.headHash
 	}()
 	perr := e.loadPrivate(day, tickets)
 	<-cloneDone

@@ -157,7 +157,32 @@ const maxSnapshotChain = 10000
 // snapshots it builds on. It returns nil, nil for a snapshot of an earlier
 // state format, from which the whole log is replayed instead.
 func (e *Engine) fromSnapshot(seq uint64) (*queue.State, error) {
-	data, err := e.store.Snapshot(seq)
+	var s *queue.State
+	// Decoded in place: a busy day's snapshots are tens of megabytes.
+	err := e.store.ReadSnapshots(func(get func(uint64) ([]byte, error)) error {
+		var err error
+		s, err = decodeSnapshots(seq, get)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.Seq != seq {
+		return nil, fmt.Errorf("snapshot at %d holds state of %d", seq, s.Seq)
+	}
+	if s.Format != queue.StateFormat {
+		// Written by an earlier version: what it lacks is derived from the
+		// whole log instead.
+		e.log.Info("snapshot of an earlier format: replaying the whole log", "seq", seq, "format", s.Format)
+		return nil, nil
+	}
+	return s, nil
+}
+
+// decodeSnapshots decodes the snapshot at seq and those it builds on, read
+// with get; the state it returns holds none of their bytes.
+func decodeSnapshots(seq uint64, get func(uint64) ([]byte, error)) (*queue.State, error) {
+	data, err := get(seq)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +204,7 @@ func (e *Engine) fromSnapshot(seq uint64) (*queue.State, error) {
 			if p.base == 0 || len(chain) > maxSnapshotChain {
 				return nil, fmt.Errorf("snapshot at %d: %w: delta chain", seq, errSnapshotCorrupt)
 			}
-			data, err := e.store.Snapshot(p.base)
+			data, err := get(p.base)
 			if err != nil {
 				return nil, fmt.Errorf("snapshot at %d builds on %d: %w", seq, p.base, err)
 			}
@@ -200,15 +225,6 @@ func (e *Engine) fromSnapshot(seq uint64) (*queue.State, error) {
 		}
 		s.SetTickets(ts)
 		s.Reindex()
-	}
-	if s.Seq != seq {
-		return nil, fmt.Errorf("snapshot at %d holds state of %d", seq, s.Seq)
-	}
-	if s.Format != queue.StateFormat {
-		// Written by an earlier version: what it lacks is derived from the
-		// whole log instead.
-		e.log.Info("snapshot of an earlier format: replaying the whole log", "seq", seq, "format", s.Format)
-		return nil, nil
 	}
 	return s, nil
 }

@@ -32,6 +32,24 @@ func startBenchTickets(b *testing.B) int {
 	return 20000
 }
 
+// startBenchWaiting is how many of the day's tickets wait at its end:
+// HALLQ_START_WAITING, a number or "all" (nobody was called all day); 1,000
+// by default (the windows kept up).
+func startBenchWaiting(b *testing.B, n int) int {
+	switch v := os.Getenv("HALLQ_START_WAITING"); v {
+	case "":
+		return min(1000, n)
+	case "all":
+		return n
+	default:
+		w, err := strconv.Atoi(v)
+		if err != nil || w < 0 || w > n {
+			b.Fatalf("HALLQ_START_WAITING=%q: want all or 0 to %d", v, n)
+		}
+		return w
+	}
+}
+
 // startBenchDir is where BenchmarkStart keeps the files of its busy day, so
 // that later runs reuse them: HALLQ_START_DIR, or a new temporary folder.
 func startBenchDir(b *testing.B) string {
@@ -44,13 +62,16 @@ func startBenchDir(b *testing.B) string {
 	return b.TempDir()
 }
 
-// startHall is BenchmarkStart's hall: eight services, a window for each.
+// startHall is BenchmarkStart's hall: eight services, eight windows for
+// each (window w serves service (w-1) mod 8).
 func startHall(b *testing.B) *queue.Hall {
 	h := &queue.Hall{ID: "bench", NameZH: "基准", NameEN: "Bench", Location: time.UTC}
 	for i := range 8 {
 		id := fmt.Sprint("s", i)
 		h.Services = append(h.Services, queue.Service{ID: id, NameZH: id, NameEN: id, Prefix: string(rune('A' + i)), Digits: 6})
-		h.Windows = append(h.Windows, queue.Window{ID: fmt.Sprint(i + 1), Primary: []string{id}})
+	}
+	for w := range 64 {
+		h.Windows = append(h.Windows, queue.Window{ID: fmt.Sprint(w + 1), Primary: []string{fmt.Sprint("s", w%8)}})
 	}
 	if err := h.Validate(); err != nil {
 		b.Fatal(err)
@@ -60,13 +81,14 @@ func startHall(b *testing.B) *queue.Hall {
 
 // buildBusyDay writes, through the engine and a real store, one service day
 // of n tickets issued by 64 concurrent kiosks while eight windows call and
-// complete them as they come. It leaves two copies of the file: clean, after the engine
+// complete them as they come, until only waiting tickets are left to issue;
+// windows then call until waiting tickets wait. It leaves two copies of the file: clean, after the engine
 // and the store were closed, and killed, after the writer stopped without the
 // snapshot a clean stop writes, as a SIGKILL leaves it once the journal is
 // replayed.
-func buildBusyDay(b *testing.B, dir string, n int) (clean, killed string) {
-	clean = filepath.Join(dir, fmt.Sprintf("clean-%d.db", n))
-	killed = filepath.Join(dir, fmt.Sprintf("killed-%d.db", n))
+func buildBusyDay(b *testing.B, dir string, n, waiting int) (clean, killed string) {
+	clean = filepath.Join(dir, fmt.Sprintf("clean-%d-%d.db", n, waiting))
+	killed = filepath.Join(dir, fmt.Sprintf("killed-%d-%d.db", n, waiting))
 	if _, err := os.Stat(clean); err == nil {
 		if _, err := os.Stat(killed); err == nil {
 			return clean, killed
@@ -101,16 +123,23 @@ func buildBusyDay(b *testing.B, dir string, n int) (clean, killed string) {
 				if i > int64(n) {
 					return
 				}
-				_, err := e.Issue(ctx, IssueInput{Kiosk: fmt.Sprint("k", k), Service: fmt.Sprint("s", i%8), IdempotencyKey: fmt.Sprint(i)})
+				_, err := e.Issue(ctx, IssueInput{Kiosk: fmt.Sprint("k", k), Service: fmt.Sprint("s", k%8), IdempotencyKey: fmt.Sprint(i)})
 				if err != nil {
 					b.Error(err)
 					return
 				}
-				// The windows keep up with the kiosks, so the waiting line
-				// stays short; another kiosk's caller may have been first.
-				w := fmt.Sprint(1 + i%8)
+				if i > int64(n-waiting) {
+					continue // the line left at the end
+				}
+				// Kiosk k's window calls after each of its tickets, so the
+				// windows keep up; another window of the service may have
+				// taken the last waiting ticket.
+				w := fmt.Sprint(k + 1)
 				if _, err := e.Act(ctx, ActInput{Window: w, Staff: "s" + w, Action: ActCallNext}); err == nil {
-					e.Act(ctx, ActInput{Window: w, Staff: "s" + w, Action: ActComplete})
+					if _, err := e.Act(ctx, ActInput{Window: w, Staff: "s" + w, Action: ActComplete}); err != nil {
+						b.Error(err)
+						return
+					}
 				}
 			}
 		})
@@ -118,6 +147,26 @@ func buildBusyDay(b *testing.B, dir string, n int) (clean, killed string) {
 	wg.Wait()
 	if b.Failed() {
 		b.FailNow()
+	}
+	// The windows call until the line is as long as asked.
+	for left := waitingTickets(e); left > waiting; {
+		before := left
+		for _, w := range h.Windows {
+			if _, err := e.Act(ctx, ActInput{Window: w.ID, Staff: "s" + w.ID, Action: ActCallNext}); err == nil {
+				if _, err := e.Act(ctx, ActInput{Window: w.ID, Staff: "s" + w.ID, Action: ActComplete}); err != nil {
+					b.Fatal(err)
+				}
+				if left--; left == waiting {
+					break
+				}
+			}
+		}
+		if left == before {
+			b.Fatalf("no window calls while %d tickets wait", left)
+		}
+	}
+	if got := waitingTickets(e); got != waiting {
+		b.Fatalf("the day ends with %d tickets waiting, want %d", got, waiting)
 	}
 	e.halt()
 	if err := st.Close(); err != nil {
@@ -141,6 +190,17 @@ func buildBusyDay(b *testing.B, dir string, n int) (clean, killed string) {
 	return clean, killed
 }
 
+// waitingTickets returns how many tickets wait in e's committed state.
+func waitingTickets(e *Engine) int {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	n := 0
+	for _, svc := range e.hall.Services {
+		n += e.committed.Waiting(svc.ID)
+	}
+	return n
+}
+
 // copyBench copies the file at src to dst.
 func copyBench(b *testing.B, src, dst string) {
 	in, err := os.Open(src)
@@ -155,6 +215,11 @@ func copyBench(b *testing.B, src, dst string) {
 	if _, err := io.Copy(out, in); err != nil {
 		b.Fatal(err)
 	}
+	// On disk before the start, as a restarted server finds its files: no
+	// write-back of the copy runs during the start measured.
+	if err := out.Sync(); err != nil {
+		b.Fatal(err)
+	}
 	if err := out.Close(); err != nil {
 		b.Fatal(err)
 	}
@@ -163,16 +228,24 @@ func copyBench(b *testing.B, src, dst string) {
 // BenchmarkStart measures a hall's start, store.Open and Open until the
 // engine issues, when its current day is busy (startBenchTickets): after a
 // clean stop and after the writer was stopped as a SIGKILL stops it. Each op
-// is one start of a fresh copy of the file (in the page cache). The raw
+// is one start of a fresh copy of the file and its journal (synced, and in
+// the page cache). The raw
 // baseline, in the same run, is store.Open of the same file alone. cpu-ms/op
 // is the CPU time of the process per start, which a loaded machine inflates
 // less than the wall time.
 func BenchmarkStart(b *testing.B) {
 	n := startBenchTickets(b)
+	waiting := startBenchWaiting(b, n)
 	dir := startBenchDir(b)
-	clean, killed := buildBusyDay(b, dir, n)
+	clean, killed := buildBusyDay(b, dir, n, waiting)
 	h := startHall(b)
 	work := filepath.Join(dir, "start.db")
+	// The journal a stopped or killed server leaves beside its file once it
+	// is replayed: preallocated, synced, holding no frame the file lacks.
+	zeros := filepath.Join(dir, "journal-zeros")
+	if err := os.WriteFile(zeros, make([]byte, store.DefaultJournalSize), 0o600); err != nil {
+		b.Fatal(err)
+	}
 	for _, c := range []struct {
 		name, file string
 		engine     bool
@@ -181,11 +254,12 @@ func BenchmarkStart(b *testing.B) {
 		{"killed", killed, true},
 		{"store-only", clean, false},
 	} {
-		b.Run(fmt.Sprintf("%s/tickets=%d", c.name, n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("%s/tickets=%d/waiting=%d", c.name, n, waiting), func(b *testing.B) {
 			var cpu time.Duration
 			for b.Loop() {
 				b.StopTimer()
 				copyBench(b, c.file, work)
+				copyBench(b, zeros, work+"-journal")
 				b.StartTimer()
 				cpu0 := cpuTime(b)
 				st, err := store.Open(work, store.Options{Journal: true})

@@ -44,6 +44,9 @@ func (s *State) ticket(id string) (*Ticket, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown ticket %q", id)
 	}
+	if _, mine := s.owned[id]; s.owned != nil && !mine {
+		t = s.own(t) // Apply is about to change it
+	}
 	if s.touched != nil {
 		s.touched[id] = struct{}{}
 	}
@@ -134,6 +137,9 @@ func (s *State) apply(ev Event) error {
 		}
 		s.Tickets[t.ID] = t
 		s.Numbers[t.Number] = t.ID
+		if s.owned != nil {
+			s.owned[t.ID] = struct{}{}
+		}
 		if s.touched != nil {
 			s.touched[t.ID] = struct{}{}
 		}

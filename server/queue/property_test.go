@@ -284,6 +284,49 @@ func TestPropertyReplay(t *testing.T) {
 				t.Fatalf("clone differs")
 			}
 			checkIndexes(t, clone)
+
+			// A copy sharing the snapshot's tickets leads, and the
+			// snapshot follows one event behind, as the engine's committed
+			// state follows its writer's; a replay checks the lead at
+			// each step.
+			var base State
+			if err := json.Unmarshal(snapshot, &base); err != nil {
+				t.Fatal(err)
+			}
+			base.Reindex()
+			lead, ref := base.CloneShared(), base.Clone()
+			var behind []Event
+			for _, ev := range w.log {
+				if ev.Seq <= snapSeq {
+					continue
+				}
+				if err := lead.Apply(ev); err != nil {
+					t.Fatalf("lead: %v", err)
+				}
+				if err := ref.Apply(ev); err != nil {
+					t.Fatal(err)
+				}
+				if behind = append(behind, ev); len(behind) > 1 {
+					if err := base.Apply(behind[0]); err != nil {
+						t.Fatalf("follower: %v", err)
+					}
+					behind = behind[1:]
+				}
+				if got, want := stateJSON(t, lead), stateJSON(t, ref); !bytes.Equal(got, want) {
+					t.Fatalf("event %d: the sharing copy differs from a replay:\n got %s\nwant %s", ev.Seq, got, want)
+				}
+			}
+			for _, ev := range behind {
+				if err := base.Apply(ev); err != nil {
+					t.Fatalf("follower: %v", err)
+				}
+			}
+			for name, st := range map[string]*State{"sharing copy": lead, "its original": &base} {
+				if got := stateJSON(t, st); !bytes.Equal(got, want) {
+					t.Fatalf("%s differs", name)
+				}
+				checkIndexes(t, st)
+			}
 		})
 	}
 	if totalAppt == 0 || totalApptCalls == 0 || totalMissed == 0 {

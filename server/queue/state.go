@@ -77,6 +77,9 @@ type State struct {
 	counts  map[string]map[string]int
 	// appts indexes waiting appointment tickets by service.
 	appts map[string]map[string]*Ticket
+	// owned, when not nil, holds the tickets the state does not share with
+	// the state it was copied from (see CloneShared).
+	owned map[string]struct{}
 	// touched records the tickets Apply adds or changes, when not nil (see
 	// TrackTickets).
 	touched map[string]struct{}
@@ -206,6 +209,7 @@ func (s *State) resetDay(day string) {
 	n := len(s.Tickets)
 	s.Day = day
 	s.Tickets = make(map[string]*Ticket, n)
+	s.owned = nil // the new day's tickets are all its own
 	s.Numbers = make(map[string]string, n)
 	s.Counters = map[string]int{}
 	s.Stats = map[string]*Stats{}
@@ -329,13 +333,74 @@ func (s *State) BeforeRoll() *State {
 
 // Clone returns a deep copy of the state.
 func (s *State) Clone() *State {
+	c := s.cloneRest()
+	// A busy day's tickets are copied into one allocation.
+	slab, i := make([]Ticket, len(s.Tickets)), 0
+	for k, t := range s.Tickets {
+		slab[i] = *t
+		c.Tickets[k] = &slab[i]
+		i++
+	}
+	// The indexes of waiting tickets are s's, pointing at the copies: the
+	// same as Reindex finds, without visiting every ticket of the day.
+	c.reindexFrom(s)
+	return c
+}
+
+// CloneShared returns a copy of the state that shares s's tickets until it
+// changes them: its Apply copies a shared ticket before changing it, so a
+// busy day's copy costs its maps, not its tickets. s may go on applying
+// events only as it applies those the copy applied first (as the engine's
+// committed state follows its writer's): a ticket s changes is then one
+// the copy no longer shares.
+func (s *State) CloneShared() *State {
+	c := s.cloneRest()
+	c.Tickets = maps.Clone(s.Tickets)
+	c.owned = map[string]struct{}{}
+	c.waiting = make(map[string]map[string]*Ticket, len(s.waiting))
+	for k, m := range s.waiting {
+		c.waiting[k] = maps.Clone(m)
+	}
+	c.appts = make(map[string]map[string]*Ticket, len(s.appts))
+	for k, m := range s.appts {
+		c.appts[k] = maps.Clone(m)
+	}
+	c.counts = make(map[string]map[string]int, len(s.counts))
+	for k, m := range s.counts {
+		c.counts[k] = maps.Clone(m)
+	}
+	c.initAppointments()
+	c.initFeedback()
+	c.defaults()
+	return c
+}
+
+// own replaces a ticket the state shares (see CloneShared) with a copy of
+// its own, in its map and indexes, before the state changes it.
+func (s *State) own(t *Ticket) *Ticket {
+	cp := new(Ticket)
+	*cp = *t
+	s.Tickets[t.ID] = cp
+	s.owned[t.ID] = struct{}{}
+	if m := s.waiting[t.Service]; m[t.ID] != nil {
+		m[t.ID] = cp
+	}
+	if m := s.appts[t.Service]; m[t.ID] != nil {
+		m[t.ID] = cp
+	}
+	return cp
+}
+
+// cloneRest returns a deep copy of the state but for its tickets (an
+// empty map sized for them) and the indexes of waiting tickets.
+func (s *State) cloneRest() *State {
 	c := &State{
 		Seq: s.Seq, Day: s.Day, Clock: s.Clock, Format: s.Format,
 		Configured: s.Configured, Checkpoint: s.Checkpoint, CheckpointHash: s.CheckpointHash, CheckpointAt: s.CheckpointAt,
 		Contacts: maps.Clone(s.Contacts),
 		Tickets:  make(map[string]*Ticket, len(s.Tickets)),
-		Numbers:  make(map[string]string, len(s.Numbers)),
-		Counters: make(map[string]int, len(s.Counters)),
+		Numbers:  maps.Clone(s.Numbers),
+		Counters: maps.Clone(s.Counters),
 		Windows:  make(map[string]*WindowState, len(s.Windows)),
 		Stats:    make(map[string]*Stats, len(s.Stats)),
 		Recent:   append([]Call(nil), s.Recent...),
@@ -352,15 +417,6 @@ func (s *State) Clone() *State {
 		}
 		c.Leases[k] = &cp
 	}
-	// A busy day's tickets are copied into one allocation: a start clones
-	// the state of every ticket of the day.
-	slab, i := make([]Ticket, len(s.Tickets)), 0
-	for k, t := range s.Tickets {
-		slab[i] = *t
-		c.Tickets[k] = &slab[i]
-		i++
-	}
-	c.Numbers, c.Counters = maps.Clone(s.Numbers), maps.Clone(s.Counters)
 	if c.Numbers == nil {
 		c.Numbers = map[string]string{}
 	}
@@ -375,9 +431,6 @@ func (s *State) Clone() *State {
 		cp := *st
 		c.Stats[k] = &cp
 	}
-	// The indexes of waiting tickets are s's, pointing at the copies: the
-	// same as Reindex finds, without visiting every ticket of the day.
-	c.reindexFrom(s)
 	return c
 }
 

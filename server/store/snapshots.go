@@ -33,23 +33,32 @@ func (s *Store) Snapshots() ([]uint64, error) {
 // Snapshot returns a copy of the snapshot taken at seq, or an error
 // wrapping ErrNotFound.
 func (s *Store) Snapshot(seq uint64) ([]byte, error) {
-	if err := s.flush(); err != nil {
-		return nil, err
-	}
 	var data []byte
-	err := s.db.View(func(btx *bolt.Tx) error {
-		if v := btx.Bucket(BucketSnapshots).Get(seqKey(seq)); v != nil {
-			data = bytes.Clone(v)
-		}
-		return nil
+	err := s.ReadSnapshots(func(get func(uint64) ([]byte, error)) error {
+		v, err := get(seq)
+		data = bytes.Clone(v)
+		return err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("store: snapshot at %d: %w", seq, err)
+	return data, err
+}
+
+// ReadSnapshots runs fn with get, which returns the snapshot taken at a seq
+// (or an error wrapping ErrNotFound) in place: its bytes are valid only
+// until fn returns, so that a busy day's snapshots are decoded without a
+// copy of them. fn runs in a read transaction; it must not write.
+func (s *Store) ReadSnapshots(fn func(get func(seq uint64) ([]byte, error)) error) error {
+	if err := s.flush(); err != nil {
+		return err
 	}
-	if data == nil {
-		return nil, fmt.Errorf("store: snapshot at %d: %w", seq, ErrNotFound)
-	}
-	return data, nil
+	return s.db.View(func(btx *bolt.Tx) error {
+		b := btx.Bucket(BucketSnapshots)
+		return fn(func(seq uint64) ([]byte, error) {
+			if v := b.Get(seqKey(seq)); v != nil {
+				return v, nil
+			}
+			return nil, fmt.Errorf("store: snapshot at %d: %w", seq, ErrNotFound)
+		})
+	})
 }
 
 // PutSnapshotKeeping stores a projection snapshot taken at event seq, as
