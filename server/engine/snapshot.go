@@ -123,8 +123,10 @@ func (p snapshotPart) ticketCount() int {
 	return int(n)
 }
 
-// readTickets decodes a part's tickets into ts, replacing those of the same ID.
-func (p snapshotPart) readTickets(ts map[string]*queue.Ticket) error {
+// readTickets decodes a part's tickets into ts, replacing those of the same
+// ID, and maps their numbers to their IDs in numbers (a ticket keeps its
+// number all day).
+func (p snapshotPart) readTickets(ts map[string]*queue.Ticket, numbers map[string]string) error {
 	count, k := binary.Uvarint(p.body)
 	if k <= 0 {
 		return fmt.Errorf("%w: ticket count", errSnapshotCorrupt)
@@ -142,7 +144,7 @@ func (p snapshotPart) readTickets(ts map[string]*queue.Ticket) error {
 		if err != nil {
 			return fmt.Errorf("%w: %v", errSnapshotCorrupt, err)
 		}
-		ts[t.ID], b = t, rest
+		ts[t.ID], numbers[t.Number], b = t, t.ID, rest
 	}
 	if len(b) != 0 {
 		return fmt.Errorf("%w: %d bytes after the tickets", errSnapshotCorrupt, len(b))
@@ -217,13 +219,14 @@ func decodeSnapshots(seq uint64, get func(uint64) ([]byte, error)) (*queue.State
 		if err := json.Unmarshal(latest.state, s); err != nil {
 			return nil, fmt.Errorf("decode snapshot at %d: %w", seq, err)
 		}
-		ts := make(map[string]*queue.Ticket, chain[len(chain)-1].ticketCount())
+		n := chain[len(chain)-1].ticketCount()
+		ts, numbers := make(map[string]*queue.Ticket, n), make(map[string]string, n)
 		for i := len(chain) - 1; i >= 0; i-- {
-			if err := chain[i].readTickets(ts); err != nil {
+			if err := chain[i].readTickets(ts, numbers); err != nil {
 				return nil, fmt.Errorf("snapshot at %d: %w", seq, err)
 			}
 		}
-		s.SetTickets(ts)
+		s.SetTickets(ts, numbers)
 		s.Reindex()
 	}
 	return s, nil

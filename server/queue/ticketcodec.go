@@ -188,12 +188,17 @@ func (s *State) TrackTickets() { s.touched = map[string]struct{}{} }
 // recorded here, Day tells.
 func (s *State) TouchedTickets() map[string]struct{} { return s.touched }
 
-// SetTickets sets the day's tickets, as a snapshot holds them, and derives
-// the numbers of the day from them. Reindex is to be called after.
-func (s *State) SetTickets(ts map[string]*Ticket) {
+// SetTickets sets the day's tickets, as a snapshot holds them, and the
+// numbers of the day: numbers maps each ticket's number to its ID, as a
+// decoder that read the tickets in order builds it cheaply; nil derives it
+// from the tickets. Reindex is to be called after.
+func (s *State) SetTickets(ts map[string]*Ticket, numbers map[string]string) {
 	s.Tickets = ts
-	s.Numbers = make(map[string]string, len(ts))
-	for id, t := range ts {
-		s.Numbers[t.Number] = id
+	if numbers == nil {
+		numbers = make(map[string]string, len(ts))
+		for id, t := range ts {
+			numbers[t.Number] = id
+		}
 	}
+	s.Numbers = numbers
 }
