@@ -132,9 +132,14 @@ type Engine struct {
 	// publisher clears it when a day opens; whoever gets a new ticket's view
 	// first (the caller that issued or synced it) adds its token, outside the
 	// writer's goroutines.
-	tokensMu sync.Mutex
-	tokens   map[string]string
-	closed   bool
+	// At start the tokens of the day's tickets are made in the background
+	// (an HMAC each): tokensReady closes once they are in tokens, and
+	// tokensDays counts the days opened since, whose tokens replace them.
+	tokensMu    sync.Mutex
+	tokens      map[string]string
+	tokensReady chan struct{}
+	tokensDays  int
+	closed      bool
 
 	// bookingsMu guards the links of bookings: status token and booking code
 	// -> booking ID. Built from the committed bookings at start; a booking's
@@ -206,25 +211,27 @@ func Open(st *store.Store, hall *queue.Hall, opts Options) (*Engine, error) {
 	e.sinceSnapshot, e.lastSnapshotAt = replayed, opts.Now()
 	e.committed = state
 	e.headSeq, e.headHash = st.Head()
-	// The status tokens of the day's tickets (an HMAC each) are made while
-	// the writer's state and private records load.
+	// The links of the bookings are made while the writer's state and
+	// private records load; the status tokens of the day's tickets after,
+	// while the engine already issues.
 	e.bookingLinks = map[string]string{}
-	tokens := make(map[string]string, len(state.Tickets))
 	var links sync.WaitGroup
 	links.Go(func() {
-		for id := range state.Tickets {
-			tokens[e.Token(id)] = id
-		}
 		for id := range state.Bookings {
 			e.rememberBooking(id)
 		}
 	})
+	ids := make([]string, 0, len(state.Tickets))
+	for id := range state.Tickets {
+		ids = append(ids, id)
+	}
+	e.tokens, e.tokensReady = map[string]string{}, make(chan struct{})
 	err = e.restart()
 	links.Wait()
-	e.tokens = tokens
 	if err != nil {
 		return nil, err
 	}
+	go e.makeTokens(ids)
 	go e.appointmentClock()
 	go e.sequencer()
 	go e.committer()

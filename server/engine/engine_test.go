@@ -315,6 +315,36 @@ func TestWindowFlowAndRestart(t *testing.T) {
 	}
 }
 
+// TestTokensAfterRestart: the status tokens of the day's tickets are made
+// in the background after a start; tickets issued meanwhile keep theirs,
+// and a day opened meanwhile drops the tokens of the day before, whichever
+// comes first.
+func TestTokensAfterRestart(t *testing.T) {
+	f := newFixture(t)
+	var before []TicketView
+	for i := range 50 {
+		before = append(before, f.issue("general", fmt.Sprint("b", i)))
+	}
+	f.close()
+	f.open()
+	after := f.issue("general", "a")
+	for _, v := range append(before, after) {
+		if got, err := f.e.TicketByToken(v.Token); err != nil || got.ID != v.ID {
+			t.Fatalf("token of %s after restart: %+v %v", v.Number, got, err)
+		}
+	}
+	f.close()
+	f.open()
+	f.advance(24 * time.Hour)
+	next := f.issue("general", "n")
+	if _, err := f.e.TicketByToken(before[0].Token); queue.ErrorCode(err) != queue.ENOTFOUND {
+		t.Errorf("yesterday's token after a restart and a new day: got %v, want ENOTFOUND", err)
+	}
+	if got, err := f.e.TicketByToken(next.Token); err != nil || got.ID != next.ID {
+		t.Errorf("today's token: %+v %v", got, err)
+	}
+}
+
 func TestRestartWithoutSnapshot(t *testing.T) {
 	f := newFixture(t)
 	for i := range 5 {

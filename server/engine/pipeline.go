@@ -458,6 +458,7 @@ func (e *Engine) publish(b *batch) {
 			if _, ok := ev.Data.(*queue.DayOpenedData); ok {
 				e.tokensMu.Lock()
 				clear(e.tokens)
+				e.tokensDays++
 				e.tokensMu.Unlock()
 			}
 			e.headSeq, e.headHash = b.recs[applied].Seq, b.recs[applied].Hash

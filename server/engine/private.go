@@ -172,6 +172,26 @@ func (e *Engine) remember(ticketID string) string {
 	return token
 }
 
+// makeTokens makes the status tokens of the tickets of the day the engine
+// started in and adds them to those TicketByToken knows, unless a day
+// opened meanwhile.
+func (e *Engine) makeTokens(ids []string) {
+	defer close(e.tokensReady)
+	tokens := make(map[string]string, len(ids))
+	for _, id := range ids {
+		tokens[e.Token(id)] = id
+	}
+	e.tokensMu.Lock()
+	defer e.tokensMu.Unlock()
+	if e.tokensDays > 0 {
+		return // those of the new day replaced them
+	}
+	for token, id := range e.tokens { // tickets issued since the start
+		tokens[token] = id
+	}
+	e.tokens = tokens
+}
+
 // identityRecordKey is the private key of an identity's daily count for a
 // service: "day|service|hmac", so a day's records can be found by prefix.
 func identityRecordKey(day, service, hash string) string {
