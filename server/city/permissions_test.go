@@ -130,7 +130,7 @@ func TestDeployedPermissions(t *testing.T) {
 		return s
 	}
 	fedDomain := regexp.MustCompile(`\[federation\] domain = "(\w+)"`).FindStringSubmatch(string(cityConf))
-	openHall := func(id string, l *server.Server) *testHall {
+	openHall := func(id, dir string, l *server.Server) *testHall {
 		cfg, _, err := config.Demo()
 		if err != nil {
 			t.Fatal(err)
@@ -143,7 +143,7 @@ func TestDeployedPermissions(t *testing.T) {
 			cfg.Federation.Domain = fedDomain[1]
 		}
 		th := &testHall{}
-		if th.Hall, err = hall.Open(cfg, t.TempDir(), nil, hall.Options{NoSync: true}); err != nil {
+		if th.Hall, err = hall.Open(cfg, dir, nil, hall.Options{NoSync: true}); err != nil {
 			t.Fatal(err)
 		}
 		for _, d := range cfg.Devices {
@@ -155,9 +155,22 @@ func TestDeployedPermissions(t *testing.T) {
 		return th
 	}
 	leaf1, leaf2 := leaf("h1"), leaf("h2")
-	h1, h2 := openHall("h1", leaf1), openHall("h2", leaf2)
+	h2dir := t.TempDir()
+	h1, h2 := openHall("h1", t.TempDir(), leaf1), openHall("h2", h2dir, leaf2)
 	h1.issue(t, 10)
 	h2.issue(t, 10)
+	// A hall that restarts resumes its copy from the stream's last event,
+	// which it reads back under its permissions.
+	for deadline := time.Now().Add(time.Minute); h2.Federation.Status().Stored < 5; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("hall h2 copied nothing: %+v", h2.Federation.Status())
+		}
+	}
+	h2.close()
+	issued := h2.n
+	h2 = openHall("h2", h2dir, leaf2)
+	h2.n = issued
+	h2.issue(t, 5)
 
 	seedFile := filepath.Join(t.TempDir(), "portal.nk")
 	if err := os.WriteFile(seedFile, []byte(keys["PORTAL"].seed), 0o600); err != nil {
