@@ -230,14 +230,12 @@ func (e *Engine) TicketByToken(token string) (TicketView, error) {
 	id, ok := e.tokens[token]
 	e.tokensMu.Unlock()
 	if !ok {
-		select {
-		case <-e.tokensReady:
-		default: // the tokens of the day are still being made after a start
-			<-e.tokensReady
-			e.tokensMu.Lock()
-			id, ok = e.tokens[token]
-			e.tokensMu.Unlock()
-		}
+		// The tokens of the day may still be being made after a start (or
+		// have just been added): look again once they are.
+		<-e.tokensReady
+		e.tokensMu.Lock()
+		id, ok = e.tokens[token]
+		e.tokensMu.Unlock()
 	}
 	if !ok {
 		return TicketView{}, queue.Errorf(queue.ENOTFOUND, "no ticket for this link today; numbers are valid on the day they are issued").
