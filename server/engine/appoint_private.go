@@ -34,28 +34,29 @@ func newApptPrivate() apptPrivate {
 	return apptPrivate{bookers: map[string]bookerRecord{}, byIdentity: map[string][]string{}, misses: map[string][]int64{}}
 }
 
-// loadAppointments reads the private booking records into the sequencer's maps.
-func (e *Engine) loadAppointments(tx *store.Tx) error {
-	e.appt = newApptPrivate()
+// readAppointments reads the private booking records.
+func readAppointments(tx *store.Tx) (apptPrivate, error) {
+	a := newApptPrivate()
 	err := tx.ForEach(store.BucketBookings, nil, func(k, v []byte) error {
 		var rec bookerRecord
 		if err := json.Unmarshal(v, &rec); err != nil {
 			return fmt.Errorf("engine: booking record %s: %w", k, err)
 		}
-		e.appt.add(string(k), rec)
+		a.add(string(k), rec)
 		return nil
 	})
 	if err != nil {
-		return err
+		return a, err
 	}
-	return tx.ForEach(store.BucketNoShows, nil, func(k, v []byte) error {
+	err = tx.ForEach(store.BucketNoShows, nil, func(k, v []byte) error {
 		var times []int64
 		if err := json.Unmarshal(v, &times); err != nil {
 			return fmt.Errorf("engine: no-show record: %w", err)
 		}
-		e.appt.misses[string(k)] = times
+		a.misses[string(k)] = times
 		return nil
 	})
+	return a, err
 }
 
 func (a *apptPrivate) add(id string, rec bookerRecord) {

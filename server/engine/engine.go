@@ -97,13 +97,16 @@ type Engine struct {
 	stopped   chan struct{}
 
 	// Owned by the sequencer goroutine.
-	working       *queue.State
-	chain         *eventlog.Chain
-	idem          map[string]idemRecord // kiosk + "\x00" + key -> today's ticket
-	idemSeq       uint64                // last idempotency record of the day
-	identities    map[string]int        // identity record key -> tickets today
-	appt          apptPrivate           // bookers and their missed appointments
-	spent         map[string]int        // kiosk -> today's spent keys (idemRecords without a ticket)
+	working    *queue.State
+	chain      *eventlog.Chain
+	idem       map[string]idemRecord // kiosk + "\x00" + key -> today's ticket
+	idemSeq    uint64                // last idempotency record of the day
+	identities map[string]int        // identity record key -> tickets today
+	appt       apptPrivate           // bookers and their missed appointments
+	spent      map[string]int        // kiosk -> today's spent keys (idemRecords without a ticket)
+	// ahead is the read of the private records started while Open loads
+	// the state (see readAhead); restart takes it.
+	ahead         *privateRead
 	epoch         uint64
 	sinceSnapshot int // events since the last snapshot
 	// lastSnapshot and lastSnapshotAt are the seq and time of the last
@@ -204,8 +207,13 @@ func Open(st *store.Store, hall *queue.Hall, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.tokenMACs.New = func() any { return hmac.New(sha256.New, e.tokenKey) }
-	state, replayed, err := e.load()
+	resumeGC := pauseGC()
+	defer resumeGC()
+	state, replayed, err := e.load(resumeGC)
 	if err != nil {
+		if e.ahead != nil {
+			<-e.ahead.done // not to read the store once Open has failed
+		}
 		return nil, err
 	}
 	e.sinceSnapshot, e.lastSnapshotAt = replayed, opts.Now()
@@ -228,6 +236,7 @@ func Open(st *store.Store, hall *queue.Hall, opts Options) (*Engine, error) {
 	e.tokens, e.tokensReady = map[string]string{}, make(chan struct{})
 	err = e.restart()
 	links.Wait()
+	resumeGC()
 	if err != nil {
 		return nil, err
 	}

@@ -99,7 +99,8 @@ func (e *Engine) restart() error {
 	// The writer's copy of the state shares the committed tickets until it
 	// changes them (queue.State.CloneShared): the committed state applies
 	// only events the writer applied first. It and the day's private
-	// records are made side by side.
+	// records are made side by side; at Open the records may have been
+	// read already (see readAhead).
 	var (
 		working   *queue.State
 		seq       uint64
@@ -112,7 +113,20 @@ func (e *Engine) restart() error {
 		defer e.mu.RUnlock()
 		working, seq, hash = e.committed.CloneShared(), e.headSeq, e.headHash
 	}()
-	perr := e.loadPrivate(day, tickets)
+	var (
+		p    *dayPrivate
+		perr error
+	)
+	if r := e.ahead; r != nil {
+		e.ahead = nil
+		<-r.done
+		if r.day == day {
+			p, perr = r.p, r.err
+		}
+	}
+	if p == nil && perr == nil {
+		p, perr = e.readPrivate(day, tickets)
+	}
 	<-cloneDone
 	e.working = working
 	chain, err := eventlog.NewChain(seq, hash)
@@ -121,11 +135,12 @@ func (e *Engine) restart() error {
 	}
 	e.chain = chain
 	if perr == nil && working.Day != day {
-		perr = e.loadPrivate(working.Day, 0) // a commit changed the day meanwhile
+		p, perr = e.readPrivate(working.Day, 0) // a commit changed the day meanwhile
 	}
 	if perr != nil {
 		return perr
 	}
+	e.usePrivate(p)
 	e.mu.Lock()
 	e.apptIdx = indexOf(e.appt)
 	e.mu.Unlock()

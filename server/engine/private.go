@@ -41,21 +41,62 @@ func (g *idemGroup) value() []byte {
 	return append(v, ']')
 }
 
-// loadPrivate reads today's private records (idempotency keys and identity
-// counts) into the sequencer's maps. It runs on restart; tickets, the
-// day's count so far, sizes the map of idempotency keys (about one each).
-func (e *Engine) loadPrivate(day string, tickets int) error {
-	e.idem, e.identities, e.spent, e.idemSeq = make(map[string]idemRecord, tickets), map[string]int{}, map[string]int{}, 0
+// dayPrivate is the sequencer's private records of a day, as read from the
+// store by readPrivate.
+type dayPrivate struct {
+	day        string
+	idem       map[string]idemRecord
+	identities map[string]int
+	spent      map[string]int
+	idemSeq    uint64
+	appt       apptPrivate
+}
+
+// privateRead is a readPrivate run ahead, beside the decoding of the
+// snapshots: the private records of a busy day take about as long to read.
+type privateRead struct {
+	day  string
+	done chan struct{}
+	p    *dayPrivate
+	err  error
+}
+
+// readAhead starts reading the private records of day, unless a read was
+// started already. Open calls it, through decodeSnapshots, once the day of
+// the latest snapshot is known; restart takes the result if the state it
+// starts from is of that day.
+func (e *Engine) readAhead(day string, tickets int) {
+	if e.ahead != nil {
+		return
+	}
+	r := &privateRead{day: day, done: make(chan struct{})}
+	e.ahead = r
+	go func() {
+		defer close(r.done)
+		r.p, r.err = e.readPrivate(day, tickets)
+	}()
+}
+
+// usePrivate makes p the sequencer's private records.
+func (e *Engine) usePrivate(p *dayPrivate) {
+	e.idem, e.identities, e.spent, e.idemSeq, e.appt = p.idem, p.identities, p.spent, p.idemSeq, p.appt
+}
+
+// readPrivate reads the private records of day from the store. It touches
+// nothing of the engine's but its store, so it may run beside anything.
+func (e *Engine) readPrivate(day string, tickets int) (*dayPrivate, error) {
+	p := &dayPrivate{day: day, idem: make(map[string]idemRecord, tickets), identities: map[string]int{}, spent: map[string]int{}}
 	services := map[string]string{}
-	return e.store.View(func(tx *store.Tx) error {
-		if err := e.loadAppointments(tx); err != nil {
+	err := e.store.View(func(tx *store.Tx) error {
+		var err error
+		if p.appt, err = readAppointments(tx); err != nil {
 			return err
 		}
 		if day == "" {
 			return nil
 		}
 		prefix := []byte(compactDay(day))
-		err := tx.ForEach(store.BucketIdempotency, prefix, func(k, v []byte) error {
+		err = tx.ForEach(store.BucketIdempotency, prefix, func(k, v []byte) error {
 			// A group of records (an array), or one record as files
 			// written before groups hold.
 			recs, err := decodeIdemGroup(v, services)
@@ -63,22 +104,26 @@ func (e *Engine) loadPrivate(day string, tickets int) error {
 				return fmt.Errorf("engine: idempotency record %x: %v", k, err)
 			}
 			for _, rec := range recs {
-				e.idem[rec.Key] = rec
+				p.idem[rec.Key] = rec
 				if rec.Ticket == "" {
-					e.spent[rec.kiosk()]++
+					p.spent[rec.kiosk()]++
 				}
 			}
-			e.idemSeq = max(e.idemSeq, binary.BigEndian.Uint64(k[len(prefix):])+uint64(len(recs))-1)
+			p.idemSeq = max(p.idemSeq, binary.BigEndian.Uint64(k[len(prefix):])+uint64(len(recs))-1)
 			return nil
 		})
 		if err != nil {
 			return err
 		}
 		return tx.ForEach(store.BucketIdentities, []byte(day+"|"), func(k, v []byte) error {
-			e.identities[string(k)] = decodeCount(v)
+			p.identities[string(k)] = decodeCount(v)
 			return nil
 		})
 	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // newDay drops the private records of the past: yesterday's idempotency keys,

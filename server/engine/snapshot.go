@@ -123,10 +123,9 @@ func (p snapshotPart) ticketCount() int {
 	return int(n)
 }
 
-// readTickets decodes a part's tickets into ts, replacing those of the same
-// ID, and maps their numbers to their IDs in numbers (a ticket keeps its
-// number all day).
-func (p snapshotPart) readTickets(ts map[string]*queue.Ticket, numbers map[string]string) error {
+// readTickets decodes a part's tickets and puts them into a state, each
+// replacing the ticket of the same ID put before.
+func (p snapshotPart) readTickets(l *queue.TicketLoader) error {
 	count, k := binary.Uvarint(p.body)
 	if k <= 0 {
 		return fmt.Errorf("%w: ticket count", errSnapshotCorrupt)
@@ -144,7 +143,8 @@ func (p snapshotPart) readTickets(ts map[string]*queue.Ticket, numbers map[strin
 		if err != nil {
 			return fmt.Errorf("%w: %v", errSnapshotCorrupt, err)
 		}
-		ts[t.ID], numbers[t.Number], b = t, t.ID, rest
+		l.Put(t)
+		b = rest
 	}
 	if len(b) != 0 {
 		return fmt.Errorf("%w: %d bytes after the tickets", errSnapshotCorrupt, len(b))
@@ -163,7 +163,7 @@ func (e *Engine) fromSnapshot(seq uint64) (*queue.State, error) {
 	// Decoded in place: a busy day's snapshots are tens of megabytes.
 	err := e.store.ReadSnapshots(func(get func(uint64) ([]byte, error)) error {
 		var err error
-		s, err = decodeSnapshots(seq, get)
+		s, err = decodeSnapshots(seq, get, e.readAhead)
 		return err
 	})
 	if err != nil {
@@ -182,8 +182,10 @@ func (e *Engine) fromSnapshot(seq uint64) (*queue.State, error) {
 }
 
 // decodeSnapshots decodes the snapshot at seq and those it builds on, read
-// with get; the state it returns holds none of their bytes.
-func decodeSnapshots(seq uint64, get func(uint64) ([]byte, error)) (*queue.State, error) {
+// with get; the state it returns holds none of their bytes. Once the day and
+// its count of tickets are known, before the tickets are decoded, it calls
+// dayKnown with them, if not nil.
+func decodeSnapshots(seq uint64, get func(uint64) ([]byte, error), dayKnown func(day string, tickets int)) (*queue.State, error) {
 	data, err := get(seq)
 	if err != nil {
 		return nil, err
@@ -220,22 +222,26 @@ func decodeSnapshots(seq uint64, get func(uint64) ([]byte, error)) (*queue.State
 			return nil, fmt.Errorf("decode snapshot at %d: %w", seq, err)
 		}
 		// The decoded day, the writer's maps, the private records and the
-		// status tokens take some ten times the bytes of the day's tickets
-		// in the snapshots (measured at 270,000 tickets).
+		// status tokens take up to 15 times the bytes of the day's tickets
+		// in the snapshots (measured at 270,000 tickets, all of them
+		// waiting). Room the start does not fill costs only addresses:
+		// the kernel backs what is touched.
 		size := 0
 		for _, p := range chain {
 			size += len(p.body)
 		}
-		preferHugePages(10 * size)
+		preferHugePages(24 * size)
 		n := chain[len(chain)-1].ticketCount()
-		ts, numbers := make(map[string]*queue.Ticket, n), make(map[string]string, n)
+		if dayKnown != nil {
+			dayKnown(s.Day, n)
+		}
+		l := s.LoadTickets(n)
 		for i := len(chain) - 1; i >= 0; i-- {
-			if err := chain[i].readTickets(ts, numbers); err != nil {
+			if err := chain[i].readTickets(l); err != nil {
 				return nil, fmt.Errorf("snapshot at %d: %w", seq, err)
 			}
 		}
-		s.SetTickets(ts, numbers)
-		s.Reindex()
+		l.Done()
 	}
 	return s, nil
 }
@@ -244,8 +250,9 @@ func decodeSnapshots(seq uint64, get func(uint64) ([]byte, error)) (*queue.State
 // later event. A snapshot that cannot be read (corrupt, or building on one
 // that is gone) is logged and an earlier one is tried; with none, the
 // whole log is replayed. It returns how many events it replayed, and sets
-// e.loadedFrom.
-func (e *Engine) load() (*queue.State, int, error) {
+// e.loadedFrom. Before replaying more events than a snapshot is ever
+// behind the head, it calls resumeGC (see pauseGC).
+func (e *Engine) load(resumeGC func()) (*queue.State, int, error) {
 	seqs, err := e.store.Snapshots()
 	if err != nil {
 		return nil, 0, fmt.Errorf("engine: load snapshot: %w", err)
@@ -261,6 +268,9 @@ func (e *Engine) load() (*queue.State, int, error) {
 			s, e.loadedFrom = snap, seq
 		}
 		break
+	}
+	if head, _ := e.store.Head(); head-s.Seq > uint64(2*e.opts.SnapshotEvery) {
+		resumeGC()
 	}
 	replayed := 0
 	for {

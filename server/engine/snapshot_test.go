@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -68,6 +69,26 @@ func checkAsReplayed(t *testing.T, f *fixture, when string) {
 		t.Fatalf("%s: started from the snapshot at %d, not from the latest, at %d", when, f.e.loadedFrom, seqs[0])
 	}
 	checkState(t, f, when)
+	checkPrivate(t, f, when)
+}
+
+// checkPrivate checks that the sequencer's private records after a start
+// are those of the day its state is at, as read afresh from the store: the
+// records read ahead, beside the snapshot's decoding, are of the snapshot's
+// day, which the events after it may have closed.
+func checkPrivate(t *testing.T, f *fixture, when string) {
+	t.Helper()
+	var day string
+	f.e.Read(func(s *queue.State, _ uint64, _ string) { day = s.Day })
+	want, err := f.e.readPrivate(day, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := &dayPrivate{day: day, idem: f.e.idem, identities: f.e.identities, spent: f.e.spent, idemSeq: f.e.idemSeq, appt: f.e.appt}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s: private records of %s after start: got %d keys, last %d; want %d keys, last %d",
+			when, day, len(got.idem), got.idemSeq, len(want.idem), want.idemSeq)
+	}
 }
 
 // checkState checks that the engine's state is the state of a full replay

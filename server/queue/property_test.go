@@ -285,6 +285,29 @@ func TestPropertyReplay(t *testing.T) {
 			}
 			checkIndexes(t, clone)
 
+			// Loaded as the engine loads snapshots: the tickets of the
+			// earlier snapshot, then those of the end replacing them, as a
+			// delta replaces its base's, each indexed as it comes.
+			var loaded State
+			if err := json.Unmarshal(want, &loaded); err != nil {
+				t.Fatal(err)
+			}
+			l := loaded.LoadTickets(len(w.s.Tickets))
+			if base := stateOf(t, snapshot); base.Day == w.s.Day {
+				for _, tk := range base.Tickets {
+					l.Put(tk)
+				}
+			}
+			for _, tk := range w.s.Tickets {
+				cp := *tk
+				l.Put(&cp)
+			}
+			l.Done()
+			if got := stateJSON(t, &loaded); !bytes.Equal(got, want) {
+				t.Fatalf("loaded state differs:\n got %s\nwant %s", got, want)
+			}
+			checkIndexes(t, &loaded)
+
 			// A copy sharing the snapshot's tickets leads, and the
 			// snapshot follows one event behind, as the engine's committed
 			// state follows its writer's; a replay checks the lead at
@@ -344,6 +367,16 @@ func TestPropertyReplay(t *testing.T) {
 	}
 	t.Logf("%d manual calls, %d reinstatements, %d transfers, %d offline tickets, %d voided leases",
 		totalManual, totalReinstated, totalTransferred, totalLeased, totalVoided)
+}
+
+// stateOf decodes a state's JSON.
+func stateOf(t *testing.T, data []byte) *State {
+	t.Helper()
+	s := NewState()
+	if err := json.Unmarshal(data, s); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // checkIndexes checks that the indexes of waiting tickets s carries (those a

@@ -188,17 +188,43 @@ func (s *State) TrackTickets() { s.touched = map[string]struct{}{} }
 // recorded here, Day tells.
 func (s *State) TouchedTickets() map[string]struct{} { return s.touched }
 
-// SetTickets sets the day's tickets, as a snapshot holds them, and the
-// numbers of the day: numbers maps each ticket's number to its ID, as a
-// decoder that read the tickets in order builds it cheaply; nil derives it
-// from the tickets. Reindex is to be called after.
-func (s *State) SetTickets(ts map[string]*Ticket, numbers map[string]string) {
-	s.Tickets = ts
-	if numbers == nil {
-		numbers = make(map[string]string, len(ts))
-		for id, t := range ts {
-			numbers[t.Number] = id
-		}
+// A TicketLoader puts a day's tickets into a state as a snapshot is
+// decoded, indexing each waiting ticket as it comes, while the ticket is
+// fresh in the cache: a pass over a busy day's tickets afterwards (Reindex)
+// would fetch every one of them from memory again.
+type TicketLoader struct{ s *State }
+
+// LoadTickets replaces the state's tickets, their numbers and the indexes
+// of waiting tickets with empty ones, sized for about n tickets, to be
+// filled through the loader. The rest of the state (its JSON part) is to be
+// set before the loader's Done.
+func (s *State) LoadTickets(n int) *TicketLoader {
+	s.Tickets = make(map[string]*Ticket, n)
+	s.Numbers = make(map[string]string, n)
+	s.owned = nil
+	s.waiting = map[string]map[string]*Ticket{}
+	s.counts = map[string]map[string]int{}
+	s.appts = map[string]map[string]*Ticket{}
+	return &TicketLoader{s: s}
+}
+
+// Put adds t to the state, replacing the ticket of the same ID put before
+// (an earlier snapshot's): a ticket keeps its number all day.
+func (l *TicketLoader) Put(t *Ticket) {
+	s := l.s
+	if old := s.Tickets[t.ID]; old != nil && old.Status == StatusWaiting {
+		s.removeWaiting(old)
 	}
-	s.Numbers = numbers
+	s.Tickets[t.ID], s.Numbers[t.Number] = t, t.ID
+	if t.Status == StatusWaiting {
+		s.addWaiting(t)
+	}
+}
+
+// Done completes the state once its tickets are put: the maps a decoded
+// state may lack.
+func (l *TicketLoader) Done() {
+	l.s.initAppointments()
+	l.s.initFeedback()
+	l.s.defaults()
 }
