@@ -162,6 +162,7 @@ prefix = "YP"
 slot_length = "30m"
 capacity = 400
 hours = ["00:00-24:00"]
+check_in_before = "60m"
 days_ahead = 2
 release_at = "00:00"
 

@@ -94,11 +94,16 @@ func checkIn(client *http.Client, base, token, doc string) (string, int, error) 
 func TestCrashLosesNoAcknowledgedCheckIn(t *testing.T) {
 	bin := buildServer(t)
 	dataDir := t.TempDir()
-	// The hall's service day starts 12 hours from now, in UTC; the slot that
-	// starts next is within its check-in window (30 min before the start to
-	// 15 min after) for at least 15 minutes.
+	// The hall's service day starts 12 hours from now, in UTC. The slot is
+	// the first to start at least 10 minutes from now: it can be booked
+	// until it starts, so for the whole test, and checked in from 60 min
+	// before its start (check_in_before) to 15 min after.
 	cfgPath, token := writeLoadConfig(t)
-	start := time.Now().UTC().Truncate(30 * time.Minute).Add(30 * time.Minute)
+	now := time.Now().UTC()
+	start := now.Truncate(30 * time.Minute).Add(30 * time.Minute)
+	if start.Sub(now) < 10*time.Minute {
+		start = start.Add(30 * time.Minute)
+	}
 	slot := "permit-" + start.Format("20060102-1504")
 	day := start.Format(time.DateOnly)
 	rng := rand.New(rand.NewPCG(5, 6))
