@@ -173,6 +173,23 @@ func (c *Client) endpoint(path string, query url.Values) string {
 // do sends one API request with body (marshalled as JSON unless nil) and
 // decodes a 2xx answer into out (unless nil). A refusal is an *Error.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	return c.send(ctx, method, path, query, body, out, "")
+}
+
+// doIdempotent is do for a request the server takes once however often it
+// is sent (a ticket's idempotency key, an offline ticket's leased number):
+// it carries key as its Idempotency-Key header, which lets net/http send it
+// again on a new connection when a kept-alive one turns out closed by the
+// server. Without it, the first request after a server's restart, or after
+// a network device dropped idle connections, fails as unreachable: a kiosk
+// would print from its lease a ticket the server could have issued.
+func (c *Client) doIdempotent(ctx context.Context, method, path string, body, out any, key string) error {
+	return c.send(ctx, method, path, nil, body, out, key)
+}
+
+// send sends a request to the API and decodes its JSON answer into out; a
+// non-empty idempotencyKey is sent as the Idempotency-Key header.
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, body, out any, idempotencyKey string) error {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	var rd io.Reader
@@ -191,6 +208,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	req.Header.Set("User-Agent", c.opts.UserAgent)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if idempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", idempotencyKey)
 	}
 	c.authorize(req.Header)
 	c.mu.Lock()
@@ -342,7 +362,7 @@ func (c *Client) IssueTicket(ctx context.Context, req wire.IssueRequest) (*wire.
 		return nil, errors.New("client: issue ticket: an idempotency key is required")
 	}
 	var out wire.TicketAnswer
-	if err := c.do(ctx, http.MethodPost, "/api/v1/tickets", nil, req, &out); err != nil {
+	if err := c.doIdempotent(ctx, http.MethodPost, "/api/v1/tickets", req, &out, req.IdempotencyKey); err != nil {
 		return nil, err
 	}
 	return &out.Ticket, nil

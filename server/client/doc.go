@@ -7,6 +7,14 @@
 // messages in English and Chinese. Staff requests (Login, Act) keep the session
 // cookie and CSRF token inside the Client.
 //
+// Requests the server takes once however often they are sent (a ticket with
+// its idempotency key, an offline ticket's sync, a withdrawal, a check-in, a
+// device's status, a phone number) carry an Idempotency-Key header, so that
+// net/http sends one again on a new connection when the kept-alive
+// connection it went out on turns out closed by the server, as after a
+// restart. Others (a lease, a window's act, a rating) are never sent twice
+// by the Client: their failure is the caller's to judge.
+//
 // Stream follows the public event log over the websocket /api/v1/ws: it hands
 // every event to the caller as its exact published bytes, in seq order and each
 // exactly once, and survives anything the network does: it reconnects with

@@ -48,7 +48,7 @@ func (c *Client) SyncOffline(ctx context.Context, t wire.OfflineTicket) (*wire.T
 		return nil, errors.New("client: sync offline ticket: lease and number are required")
 	}
 	var out wire.TicketAnswer
-	if err := c.do(ctx, http.MethodPost, "/api/v1/tickets/offline", nil, t, &out); err != nil {
+	if err := c.doIdempotent(ctx, http.MethodPost, "/api/v1/tickets/offline", t, &out, NewIdempotencyKey()); err != nil {
 		return nil, err
 	}
 	return &out.Ticket, nil
@@ -73,7 +73,7 @@ func (c *Client) WithdrawRequest(ctx context.Context, key string) (number string
 	var out struct {
 		Withdrawn *string `json:"withdrawn"`
 	}
-	if err := c.do(ctx, http.MethodPost, "/api/v1/tickets/withdraw", nil, body, &out); err != nil {
+	if err := c.doIdempotent(ctx, http.MethodPost, "/api/v1/tickets/withdraw", body, &out, NewIdempotencyKey()); err != nil {
 		return "", err
 	}
 	if out.Withdrawn == nil {
@@ -89,7 +89,7 @@ func (c *Client) WithdrawRequest(ctx context.Context, key string) (number string
 // after every print is cheap.
 func (c *Client) ReportDevice(ctx context.Context, printer wire.PrinterState, detail string) error {
 	body := wire.DeviceStatus{Printer: printer, Detail: detail}
-	return c.do(ctx, http.MethodPost, "/api/v1/devices/me/status", nil, body, nil)
+	return c.doIdempotent(ctx, http.MethodPost, "/api/v1/devices/me/status", body, nil, NewIdempotencyKey())
 }
 
 // CheckIn checks in an applicant's booking of today and returns the ticket it
@@ -103,7 +103,7 @@ func (c *Client) CheckIn(ctx context.Context, req wire.CheckInRequest) (*wire.Ti
 		return nil, errors.New("client: check in: the booker's document number is required")
 	}
 	var out wire.TicketAnswer
-	if err := c.do(ctx, http.MethodPost, "/api/v1/appointments/check-in", nil, req, &out); err != nil {
+	if err := c.doIdempotent(ctx, http.MethodPost, "/api/v1/appointments/check-in", req, &out, NewIdempotencyKey()); err != nil {
 		return nil, err
 	}
 	return &out.Ticket, nil
@@ -121,7 +121,7 @@ func (c *Client) LeavePhone(ctx context.Context, token, phone string) error {
 		return errors.New("client: leave phone: a ticket token and a number are required")
 	}
 	var out wire.PhoneAnswer
-	if err := c.do(ctx, http.MethodPost, "/api/v1/tickets/"+url.PathEscape(token)+"/phone", nil, wire.PhoneRequest{Phone: phone}, &out); err != nil {
+	if err := c.doIdempotent(ctx, http.MethodPost, "/api/v1/tickets/"+url.PathEscape(token)+"/phone", wire.PhoneRequest{Phone: phone}, &out, NewIdempotencyKey()); err != nil {
 		return err
 	}
 	if !out.Registered {
