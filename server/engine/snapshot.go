@@ -152,6 +152,27 @@ func (p snapshotPart) readTickets(l *queue.TicketLoader) error {
 	return nil
 }
 
+// dayTickets estimates how many tickets the state decoded from chain will
+// hold, to size its maps: a map grown to a busy day's size, table by table,
+// costs more than the whole decoding (measured: 0.6 s of a 1.1 s start, after
+// a kill under load, of 279,000 tickets whose full snapshot held 160,000).
+// The full snapshot alone may be hours old; every part's count added up
+// counts a ticket once per part it changed in. The day's number counters,
+// read from the state before the tickets, bound the tickets issued (leased
+// numbers not yet used count too): the estimate is the lower of the two
+// bounds, and at least the full snapshot's count.
+func dayTickets(s *queue.State, chain []snapshotPart) int {
+	full, parts := chain[len(chain)-1].ticketCount(), 0
+	for _, p := range chain {
+		parts += p.ticketCount()
+	}
+	numbered := 0
+	for _, c := range s.Counters {
+		numbered += max(c, 0)
+	}
+	return max(full, min(parts, numbered))
+}
+
 // maxSnapshotChain bounds the deltas followed back to a full snapshot.
 const maxSnapshotChain = 10000
 
@@ -231,7 +252,7 @@ func decodeSnapshots(seq uint64, get func(uint64) ([]byte, error), dayKnown func
 			size += len(p.body)
 		}
 		preferHugePages(24 * size)
-		n := chain[len(chain)-1].ticketCount()
+		n := dayTickets(s, chain)
 		if dayKnown != nil {
 			dayKnown(s.Day, n)
 		}

@@ -207,7 +207,7 @@ func (s *Store) replay(f *os.File) (uint64, error) {
 	}); err != nil {
 		return 0, fmt.Errorf("journal: %w", err)
 	}
-	frames, err := readFrames(f)
+	frames, err := readFrames(f, applied+1)
 	if err != nil {
 		return 0, err
 	}

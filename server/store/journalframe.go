@@ -49,27 +49,32 @@ type frame struct {
 }
 
 // readFrames reads the frames of f from offset 0 up to the first that is not
-// the next one. It reads only as far as the frames go: after a clean stop
-// that is one header, not the whole preallocated file.
-func readFrames(f *os.File) ([]*frame, error) {
+// the next one, and returns those from lsn from on. It reads only as far as
+// the frames go: after a clean stop that is one header, not the whole
+// preallocated file. The frames before from (bbolt has them) are checked as
+// the others, but not decoded: after a kill under load the journal holds
+// tens of megabytes of them.
+func readFrames(f *os.File, from uint64) ([]*frame, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
-	return scanFrames(bufio.NewReaderSize(io.NewSectionReader(f, 0, st.Size()), 256<<10), st.Size())
+	return scanFrames(bufio.NewReaderSize(io.NewSectionReader(f, 0, st.Size()), 256<<10), st.Size(), from)
 }
 
-// parseFrames reads the frames of a journal's bytes, as readFrames.
+// parseFrames reads all the frames of a journal's bytes, as readFrames.
 func parseFrames(data []byte) ([]*frame, error) {
-	return scanFrames(bytes.NewReader(data), int64(len(data)))
+	return scanFrames(bytes.NewReader(data), int64(len(data)), 0)
 }
 
 // scanFrames reads frames from r, which holds size bytes, up to the first
-// torn, stale or out-of-order one.
-func scanFrames(r io.Reader, size int64) ([]*frame, error) {
+// torn, stale or out-of-order one, and returns, decoded, those from lsn
+// from on.
+func scanFrames(r io.Reader, size int64, from uint64) ([]*frame, error) {
 	var frames []*frame
 	h := make([]byte, frameHeader)
 	var payload []byte
+	var last uint64 // the lsn of the frame before, 0 before the first
 	for off := int64(0); off+frameHeader <= size; {
 		if _, err := io.ReadFull(r, h); err != nil {
 			return nil, fmt.Errorf("journal: read: %w", err)
@@ -90,8 +95,12 @@ func scanFrames(r io.Reader, size int64) ([]*frame, error) {
 		if crc != binary.BigEndian.Uint32(h[16:]) {
 			break
 		}
-		if len(frames) > 0 && lsn != frames[len(frames)-1].lsn+1 {
+		if off > 0 && lsn != last+1 {
 			break
+		}
+		last, off = lsn, off+frameHeader+n
+		if lsn < from {
+			continue
 		}
 		b, err := decodeBatch(payload) // copies what it keeps
 		if err != nil {
@@ -99,7 +108,6 @@ func scanFrames(r io.Reader, size int64) ([]*frame, error) {
 			return nil, fmt.Errorf("journal: frame %d: %w", lsn, err)
 		}
 		frames = append(frames, &frame{lsn: lsn, batch: b})
-		off += frameHeader + n
 	}
 	return frames, nil
 }
