@@ -23,7 +23,7 @@ import (
 
 // buildServer builds the server binary for the test, or skips the test in
 // -short mode.
-func buildServer(t *testing.T) string {
+func buildServer(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and kills server processes")
@@ -51,7 +51,7 @@ var (
 )
 
 // startChild runs the server binary on a loopback port and waits until it listens.
-func startChild(t *testing.T, bin, dataDir string, args ...string) *child {
+func startChild(t testing.TB, bin, dataDir string, args ...string) *child {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"-data", dataDir, "-addr", "127.0.0.1:0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
@@ -120,7 +120,7 @@ func (c *child) killAfterFirstAck(d time.Duration) (onAck func()) {
 // path and kiosk token. Its service day turns twelve hours from now: the
 // servers run on the machine's clock, and a turn during the test would drop
 // the idempotency keys of the day before a retry.
-func writeLoadConfig(t *testing.T) (path, token string) {
+func writeLoadConfig(t testing.TB) (path, token string) {
 	t.Helper()
 	token, sum := config.NewDeviceToken()
 	hash, err := config.HashPassword("load-test-password")
