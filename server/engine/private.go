@@ -44,7 +44,6 @@ func (g *idemGroup) value() []byte {
 // dayPrivate is the sequencer's private records of a day, as read from the
 // store by readPrivate.
 type dayPrivate struct {
-	day        string
 	idem       map[string]idemRecord
 	identities map[string]int
 	spent      map[string]int
@@ -85,7 +84,7 @@ func (e *Engine) usePrivate(p *dayPrivate) {
 // readPrivate reads the private records of day from the store. It touches
 // nothing of the engine's but its store, so it may run beside anything.
 func (e *Engine) readPrivate(day string, tickets int) (*dayPrivate, error) {
-	p := &dayPrivate{day: day, idem: make(map[string]idemRecord, tickets), identities: map[string]int{}, spent: map[string]int{}}
+	p := &dayPrivate{idem: make(map[string]idemRecord, tickets), identities: map[string]int{}, spent: map[string]int{}}
 	services := map[string]string{}
 	err := e.store.View(func(tx *store.Tx) error {
 		var err error

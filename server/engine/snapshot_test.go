@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -84,7 +85,7 @@ func checkPrivate(t *testing.T, f *fixture, when string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := &dayPrivate{day: day, idem: f.e.idem, identities: f.e.identities, spent: f.e.spent, idemSeq: f.e.idemSeq, appt: f.e.appt}
+	got := &dayPrivate{idem: f.e.idem, identities: f.e.identities, spent: f.e.spent, idemSeq: f.e.idemSeq, appt: f.e.appt}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("%s: private records of %s after start: got %d keys, last %d; want %d keys, last %d",
 			when, day, len(got.idem), got.idemSeq, len(want.idem), want.idemSeq)
@@ -292,5 +293,28 @@ func TestCorruptSnapshotFallsBack(t *testing.T) {
 				checkState(t, f, "start after a spoiled snapshot")
 			})
 		}
+	}
+}
+
+// TestDayTicketsBounded: a snapshot's number counters, however large (a
+// damaged or forged file), size the day's maps no larger than the tickets
+// its parts hold.
+func TestDayTicketsBounded(t *testing.T) {
+	s := queue.NewState()
+	s.Counters = map[string]int{"general": 1 << 40, "tax": -5}
+	part := func(n int) snapshotPart {
+		return snapshotPart{body: append(binary.AppendUvarint(nil, uint64(n)), make([]byte, n)...)}
+	}
+	chain := []snapshotPart{part(30), part(20), part(100)} // latest first, the full one last
+	if got := dayTickets(s, chain); got != 150 {
+		t.Fatalf("counters of 2^40: %d, want the parts' 150", got)
+	}
+	s.Counters = map[string]int{"general": 120, "tax#appointment": 5}
+	if got := dayTickets(s, chain); got != 125 {
+		t.Fatalf("counters of 125: %d, want 125", got)
+	}
+	s.Counters = map[string]int{"general": 10}
+	if got := dayTickets(s, chain); got != 100 {
+		t.Fatalf("counters below the full snapshot: %d, want its 100", got)
 	}
 }
